@@ -1,0 +1,2 @@
+//! The `mechc` command-line entry point.
+fn main() {}

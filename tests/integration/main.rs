@@ -1,0 +1,2 @@
+//! The one integration-test binary: each area of the compiler has a module here, so the heavy
+//! dependencies (candle, Cranelift) are linked once.
