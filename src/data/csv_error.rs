@@ -29,8 +29,9 @@ pub enum CsvError {
         path: PathBuf,
     },
     /// A mapped column is not in the header.
-    #[error("{path}: no column `{column}`{hint}", path = .path.display(),
-        hint = .suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    #[error("{path}: no column `{column}` (the columns are {list}){hint}", path = .path.display(),
+        list = .available.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+        hint = .suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
     MissingColumn {
         /// The path as given.
         path: PathBuf,
@@ -123,10 +124,12 @@ pub enum CsvError {
 }
 
 /// The candidate closest to `name` by edit distance (ignoring case), if close enough to be a
-/// plausible typo: at most a third of the name's length, and at least one edit allowed.
+/// plausible typo: at most a third of the name's length (rounded up) edits for names of two or
+/// more characters (for a one-letter name any other letter is one edit away, which says nothing).
 pub fn closest_match<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let target = name.to_lowercase();
-    let limit = (target.chars().count() / 3).max(1);
+    let len = target.chars().count();
+    let limit = if len >= 2 { len.div_ceil(3) } else { 0 };
     candidates
         .into_iter()
         .map(|c| (edit_distance(&target, &c.to_lowercase()), c))

@@ -27,9 +27,11 @@ pub struct SimOptions {
 }
 
 impl Default for SimOptions {
-    /// Tight defaults: Lorenz on `[0, 10]` comes out accurate to about 1e-8 relative at the grid.
+    /// Tight defaults: Lorenz on `[0, 10]` comes out accurate to better than 1e-8 relative at the
+    /// grid (measured: about 6e-9; rtol 1e-10 gives only 1e-5 there, because the chaotic flow
+    /// amplifies local errors about 1e5-fold over ten time units). Cost: about 14 000 steps.
     fn default() -> Self {
-        SimOptions { rtol: 1e-10, atol: 1e-12, max_steps: 5_000_000, initial_step: None, max_step: None }
+        SimOptions { rtol: 5e-14, atol: 1e-15, max_steps: 5_000_000, initial_step: None, max_step: None }
     }
 }
 

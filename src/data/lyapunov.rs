@@ -27,7 +27,9 @@ pub struct LyapunovOptions {
     pub d0: f64,
     /// Seed of the random initial direction.
     pub seed: u64,
-    /// Integrator tolerances (tighter than `d0` by several orders of magnitude).
+    /// Integrator tolerances. Moderate ones suffice: both trajectories share every step, so their
+    /// truncation errors largely cancel in the separation (measured on Lorenz: rtol 1e-8 and
+    /// 1e-13 give the same estimate within its statistical spread).
     pub sim: SimOptions,
 }
 
@@ -39,7 +41,7 @@ impl Default for LyapunovOptions {
             intervals: 1000,
             d0: 1e-7,
             seed: 0,
-            sim: SimOptions { rtol: 1e-11, atol: 1e-13, ..SimOptions::default() },
+            sim: SimOptions { rtol: 1e-9, atol: 1e-12, ..SimOptions::default() },
         }
     }
 }
@@ -62,19 +64,28 @@ pub fn largest_lyapunov(
     }
     let mut rng = seeded(opts.seed);
     let dir: Vec<f64> = x.iter().map(|_| StandardNormal.sample(&mut rng)).collect();
-    let mut y = offset(&x, &dir, opts.d0);
+    let n = x.len();
+    // Both trajectories are integrated as one 2n-dimensional system, so they share every step
+    // and their truncation errors (smooth in the state) cancel in the separation.
+    let mut pair = [x.clone(), offset(&x, &dir, opts.d0)].concat();
+    let mut both = |t: f64, z: &[f64], dz: &mut [f64]| {
+        let (dx, dy) = dz.split_at_mut(n);
+        rhs(t, &z[..n], dx);
+        rhs(t, &z[n..], dy);
+    };
     let mut sum = 0.0;
     for _ in 0..opts.intervals {
-        x = flow(rhs, &x, t, opts.interval, &opts.sim)?;
-        y = flow(rhs, &y, t, opts.interval, &opts.sim)?;
+        pair = flow(&mut both, &pair, t, opts.interval, &opts.sim)?;
         t += opts.interval;
-        let sep: Vec<f64> = y.iter().zip(&x).map(|(a, b)| a - b).collect();
+        let (x, y) = pair.split_at(n);
+        let sep: Vec<f64> = y.iter().zip(x).map(|(a, b)| a - b).collect();
         let d = norm(&sep);
         if !(d > 0.0 && d.is_finite()) {
             return Err(SimError::NonFinite { t });
         }
         sum += (d / opts.d0).ln();
-        y = offset(&x, &sep, opts.d0);
+        let y = offset(x, &sep, opts.d0);
+        pair[n..].copy_from_slice(&y);
     }
     Ok(sum / (opts.intervals as f64 * opts.interval))
 }
