@@ -4,7 +4,8 @@
 //! - [`dopri`]: [`simulate`] — adaptive Dormand–Prince 5(4) with dense output on a grid.
 //! - [`generate`]: [`simulate_dataset`] — many seeded trajectories with drawn parameters and noise.
 //! - [`noise`]: the seeded generator, `normal`/`uniform` draws and the noise definition.
-//! - [`csv_load`]: [`load_csv`] — CSV files to trajectories with structured validation errors.
+//! - [`csv_load`]: [`load_csv`] — CSV files to trajectories with structured validation errors
+//!   ([`csv_error`]: the error enum and closest-name suggestions).
 //! - [`window`]: [`windows`] / [`batches`] — fixed-length windows and seeded shuffled batches.
 //! - [`write`]: [`write_csv`] — atomic CSV output.
 //! - [`lyapunov`]: [`largest_lyapunov`] — the largest Lyapunov exponent of a system.
@@ -25,5 +26,5 @@ pub use dopri::{simulate, SimError, SimOptions, SimStats, Solution};
 pub use generate::{grid, simulate_dataset, GenerateError, SimSpec};
 pub use lyapunov::{largest_lyapunov, LyapunovOptions};
 pub use noise::{add_noise, normal, seeded, uniform, Dist, SeededRng};
-pub use window::{batches, windows, Window, WindowError};
+pub use window::{batches, window_at, window_starts, windows, Window, WindowError};
 pub use write::{write_csv, WriteError};

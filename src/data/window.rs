@@ -1,6 +1,7 @@
 //! Training windows: [`windows`] cuts each trajectory of a [`Dataset`] into windows of `len`
-//! consecutive rows every `stride` rows → `Vec<`[`Window`]`>`; [`batches`] shuffles window indices
-//! with the run's seeded generator and groups them into batches.
+//! consecutive rows every `stride` rows → `Vec<`[`Window`]`>` ([`window_starts`] + [`window_at`]
+//! do the same lazily); [`batches`] shuffles window indices with the run's seeded generator and
+//! groups them into batches.
 //!
 //! A window's arrays are flat and ready to copy into tensors: `values` is row-major
 //! `len × width` with **missing values replaced by 0.0**, and `mask` holds 1.0 (observed) or 0.0
@@ -53,8 +54,15 @@ pub enum WindowError {
 }
 
 /// Cuts every trajectory into windows of `len` rows starting at rows `0, stride, 2·stride, …`
-/// (as many as fit). Windows are ordered by trajectory, then start row.
+/// (as many as fit; stride 1 gives every window). Windows are ordered by trajectory, then start.
 pub fn windows(ds: &Dataset, len: usize, stride: usize) -> Result<Vec<Window>, WindowError> {
+    let starts = window_starts(ds, len, stride)?;
+    Ok(starts.into_iter().map(|(k, start)| window_at(ds, k, start, len)).collect())
+}
+
+/// The `(trajectory, start row)` of every window [`windows`] would cut, without copying any
+/// data: for large datasets, shuffle these and materialise one batch at a time with [`window_at`].
+pub fn window_starts(ds: &Dataset, len: usize, stride: usize) -> Result<Vec<(usize, usize)>, WindowError> {
     if len < 2 || stride == 0 {
         return Err(WindowError::BadShape { len, stride });
     }
@@ -63,17 +71,24 @@ pub fn windows(ds: &Dataset, len: usize, stride: usize) -> Result<Vec<Window>, W
         if tr.len() < len {
             return Err(WindowError::TooShort { trajectory: k, rows: tr.len(), len });
         }
-        let w = tr.width;
-        for start in (0..=tr.len() - len).step_by(stride) {
-            let times = tr.times[start..start + len].to_vec();
-            let steps = times.windows(2).map(|p| p[1] - p[0]).collect();
-            let cells = start * w..(start + len) * w;
-            let mask: Vec<f64> = tr.mask[cells.clone()].iter().map(|&m| f64::from(u8::from(m))).collect();
-            let values = tr.values[cells].iter().zip(&mask).map(|(&v, &m)| if m > 0.0 { v } else { 0.0 }).collect();
-            out.push(Window { trajectory: k, start, times, steps, values, mask });
-        }
+        out.extend((0..=tr.len() - len).step_by(stride).map(|start| (k, start)));
     }
     Ok(out)
+}
+
+/// Copies out the window of `len` rows of trajectory `trajectory` starting at row `start`.
+///
+/// # Panics
+/// If the window does not fit in the trajectory: callers take positions from [`window_starts`].
+pub fn window_at(ds: &Dataset, trajectory: usize, start: usize, len: usize) -> Window {
+    let tr = &ds.trajectories[trajectory];
+    let w = tr.width;
+    let times = tr.times[start..start + len].to_vec();
+    let steps = times.windows(2).map(|p| p[1] - p[0]).collect();
+    let cells = start * w..(start + len) * w;
+    let mask: Vec<f64> = tr.mask[cells.clone()].iter().map(|&m| f64::from(u8::from(m))).collect();
+    let values = tr.values[cells].iter().zip(&mask).map(|(&v, &m)| if m > 0.0 { v } else { 0.0 }).collect();
+    Window { trajectory, start, times, steps, values, mask }
 }
 
 /// The number of windows [`windows`] makes from a trajectory of `rows` rows.

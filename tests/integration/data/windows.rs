@@ -2,7 +2,7 @@
 //! masks with missing values zeroed), and seeded shuffling.
 
 use mechc::data::window::window_count;
-use mechc::data::{batches, seeded, windows, Dataset, Trajectory, WindowError};
+use mechc::data::{batches, seeded, window_at, window_starts, windows, Dataset, Trajectory, WindowError};
 
 /// Two trajectories (10 and 7 rows, 2 columns) with distinct values `100·k + 10·row + col`,
 /// irregular times, and one missing value.
@@ -66,4 +66,36 @@ fn batches_are_seeded_permutations() {
     assert_eq!(b, batches(23, 5, &mut seeded(4)));
     assert_ne!(b, batches(23, 5, &mut seeded(5)));
     assert_eq!(batches(4, 0, &mut seeded(1)).len(), 1);
+}
+
+#[test]
+fn lazy_windows_match_eager_ones() {
+    let ds = dataset();
+    let eager = windows(&ds, 3, 2).unwrap();
+    let starts = window_starts(&ds, 3, 2).unwrap();
+    assert_eq!(starts.len(), eager.len());
+    for (w, &(k, start)) in eager.iter().zip(&starts) {
+        assert_eq!(*w, window_at(&ds, k, start, 3));
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Every window is the exact slice of its trajectory, and the windows cover the expected starts.
+    #[test]
+    fn windows_are_slices(rows in 2usize..30, width in 1usize..4, len in 2usize..10, stride in 1usize..5) {
+        proptest::prop_assume!(len <= rows);
+        let times: Vec<f64> = (0..rows).map(|i| i as f64 * 0.5).collect();
+        let values: Vec<f64> = (0..rows * width).map(|c| c as f64).collect();
+        let ds = Dataset { states: (0..width).map(|d| format!("s{d}")).collect(), inputs: vec![],
+            trajectories: vec![Trajectory::from_rows("p", times.clone(), width, values.clone())] };
+        let ws = windows(&ds, len, stride).unwrap();
+        proptest::prop_assert_eq!(ws.len(), window_count(rows, len, stride));
+        for (i, w) in ws.iter().enumerate() {
+            proptest::prop_assert_eq!(w.start, i * stride);
+            proptest::prop_assert_eq!(&w.times[..], &times[w.start..w.start + len]);
+            proptest::prop_assert_eq!(&w.values[..], &values[w.start * width..(w.start + len) * width]);
+            proptest::prop_assert!(w.steps.iter().all(|s| *s == 0.5));
+        }
+    }
 }
