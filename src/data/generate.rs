@@ -54,7 +54,9 @@ pub enum GenerateError {
 /// drift); when `(t1 − t0)/step` is an integer up to round-off, the last point is exactly `t1`.
 pub fn grid(t0: f64, t1: f64, step: f64) -> Result<Vec<f64>, SimError> {
     if !(t0.is_finite() && t1.is_finite() && step.is_finite() && step > 0.0 && t1 > t0) {
-        return Err(SimError::BadGrid(format!("{t0} .. {t1} step {step} needs t0 < t1 and step > 0")));
+        return Err(SimError::BadGrid(format!(
+            "{t0} .. {t1} step {step} needs t0 < t1 and step > 0"
+        )));
     }
     let ratio = (t1 - t0) / step;
     // 1e-9 relative slack absorbs the round-off of the division (e.g. 10 / 0.002).
@@ -81,30 +83,60 @@ pub fn simulate_dataset(
     let n = spec.states.len();
     let mut trajectories = Vec::with_capacity(spec.trajectories);
     for k in 0..spec.trajectories {
-        let params = spec.params.iter().map(|(_, d)| d.sample(&mut rng)).collect::<Result<Vec<_>, _>>()?;
-        let init = spec.init.iter().map(|d| d.sample(&mut rng)).collect::<Result<Vec<_>, _>>()?;
+        let params = spec
+            .params
+            .iter()
+            .map(|(_, d)| d.sample(&mut rng))
+            .collect::<Result<Vec<_>, _>>()?;
+        let init = spec
+            .init
+            .iter()
+            .map(|d| d.sample(&mut rng))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut f = |t: f64, x: &[f64], dx: &mut [f64]| rhs(t, x, &params, dx);
-        let sol = simulate(&mut f, &init, &spec.times, &spec.options)
-            .map_err(|error| GenerateError::Sim { trajectory: k, error })?;
+        let sol = simulate(&mut f, &init, &spec.times, &spec.options).map_err(|error| {
+            GenerateError::Sim {
+                trajectory: k,
+                error,
+            }
+        })?;
         let mut tr = Trajectory::from_rows((k + 1).to_string(), sol.times, n, sol.values);
         add_noise(&mut tr, n, spec.noise_percent, &mut rng)?;
-        let named = spec.params.iter().map(|(name, _)| name.clone()).zip(params).collect();
-        tr.truth = Some(Truth { params: named, init });
+        let named = spec
+            .params
+            .iter()
+            .map(|(name, _)| name.clone())
+            .zip(params)
+            .collect();
+        tr.truth = Some(Truth {
+            params: named,
+            init,
+        });
         trajectories.push(tr);
     }
-    Ok(Dataset { states: spec.states.clone(), inputs: Vec::new(), trajectories })
+    Ok(Dataset {
+        states: spec.states.clone(),
+        inputs: Vec::new(),
+        trajectories,
+    })
 }
 
 fn check_spec(spec: &SimSpec) -> Result<(), GenerateError> {
     if spec.init.len() != spec.states.len() {
         let (i, s) = (spec.init.len(), spec.states.len());
-        return Err(GenerateError::BadSpec(format!("{i} initial values for {s} states")));
+        return Err(GenerateError::BadSpec(format!(
+            "{i} initial values for {s} states"
+        )));
     }
     if spec.trajectories == 0 {
-        return Err(GenerateError::BadSpec("at least one trajectory is needed".into()));
+        return Err(GenerateError::BadSpec(
+            "at least one trajectory is needed".into(),
+        ));
     }
     if spec.times.len() < 2 {
-        return Err(GenerateError::BadSpec("the time grid needs at least two points".into()));
+        return Err(GenerateError::BadSpec(
+            "the time grid needs at least two points".into(),
+        ));
     }
     Ok(())
 }

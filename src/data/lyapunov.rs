@@ -41,7 +41,11 @@ impl Default for LyapunovOptions {
             intervals: 1000,
             d0: 1e-7,
             seed: 0,
-            sim: SimOptions { rtol: 1e-9, atol: 1e-12, ..SimOptions::default() },
+            sim: SimOptions {
+                rtol: 1e-9,
+                atol: 1e-12,
+                ..SimOptions::default()
+            },
         }
     }
 }
@@ -54,7 +58,9 @@ pub fn largest_lyapunov(
 ) -> Result<f64, SimError> {
     let ok = opts.interval > 0.0 && opts.intervals > 0 && opts.d0 > 0.0 && opts.transient >= 0.0;
     if !ok {
-        return Err(SimError::BadInput("Lyapunov settings must be positive".into()));
+        return Err(SimError::BadInput(
+            "Lyapunov settings must be positive".into(),
+        ));
     }
     let mut t = 0.0;
     let mut x = x0.to_vec();

@@ -2,7 +2,10 @@
 //! error, reproducibility from the seed, and seeded simulated datasets with their true values.
 
 use mechc::data::noise::{noise_sigmas, observed_std};
-use mechc::data::{add_noise, grid, normal, seeded, simulate_dataset, uniform, Dist, SimOptions, SimSpec, Trajectory};
+use mechc::data::{
+    add_noise, grid, normal, seeded, simulate_dataset, uniform, Dist, SimOptions, SimSpec,
+    Trajectory,
+};
 
 /// A clean two-state trajectory with very different scales, plus one missing value.
 fn clean(n: usize) -> Trajectory {
@@ -29,17 +32,33 @@ fn noise_has_the_defined_standard_deviation() {
         let mean = obs.iter().sum::<f64>() / obs.len() as f64;
         let std = (obs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / obs.len() as f64).sqrt();
         assert!((sigmas[d] - 0.05 * std).abs() <= 1e-12 * std);
-        let resid: Vec<f64> = noisy.column(d).iter().zip(&col).filter(|(_, c)| !c.is_nan()).map(|(a, b)| a - b).collect();
+        let resid: Vec<f64> = noisy
+            .column(d)
+            .iter()
+            .zip(&col)
+            .filter(|(_, c)| !c.is_nan())
+            .map(|(a, b)| a - b)
+            .collect();
         let m = resid.len() as f64;
         let r_mean = resid.iter().sum::<f64>() / m;
         let r_std = (resid.iter().map(|r| (r - r_mean).powi(2)).sum::<f64>() / (m - 1.0)).sqrt();
         // Sampling error: the mean has standard error σ/√m, the sample std about σ/√(2(m−1))
         // (chi distribution); allow 5 standard errors each.
-        assert!(r_mean.abs() <= 5.0 * sigmas[d] / m.sqrt(), "state {d}: mean {r_mean}");
+        assert!(
+            r_mean.abs() <= 5.0 * sigmas[d] / m.sqrt(),
+            "state {d}: mean {r_mean}"
+        );
         let se = sigmas[d] / (2.0 * (m - 1.0)).sqrt();
-        assert!((r_std - sigmas[d]).abs() <= 5.0 * se, "state {d}: std {r_std} vs {}", sigmas[d]);
+        assert!(
+            (r_std - sigmas[d]).abs() <= 5.0 * se,
+            "state {d}: std {r_std} vs {}",
+            sigmas[d]
+        );
     }
-    assert!(noisy.values[7].is_nan() && !noisy.mask[7], "missing values stay missing");
+    assert!(
+        noisy.values[7].is_nan() && !noisy.mask[7],
+        "missing values stay missing"
+    );
 }
 
 #[test]
@@ -72,24 +91,42 @@ fn sigmas_ignore_missing_values_and_inputs() {
 fn draws_follow_their_distributions() {
     let mut rng = seeded(3);
     let m = 10_000;
-    let xs: Vec<f64> = (0..m).map(|_| normal(&mut rng, 2.0, 0.5).unwrap()).collect();
+    let xs: Vec<f64> = (0..m)
+        .map(|_| normal(&mut rng, 2.0, 0.5).unwrap())
+        .collect();
     let mean = xs.iter().sum::<f64>() / m as f64;
     // Standard error of the mean 0.5/√m; 5 of them.
-    assert!((mean - 2.0).abs() <= 5.0 * 0.5 / (m as f64).sqrt(), "mean {mean}");
-    let us: Vec<f64> = (0..m).map(|_| uniform(&mut rng, -1.0, 3.0).unwrap()).collect();
+    assert!(
+        (mean - 2.0).abs() <= 5.0 * 0.5 / (m as f64).sqrt(),
+        "mean {mean}"
+    );
+    let us: Vec<f64> = (0..m)
+        .map(|_| uniform(&mut rng, -1.0, 3.0).unwrap())
+        .collect();
     assert!(us.iter().all(|u| (-1.0..3.0).contains(u)));
     let umean = us.iter().sum::<f64>() / m as f64;
     // Uniform(−1, 3): mean 1, sd 4/√12.
-    assert!((umean - 1.0).abs() <= 5.0 * (4.0 / 12f64.sqrt()) / (m as f64).sqrt(), "mean {umean}");
+    assert!(
+        (umean - 1.0).abs() <= 5.0 * (4.0 / 12f64.sqrt()) / (m as f64).sqrt(),
+        "mean {umean}"
+    );
     assert!(normal(&mut rng, 0.0, -1.0).is_err());
     assert!(uniform(&mut rng, 1.0, 1.0).is_err());
-    assert!(Dist::Normal { mean: f64::NAN, sd: 1.0 }.sample(&mut rng).is_err());
+    assert!(Dist::Normal {
+        mean: f64::NAN,
+        sd: 1.0
+    }
+    .sample(&mut rng)
+    .is_err());
 }
 
 fn decay_spec(noise: f64, seed: u64) -> SimSpec {
     SimSpec {
         states: vec!["x".into()],
-        params: vec![("k".into(), Dist::Uniform { lo: 0.5, hi: 2.0 }), ("unused".into(), Dist::Fixed(4.0))],
+        params: vec![
+            ("k".into(), Dist::Uniform { lo: 0.5, hi: 2.0 }),
+            ("unused".into(), Dist::Fixed(4.0)),
+        ],
         init: vec![Dist::Normal { mean: 3.0, sd: 0.5 }],
         times: grid(0.0, 2.0, 0.05).unwrap(),
         noise_percent: noise,
@@ -123,6 +160,9 @@ fn simulated_datasets_keep_their_true_values() {
     assert_eq!(ds, again);
     let noisy = simulate_dataset(&decay_spec(5.0, 11), &mut f).unwrap();
     let other = simulate_dataset(&decay_spec(5.0, 12), &mut f).unwrap();
-    assert_eq!(noisy, simulate_dataset(&decay_spec(5.0, 11), &mut f).unwrap());
+    assert_eq!(
+        noisy,
+        simulate_dataset(&decay_spec(5.0, 11), &mut f).unwrap()
+    );
     assert_ne!(noisy, other);
 }
