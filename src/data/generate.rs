@@ -50,6 +50,9 @@ pub enum GenerateError {
     },
 }
 
+/// A right-hand side with parameters: `rhs(t, x, p, dx)` writes `dx/dt` into `dx`.
+pub type ParamRhsFn<'a> = dyn FnMut(f64, &[f64], &[f64], &mut [f64]) + 'a;
+
 /// The grid `t0, t0 + step, …` up to `t1`: points are `t0 + k·step` (not accumulated, so no
 /// drift); when `(t1 − t0)/step` is an integer up to round-off, the last point is exactly `t1`.
 pub fn grid(t0: f64, t1: f64, step: f64) -> Result<Vec<f64>, SimError> {
@@ -76,7 +79,7 @@ pub fn grid(t0: f64, t1: f64, step: f64) -> Result<Vec<f64>, SimError> {
 /// receives the trajectory's parameter values `p` in `spec.params` order.
 pub fn simulate_dataset(
     spec: &SimSpec,
-    rhs: &mut dyn FnMut(f64, &[f64], &[f64], &mut [f64]),
+    rhs: &mut ParamRhsFn<'_>,
 ) -> Result<Dataset, GenerateError> {
     check_spec(spec)?;
     let mut rng = seeded(spec.seed);

@@ -10,7 +10,7 @@
 
 use rand_distr::{Distribution, StandardNormal};
 
-use super::dopri::{simulate, SimError, SimOptions};
+use super::dopri::{simulate, RhsFn, SimError, SimOptions};
 use super::noise::seeded;
 
 /// Settings of [`largest_lyapunov`].
@@ -52,7 +52,7 @@ impl Default for LyapunovOptions {
 
 /// Estimates the largest Lyapunov exponent of `x' = rhs(t, x)` starting from `x0`.
 pub fn largest_lyapunov(
-    rhs: &mut dyn FnMut(f64, &[f64], &mut [f64]),
+    rhs: &mut RhsFn<'_>,
     x0: &[f64],
     opts: &LyapunovOptions,
 ) -> Result<f64, SimError> {
@@ -97,7 +97,7 @@ pub fn largest_lyapunov(
 }
 
 fn flow(
-    rhs: &mut dyn FnMut(f64, &[f64], &mut [f64]),
+    rhs: &mut RhsFn<'_>,
     x: &[f64],
     t: f64,
     span: f64,

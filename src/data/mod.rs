@@ -22,8 +22,8 @@ pub mod write;
 
 pub use csv_load::{load_csv, load_csv_files, CsvError, CsvSpec};
 pub use dataset::{Dataset, Trajectory, Truth};
-pub use dopri::{simulate, SimError, SimOptions, SimStats, Solution};
-pub use generate::{grid, simulate_dataset, GenerateError, SimSpec};
+pub use dopri::{simulate, RhsFn, SimError, SimOptions, SimStats, Solution};
+pub use generate::{grid, simulate_dataset, GenerateError, ParamRhsFn, SimSpec};
 pub use lyapunov::{largest_lyapunov, LyapunovOptions};
 pub use noise::{add_noise, normal, seeded, uniform, Dist, SeededRng};
 pub use window::{batches, window_at, window_starts, windows, Window, WindowError};

@@ -149,8 +149,8 @@ fn spread(c: &Compare<'_>) -> f64 {
 pub fn valid_prediction_time(c: &Compare<'_>, tolerance: f64, lyapunov: Option<f64>) -> ValidTime {
     let t0 = c.times.first().copied().unwrap_or(0.0);
     let errors = normalised_errors(c);
-    // `!(e <= tol)` so that a NaN error (a blown-up rollout) counts as exceeding.
-    let first_bad = errors.iter().position(|e| !(*e <= tolerance));
+    // A NaN error (a blown-up rollout) counts as exceeding.
+    let first_bad = errors.iter().position(|e| e.is_nan() || *e > tolerance);
     let end = match first_bad {
         Some(k) => c.times[k],
         None => c.times.last().copied().unwrap_or(t0),

@@ -25,13 +25,13 @@ fn noise_has_the_defined_standard_deviation() {
     let base = clean(n);
     let mut noisy = base.clone();
     let sigmas = add_noise(&mut noisy, 2, 5.0, &mut seeded(7)).unwrap();
-    for d in 0..2 {
+    for (d, &sigma) in sigmas.iter().enumerate() {
         // σ_d = 5% of the population std of the clean state over its own trajectory.
         let col = base.column(d);
         let obs: Vec<f64> = col.iter().copied().filter(|v| !v.is_nan()).collect();
         let mean = obs.iter().sum::<f64>() / obs.len() as f64;
         let std = (obs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / obs.len() as f64).sqrt();
-        assert!((sigmas[d] - 0.05 * std).abs() <= 1e-12 * std);
+        assert!((sigma - 0.05 * std).abs() <= 1e-12 * std);
         let resid: Vec<f64> = noisy
             .column(d)
             .iter()
@@ -45,14 +45,14 @@ fn noise_has_the_defined_standard_deviation() {
         // Sampling error: the mean has standard error σ/√m, the sample std about σ/√(2(m−1))
         // (chi distribution); allow 5 standard errors each.
         assert!(
-            r_mean.abs() <= 5.0 * sigmas[d] / m.sqrt(),
+            r_mean.abs() <= 5.0 * sigma / m.sqrt(),
             "state {d}: mean {r_mean}"
         );
-        let se = sigmas[d] / (2.0 * (m - 1.0)).sqrt();
+        let se = sigma / (2.0 * (m - 1.0)).sqrt();
         assert!(
-            (r_std - sigmas[d]).abs() <= 5.0 * se,
+            (r_std - sigma).abs() <= 5.0 * se,
             "state {d}: std {r_std} vs {}",
-            sigmas[d]
+            sigma
         );
     }
     assert!(
