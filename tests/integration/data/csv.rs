@@ -37,6 +37,12 @@ fn missing_values_are_masked_and_counted() {
 }
 
 #[test]
+fn a_byte_order_mark_is_not_part_of_the_first_column_name() {
+    let ds = load_csv(&spec("bom.csv", &["x"])).unwrap();
+    assert_eq!(ds.trajectories[0].times, vec![0.0, 1.0]);
+}
+
+#[test]
 fn columns_map_to_states_and_inputs() {
     let s = CsvSpec::new(format!("{DIR}/mapped.csv"), "time", &["x", "y"])
         .map("x", "hare")

@@ -79,12 +79,19 @@ fn noise_is_reproducible_from_the_seed() {
 }
 
 #[test]
-fn sigmas_ignore_missing_values_and_inputs() {
-    let t = clean(100);
-    let s = noise_sigmas(&t, 1, 10.0);
-    assert_eq!(s.len(), 1);
-    assert!((s[0] - 0.1 * observed_std(&t.column(0))).abs() < 1e-15);
-    assert!(observed_std(&t.column(0)).is_finite());
+fn inputs_are_not_noised() {
+    // Two states and one input column: only the states receive noise.
+    let n = 200;
+    let times: Vec<f64> = (0..n).map(|i| i as f64).collect();
+    let values: Vec<f64> = (0..3 * n).map(|c| ((c * 7919) % 101) as f64).collect();
+    let clean = Trajectory::from_rows("u", times, 3, values);
+    let mut noisy = clean.clone();
+    let sigmas = add_noise(&mut noisy, 2, 10.0, &mut seeded(9)).unwrap();
+    assert_eq!(sigmas.len(), 2);
+    assert_eq!(sigmas, noise_sigmas(&clean, 2, 10.0));
+    assert!((sigmas[1] - 0.1 * observed_std(&clean.column(1))).abs() < 1e-15);
+    assert_eq!(noisy.column(2), clean.column(2));
+    assert!(noisy.column(0).iter().zip(clean.column(0)).all(|(a, b)| *a != b));
 }
 
 #[test]
