@@ -14,6 +14,8 @@ pub struct Truth {
     pub params: Vec<(String, f64)>,
     /// The initial state, in the dataset's state order.
     pub init: Vec<f64>,
+    /// The standard deviation of the Gaussian noise added to each state (all 0 without noise).
+    pub noise_sigmas: Vec<f64>,
 }
 
 /// One time series: a strictly increasing (possibly irregular) time vector and a row-major table

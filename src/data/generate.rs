@@ -2,9 +2,10 @@
 //! seed) plus a parameterised right-hand side `f(t, x, p, dx)` → [`Dataset`] whose trajectories
 //! keep their true parameters and initial states ([`Truth`]).
 //!
-//! Order of random draws (one generator seeded with `spec.seed`): for each trajectory in turn,
-//! its parameters in declaration order, then its initial state in state order, then its noise
-//! (row by row, state by state). Fixed values draw nothing.
+//! Order of random draws (one generator seeded with `spec.seed`): first, for each trajectory in
+//! turn, its parameters in declaration order, then its initial state in state order; then, for
+//! each trajectory in turn, its noise (row by row, state by state). Fixed values draw nothing.
+//! So the same seed gives the same parameters and initial states at any noise level.
 
 use super::dataset::{Dataset, Trajectory, Truth};
 use super::dopri::{simulate, SimError, SimOptions};
@@ -84,18 +85,23 @@ pub fn simulate_dataset(
     check_spec(spec)?;
     let mut rng = seeded(spec.seed);
     let n = spec.states.len();
-    let mut trajectories = Vec::with_capacity(spec.trajectories);
-    for k in 0..spec.trajectories {
-        let params = spec
+    // All parameter and initial-state draws come first, so the noise level never changes them.
+    let mut draws = Vec::with_capacity(spec.trajectories);
+    for _ in 0..spec.trajectories {
+        let params: Vec<f64> = spec
             .params
             .iter()
             .map(|(_, d)| d.sample(&mut rng))
-            .collect::<Result<Vec<_>, _>>()?;
-        let init = spec
+            .collect::<Result<_, _>>()?;
+        let init: Vec<f64> = spec
             .init
             .iter()
             .map(|d| d.sample(&mut rng))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<_, _>>()?;
+        draws.push((params, init));
+    }
+    let mut trajectories = Vec::with_capacity(spec.trajectories);
+    for (k, (params, init)) in draws.into_iter().enumerate() {
         let mut f = |t: f64, x: &[f64], dx: &mut [f64]| rhs(t, x, &params, dx);
         let sol = simulate(&mut f, &init, &spec.times, &spec.options).map_err(|error| {
             GenerateError::Sim {
@@ -104,7 +110,7 @@ pub fn simulate_dataset(
             }
         })?;
         let mut tr = Trajectory::from_rows((k + 1).to_string(), sol.times, n, sol.values);
-        add_noise(&mut tr, n, spec.noise_percent, &mut rng)?;
+        let noise_sigmas = add_noise(&mut tr, n, spec.noise_percent, &mut rng)?;
         let named = spec
             .params
             .iter()
@@ -114,6 +120,7 @@ pub fn simulate_dataset(
         tr.truth = Some(Truth {
             params: named,
             init,
+            noise_sigmas,
         });
         trajectories.push(tr);
     }

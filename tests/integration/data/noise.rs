@@ -91,7 +91,11 @@ fn inputs_are_not_noised() {
     assert_eq!(sigmas, noise_sigmas(&clean, 2, 10.0));
     assert!((sigmas[1] - 0.1 * observed_std(&clean.column(1))).abs() < 1e-15);
     assert_eq!(noisy.column(2), clean.column(2));
-    assert!(noisy.column(0).iter().zip(clean.column(0)).all(|(a, b)| *a != b));
+    assert!(noisy
+        .column(0)
+        .iter()
+        .zip(clean.column(0))
+        .all(|(a, b)| *a != b));
 }
 
 #[test]
@@ -157,7 +161,7 @@ fn simulated_datasets_keep_their_true_values() {
         ks.push(k);
         for (i, &t) in tr.times.iter().enumerate() {
             let want = x0 * (-k * t).exp();
-            // Default tolerances (rtol 1e-10) on a contracting problem: far below 1e-8.
+            // Default tolerances (rtol 5e-14) on a contracting problem: far below 1e-8.
             assert!((tr.values[i] - want).abs() <= 1e-8 * want.abs(), "t = {t}");
         }
     }
@@ -172,4 +176,13 @@ fn simulated_datasets_keep_their_true_values() {
         simulate_dataset(&decay_spec(5.0, 11), &mut f).unwrap()
     );
     assert_ne!(noisy, other);
+    // Draws of parameters and initial states precede all noise, so the noise-free run with the
+    // same seed is the clean counterpart, and its per-state std defines the σ that was used.
+    for (clean, tr) in ds.trajectories.iter().zip(&noisy.trajectories) {
+        let (c, t) = (clean.truth.as_ref().unwrap(), tr.truth.as_ref().unwrap());
+        assert_eq!((&c.params, &c.init), (&t.params, &t.init));
+        assert_eq!(c.noise_sigmas, vec![0.0]);
+        assert_eq!(t.noise_sigmas, noise_sigmas(clean, 1, 5.0));
+        assert!(t.noise_sigmas[0] > 0.0);
+    }
 }
