@@ -253,3 +253,30 @@ fn failures_are_values() {
     ));
     assert!(grid(1.0, 0.0, 0.1).is_err());
 }
+
+#[test]
+fn step_limits_are_respected() {
+    let times = [0.0, 1.0];
+    let mut f = |_t: f64, x: &[f64], dx: &mut [f64]| dx[0] = -x[0];
+    let free = simulate(&mut f, &[1.0], &times, &opts(1e-6, 1e-9)).unwrap();
+    let capped = SimOptions {
+        max_step: Some(0.01),
+        ..opts(1e-6, 1e-9)
+    };
+    let sol = simulate(&mut f, &[1.0], &times, &capped).unwrap();
+    // Steps of at most 0.01 need at least 100 of them to cover [0, 1]; the free run needs far fewer.
+    assert!(
+        sol.stats.accepted >= 100 && free.stats.accepted < 50,
+        "{:?} {:?}",
+        sol.stats,
+        free.stats
+    );
+    let start = SimOptions {
+        initial_step: Some(-1.0),
+        ..SimOptions::default()
+    };
+    assert!(matches!(
+        simulate(&mut f, &[1.0], &times, &start),
+        Err(SimError::BadInput(_))
+    ));
+}
