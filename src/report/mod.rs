@@ -1,0 +1,3 @@
+//! Reporting: metrics of a fit and of its rollouts (equation printing and JSON come later).
+
+pub mod metrics;
