@@ -6,3 +6,5 @@
 #![deny(unsafe_code)]
 
 pub mod source;
+pub mod ir;
+pub mod jit;
