@@ -170,15 +170,24 @@ impl fmt::Display for ModelIr {
         writeln!(f, "equations:")?;
         for e in &self.equations {
             let lhs = self.names.var_name(super::Var::State { index: e.state, order: e.order });
-            write!(f, "  {lhs} = {}", show(e.known))?;
+            // A zero known part is left out when something else is on the right side.
+            let bare = self.arena.const_value(e.known) == Some(0.0) && !(e.sparse.is_empty() && e.neural.is_empty());
+            write!(f, "  {lhs} =")?;
+            let mut sep = " ";
+            if !bare {
+                write!(f, " {}", show(e.known))?;
+                sep = " + ";
+            }
             for b in &e.sparse {
-                write!(f, " + sparse({})[", b.basis)?;
+                write!(f, "{sep}sparse({})[", b.basis)?;
+                sep = " + ";
                 let items: Vec<String> = (0..b.terms.len()).map(|i| block_item(b, i)).collect();
                 write!(f, "{}]", items.join(", "))?;
             }
             for n in &e.neural {
                 let ins: Vec<String> = n.inputs.iter().map(|&i| show(i)).collect();
-                write!(f, " + mlp({}; hidden = {:?})", ins.join(", "), n.hidden)?;
+                write!(f, "{sep}mlp({}; hidden = {:?})", ins.join(", "), n.hidden)?;
+                sep = " + ";
             }
             writeln!(f)?;
         }

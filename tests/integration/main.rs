@@ -1,2 +1,5 @@
 //! The one integration-test binary: each area of the compiler has a module here, so the heavy
 //! dependencies (candle, Cranelift) are linked once.
+
+mod ir;
+mod jit;
