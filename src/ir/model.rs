@@ -140,6 +140,29 @@ impl ModelIr {
         self.equations.iter().map(|e| e.known).collect()
     }
 
+    /// The right-hand side of every equation as one expression, `known + Σ c_s * term`, where
+    /// coefficient slot `s` is the parameter `Var::Param(n_params + s)` (the model's own
+    /// parameters come first). Neural terms are not included: the training stage adds them.
+    pub fn rhs_nodes(&mut self) -> Vec<NodeId> {
+        let n_params = self.names.params.len() as u32;
+        let mut out = Vec::with_capacity(self.equations.len());
+        for e in 0..self.equations.len() {
+            let mut acc = self.equations[e].known;
+            let pairs: Vec<(usize, usize)> = self.equations[e]
+                .sparse
+                .iter()
+                .flat_map(|b| b.terms.iter().zip(&b.slots).filter_map(|(&t, s)| s.map(|s| (t, s))))
+                .collect();
+            for (t, s) in pairs {
+                let c = self.arena.param(n_params + s as u32);
+                let ct = self.arena.mul(c, self.terms[t].node);
+                acc = self.arena.add(acc, ct);
+            }
+            out.push(acc);
+        }
+        out
+    }
+
     /// Maps output `col` of a kernel compiled for `outputs` to a readable label and span, for
     /// reporting a non-finite value: the term's name and span if it is a term, else the node's
     /// printed form and recorded span.

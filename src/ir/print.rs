@@ -26,7 +26,9 @@ impl Names {
         Names { states: own(states), params: own(params), inputs: own(inputs) }
     }
 
-    /// The printed name of a variable; unnamed indices print as `x3`, `p3`, `u3`.
+    /// The printed name of a variable; unnamed states and inputs print as `x3`, `u3`; parameters
+    /// past the named ones are coefficient slots ([`crate::ir::ModelIr::rhs_nodes`]) and print
+    /// as `c0`, `c1`, ...
     pub fn var_name(&self, v: Var) -> String {
         let pick = |list: &[String], prefix: &str, i: u32| {
             list.get(i as usize).cloned().unwrap_or_else(|| format!("{prefix}{i}"))
@@ -35,7 +37,10 @@ impl Names {
             Var::State { index, order } => {
                 format!("{}{}", pick(&self.states, "x", index), "'".repeat(order as usize))
             }
-            Var::Param(i) => pick(&self.params, "p", i),
+            Var::Param(i) => match self.params.get(i as usize) {
+                Some(name) => name.clone(),
+                None => format!("c{}", i as usize - self.params.len()),
+            },
             Var::Input(i) => pick(&self.inputs, "u", i),
             Var::Time => "t".to_string(),
         }

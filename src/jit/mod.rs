@@ -14,10 +14,12 @@ mod codegen;
 pub mod interp;
 pub mod intrinsics;
 mod kernel;
+mod model;
 pub mod op;
 
 pub use interp::Interpreter;
 pub use kernel::{compile, Kernel};
+pub use model::{check_finite, model_layout, Kernels, NonFinite};
 pub use op::{DiffKernels, KernelOp};
 
 use crate::ir::{Arena, NodeId, Var};

@@ -265,3 +265,86 @@ fn candle_op_backward_matches_finite_differences() -> candle_core::Result<()> {
     }
     Ok(())
 }
+
+/// A small discovery model: `x' = sparse(poly(x, y, 1))`, `y' = -beta*y + sparse(...)` with a
+/// `log(x)` term that is undefined for x ≤ 0.
+fn small_model() -> mechc::ir::ModelIr {
+    use mechc::ir::{Basis, ModelIr};
+    let mut a = Arena::new();
+    let names = Names::new(&["x", "y"], &["beta"], &[]);
+    let v = [a.state(0), a.state(1)];
+    let lx = a.call1(Func::Log, v[0]);
+    let span = mechc::source::Span::new(mechc::source::SourceId(0), 20, 26);
+    let lib = Basis::poly(&mut a, &names, &v, 1).concat(Basis::explicit(&a, &names, &[(lx, Some(span))]));
+    let beta = a.param(0);
+    let by = a.mul(beta, v[1]);
+    let known = a.neg(by);
+    let zero = a.constant(0.0);
+    let mut m = ModelIr::new("small", names);
+    m.arena = a;
+    let e0 = m.add_equation(0, 1, zero, None);
+    m.add_sparse(e0, "lib", &lib, &[], &[]);
+    let e1 = m.add_equation(1, 1, known, None);
+    m.add_sparse(e1, "lib", &lib, &[], &[false, false, false, true]);
+    m
+}
+
+/// The rhs kernel against the formula written out; the kernel adds the terms one by one in
+/// slot order like the formula, so only the order of `known` differs: agreement to a few ulps
+/// of the largest summand (1e-14 relative for these magnitudes).
+#[test]
+fn model_rhs_kernel_evaluates_known_part_plus_coefficients_times_terms() {
+    let mut m = small_model();
+    let k = jit::Kernels::compile(&mut m).unwrap();
+    assert_eq!(k.layout.columns.len(), 3, "x, y, t");
+    assert_eq!(k.layout.n_params, 1 + 7, "beta and 4 + 3 coefficients");
+    let shown: Vec<String> = k.rhs_nodes.iter().map(|&n| m.arena.display(n, &m.names).to_string()).collect();
+    assert_eq!(shown[0], "c0 + x*c1 + y*c2 + c3*log(x)");
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let n = 50;
+    let x: Vec<f64> = (0..n * 3).map(|_| rng.random_range(0.1..2.0)).collect();
+    let p: Vec<f64> = (0..8).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let mut out = vec![0.0; n * 2];
+    k.rhs.value.eval(n, &x, &p, &mut out).unwrap();
+    for r in 0..n {
+        let (xv, yv) = (x[3 * r], x[3 * r + 1]);
+        let f0 = p[1] + p[2] * xv + p[3] * yv + p[4] * xv.ln();
+        let f1 = -(p[0] * yv) + p[5] + p[6] * xv + p[7] * yv;
+        for (got, want) in [(out[2 * r], f0), (out[2 * r + 1], f1)] {
+            assert!((got - want).abs() <= 1e-14 * (1.0 + want.abs()), "row {r}: {got} vs {want}");
+        }
+    }
+    assert!(jit::check_finite(&m, &k.rhs_nodes, &out).is_ok());
+}
+
+#[test]
+fn non_finite_basis_values_are_reported_with_term_and_span() {
+    let mut m = small_model();
+    let k = jit::Kernels::compile(&mut m).unwrap();
+    let x = [1.0, 2.0, 0.0, -1.0, 2.0, 0.5];
+    let mut theta = vec![0.0; 2 * k.terms.len()];
+    k.basis.value.eval(2, &x, &vec![0.0; 8], &mut theta).unwrap();
+    let err = jit::check_finite(&m, &k.terms, &theta).unwrap_err();
+    assert_eq!((err.row, err.output, err.label.as_str()), (1, 3, "log(x)"));
+    assert!(err.value.is_nan());
+    assert_eq!(err.span, Some(mechc::source::Span::new(mechc::source::SourceId(0), 20, 26)));
+}
+
+/// A parameter listed as a column is read per row (per-trajectory parameters); zero rows is a
+/// valid call that writes nothing.
+#[test]
+fn parameters_can_be_per_row_columns_and_zero_rows_is_fine() {
+    let mut a = Arena::new();
+    let (x, r) = (a.state(0), a.param(0));
+    let one = a.constant(1.0);
+    let omx = a.sub(one, x);
+    let rx = a.mul(r, x);
+    let logistic = a.mul(rx, omx);
+    let layout = Layout::new(vec![Var::State { index: 0, order: 0 }, Var::Param(0)], 0);
+    let k = jit::compile(&a, &[logistic], &layout).unwrap();
+    let mut out = [0.0; 2];
+    k.eval(2, &[0.5, 2.0, 0.25, 4.0], &[], &mut out).unwrap();
+    assert_eq!(out, [0.5, 0.75]);
+    k.eval(0, &[], &[], &mut []).unwrap();
+    Interpreter::new(&a, &[logistic], &layout).unwrap().eval(0, &[], &[], &mut []).unwrap();
+}
