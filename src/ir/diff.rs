@@ -74,7 +74,7 @@ impl Arena {
             Node::Powi(a, n) => {
                 let da = self.diff_memo(a, var, memo)?;
                 let c = self.constant(f64::from(n));
-                let p = self.powi(a, n - 1);
+                let p = self.powi(a, n.saturating_sub(1));
                 let f = self.mul(c, p);
                 Some(self.mul(f, da))
             }

@@ -74,6 +74,12 @@ impl ModelIr {
         ModelIr { name: name.into(), names, ..ModelIr::default() }
     }
 
+    /// The ODE order of state `s`: the highest derivative on the left of its equations (1 for
+    /// a state without an equation).
+    pub fn state_order(&self, s: u32) -> u32 {
+        self.equations.iter().filter(|e| e.state == s).map(|e| e.order).max().unwrap_or(1).max(1)
+    }
+
     /// Records that `node` came from `span` (first span wins).
     pub fn note_span(&mut self, node: NodeId, span: Span) {
         self.spans.entry(node).or_insert(span);

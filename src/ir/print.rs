@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use super::{Arena, Node, NodeId, Var};
+use super::{Arena, ModelIr, Node, NodeId, Var};
 
 /// Display names of the variables an arena refers to by index.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -138,5 +138,44 @@ impl fmt::Display for ExprDisplay<'_> {
                 write!(f, "{}({}, {})", func.info().name, self.sub(x), self.sub(y))
             }
         }
+    }
+}
+
+impl ModelIr {
+    /// The full IR report for `mechc check --emit ir`: the model as `Display` prints it, then
+    /// each equation's complete right-hand side (coefficient slot `s` printed as `c<s>`), then
+    /// its nonzero derivatives with respect to the states (and their lower derivatives) and the
+    /// named parameters. Builds the right-hand sides and derivatives in the arena.
+    pub fn emit(&mut self) -> String {
+        use std::fmt::Write;
+        let mut out = format!("{self}\nright-hand sides:\n");
+        let rhs = self.rhs_nodes();
+        let mut vars: Vec<Var> = Vec::new();
+        for s in 0..self.names.states.len() as u32 {
+            vars.extend((0..self.state_order(s)).map(|k| Var::State { index: s, order: k }));
+        }
+        vars.extend((0..self.names.inputs.len() as u32).map(Var::Input));
+        vars.push(Var::Time);
+        vars.extend((0..self.names.params.len() as u32).map(Var::Param));
+        let jac = self.arena.jacobian(&rhs, &vars);
+        let lhs: Vec<String> = self
+            .equations
+            .iter()
+            .map(|e| self.names.var_name(Var::State { index: e.state, order: e.order }))
+            .collect();
+        for (l, &r) in lhs.iter().zip(&rhs) {
+            let _ = writeln!(out, "  {l} = {}", self.arena.display(r, &self.names));
+        }
+        out.push_str("derivatives (zeros omitted):");
+        for (i, l) in lhs.iter().enumerate() {
+            for (j, &v) in vars.iter().enumerate() {
+                let d = jac[i * vars.len() + j];
+                if self.arena.const_value(d) != Some(0.0) {
+                    let shown = self.arena.display(d, &self.names);
+                    let _ = write!(out, "\n  d({l})/d{} = {shown}", self.names.var_name(v));
+                }
+            }
+        }
+        out
     }
 }

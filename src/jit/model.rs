@@ -17,8 +17,7 @@ use crate::source::Span;
 pub fn model_layout(ir: &ModelIr) -> Layout {
     let mut columns = Vec::new();
     for s in 0..ir.names.states.len() as u32 {
-        let order = ir.equations.iter().filter(|e| e.state == s).map(|e| e.order).max().unwrap_or(1);
-        columns.extend((0..order.max(1)).map(|k| Var::State { index: s, order: k }));
+        columns.extend((0..ir.state_order(s)).map(|k| Var::State { index: s, order: k }));
     }
     columns.extend((0..ir.names.inputs.len() as u32).map(Var::Input));
     columns.push(Var::Time);

@@ -238,3 +238,21 @@ fn describe_output_names_the_term_and_its_span() {
     assert_eq!((name.as_str(), sp), ("x*y", Some(Span::new(SourceId(0), 40, 65))));
     assert!(m.describe_output(&outs, outs.len()).is_none());
 }
+
+#[test]
+fn emit_report_lists_right_hand_sides_and_derivatives() {
+    let mut m = lorenz_ir();
+    insta::assert_snapshot!("lorenz_emit", m.emit());
+}
+
+#[test]
+fn calls_by_name_check_names_and_arity() {
+    let (mut a, v, _) = xyz();
+    let two = a.constant(2.0);
+    let sx = a.call("sin", &[v[0]]).unwrap();
+    assert_eq!(a.node(sx), Node::Call1(Func::Sin, v[0]));
+    assert_eq!(a.call("pow", &[v[0], two]).map(|p| a.node(p)), Some(Node::Powi(v[0], 2)));
+    assert!(a.call("sin", &[v[0], v[1]]).is_none());
+    assert!(a.call("pow", &[v[0]]).is_none());
+    assert!(a.call("sinh", &[v[0]]).is_none());
+}
