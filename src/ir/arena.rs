@@ -64,7 +64,8 @@ impl Arena {
     }
 
     fn is_const(&self, id: NodeId, value: f64) -> bool {
-        self.const_value(id).is_some_and(|c| c.to_bits() == value.to_bits())
+        self.const_value(id)
+            .is_some_and(|c| c.to_bits() == value.to_bits())
     }
 
     /// Interns a node without simplification (constructors call this last).
@@ -294,6 +295,9 @@ impl Arena {
     /// Whether `var` occurs in the expression `id`.
     pub fn depends_on(&self, id: NodeId, var: Var) -> bool {
         let seen = self.reachable(&[id]);
-        self.nodes.iter().zip(&seen).any(|(n, &s)| s && *n == Node::Var(var))
+        self.nodes
+            .iter()
+            .zip(&seen)
+            .any(|(n, &s)| s && *n == Node::Var(var))
     }
 }

@@ -51,7 +51,11 @@ fn best_of(reps: usize, mut f: impl FnMut()) -> f64 {
 fn xyz(arena: &mut Arena) -> (Vec<NodeId>, Layout, Names) {
     let vars = vec![arena.state(0), arena.state(1), arena.state(2)];
     let cols = (0..3).map(|i| Var::State { index: i, order: 0 }).collect();
-    (vars, Layout::new(cols, 0), Names::new(&["x", "y", "z"], &[], &[]))
+    (
+        vars,
+        Layout::new(cols, 0),
+        Names::new(&["x", "y", "z"], &[], &[]),
+    )
 }
 
 fn hand_poly3(x: &[f64], out: &mut [f64]) {
@@ -59,8 +63,26 @@ fn hand_poly3(x: &[f64], out: &mut [f64]) {
         let (x, y, z) = (r[0], r[1], r[2]);
         let (xx, yy, zz) = (x * x, y * y, z * z);
         let v = [
-            1.0, x, y, z, xx, x * y, x * z, yy, y * z, zz, xx * x, xx * y, xx * z, x * yy, x * (y * z),
-            x * zz, yy * y, yy * z, y * zz, zz * z,
+            1.0,
+            x,
+            y,
+            z,
+            xx,
+            x * y,
+            x * z,
+            yy,
+            y * z,
+            zz,
+            xx * x,
+            xx * y,
+            xx * z,
+            x * yy,
+            x * (y * z),
+            x * zz,
+            yy * y,
+            yy * z,
+            y * zz,
+            zz * z,
         ];
         o.copy_from_slice(&v);
     }
@@ -90,7 +112,20 @@ fn hand_mixed(x: &[f64], out: &mut [f64]) {
     for (o, r) in out.chunks_exact_mut(12).zip(x.chunks_exact(3)) {
         let (x, y, z) = (r[0], r[1], r[2]);
         let sx = x.sin();
-        let v = [1.0, x, y, z, x * y, y * z, sx, y.cos(), (2.0 * z).sin(), x.exp(), x * (-y).exp(), sx * z.cos()];
+        let v = [
+            1.0,
+            x,
+            y,
+            z,
+            x * y,
+            y * z,
+            sx,
+            y.cos(),
+            (2.0 * z).sin(),
+            x.exp(),
+            x * (-y).exp(),
+            sx * z.cos(),
+        ];
         o.copy_from_slice(&v);
     }
 }
@@ -113,13 +148,27 @@ fn time_case(
     let jit = best_of(3, || res = kernel.eval(n, x, &[], &mut out));
     std::mem::replace(&mut res, Ok(()))?;
     let hand_t = best_of(3, || hand(x, &mut hand_out));
-    let max_diff_vs_hand = out.iter().zip(&hand_out).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let max_diff_vs_hand = out
+        .iter()
+        .zip(&hand_out)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
     let mut scratch = vec![0.0; n * k];
     let interp_t = best_of(1, || res = interp.eval(n, x, &[], &mut scratch));
     std::mem::replace(&mut res, Ok(()))?;
-    let tree = best_of(1, || res = eval_tree(arena, outputs, layout, n, x, &[], &mut scratch));
+    let tree = best_of(1, || {
+        res = eval_tree(arena, outputs, layout, n, x, &[], &mut scratch)
+    });
     res?;
-    Ok(CaseTiming { name, terms: k, jit, interp: interp_t, tree, hand: hand_t, max_diff_vs_hand })
+    Ok(CaseTiming {
+        name,
+        terms: k,
+        jit,
+        interp: interp_t,
+        tree,
+        hand: hand_t,
+        max_diff_vs_hand,
+    })
 }
 
 /// Runs the benchmark on `rows` random rows (seeded; uniform in [-2, 2]^3).
@@ -131,10 +180,18 @@ pub fn run(rows: usize) -> Result<JitBench, JitError> {
     let poly = Basis::poly(&mut arena, &names, &vars, 3).nodes();
     let mixed = mixed_basis(&mut arena, &vars);
     let cases = vec![
-        time_case("poly(x, y, z, degree = 3)", &arena, &poly, &layout, &x, hand_poly3)?,
+        time_case(
+            "poly(x, y, z, degree = 3)",
+            &arena,
+            &poly,
+            &layout,
+            &x,
+            hand_poly3,
+        )?,
         time_case("mixed sin/cos/exp", &arena, &mixed, &layout, &x, hand_mixed)?,
     ];
-    let big = Basis::poly(&mut arena, &names, &vars, 6).concat(Basis::fourier(&mut arena, &names, &vars, 3));
+    let big = Basis::poly(&mut arena, &names, &vars, 6)
+        .concat(Basis::fourier(&mut arena, &names, &vars, 3));
     let big: Vec<NodeId> = big.nodes().into_iter().take(100).collect();
     let mut times: Vec<f64> = (0..5)
         .map(|_| {
@@ -145,21 +202,50 @@ pub fn run(rows: usize) -> Result<JitBench, JitError> {
         .map(|(t, ok)| if ok { t } else { f64::NAN })
         .collect();
     times.sort_by(f64::total_cmp);
-    Ok(JitBench { rows, cases, compile_terms: big.len(), compile: times[2] })
+    Ok(JitBench {
+        rows,
+        cases,
+        compile_terms: big.len(),
+        compile: times[2],
+    })
 }
 
 impl fmt::Display for JitBench {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "JIT benchmark: {} rows (best of 3 for JIT and hand-written, 1 run for interpreters)", self.rows)?;
+        writeln!(
+            f,
+            "JIT benchmark: {} rows (best of 3 for JIT and hand-written, 1 run for interpreters)",
+            self.rows
+        )?;
         for c in &self.cases {
             writeln!(f, "{} ({} terms):", c.name, c.terms)?;
             let ms = |s: f64| s * 1e3;
             writeln!(f, "  JIT             {:9.2} ms", ms(c.jit))?;
-            writeln!(f, "  hand-written    {:9.2} ms   JIT speed = {:.2}x hand-written", ms(c.hand), c.hand / c.jit)?;
-            writeln!(f, "  interpreter     {:9.2} ms   ({:.1}x slower than JIT)", ms(c.interp), c.interp / c.jit)?;
-            writeln!(f, "  tree walker     {:9.2} ms   ({:.1}x slower than JIT)", ms(c.tree), c.tree / c.jit)?;
+            writeln!(
+                f,
+                "  hand-written    {:9.2} ms   JIT speed = {:.2}x hand-written",
+                ms(c.hand),
+                c.hand / c.jit
+            )?;
+            writeln!(
+                f,
+                "  interpreter     {:9.2} ms   ({:.1}x slower than JIT)",
+                ms(c.interp),
+                c.interp / c.jit
+            )?;
+            writeln!(
+                f,
+                "  tree walker     {:9.2} ms   ({:.1}x slower than JIT)",
+                ms(c.tree),
+                c.tree / c.jit
+            )?;
             writeln!(f, "  max |JIT - hand-written| = {:.3e}", c.max_diff_vs_hand)?;
         }
-        write!(f, "compile {} terms: {:.2} ms (median of 5)", self.compile_terms, self.compile * 1e3)
+        write!(
+            f,
+            "compile {} terms: {:.2} ms (median of 5)",
+            self.compile_terms,
+            self.compile * 1e3
+        )
     }
 }

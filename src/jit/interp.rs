@@ -35,7 +35,11 @@ pub struct Interpreter {
 
 impl Interpreter {
     /// Prepares evaluation of `outputs` with variables read as `layout` says.
-    pub fn new(arena: &Arena, outputs: &[NodeId], layout: &Layout) -> Result<Interpreter, JitError> {
+    pub fn new(
+        arena: &Arena,
+        outputs: &[NodeId],
+        layout: &Layout,
+    ) -> Result<Interpreter, JitError> {
         let sched = Schedule::new(arena, outputs, layout)?;
         let mut reg = vec![usize::MAX; arena.len()];
         let mut ops = Vec::with_capacity(sched.nodes.len());
@@ -60,7 +64,12 @@ impl Interpreter {
             ops.push(op);
         }
         let outputs = outputs.iter().map(|o| reg[o.index()]).collect();
-        Ok(Interpreter { ops, outputs, n_cols: layout.columns.len(), n_params: layout.n_params })
+        Ok(Interpreter {
+            ops,
+            outputs,
+            n_cols: layout.columns.len(),
+            n_params: layout.n_params,
+        })
     }
 
     /// Number of outputs per row.
@@ -69,7 +78,13 @@ impl Interpreter {
     }
 
     /// Evaluates `n_rows` rows: `x` is `n_rows × columns`, `out` is `n_rows × outputs`.
-    pub fn eval(&self, n_rows: usize, x: &[f64], params: &[f64], out: &mut [f64]) -> Result<(), JitError> {
+    pub fn eval(
+        &self,
+        n_rows: usize,
+        x: &[f64],
+        params: &[f64],
+        out: &mut [f64],
+    ) -> Result<(), JitError> {
         check_len("row data", x.len(), n_rows * self.n_cols)?;
         check_len("parameters", params.len(), self.n_params)?;
         check_len("output", out.len(), n_rows * self.outputs.len())?;

@@ -64,7 +64,11 @@ pub enum JitError {
     #[error("the expression uses {0:?}, which the layout provides neither as a column nor as a parameter")]
     Unbound(Var),
     #[error("{what} has length {got}, expected {expected}")]
-    Length { what: &'static str, got: usize, expected: usize },
+    Length {
+        what: &'static str,
+        got: usize,
+        expected: usize,
+    },
     #[error("output node {0:?} is not in the arena")]
     BadNode(NodeId),
     #[error("code generation failed: {0}")]
@@ -76,7 +80,11 @@ pub(crate) fn check_len(what: &'static str, got: usize, expected: usize) -> Resu
     if got == expected {
         Ok(())
     } else {
-        Err(JitError::Length { what, got, expected })
+        Err(JitError::Length {
+            what,
+            got,
+            expected,
+        })
     }
 }
 

@@ -25,7 +25,11 @@ pub struct DiffKernels {
 impl DiffKernels {
     /// Differentiates `outputs` symbolically (adding the derivative nodes to `arena`) with
     /// respect to every column of `layout` and every parameter, and compiles the three kernels.
-    pub fn compile(arena: &mut Arena, outputs: &[NodeId], layout: &Layout) -> Result<DiffKernels, JitError> {
+    pub fn compile(
+        arena: &mut Arena,
+        outputs: &[NodeId],
+        layout: &Layout,
+    ) -> Result<DiffKernels, JitError> {
         let params: Vec<Var> = (0..layout.n_params as u32).map(Var::Param).collect();
         let jc = arena.jacobian(outputs, &layout.columns);
         let jp = arena.jacobian(outputs, &params);
@@ -66,11 +70,20 @@ impl CustomOp2 for KernelOp {
         "mech-jit-kernel"
     }
 
-    fn cpu_fwd(&self, s1: &CpuStorage, l1: &TLayout, s2: &CpuStorage, l2: &TLayout) -> candle_core::Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &TLayout,
+        s2: &CpuStorage,
+        l2: &TLayout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
         let k = &self.0.value;
         let (n, c) = l1.shape().dims2()?;
         if c != k.n_cols() {
-            candle_core::bail!("row tensor has {c} columns, the kernel expects {}", k.n_cols());
+            candle_core::bail!(
+                "row tensor has {c} columns, the kernel expects {}",
+                k.n_cols()
+            );
         }
         let (x, p) = (f64_slice(s1, l1, "rows")?, f64_slice(s2, l2, "params")?);
         let mut out = vec![0.0; n * k.n_outputs()];
@@ -78,7 +91,13 @@ impl CustomOp2 for KernelOp {
         Ok((CpuStorage::F64(out), Shape::from((n, k.n_outputs()))))
     }
 
-    fn bwd(&self, x: &Tensor, p: &Tensor, _res: &Tensor, grad: &Tensor) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+    fn bwd(
+        &self,
+        x: &Tensor,
+        p: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
         let d = &self.0;
         let (n, c) = x.dims2()?;
         let (kk, np) = (d.value.n_outputs(), d.d_params.n_params());
