@@ -20,14 +20,18 @@ use crate::source::Span;
 /// One candidate term: printable name, expression node and (if it came from text) its span.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Term {
+    /// Printed form, e.g. `x*y`, `sin(2*x)`, `1`.
     pub name: String,
+    /// The term's expression.
     pub node: NodeId,
+    /// Where the term was written (absent for generated terms).
     pub span: Option<Span>,
 }
 
 /// An ordered list of terms.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Basis {
+    /// The terms, in basis order.
     pub terms: Vec<Term>,
 }
 
@@ -36,7 +40,9 @@ pub struct Basis {
 pub struct DroppedTerm {
     /// Position of the dropped term in the list before de-duplication.
     pub index: usize,
+    /// Printed form of the dropped term.
     pub name: String,
+    /// Where the dropped term was written.
     pub span: Option<Span>,
     /// Position of the kept equal term in the de-duplicated list.
     pub duplicate_of: usize,

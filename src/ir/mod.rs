@@ -5,6 +5,7 @@
 //!
 //! Input: builder calls (from the lowering of a checked model, or from tests).
 //! Output: an `Arena` plus output node lists, which `crate::jit` compiles or interprets.
+#![warn(missing_docs)]
 
 mod arena;
 mod basis;
@@ -35,7 +36,12 @@ impl NodeId {
 pub enum Var {
     /// State `index`; `order` 0 is the state itself, 1 is its first time derivative `x'` (used on
     /// the right-hand side of a higher-order equation), and so on.
-    State { index: u32, order: u32 },
+    State {
+        /// Which state.
+        index: u32,
+        /// Derivative order: 0 the state, 1 its first derivative.
+        order: u32,
+    },
     /// Learnable or fixed scalar parameter `index`.
     Param(u32),
     /// Exogenous input signal `index` (read from the data like a state).

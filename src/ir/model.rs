@@ -29,38 +29,53 @@ pub struct SparseBlock {
 /// A small neural term `mlp(inputs; hidden = [...])`: only its specification lives in the IR.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NeuralSpec {
+    /// Expressions fed to the network.
     pub inputs: Vec<NodeId>,
+    /// Hidden layer widths.
     pub hidden: Vec<usize>,
+    /// Where the term was written.
     pub span: Option<Span>,
 }
 
 /// The equation `state^(order) = known + sparse blocks + neural terms`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Equation {
+    /// The state this equation defines.
     pub state: u32,
+    /// Derivative order on the left-hand side.
     pub order: u32,
+    /// The fully known part of the right-hand side (`0` if none).
     pub known: NodeId,
+    /// Sparse blocks, each with learnable coefficients.
     pub sparse: Vec<SparseBlock>,
+    /// Neural closures (specification only).
     pub neural: Vec<NeuralSpec>,
+    /// Where the equation was written.
     pub span: Option<Span>,
 }
 
 /// What coefficient slot `i` multiplies: term `term` in equation `equation`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CoefSlot {
+    /// Index into [`ModelIr::equations`].
     pub equation: usize,
+    /// Index into [`ModelIr::terms`].
     pub term: usize,
 }
 
 /// The lowered model.
 #[derive(Clone, Debug, Default)]
 pub struct ModelIr {
+    /// The model's name.
     pub name: String,
+    /// Display names of states, parameters and inputs.
     pub names: Names,
+    /// The expression DAG all node ids refer to.
     pub arena: Arena,
     /// Distinct basis terms across all sparse blocks (a term used by several equations or
     /// bases appears once).
     pub terms: Vec<Term>,
+    /// One entry per equation, in source order.
     pub equations: Vec<Equation>,
     /// The coefficient layout: slot index -> (equation, term).
     pub coefs: Vec<CoefSlot>,

@@ -14,8 +14,11 @@ use super::{Arena, ModelIr, Node, NodeId, Var};
 /// Display names of the variables an arena refers to by index.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Names {
+    /// State names by index.
     pub states: Vec<String>,
+    /// Parameter names by index.
     pub params: Vec<String>,
+    /// Input names by index.
     pub inputs: Vec<String>,
 }
 

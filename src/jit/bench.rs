@@ -17,11 +17,17 @@ use crate::ir::{Arena, Basis, Func, Names, NodeId, Var};
 /// Timings of one basis (seconds, best of the repetitions).
 #[derive(Clone, Debug)]
 pub struct CaseTiming {
+    /// Which basis.
     pub name: &'static str,
+    /// Number of outputs per row.
     pub terms: usize,
+    /// Compiled kernel, one thread.
     pub jit: f64,
+    /// Instruction-list interpreter.
     pub interp: f64,
+    /// Recursive tree walker.
     pub tree: f64,
+    /// Hand-written Rust loop.
     pub hand: f64,
     /// Largest |JIT − hand-written| over all outputs (they may differ by rounding only where the
     /// hand-written loop groups products differently).
@@ -31,8 +37,11 @@ pub struct CaseTiming {
 /// The whole benchmark report.
 #[derive(Clone, Debug)]
 pub struct JitBench {
+    /// Rows evaluated per run.
     pub rows: usize,
+    /// One entry per basis.
     pub cases: Vec<CaseTiming>,
+    /// Terms in the compile-time case.
     pub compile_terms: usize,
     /// Median compile time of the 100-term basis, seconds.
     pub compile: f64,

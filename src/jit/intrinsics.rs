@@ -10,13 +10,21 @@ use crate::ir::{Arena, NodeId};
 /// A math function known to the compiler.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Func {
+    /// Sine.
     Sin,
+    /// Cosine.
     Cos,
+    /// Tangent.
     Tan,
+    /// Exponential.
     Exp,
+    /// Natural logarithm.
     Log,
+    /// Square root.
     Sqrt,
+    /// Absolute value.
     Abs,
+    /// Hyperbolic tangent.
     Tanh,
     /// `sign(x)`: -1, 0 or 1 (NaN for NaN); the derivative of `abs`.
     Sign,
@@ -28,7 +36,9 @@ pub enum Func {
 #[derive(Clone, Copy, Debug)]
 pub enum Native {
     /// A Cranelift instruction whose IEEE result equals the Rust function (`sqrt`, `fabs`).
+    /// The `sqrt` instruction.
     Sqrt,
+    /// The `fabs` instruction.
     Abs,
     /// A call to the table's function through its address, under this symbol name.
     Call(&'static str),
@@ -37,7 +47,9 @@ pub enum Native {
 /// The implementation of an intrinsic.
 #[derive(Clone, Copy, Debug)]
 pub enum Imp {
+    /// `f(x)`.
     Unary(extern "C" fn(f64) -> f64),
+    /// `f(x, y)`.
     Binary(extern "C" fn(f64, f64) -> f64),
 }
 
@@ -48,11 +60,17 @@ pub type DerivRule = fn(&mut Arena, args: &[NodeId], this: NodeId) -> Vec<NodeId
 /// One row of the intrinsics table.
 #[derive(Clone, Copy, Debug)]
 pub struct Intrinsic {
+    /// Which function.
     pub func: Func,
+    /// Source name.
     pub name: &'static str,
+    /// Number of arguments.
     pub arity: usize,
+    /// The float64 implementation shared by interpreter, folding and JIT.
     pub imp: Imp,
+    /// How the JIT emits it.
     pub native: Native,
+    /// Partial derivatives rule.
     pub deriv: DerivRule,
 }
 

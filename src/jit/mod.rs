@@ -8,6 +8,7 @@
 //! The interpreter and the JIT evaluate the same operations in the same order (integer powers
 //! through the same chain, intrinsics through the same functions, no fused multiply-add, no
 //! reassociation), so they agree bit for bit, NaN matching NaN.
+#![warn(missing_docs)]
 
 pub mod bench;
 mod codegen;
@@ -29,14 +30,18 @@ use crate::ir::{Arena, NodeId, Var};
 /// all rows). Listing a parameter as a column makes it per-row (per-trajectory parameters).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
+    /// The variables of each row's columns, in order.
     pub columns: Vec<Var>,
+    /// Length of the shared parameter slice.
     pub n_params: usize,
 }
 
 /// Where one variable is read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
+    /// Column of the row.
     Column(usize),
+    /// Entry of the parameter slice.
     Param(usize),
 }
 
@@ -62,16 +67,23 @@ impl Layout {
 #[derive(Debug, thiserror::Error)]
 pub enum JitError {
     #[error("the expression uses {0:?}, which the layout provides neither as a column nor as a parameter")]
+    /// A variable the layout does not provide.
     Unbound(Var),
     #[error("{what} has length {got}, expected {expected}")]
+    /// A slice of the wrong length was passed.
     Length {
+        /// Which argument.
         what: &'static str,
+        /// Its length.
         got: usize,
+        /// The length the kernel needs.
         expected: usize,
     },
     #[error("output node {0:?} is not in the arena")]
+    /// An output id outside the arena.
     BadNode(NodeId),
     #[error("code generation failed: {0}")]
+    /// Cranelift rejected the function (an internal error).
     Codegen(String),
 }
 

@@ -26,12 +26,15 @@ pub fn model_layout(ir: &ModelIr) -> Layout {
 
 /// Compiled basis and right-hand-side kernels of a model, with their Jacobians.
 pub struct Kernels {
+    /// The row layout of every kernel ([`model_layout`]).
     pub layout: Layout,
     /// Outputs of `basis`: the term nodes, in [`ModelIr::terms`] order.
     pub terms: Vec<NodeId>,
     /// Outputs of `rhs`: one right-hand side per equation, in equation order.
     pub rhs_nodes: Vec<NodeId>,
+    /// Θ(x) and its Jacobians.
     pub basis: Arc<DiffKernels>,
+    /// f(x; θ, c) and its Jacobians.
     pub rhs: Arc<DiffKernels>,
 }
 
@@ -56,11 +59,15 @@ impl Kernels {
 /// A non-finite value found in a kernel's output, located in the model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NonFinite {
+    /// Row of the first non-finite value.
     pub row: usize,
+    /// Output (column) of that value.
     pub output: usize,
+    /// The value itself (NaN or ±inf).
     pub value: f64,
     /// The term's name or the expression, as printed.
     pub label: String,
+    /// Source span of the term or equation, when known.
     pub span: Option<Span>,
 }
 

@@ -15,6 +15,7 @@ use crate::ir::{Arena, NodeId, Var};
 
 /// A kernel for `F = f(X; θ)` together with kernels for its Jacobians.
 pub struct DiffKernels {
+    /// Row-major K per row: `F_k`.
     pub value: Kernel,
     /// Row-major K×C per row: `∂F_k/∂X_c`.
     pub d_cols: Kernel,
