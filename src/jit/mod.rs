@@ -82,8 +82,11 @@ pub enum JitError {
     #[error("output node {0:?} is not in the arena")]
     /// An output id outside the arena.
     BadNode(NodeId),
-    #[error("code generation failed: {0}")]
+    /// A call node with the wrong number of arguments for its function.
+    #[error("`{0}` called with the wrong number of arguments")]
+    Arity(&'static str),
     /// Cranelift rejected the function (an internal error).
+    #[error("code generation failed: {0}")]
     Codegen(String),
 }
 
@@ -120,6 +123,9 @@ impl Schedule {
                 continue;
             }
             let id = NodeId(i as u32);
+            if let Some(f) = wrong_arity(arena.node(id)) {
+                return Err(JitError::Arity(f.info().name));
+            }
             let inv = match arena.node(id) {
                 crate::ir::Node::Var(v) => matches!(layout.source(v)?, Source::Param(_)),
                 _ => arena.children(id).all(|c| invariant[c.index()]),
@@ -128,6 +134,16 @@ impl Schedule {
             nodes.push(id);
         }
         Ok(Schedule { nodes, invariant })
+    }
+}
+
+/// The function of a call node whose argument count does not match the intrinsics table
+/// (possible only through misuse of [`Arena::call1`]/[`Arena::call2`]).
+fn wrong_arity(node: crate::ir::Node) -> Option<intrinsics::Func> {
+    match node {
+        crate::ir::Node::Call1(f, _) if f.info().arity != 1 => Some(f),
+        crate::ir::Node::Call2(f, _, _) if f.info().arity != 2 => Some(f),
+        _ => None,
     }
 }
 

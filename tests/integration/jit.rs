@@ -469,3 +469,21 @@ fn parameters_can_be_per_row_columns_and_zero_rows_is_fine() {
         .eval(0, &[], &[], &mut [])
         .unwrap();
 }
+
+/// Misusing the builder (a two-argument function built as a one-argument call) is caught
+/// before code generation instead of producing a call with a mismatched signature.
+#[test]
+fn calls_with_the_wrong_arity_are_rejected() {
+    let mut a = Arena::new();
+    let x = a.state(0);
+    let bad = a.call1(Func::Pow, x);
+    let layout = Layout::new(vec![Var::State { index: 0, order: 0 }], 0);
+    assert!(matches!(
+        jit::compile(&a, &[bad], &layout),
+        Err(JitError::Arity("pow"))
+    ));
+    assert!(matches!(
+        Interpreter::new(&a, &[bad], &layout),
+        Err(JitError::Arity("pow"))
+    ));
+}
