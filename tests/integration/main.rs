@@ -2,4 +2,5 @@
 //! dependencies (candle, Cranelift) are linked once.
 
 mod ir;
+mod ir_simplify;
 mod jit;
