@@ -8,3 +8,5 @@
 pub mod source;
 pub mod data;
 pub mod report;
+pub mod ir;
+pub mod jit;

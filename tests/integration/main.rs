@@ -2,3 +2,6 @@
 //! dependencies (candle, Cranelift) are linked once.
 
 mod data;
+mod ir;
+mod ir_simplify;
+mod jit;

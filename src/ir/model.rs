@@ -1,0 +1,307 @@
+//! [`ModelIr`]: everything the training stage needs from a model, in IR form — variable names
+//! and orders, the arena, the distinct basis terms, one [`Equation`] per state (a known part plus
+//! sparse blocks and neural-term specs), the coefficient layout, and the side table from nodes
+//! to source spans for run-time error reports.
+//!
+//! Input: builder calls (from the lowering). Output: the container, printable with `Display`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::{Arena, Basis, Names, NodeId, Term};
+use crate::source::Span;
+
+/// A sparse block `sparse(lib, keep = {...}, exclude = {...})` of one equation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SparseBlock {
+    /// The basis name as written (for printing).
+    pub basis: String,
+    /// Indices into [`ModelIr::terms`], in basis order.
+    pub terms: Vec<usize>,
+    /// Per term: never thresholded away.
+    pub keep: Vec<bool>,
+    /// Per term: removed from this equation (it gets no coefficient slot).
+    pub exclude: Vec<bool>,
+    /// Per term: its slot in the coefficient vector (`None` when excluded).
+    pub slots: Vec<Option<usize>>,
+}
+
+/// A small neural term `mlp(inputs; hidden = [...])`: only its specification lives in the IR.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeuralSpec {
+    /// Expressions fed to the network.
+    pub inputs: Vec<NodeId>,
+    /// Hidden layer widths.
+    pub hidden: Vec<usize>,
+    /// Where the term was written.
+    pub span: Option<Span>,
+}
+
+/// The equation `state^(order) = known + sparse blocks + neural terms`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Equation {
+    /// The state this equation defines.
+    pub state: u32,
+    /// Derivative order on the left-hand side.
+    pub order: u32,
+    /// The fully known part of the right-hand side (`0` if none).
+    pub known: NodeId,
+    /// Sparse blocks, each with learnable coefficients.
+    pub sparse: Vec<SparseBlock>,
+    /// Neural closures (specification only).
+    pub neural: Vec<NeuralSpec>,
+    /// Where the equation was written.
+    pub span: Option<Span>,
+}
+
+/// What coefficient slot `i` multiplies: term `term` in equation `equation`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CoefSlot {
+    /// Index into [`ModelIr::equations`].
+    pub equation: usize,
+    /// Index into [`ModelIr::terms`].
+    pub term: usize,
+}
+
+/// The lowered model.
+#[derive(Clone, Debug, Default)]
+pub struct ModelIr {
+    /// The model's name.
+    pub name: String,
+    /// Display names of states, parameters and inputs.
+    pub names: Names,
+    /// The expression DAG all node ids refer to.
+    pub arena: Arena,
+    /// Distinct basis terms across all sparse blocks (a term used by several equations or
+    /// bases appears once).
+    pub terms: Vec<Term>,
+    /// One entry per equation, in source order.
+    pub equations: Vec<Equation>,
+    /// The coefficient layout: slot index -> (equation, term).
+    pub coefs: Vec<CoefSlot>,
+    /// Source spans of nodes that came from text (terms, right-hand sides).
+    pub spans: BTreeMap<NodeId, Span>,
+}
+
+impl ModelIr {
+    /// An empty model with its variable names.
+    pub fn new(name: impl Into<String>, names: Names) -> ModelIr {
+        ModelIr {
+            name: name.into(),
+            names,
+            ..ModelIr::default()
+        }
+    }
+
+    /// The ODE order of state `s`: the highest derivative on the left of its equations (1 for
+    /// a state without an equation).
+    pub fn state_order(&self, s: u32) -> u32 {
+        self.equations
+            .iter()
+            .filter(|e| e.state == s)
+            .map(|e| e.order)
+            .max()
+            .unwrap_or(1)
+            .max(1)
+    }
+
+    /// Records that `node` came from `span` (first span wins).
+    pub fn note_span(&mut self, node: NodeId, span: Span) {
+        self.spans.entry(node).or_insert(span);
+    }
+
+    /// The span recorded for `node`, if any.
+    pub fn span_of(&self, node: NodeId) -> Option<Span> {
+        self.spans.get(&node).copied()
+    }
+
+    /// Adds a term (or finds the existing term with the same node) and returns its index.
+    pub fn add_term(&mut self, term: &Term) -> usize {
+        if let Some(i) = self.terms.iter().position(|t| t.node == term.node) {
+            return i;
+        }
+        if let Some(s) = term.span {
+            self.note_span(term.node, s);
+        }
+        self.terms.push(term.clone());
+        self.terms.len() - 1
+    }
+
+    /// Adds the equation `state^(order) = known` and returns its index.
+    pub fn add_equation(
+        &mut self,
+        state: u32,
+        order: u32,
+        known: NodeId,
+        span: Option<Span>,
+    ) -> usize {
+        if let Some(s) = span {
+            self.note_span(known, s);
+        }
+        self.equations.push(Equation {
+            state,
+            order,
+            known,
+            sparse: vec![],
+            neural: vec![],
+            span,
+        });
+        self.equations.len() - 1
+    }
+
+    /// Adds a sparse block over `basis` to equation `eq`; `keep` and `exclude` are per basis
+    /// term (empty means all false). Allocates a coefficient slot for every non-excluded term.
+    pub fn add_sparse(
+        &mut self,
+        eq: usize,
+        name: &str,
+        basis: &Basis,
+        keep: &[bool],
+        exclude: &[bool],
+    ) {
+        let n = basis.len();
+        let mask = |m: &[bool]| {
+            (0..n)
+                .map(|i| m.get(i).copied().unwrap_or(false))
+                .collect::<Vec<_>>()
+        };
+        let (keep, exclude) = (mask(keep), mask(exclude));
+        let mut terms = Vec::with_capacity(n);
+        let mut slots = Vec::with_capacity(n);
+        for (i, t) in basis.terms.iter().enumerate() {
+            let id = self.add_term(t);
+            terms.push(id);
+            slots.push((!exclude[i]).then(|| {
+                self.coefs.push(CoefSlot {
+                    equation: eq,
+                    term: id,
+                });
+                self.coefs.len() - 1
+            }));
+        }
+        let block = SparseBlock {
+            basis: name.to_string(),
+            terms,
+            keep,
+            exclude,
+            slots,
+        };
+        self.equations[eq].sparse.push(block);
+    }
+
+    /// Adds a neural-term specification to equation `eq`.
+    pub fn add_neural(&mut self, eq: usize, spec: NeuralSpec) {
+        self.equations[eq].neural.push(spec);
+    }
+
+    /// The term nodes in term order: the outputs of the basis kernel Θ(x).
+    pub fn term_nodes(&self) -> Vec<NodeId> {
+        self.terms.iter().map(|t| t.node).collect()
+    }
+
+    /// The known parts of the right-hand sides, in equation order.
+    pub fn known_nodes(&self) -> Vec<NodeId> {
+        self.equations.iter().map(|e| e.known).collect()
+    }
+
+    /// The right-hand side of every equation as one expression, `known + Σ c_s * term`, where
+    /// coefficient slot `s` is the parameter `Var::Param(n_params + s)` (the model's own
+    /// parameters come first). Neural terms are not included: the training stage adds them.
+    pub fn rhs_nodes(&mut self) -> Vec<NodeId> {
+        let n_params = self.names.params.len() as u32;
+        let mut out = Vec::with_capacity(self.equations.len());
+        for e in 0..self.equations.len() {
+            let mut acc = self.equations[e].known;
+            let pairs: Vec<(usize, usize)> = self.equations[e]
+                .sparse
+                .iter()
+                .flat_map(|b| {
+                    b.terms
+                        .iter()
+                        .zip(&b.slots)
+                        .filter_map(|(&t, s)| s.map(|s| (t, s)))
+                })
+                .collect();
+            for (t, s) in pairs {
+                let c = self.arena.param(n_params + s as u32);
+                let ct = self.arena.mul(c, self.terms[t].node);
+                acc = self.arena.add(acc, ct);
+            }
+            out.push(acc);
+        }
+        out
+    }
+
+    /// Maps output `col` of a kernel compiled for `outputs` to a readable label and span, for
+    /// reporting a non-finite value: the term's name and span if it is a term, else the node's
+    /// printed form and recorded span.
+    pub fn describe_output(
+        &self,
+        outputs: &[NodeId],
+        col: usize,
+    ) -> Option<(String, Option<Span>)> {
+        let node = *outputs.get(col)?;
+        if let Some(t) = self.terms.iter().find(|t| t.node == node) {
+            return Some((t.name.clone(), t.span.or(self.span_of(node))));
+        }
+        Some((
+            self.arena.display(node, &self.names).to_string(),
+            self.span_of(node),
+        ))
+    }
+}
+
+impl fmt::Display for ModelIr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show = |n: NodeId| self.arena.display(n, &self.names).to_string();
+        writeln!(f, "model {}", self.name)?;
+        writeln!(f, "states: {}", self.names.states.join(", "))?;
+        if !self.names.params.is_empty() {
+            writeln!(f, "params: {}", self.names.params.join(", "))?;
+        }
+        if !self.names.inputs.is_empty() {
+            writeln!(f, "inputs: {}", self.names.inputs.join(", "))?;
+        }
+        writeln!(f, "terms ({}):", self.terms.len())?;
+        for (i, t) in self.terms.iter().enumerate() {
+            writeln!(f, "  t{i} = {}", t.name)?;
+        }
+        writeln!(f, "equations:")?;
+        for e in &self.equations {
+            let lhs = self.names.var_name(super::Var::State {
+                index: e.state,
+                order: e.order,
+            });
+            // A zero known part is left out when something else is on the right side.
+            let bare = self.arena.const_value(e.known) == Some(0.0)
+                && !(e.sparse.is_empty() && e.neural.is_empty());
+            write!(f, "  {lhs} =")?;
+            let mut sep = " ";
+            if !bare {
+                write!(f, " {}", show(e.known))?;
+                sep = " + ";
+            }
+            for b in &e.sparse {
+                write!(f, "{sep}sparse({})[", b.basis)?;
+                sep = " + ";
+                let items: Vec<String> = (0..b.terms.len()).map(|i| block_item(b, i)).collect();
+                write!(f, "{}]", items.join(", "))?;
+            }
+            for n in &e.neural {
+                let ins: Vec<String> = n.inputs.iter().map(|&i| show(i)).collect();
+                write!(f, "{sep}mlp({}; hidden = {:?})", ins.join(", "), n.hidden)?;
+                sep = " + ";
+            }
+            writeln!(f)?;
+        }
+        write!(f, "coefficients: {}", self.coefs.len())
+    }
+}
+
+/// `c3*t5`, `c3*t5!` (kept), or `-t5` (excluded).
+fn block_item(b: &SparseBlock, i: usize) -> String {
+    match b.slots[i] {
+        None => format!("-t{}", b.terms[i]),
+        Some(s) => format!("c{s}*t{}{}", b.terms[i], if b.keep[i] { "!" } else { "" }),
+    }
+}
