@@ -5,4 +5,5 @@
 //! `data` (trajectories) → `fit` (training with the `mnn` solver) → `report`.
 #![deny(unsafe_code)]
 
+pub mod mnn;
 pub mod source;

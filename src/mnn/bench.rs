@@ -1,0 +1,188 @@
+//! The solver benchmark behind `benches/solver.rs` (and `mechc bench solver`): wall time and peak
+//! memory of the forward and forward+backward passes for B=16, D=E=P=3 (m=9) random well-posed
+//! problems at several n, the Lorenz training shape (1536 one-dimensional ODEs, n=50, P=3, plain
+//! and with a frozen left-hand side), and a memory-traffic lower bound.
+//!
+//! Each measurement runs in a fresh child process (the same executable re-run with `--child`), so
+//! its peak resident set (VmHWM from /proc/self/status) belongs to that measurement alone.
+//! Output: a plain-text table on stdout.
+
+use std::process::Command;
+use std::time::Instant;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::backend::{solve, FrozenLhs, OdeInputs};
+use super::shape::{LhsShape, OdeOptions, OdeShape};
+
+/// PyTorch CPU reference figures from the issue, (n, forward s, forward+backward s, fwd+bwd GB).
+const REFERENCE: [(usize, Option<f64>, Option<f64>, Option<f64>); 3] =
+    [(1_000, Some(0.19), Some(0.21), None), (10_000, Some(1.19), Some(3.75), None), (100_000, Some(13.8), Some(45.7), Some(9.2))];
+
+/// Entry point: `args` are the command-line arguments after the program name. With no arguments
+/// the whole table is produced; `--sizes 1000,10000` restricts the sizes; `--child …` is the
+/// internal per-measurement mode. Returns the process exit code.
+pub fn run(args: &[String]) -> i32 {
+    if args.first().map(String::as_str) == Some("--child") {
+        return child(&args[1..]);
+    }
+    let sizes: Vec<usize> = match args.iter().position(|a| a == "--sizes") {
+        Some(i) => args.get(i + 1).map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect()).unwrap_or_default(),
+        None => vec![1_000, 10_000, 100_000],
+    };
+    match table(&sizes) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("solver bench: {e}");
+            1
+        }
+    }
+}
+
+/// Runs one measurement in a fresh process and parses "seconds peak_kib".
+fn measure(args: &[&str]) -> Result<(f64, f64), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(exe).arg("--child").args(args).output().map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().rev().find(|l| l.starts_with("RESULT")).ok_or_else(|| {
+        format!("child {args:?} failed: {}", String::from_utf8_lossy(&out.stderr))
+    })?;
+    let f: Vec<f64> = line.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
+    match f.as_slice() {
+        [s, kib] => Ok((*s, *kib)),
+        _ => Err(format!("bad child output {line}")),
+    }
+}
+
+fn table(sizes: &[usize]) -> Result<(), String> {
+    let threads = rayon::current_num_threads();
+    println!("mnn solver benchmark (float64, {threads} threads); B=16, D=E=P=3 (m=9), random well-posed problems");
+    let (rd, wr) = measure(&["stream"]).map(|(r, w)| (r, w / 1e6))?;
+    println!("measured stream bandwidth: read {rd:.1} GB/s, write {wr:.1} GB/s");
+    println!("{:>8} {:>9} {:>10} {:>10} {:>9} {:>10} {:>9}", "n", "pass", "time s", "peak GB", "vs torch", "bound s", "x bound");
+    for &n in sizes {
+        for (pass, passes) in [("fwd", (2.0, 3.0)), ("fwd+bwd", (2.0, 6.0))] {
+            let (t, kib) = measure(&["smnn", pass, &n.to_string()])?;
+            // factor arrays: l0 and u1, each B·n·m² f64; writes and reads counted in array passes
+            let arr = 16.0 * n as f64 * 81.0 * 8.0 / 1e9;
+            let bound = passes.0 * arr / wr + passes.1 * arr / rd;
+            let refr = REFERENCE.iter().find(|r| r.0 == n).and_then(|r| if pass == "fwd" { r.1 } else { r.2 });
+            let ratio = refr.map(|r| format!("{:.0}x", r / t)).unwrap_or_else(|| "-".into());
+            println!("{n:>8} {pass:>9} {t:>10.4} {:>10.3} {ratio:>9} {bound:>10.4} {:>9.2}", kib / 1048576.0, t / bound);
+        }
+    }
+    println!("torch reference fwd+bwd memory at n=1e5: 9.2 GB");
+    for case in ["lorenz", "lorenz-frozen"] {
+        let (t, kib) = measure(&[case])?;
+        println!("{case:>14}: 1536 ODEs, n=50, P=3, fwd+bwd {:.2} ms per call (torch reference {} ms), peak {:.0} MB", t * 1e3, if case == "lorenz" { 49 } else { 40 }, kib / 1024.0);
+    }
+    Ok(())
+}
+
+/// Peak resident set of this process in KiB.
+fn peak_kib() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)
+}
+
+fn child(args: &[String]) -> i32 {
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let secs = match a.as_slice() {
+        ["stream"] => return stream(),
+        ["smnn", pass, n] => n.parse().map_err(|_| "bad n".to_string()).and_then(|n| smnn_case(n, *pass == "fwd+bwd")),
+        ["lorenz"] => lorenz_case(false),
+        ["lorenz-frozen"] => lorenz_case(true),
+        _ => Err(format!("unknown child arguments {a:?}")),
+    };
+    match secs {
+        Ok(s) => {
+            println!("RESULT {s} {}", peak_kib());
+            0
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            1
+        }
+    }
+}
+
+/// Read and write bandwidth over a 1 GiB buffer with all threads; prints "RESULT read_GBs write_KBs".
+fn stream() -> i32 {
+    use rayon::prelude::*;
+    let len = 1usize << 27;
+    let mut buf = vec![1.0f64; len];
+    let mut best = (0.0f64, 0.0f64);
+    for round in 0..4 {
+        let t = Instant::now();
+        buf.par_chunks_mut(1 << 16).for_each(|c| c.fill(round as f64));
+        let w = len as f64 * 8.0 / t.elapsed().as_secs_f64() / 1e9;
+        let t = Instant::now();
+        let s: f64 = buf.par_chunks(1 << 16).map(|c| c.iter().sum::<f64>()).sum();
+        let r = len as f64 * 8.0 / t.elapsed().as_secs_f64() / 1e9;
+        std::hint::black_box(s);
+        best = (best.0.max(r), best.1.max(w));
+    }
+    // two numbers on the RESULT line: read GB/s, write in units of 1e-6 GB/s to reuse the parser
+    println!("RESULT {} {}", best.0, best.1 * 1e6);
+    0
+}
+
+fn uniform(rng: &mut ChaCha8Rng, len: usize, lo: f64, hi: f64) -> Vec<f64> {
+    (0..len).map(|_| rng.random_range(lo..hi)).collect()
+}
+
+/// B=16, D=E=P=3, random coefficients in [−1, 1), u(0), u'(0) given, steps in [0.01, 0.02).
+fn smnn_case(n: usize, backward: bool) -> Result<f64, String> {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let (b, e, d, p) = (16, 3, 3, 3);
+    let lhs = LhsShape { n, e, d, p, s: 1, k: 2, coeff_batch: b, coeff_steps: n, step_batch: b, step_len: n - 1 };
+    let shape = OdeShape { lhs, batch: b, rhs_steps: n };
+    let coeffs = uniform(&mut rng, lhs.coeff_len(), -1.0, 1.0);
+    let rhs = uniform(&mut rng, shape.rhs_len(), -1.0, 1.0);
+    let init = uniform(&mut rng, shape.init_len(), -1.0, 1.0);
+    let steps = uniform(&mut rng, lhs.steps_len(), 0.01, 0.02);
+    let grad_u = vec![1.0; shape.u_len()];
+    let reps = if n >= 100_000 { 1 } else { 3 };
+    let mut best = f64::INFINITY;
+    for _ in 0..reps {
+        let t = Instant::now();
+        let sol = solve(&shape, OdeInputs { coeffs: &coeffs, rhs: &rhs, init: &init, steps: &steps }, &OdeOptions::default()).map_err(|e| e.to_string())?;
+        if backward {
+            std::hint::black_box(sol.backward(&grad_u).map_err(|e| e.to_string())?);
+        }
+        best = best.min(t.elapsed().as_secs_f64());
+        drop(sol);
+    }
+    Ok(best)
+}
+
+/// 1536 independent 1-D ODEs u' = rhs(t), c = [0, 1, 0] and h = 0.01 shared, u(0) given, n = 50.
+/// Returns the mean time of one forward+backward call. The plain case gives every problem its own
+/// coefficients and step (as training does before freezing), so it factorises 1536 times; the
+/// frozen case factorises one shared left-hand side once, outside the timed loop.
+fn lorenz_case(frozen: bool) -> Result<f64, String> {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let (b, n) = (1536, 50);
+    let lb = if frozen { 1 } else { b };
+    let lhs = LhsShape { n, e: 1, d: 1, p: 3, s: 1, k: 1, coeff_batch: lb, coeff_steps: 1, step_batch: lb, step_len: 1 };
+    let shape = OdeShape { lhs, batch: b, rhs_steps: n };
+    let coeffs: Vec<f64> = (0..lb).flat_map(|_| [0.0, 1.0, 0.0]).collect();
+    let steps = vec![0.01; lb];
+    let rhs = uniform(&mut rng, shape.rhs_len(), -20.0, 20.0);
+    let init = uniform(&mut rng, shape.init_len(), -20.0, 20.0);
+    let grad_u = uniform(&mut rng, shape.u_len(), -1.0, 1.0);
+    let opts = OdeOptions::default();
+    let frozen_lhs = if frozen { Some(FrozenLhs::new(&lhs, &coeffs, &steps, &opts).map_err(|e| e.to_string())?) } else { None };
+    let reps = 200;
+    let t = Instant::now();
+    for _ in 0..reps {
+        let sol = match &frozen_lhs {
+            Some(f) => f.solve(b, n, &rhs, &init),
+            None => solve(&shape, OdeInputs { coeffs: &coeffs, rhs: &rhs, init: &init, steps: &steps }, &opts),
+        }
+        .map_err(|e| e.to_string())?;
+        std::hint::black_box(sol.backward(&grad_u).map_err(|e| e.to_string())?);
+    }
+    Ok(t.elapsed().as_secs_f64() / reps as f64)
+}
