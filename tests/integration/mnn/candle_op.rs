@@ -26,7 +26,7 @@ fn flat(t: &Tensor) -> Vec<f64> {
 }
 
 /// Every input receives a gradient, with its own shape, equal to central finite differences of
-/// the plain solve (tolerance as in `gradients.rs`: 1e-6 of the largest entry).
+/// the plain solve (tolerance as in `gradients.rs`: 2e-6 of the largest entry).
 #[test]
 fn gradients_reach_all_four_inputs() {
     for central in [false, true] {
@@ -45,7 +45,7 @@ fn gradients_reach_all_four_inputs() {
             let fd = finite_differences(&p, which, &w);
             let scale = fd.iter().fold(1e-3f64, |m, x| m.max(x.abs()));
             let err = flat(g).iter().zip(&fd).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
-            assert!(err < 1e-6 * scale, "central={central} {which:?}: {err:e} vs scale {scale:e}");
+            assert!(err < 2e-6 * scale, "central={central} {which:?}: {err:e} vs scale {scale:e}");
         }
     }
 }

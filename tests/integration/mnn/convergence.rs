@@ -21,16 +21,18 @@ fn max_error(c: &[f64], f: impl Fn(f64) -> f64, iv: &[f64], h: f64, t_end: f64, 
 fn study(label: &str, err: impl Fn(f64) -> f64) -> (Vec<f64>, Vec<f64>) {
     let errs: Vec<f64> = (0..4).map(|i| err(0.1 / 2f64.powi(i))).collect();
     let orders: Vec<f64> = errs.windows(2).map(|w| (w[0] / w[1]).log2()).collect();
-    eprintln!("{label}: errors {errs:.3e?}, observed orders {orders:.2?}");
+    eprintln!("{label}: errors {errs:.3?}, observed orders {orders:.2?}");
     (errs, orders)
 }
 
-/// The Taylor rows make the scheme consistent to first order at least (they match u(t+h) to
-/// O(h^P) but are scaled by h^k, and the top derivative is only smoothed), so each halving must
-/// cut the error, with an observed order of at least 0.9 (a first-order method gives 1).
+/// Each interval carries a forward and a backward Taylor row for every order, and their
+/// least-squares balance is symmetric in the direction of time, so the leading odd error terms
+/// cancel and the scheme behaves as a second-order method (observed 1.94–2.00 here, and the
+/// golden errors at h = 0.1 match). Each halving must cut the error with an observed order of
+/// at least 1.8.
 fn assert_converges(errs: &[f64], orders: &[f64], label: &str) {
     assert!(errs.windows(2).all(|w| w[1] < w[0]), "{label}: error did not fall with h: {errs:?}");
-    assert!(orders.iter().all(|&o| o > 0.9), "{label}: observed orders {orders:?}");
+    assert!(orders.iter().all(|&o| o > 1.8), "{label}: observed orders {orders:?}");
 }
 
 #[test]

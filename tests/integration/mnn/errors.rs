@@ -37,8 +37,8 @@ fn numerically_singular_is_a_pivot_error() {
     }
 }
 
-/// With the smoothing weight 0, steps without a pinning equation have zero rows: the pivot check
-/// names the first such step.
+/// With the smoothing weight 0 each step has one equation for its two unknowns, so the pivot
+/// check fails at step 0, order 1, with a zero pivot.
 #[test]
 fn zero_rows_are_a_pivot_error_at_their_step() {
     let lhs = LhsShape { n: 4, e: 1, d: 1, p: 2, s: 0, k: 0, coeff_batch: 1, coeff_steps: 4, step_batch: 1, step_len: 1 };
@@ -46,7 +46,7 @@ fn zero_rows_are_a_pivot_error_at_their_step() {
     let coeffs = [1.0, 1.0, 2.0, 1.0, 0.0, 0.0, 1.0, 1.0];
     let opts = OdeOptions { weight_smooth: 0.0, ..OdeOptions::default() };
     let err = mnn::solve(&sh, OdeInputs { coeffs: &coeffs, rhs: &[1.0; 4], init: &[], steps: &[0.1] }, &opts).err();
-    assert!(matches!(err, Some(SolveError::Pivot { batch: 0, step: 0, .. })), "{err:?}");
+    assert!(matches!(err, Some(SolveError::Pivot { batch: 0, step: 0, dim: 0, order: 1, .. })), "{err:?}");
 }
 
 #[test]
@@ -61,4 +61,16 @@ fn bad_steps_and_shapes_are_errors() {
     let nan = [f64::NAN, 1.0, 0.0];
     let err = mnn::solve(&sh, OdeInputs { coeffs: &nan, rhs: &ok_rhs, init: &[1.0], steps: &[0.1] }, &OdeOptions::default()).err();
     assert!(matches!(err, Some(SolveError::Pivot { .. })), "NaN input must not give a silent NaN: {err:?}");
+}
+
+/// The smoothing rows leave every dim's quadratics free (3 modes per dim for P = 3); 5 dims need
+/// 15 pinning rows but 4 steps × 2 equations + 5 initial values give 13, so M is singular although
+/// every dim is structurally pinned. The dense QR reference agrees that A is rank-deficient.
+#[test]
+fn too_few_pinning_rows_is_a_pivot_error() {
+    use super::common::{random_problem, Layout};
+    let p = random_problem(9, Layout::plain(1, 4, 2, 5, 3, 1, 1), OdeOptions::default());
+    assert!(mnn::dense::dense_solve(&p.shape, p.inputs(), &p.opts).is_none());
+    let err = mnn::solve(&p.shape, p.inputs(), &p.opts).err();
+    assert!(matches!(err, Some(SolveError::Pivot { batch: 0, .. })), "{err:?}");
 }

@@ -6,9 +6,8 @@ use mechc::mnn::{self, OdeOptions};
 use super::common::{finite_differences, random_problem, random_weights, Input, Layout};
 
 /// Compares analytic and finite-difference gradients of L = Σ w·u for all four inputs.
-/// Tolerance: the finite differences carry O(δ²) truncation plus O(ε/δ) round-off, about 1e-10
-/// relative for δ ≈ ε^{1/3}, amplified by cond(M) (≤ ~1e4 for these small, well-scaled problems),
-/// so 1e-6 of the gradient's largest entry leaves a wide margin while catching any wrong term.
+/// Tolerance 2e-6 of the gradient's largest entry: see `common::finite_differences` for the
+/// truncation/round-off budget of the differences themselves.
 fn check(seed: u64, layout: Layout, opts: OdeOptions) {
     let p = random_problem(seed, layout, opts);
     let sol = mnn::solve(&p.shape, p.inputs(), &p.opts).expect("well-posed");
@@ -24,7 +23,7 @@ fn check(seed: u64, layout: Layout, opts: OdeOptions) {
         let fd = finite_differences(&p, which, &w);
         let scale = fd.iter().fold(1e-3f64, |m, x| m.max(x.abs()));
         let err = ours.iter().zip(&fd).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
-        assert!(err < 1e-6 * scale, "seed {seed} central={} {which:?}: |analytic − fd| = {err:e}, scale {scale:e}", opts.central);
+        assert!(err < 2e-6 * scale, "seed {seed} central={} {which:?}: |analytic − fd| = {err:e}, scale {scale:e}", opts.central);
     }
 }
 

@@ -6,7 +6,9 @@ use mechc::mnn::{dense::dense_solve, OdeInputs, OdeOptions, OdeShape, LhsShape};
 use super::common::{random_problem, rel_diff, Layout};
 
 /// The QR solve is backward stable in cond(A); the normal equations lose up to cond(AᵀA)·ε.
-/// For these random problems cond(AᵀA) stays below ~1e6, so 1e-9 relative is ample.
+/// For these random problems with P ≤ 4, cond(AᵀA) reaches ~1e7 (the shared-coefficient central
+/// case differs by 1.1e-9), so the bound is 1e-8; with P = 5, cond(AᵀA) is about 1e9–1e10
+/// (solver.md §6) and cond·ε ≈ 1e-6 is the bound.
 #[test]
 fn block_solver_matches_dense_least_squares() {
     let mut cases = vec![
@@ -14,7 +16,7 @@ fn block_solver_matches_dense_least_squares() {
         Layout::plain(1, 8, 3, 3, 4, 2, 2),
         Layout::plain(2, 10, 1, 1, 2, 1, 1),
         Layout::plain(1, 7, 1, 2, 5, 1, 3),
-        Layout::plain(1, 4, 2, 5, 3, 1, 1), // m = 15: the run-time-size kernels
+        Layout::plain(1, 6, 3, 5, 3, 1, 1), // m = 15: the run-time-size kernels
     ];
     let mut bc = Layout::plain(3, 8, 2, 2, 3, 1, 1);
     bc.coeff_batch_shared = true;
@@ -25,9 +27,10 @@ fn block_solver_matches_dense_least_squares() {
     for (i, l) in cases.into_iter().enumerate() {
         for central in [false, true] {
             let p = random_problem(100 + i as u64, l, OdeOptions { central, ..OdeOptions::default() });
-            let dense = dense_solve(&p.shape, p.inputs(), &p.opts).expect("full-rank dense system");
+            let dense = dense_solve(&p.shape, p.inputs(), &p.opts).unwrap_or_else(|| panic!("case {i} central={central}: dense system rank-deficient"));
             let d = rel_diff(&p.solve(), &dense);
-            assert!(d < 1e-9, "case {i} central={central}: block vs dense {d:e}");
+            let tol = if l.p >= 5 { 1e-6 } else { 1e-8 };
+            assert!(d < tol, "case {i} central={central}: block vs dense {d:e}");
         }
     }
 }
