@@ -54,6 +54,39 @@ pub struct SmoothBlocks {
     pub off: [f64; PP],
 }
 
+/// The smoothing blocks of the last interval length seen, recomputed only when h changes (never,
+/// on a uniform grid), so the factorisation does not rebuild them at every step.
+pub struct SmoothCache {
+    h_bits: u64,
+    blocks: SmoothBlocks,
+}
+
+impl Default for SmoothCache {
+    fn default() -> Self {
+        SmoothCache { h_bits: f64::NAN.to_bits(), blocks: SmoothBlocks { left: [0.0; PP], right: [0.0; PP], off: [0.0; PP] } }
+    }
+}
+
+impl SmoothCache {
+    /// The blocks for interval length `h`.
+    pub fn get(&mut self, h: f64, p: usize, opts: &OdeOptions) -> &SmoothBlocks {
+        if h.to_bits() != self.h_bits {
+            self.blocks = smooth_blocks(h, p, opts);
+            self.h_bits = h.to_bits();
+        }
+        &self.blocks
+    }
+}
+
+/// Caches for the two intervals that touch step t: `prev` (interval t−1) and `cur` (interval t).
+#[derive(Default)]
+pub struct StepCaches {
+    /// Interval t−1 (its `right` block goes into M0[t]).
+    pub prev: SmoothCache,
+    /// Interval t (its `left` block goes into M0[t], its `off` block into M1[t]).
+    pub cur: SmoothCache,
+}
+
 /// 1/j! for j < MAX_ORDERS.
 pub(crate) fn inv_fact(j: usize) -> f64 {
     (1..=j).fold(1.0, |acc, i| acc / i as f64)
@@ -119,6 +152,11 @@ fn add_diag_entry(blk: &mut [f64], v: f64, i: usize, j: usize, d: usize, p: usiz
 
 /// Writes M0[t] into `blk` (m×m, overwritten).
 pub fn diag_block(v: &LhsView<'_>, t: usize, blk: &mut [f64]) {
+    diag_block_cached(v, t, blk, &mut StepCaches::default())
+}
+
+/// [`diag_block`] with smoothing blocks taken from `caches`.
+pub fn diag_block_cached(v: &LhsView<'_>, t: usize, blk: &mut [f64], caches: &mut StepCaches) {
     let sh = v.shape;
     let (n, d, p, m) = (sh.n, sh.d, sh.p, sh.m());
     blk.fill(0.0);
@@ -142,10 +180,10 @@ pub fn diag_block(v: &LhsView<'_>, t: usize, blk: &mut [f64]) {
         }
     }
     if t + 1 < n {
-        add_per_dim(blk, &smooth_blocks(v.h(t), p, v.opts).left, d, p);
+        add_per_dim(blk, &caches.cur.get(v.h(t), p, v.opts).left, d, p);
     }
     if t >= 1 {
-        add_per_dim(blk, &smooth_blocks(v.h(t - 1), p, v.opts).right, d, p);
+        add_per_dim(blk, &caches.prev.get(v.h(t - 1), p, v.opts).right, d, p);
     }
     if v.opts.central {
         add_central_diag(v, t, blk);
@@ -171,9 +209,14 @@ fn add_central_diag(v: &LhsView<'_>, t: usize, blk: &mut [f64]) {
 
 /// Writes M1[t] = M[t+1, t] into `blk` (requires t + 1 < n).
 pub fn sub_block(v: &LhsView<'_>, t: usize, blk: &mut [f64]) {
+    sub_block_cached(v, t, blk, &mut SmoothCache::default())
+}
+
+/// [`sub_block`] with the smoothing blocks of interval t taken from `cache`.
+pub fn sub_block_cached(v: &LhsView<'_>, t: usize, blk: &mut [f64], cache: &mut SmoothCache) {
     let (n, d, p) = (v.shape.n, v.shape.d, v.shape.p);
     blk.fill(0.0);
-    add_per_dim(blk, &smooth_blocks(v.h(t), p, v.opts).off, d, p);
+    add_per_dim(blk, &cache.get(v.h(t), p, v.opts).off, d, p);
     if v.opts.central {
         let w2 = v.opts.weight_smooth * v.opts.weight_smooth;
         let (q, pt, pi) = (p - 2, p - 1, p as i32);

@@ -61,9 +61,11 @@ pub fn grad_coeffs(v: &LhsView<'_>, x: &[f64], g: &[f64], rhs: &[f64], rhs_steps
 /// added into this element's (step_len) slot `dh`.
 pub fn grad_steps(v: &LhsView<'_>, x: &[f64], g: &[f64], dh: &mut [f64]) {
     let sh = v.shape;
+    let mut rows = RowCache { h_bits: f64::NAN.to_bits(), rows: [[Row::default(); 2]; MAX_ORDERS] };
     for t in 0..sh.n.saturating_sub(1) {
         let slot = if sh.step_len == 1 { 0 } else { t };
-        dh[slot] += taylor_interval_grad(v, t, x, g);
+        rows.update(v.h(t), sh.p, v.opts.k_max(sh.p));
+        dh[slot] += taylor_interval_grad(v, t, x, g, &rows);
         if v.opts.central && t + 2 < sh.n {
             let gs = central_row_grad(v, t, x, g);
             dh[slot] += gs;
@@ -82,28 +84,56 @@ fn taylor_row_dh(h: f64, k: usize, p: usize) -> ([f64; MAX_ORDERS], f64) {
     (a, b)
 }
 
+/// One Taylor row of an interval and its derivative with respect to h: `a` over the orders at
+/// one step, the single entry `b` at the other.
+#[derive(Clone, Copy, Default)]
+struct Row {
+    a: [f64; MAX_ORDERS],
+    b: f64,
+    da: [f64; MAX_ORDERS],
+    db: f64,
+}
+
+/// The rows [k][forward, backward] for the last h seen, recomputed only when h changes.
+struct RowCache {
+    h_bits: u64,
+    rows: [[Row; 2]; MAX_ORDERS],
+}
+
+impl RowCache {
+    /// Backward rows use h → −h; the chain rule puts a factor −1 on their derivative.
+    fn update(&mut self, h: f64, p: usize, k_max: usize) {
+        if h.to_bits() == self.h_bits {
+            return;
+        }
+        self.h_bits = h.to_bits();
+        for k in 0..=k_max {
+            for (dir, hh, sign) in [(0, h, 1.0), (1, -h, -1.0)] {
+                let ((a, b), (da, db)) = (taylor_row(hh, k, p), taylor_row_dh(hh, k, p));
+                self.rows[k][dir] = Row { a, b, da: da.map(|x| sign * x), db: sign * db };
+            }
+        }
+    }
+}
+
 /// The Taylor rows of interval t: forward rows (vector at t, entry at t+1) and backward rows
-/// (h → −h, vector at t+1, entry at t; the chain rule gives the factor −1 on their derivative).
-fn taylor_interval_grad(v: &LhsView<'_>, t: usize, x: &[f64], g: &[f64]) -> f64 {
+/// (vector at t+1, entry at t).
+fn taylor_interval_grad(v: &LhsView<'_>, t: usize, x: &[f64], g: &[f64], rows: &RowCache) -> f64 {
     let sh = v.shape;
-    let (p, m, w) = (sh.p, sh.m(), v.opts.weight_smooth);
-    let h = v.h(t);
+    let (p, m, w2) = (sh.p, sh.m(), v.opts.weight_smooth * v.opts.weight_smooth);
     let (x0, x1) = (&x[t * m..(t + 1) * m], &x[(t + 1) * m..(t + 2) * m]);
     let (g0, g1) = (&g[t * m..(t + 1) * m], &g[(t + 1) * m..(t + 2) * m]);
     let mut total = 0.0;
-    for k in 0..=v.opts.k_max(p) {
-        for (hh, sign, fwd) in [(h, 1.0, true), (-h, -1.0, false)] {
-            let (a, b) = taylor_row(hh, k, p);
-            let (da, db) = taylor_row_dh(hh, k, p);
-            // the vector sits at t for forward rows, at t+1 for backward rows
-            let (xv, xe, gv, ge) = if fwd { (x0, x1, g0, g1) } else { (x1, x0, g1, g0) };
+    for (k, pair) in rows.rows.iter().enumerate().take(v.opts.k_max(p) + 1) {
+        for (dir, r) in pair.iter().enumerate() {
+            let (xv, xe, gv, ge) = if dir == 0 { (x0, x1, g0, g1) } else { (x1, x0, g1, g0) };
             for dd in 0..sh.d {
                 let o = dd * p;
-                let ax = w * (row_dot(&a, &xv[o..o + p], k, p) + b * xe[o + k]);
-                let ag = w * (row_dot(&a, &gv[o..o + p], k, p) + b * ge[o + k]);
-                let dax = sign * w * (row_dot(&da, &xv[o..o + p], k, p) + db * xe[o + k]);
-                let dag = sign * w * (row_dot(&da, &gv[o..o + p], k, p) + db * ge[o + k]);
-                total -= ax * dag + ag * dax;
+                let ax = row_dot(&r.a, &xv[o..o + p], k, p) + r.b * xe[o + k];
+                let ag = row_dot(&r.a, &gv[o..o + p], k, p) + r.b * ge[o + k];
+                let dax = row_dot(&r.da, &xv[o..o + p], k, p) + r.db * xe[o + k];
+                let dag = row_dot(&r.da, &gv[o..o + p], k, p) + r.db * ge[o + k];
+                total -= w2 * (ax * dag + ag * dax);
             }
         }
     }

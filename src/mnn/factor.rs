@@ -2,12 +2,12 @@
 //! mode) normal matrix, and the solve M x = β with the stored factors (solver.md §2).
 //!
 //! Input: an [`LhsView`]; output, in caller-provided slices: `l0` (n blocks: the lower Cholesky
-//! factor of each pivot block D_t), `u1` (n−1 blocks U1[t] = (M[t+1,t] − …)·D_t⁻¹) and, in
+//! factor of each pivot block D_t, reciprocal diagonal), `u1` (n−1 blocks U1[t] = (M[t+1,t] − …)·D_t⁻¹) and, in
 //! central mode, `u2` (n−2 blocks U2[t] = M[t+2,t]·D_t⁻¹), so that M = (I+U)·D·(I+U)ᵀ.
 //! Blocks of M are assembled just before use, so M is never stored: memory is the factors only.
 //! Every kernel is instantiated for m ≤ 12 with a compile-time block size.
 
-use super::assemble::{self, LhsView};
+use super::assemble::{self, LhsView, StepCaches};
 use super::error::SolveError;
 use super::kernels as k;
 
@@ -48,13 +48,14 @@ struct Work {
     m2_prev2: Vec<f64>,
     m2_cur: Vec<f64>,
     diag0: Vec<f64>,
+    caches: StepCaches,
 }
 
 fn factor_impl<const M: usize>(v: &LhsView<'_>, l0: &mut [f64], u1: &mut [f64], u2: &mut [f64]) -> Result<(), SolveError> {
     let m = if M == 0 { v.shape.m() } else { M };
     let mm = m * m;
     let z = || vec![0.0; mm];
-    let mut w = Work { w_prev: z(), w_cur: z(), m2_prev1: z(), m2_prev2: z(), m2_cur: z(), diag0: vec![0.0; m] };
+    let mut w = Work { w_prev: z(), w_cur: z(), m2_prev1: z(), m2_prev2: z(), m2_cur: z(), diag0: vec![0.0; m], caches: StepCaches::default() };
     for t in 0..v.shape.n {
         factor_step(v, t, m, l0, u1, u2, &mut w)?;
     }
@@ -66,7 +67,7 @@ fn factor_impl<const M: usize>(v: &LhsView<'_>, l0: &mut [f64], u1: &mut [f64], 
 fn factor_step(v: &LhsView<'_>, t: usize, m: usize, l0: &mut [f64], u1: &mut [f64], u2: &mut [f64], w: &mut Work) -> Result<(), SolveError> {
     let (n, mm, central) = (v.shape.n, m * m, v.opts.central);
     let blk = &mut l0[t * mm..(t + 1) * mm];
-    assemble::diag_block(v, t, blk);
+    assemble::diag_block_cached(v, t, blk, &mut w.caches);
     for j in 0..m {
         w.diag0[j] = blk[j * m + j];
     }
@@ -86,7 +87,7 @@ fn factor_step(v: &LhsView<'_>, t: usize, m: usize, l0: &mut [f64], u1: &mut [f6
     })?;
     let lt = &l0[t * mm..(t + 1) * mm];
     if t + 1 < n {
-        assemble::sub_block(v, t, &mut w.w_cur);
+        assemble::sub_block_cached(v, t, &mut w.w_cur, &mut w.caches.cur);
         if central && t >= 1 {
             // M[t+1,t] − U2[t−1] D_{t−1} U1[t−1]ᵀ, and U2[t−1] D_{t−1} = M2[t−1]
             k::sub_abt(&mut w.w_cur, &w.m2_prev1, &u1[(t - 1) * mm..t * mm], m);
@@ -102,6 +103,8 @@ fn factor_step(v: &LhsView<'_>, t: usize, m: usize, l0: &mut [f64], u1: &mut [f6
         std::mem::swap(&mut w.m2_prev2, &mut w.m2_prev1);
         std::mem::swap(&mut w.m2_prev1, &mut w.m2_cur);
     }
+    // interval t becomes the previous interval of step t+1
+    std::mem::swap(&mut w.caches.prev, &mut w.caches.cur);
     Ok(())
 }
 

@@ -8,8 +8,10 @@
 /// (solver.md §7) keep their diagonal-relative pivots many orders of magnitude above this.
 pub const PIVOT_TOL: f64 = 1e-13;
 
-/// In-place lower Cholesky factor of a symmetric block (only the lower triangle is read). On a
-/// pivot that is not positive or falls below `PIVOT_TOL · diag0[j]`, returns `(j, pivot/diag0[j])`.
+/// In-place lower Cholesky factor of a symmetric block (only the lower triangle is read), with the
+/// *reciprocals* of the diagonal entries stored on the diagonal so the solves multiply instead of
+/// divide. On a pivot that is not positive or falls below `PIVOT_TOL · diag0[j]`, returns
+/// `(j, pivot/diag0[j])`.
 #[inline(always)]
 pub fn cholesky(a: &mut [f64], m: usize, diag0: &[f64]) -> Result<(), (usize, f64)> {
     for j in 0..m {
@@ -21,9 +23,8 @@ pub fn cholesky(a: &mut [f64], m: usize, diag0: &[f64]) -> Result<(), (usize, f6
         if !(ratio > PIVOT_TOL) || !diag0[j].is_finite() {
             return Err((j, ratio));
         }
-        let ljj = piv.sqrt();
-        a[j * m + j] = ljj;
-        let inv = 1.0 / ljj;
+        let inv = 1.0 / piv.sqrt();
+        a[j * m + j] = inv;
         for i in j + 1..m {
             let mut s = a[i * m + j];
             for k in 0..j {
@@ -35,7 +36,7 @@ pub fn cholesky(a: &mut [f64], m: usize, diag0: &[f64]) -> Result<(), (usize, f6
     Ok(())
 }
 
-/// Solves (L Lᵀ) y = v in place, L the lower factor from [`cholesky`].
+/// Solves (L Lᵀ) y = v in place, L the lower factor from [`cholesky`] (reciprocal diagonal).
 #[inline(always)]
 pub fn chol_solve(l: &[f64], m: usize, v: &mut [f64]) {
     for i in 0..m {
@@ -43,14 +44,14 @@ pub fn chol_solve(l: &[f64], m: usize, v: &mut [f64]) {
         for k in 0..i {
             s -= l[i * m + k] * v[k];
         }
-        v[i] = s / l[i * m + i];
+        v[i] = s * l[i * m + i];
     }
     for i in (0..m).rev() {
         let mut s = v[i];
         for k in i + 1..m {
             s -= l[k * m + i] * v[k];
         }
-        v[i] = s / l[i * m + i];
+        v[i] = s * l[i * m + i];
     }
 }
 
