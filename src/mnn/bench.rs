@@ -40,8 +40,8 @@ pub fn run(args: &[String]) -> i32 {
     }
 }
 
-/// Runs one measurement in a fresh process and parses "seconds peak_kib".
-fn measure(args: &[&str]) -> Result<(f64, f64), String> {
+/// Runs one measurement in a fresh process and parses "wall_seconds peak_kib cpu_seconds".
+fn measure(args: &[&str]) -> Result<(f64, f64, f64), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = Command::new(exe).arg("--child").args(args).output().map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -50,7 +50,8 @@ fn measure(args: &[&str]) -> Result<(f64, f64), String> {
     })?;
     let f: Vec<f64> = line.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
     match f.as_slice() {
-        [s, kib] => Ok((*s, *kib)),
+        [s, kib, cpu] => Ok((*s, *kib, *cpu)),
+        [a, b] => Ok((*a, *b, f64::NAN)),
         _ => Err(format!("bad child output {line}")),
     }
 }
@@ -58,26 +59,42 @@ fn measure(args: &[&str]) -> Result<(f64, f64), String> {
 fn table(sizes: &[usize]) -> Result<(), String> {
     let threads = rayon::current_num_threads();
     println!("mnn solver benchmark (float64, {threads} threads); B=16, D=E=P=3 (m=9), random well-posed problems");
-    let (rd, wr) = measure(&["stream"]).map(|(r, w)| (r, w / 1e6))?;
+    let (rd, wr) = measure(&["stream"]).map(|(r, w, _)| (r, w / 1e6))?;
     println!("measured stream bandwidth: read {rd:.1} GB/s, write {wr:.1} GB/s");
-    println!("{:>8} {:>9} {:>10} {:>10} {:>9} {:>10} {:>9}", "n", "pass", "time s", "peak GB", "vs torch", "bound s", "x bound");
+    println!("(cpu s = process CPU time of the timed region over all threads, from /proc/self/stat)");
+    println!("{:>8} {:>9} {:>10} {:>8} {:>10} {:>9} {:>10} {:>9}", "n", "pass", "wall s", "cpu s", "peak GB", "vs torch", "bound s", "x bound");
     for &n in sizes {
         for (pass, passes) in [("fwd", (2.0, 3.0)), ("fwd+bwd", (2.0, 6.0))] {
-            let (t, kib) = measure(&["smnn", pass, &n.to_string()])?;
+            let (t, kib, cpu) = measure(&["smnn", pass, &n.to_string()])?;
             // factor arrays: l0 and u1, each B·n·m² f64; writes and reads counted in array passes
             let arr = 16.0 * n as f64 * 81.0 * 8.0 / 1e9;
             let bound = passes.0 * arr / wr + passes.1 * arr / rd;
             let refr = REFERENCE.iter().find(|r| r.0 == n).and_then(|r| if pass == "fwd" { r.1 } else { r.2 });
             let ratio = refr.map(|r| format!("{:.0}x", r / t)).unwrap_or_else(|| "-".into());
-            println!("{n:>8} {pass:>9} {t:>10.4} {:>10.3} {ratio:>9} {bound:>10.4} {:>9.2}", kib / 1048576.0, t / bound);
+            println!("{n:>8} {pass:>9} {t:>10.4} {cpu:>8.3} {:>10.3} {ratio:>9} {bound:>10.4} {:>9.2}", kib / 1048576.0, t / bound);
         }
     }
     println!("torch reference fwd+bwd memory at n=1e5: 9.2 GB");
     for case in ["lorenz", "lorenz-frozen"] {
-        let (t, kib) = measure(&[case])?;
-        println!("{case:>14}: 1536 ODEs, n=50, P=3, fwd+bwd {:.2} ms per call (torch reference {} ms), peak {:.0} MB", t * 1e3, if case == "lorenz" { 49 } else { 40 }, kib / 1024.0);
+        let (t, kib, cpu) = measure(&[case])?;
+        let torch = if case == "lorenz" { 49 } else { 40 };
+        println!("{case:>14}: 1536 ODEs, n=50, P=3, fwd+bwd {:.2} ms wall, {:.2} ms cpu per call (torch reference {torch} ms), peak {:.0} MB", t * 1e3, cpu * 1e3, kib / 1024.0);
     }
     Ok(())
+}
+
+/// CPU time (user + system, all threads) of this process so far, in seconds; the kernel counts
+/// it in clock ticks of 1/100 s.
+fn cpu_seconds() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = s.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = after.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    // fields after the command name: state (not numeric, skipped by the filter), ppid, …; utime
+    // and stime are the 14th and 15th fields of the line, the 11th and 12th numeric ones here
+    match (f.get(10), f.get(11)) {
+        (Some(u), Some(k)) => (u + k) / 100.0,
+        _ => f64::NAN,
+    }
 }
 
 /// Peak resident set of this process in KiB.
@@ -96,8 +113,8 @@ fn child(args: &[String]) -> i32 {
         _ => Err(format!("unknown child arguments {a:?}")),
     };
     match secs {
-        Ok(s) => {
-            println!("RESULT {s} {}", peak_kib());
+        Ok((s, cpu)) => {
+            println!("RESULT {s} {} {cpu}", peak_kib());
             0
         }
         Err(e) => {
@@ -133,7 +150,7 @@ fn uniform(rng: &mut ChaCha8Rng, len: usize, lo: f64, hi: f64) -> Vec<f64> {
 }
 
 /// B=16, D=E=P=3, random coefficients in [−1, 1), u(0), u'(0) given, steps in [0.01, 0.02).
-fn smnn_case(n: usize, backward: bool) -> Result<f64, String> {
+fn smnn_case(n: usize, backward: bool) -> Result<(f64, f64), String> {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let (b, e, d, p) = (16, 3, 3, 3);
     let lhs = LhsShape { n, e, d, p, s: 1, k: 2, coeff_batch: b, coeff_steps: n, step_batch: b, step_len: n - 1 };
@@ -144,15 +161,18 @@ fn smnn_case(n: usize, backward: bool) -> Result<f64, String> {
     let steps = uniform(&mut rng, lhs.steps_len(), 0.01, 0.02);
     let grad_u = vec![1.0; shape.u_len()];
     let reps = if n >= 100_000 { 1 } else { 3 };
-    let mut best = f64::INFINITY;
+    let mut best = (f64::INFINITY, f64::NAN);
     for _ in 0..reps {
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_seconds());
         let sol = solve(&shape, OdeInputs { coeffs: &coeffs, rhs: &rhs, init: &init, steps: &steps }, &OdeOptions::default()).map_err(|e| e.to_string())?;
         if backward {
             std::hint::black_box(sol.backward(&grad_u).map_err(|e| e.to_string())?);
         }
-        best = best.min(t.elapsed().as_secs_f64());
         drop(sol);
+        let wall = t.elapsed().as_secs_f64();
+        if wall < best.0 {
+            best = (wall, cpu_seconds() - c);
+        }
     }
     Ok(best)
 }
@@ -161,7 +181,7 @@ fn smnn_case(n: usize, backward: bool) -> Result<f64, String> {
 /// Returns the mean time of one forward+backward call. The plain case gives every problem its own
 /// coefficients and step (as training does before freezing), so it factorises 1536 times; the
 /// frozen case factorises one shared left-hand side once, outside the timed loop.
-fn lorenz_case(frozen: bool) -> Result<f64, String> {
+fn lorenz_case(frozen: bool) -> Result<(f64, f64), String> {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let (b, n) = (1536, 50);
     let lb = if frozen { 1 } else { b };
@@ -175,7 +195,7 @@ fn lorenz_case(frozen: bool) -> Result<f64, String> {
     let opts = OdeOptions::default();
     let frozen_lhs = if frozen { Some(FrozenLhs::new(&lhs, &coeffs, &steps, &opts).map_err(|e| e.to_string())?) } else { None };
     let reps = 200;
-    let t = Instant::now();
+    let (t, c) = (Instant::now(), cpu_seconds());
     for _ in 0..reps {
         let sol = match &frozen_lhs {
             Some(f) => f.solve(b, n, &rhs, &init),
@@ -184,5 +204,5 @@ fn lorenz_case(frozen: bool) -> Result<f64, String> {
         .map_err(|e| e.to_string())?;
         std::hint::black_box(sol.backward(&grad_u).map_err(|e| e.to_string())?);
     }
-    Ok(t.elapsed().as_secs_f64() / reps as f64)
+    Ok((t.elapsed().as_secs_f64() / reps as f64, (cpu_seconds() - c) / reps as f64))
 }

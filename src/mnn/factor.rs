@@ -2,8 +2,9 @@
 //! mode) normal matrix, and the solve M x = β with the stored factors (solver.md §2).
 //!
 //! Input: an [`LhsView`]; output, in caller-provided slices: `l0` (n blocks: the lower Cholesky
-//! factor of each pivot block D_t, reciprocal diagonal), `u1` (n−1 blocks U1[t] = (M[t+1,t] − …)·D_t⁻¹) and, in
-//! central mode, `u2` (n−2 blocks U2[t] = M[t+2,t]·D_t⁻¹), so that M = (I+U)·D·(I+U)ᵀ.
+//! factor of each pivot block D_t, reciprocal diagonal), `u1` (n−1 blocks U1[t]ᵀ, where
+//! U1[t] = (M[t+1,t] − …)·D_t⁻¹) and, in central mode, `u2` (n−2 blocks U2[t]ᵀ, where
+//! U2[t] = M[t+2,t]·D_t⁻¹), so that M = (I+U)·D·(I+U)ᵀ.
 //! Blocks of M are assembled just before use, so M is never stored: memory is the factors only.
 //! Every kernel is instantiated for m ≤ 12 with a compile-time block size.
 
@@ -63,6 +64,8 @@ fn factor_impl<const M: usize>(v: &LhsView<'_>, l0: &mut [f64], u1: &mut [f64], 
 }
 
 /// One step of the block recursion: finish D_t, factor it, then form U1[t] (and U2[t]).
+/// The multipliers are stored transposed (V = Uᵀ = D⁻¹·Mᵀ), and the work blocks hold the
+/// transposed sub-diagonal blocks (T = Wᵀ, Q = M2ᵀ), so every m³ kernel streams along rows.
 #[inline(always)]
 fn factor_step(v: &LhsView<'_>, t: usize, m: usize, l0: &mut [f64], u1: &mut [f64], u2: &mut [f64], w: &mut Work) -> Result<(), SolveError> {
     let (n, mm, central) = (v.shape.n, m * m, v.opts.central);
@@ -72,11 +75,11 @@ fn factor_step(v: &LhsView<'_>, t: usize, m: usize, l0: &mut [f64], u1: &mut [f6
         w.diag0[j] = blk[j * m + j];
     }
     if t >= 1 {
-        // U1 D U1ᵀ = U1 Wᵀ with W = U1·D the (modified) sub-diagonal block
-        k::sub_abt_lower(blk, &u1[(t - 1) * mm..t * mm], &w.w_prev, m);
+        // U1 D U1ᵀ = U1·Wᵀ = Vᵀ·T with W = U1·D the (modified) sub-diagonal block
+        k::sub_atb(blk, &u1[(t - 1) * mm..t * mm], &w.w_prev, m);
     }
     if central && t >= 2 {
-        k::sub_abt_lower(blk, &u2[(t - 2) * mm..(t - 1) * mm], &w.m2_prev2, m);
+        k::sub_atb(blk, &u2[(t - 2) * mm..(t - 1) * mm], &w.m2_prev2, m);
     }
     k::cholesky(blk, m, &w.diag0).map_err(|(j, ratio)| SolveError::Pivot {
         batch: v.b,
@@ -88,17 +91,23 @@ fn factor_step(v: &LhsView<'_>, t: usize, m: usize, l0: &mut [f64], u1: &mut [f6
     let lt = &l0[t * mm..(t + 1) * mm];
     if t + 1 < n {
         assemble::sub_block_cached(v, t, &mut w.w_cur, &mut w.caches.cur);
+        k::transpose(&mut w.w_cur, m);
         if central && t >= 1 {
-            // M[t+1,t] − U2[t−1] D_{t−1} U1[t−1]ᵀ, and U2[t−1] D_{t−1} = M2[t−1]
-            k::sub_abt(&mut w.w_cur, &w.m2_prev1, &u1[(t - 1) * mm..t * mm], m);
+            // Wᵀ −= (M2[t−1]·U1[t−1]ᵀ)ᵀ = V[t−1]ᵀ·M2[t−1]ᵀ, using U2[t−1]·D_{t−1} = M2[t−1]
+            k::sub_atb(&mut w.w_cur, &u1[(t - 1) * mm..t * mm], &w.m2_prev1, m);
         }
-        right_solve(&w.w_cur, lt, m, &mut u1[t * mm..(t + 1) * mm]);
+        let vt = &mut u1[t * mm..(t + 1) * mm];
+        vt.copy_from_slice(&w.w_cur);
+        k::chol_solve_multi(lt, m, vt);
         std::mem::swap(&mut w.w_prev, &mut w.w_cur);
     }
     if central {
         if t + 2 < n {
             assemble::sub2_block(v, t, &mut w.m2_cur);
-            right_solve(&w.m2_cur, lt, m, &mut u2[t * mm..(t + 1) * mm]);
+            k::transpose(&mut w.m2_cur, m);
+            let vt = &mut u2[t * mm..(t + 1) * mm];
+            vt.copy_from_slice(&w.m2_cur);
+            k::chol_solve_multi(lt, m, vt);
         }
         std::mem::swap(&mut w.m2_prev2, &mut w.m2_prev1);
         std::mem::swap(&mut w.m2_prev1, &mut w.m2_cur);
@@ -106,15 +115,6 @@ fn factor_step(v: &LhsView<'_>, t: usize, m: usize, l0: &mut [f64], u1: &mut [f6
     // interval t becomes the previous interval of step t+1
     std::mem::swap(&mut w.caches.prev, &mut w.caches.cur);
     Ok(())
-}
-
-/// out = A·D⁻¹ with D = L Lᵀ symmetric: each row of the result solves D y = (row of A).
-#[inline(always)]
-fn right_solve(a: &[f64], l: &[f64], m: usize, out: &mut [f64]) {
-    out.copy_from_slice(a);
-    for i in 0..m {
-        k::chol_solve(l, m, &mut out[i * m..(i + 1) * m]);
-    }
 }
 
 /// Solves M x = β in place (`x` holds β on entry, n·m values) with the factors of one element.
@@ -129,9 +129,9 @@ fn solve_impl<const M: usize>(n: usize, m: usize, central: bool, l0: &[f64], u1:
     for t in 1..n {
         let (done, rest) = x.split_at_mut(t * m);
         let zt = &mut rest[..m];
-        k::sub_ax(zt, &u1[(t - 1) * mm..t * mm], &done[(t - 1) * m..], m);
+        k::sub_atx(zt, &u1[(t - 1) * mm..t * mm], &done[(t - 1) * m..], m);
         if central && t >= 2 {
-            k::sub_ax(zt, &u2[(t - 2) * mm..(t - 1) * mm], &done[(t - 2) * m..], m);
+            k::sub_atx(zt, &u2[(t - 2) * mm..(t - 1) * mm], &done[(t - 2) * m..], m);
         }
     }
     // block-diagonal solve and backward sweep: x_t = D_t⁻¹ z_t − U1[t]ᵀ x_{t+1} − U2[t]ᵀ x_{t+2}
@@ -140,10 +140,10 @@ fn solve_impl<const M: usize>(n: usize, m: usize, central: bool, l0: &[f64], u1:
         let xt = &mut head[t * m..];
         k::chol_solve(&l0[t * mm..(t + 1) * mm], m, xt);
         if t + 1 < n {
-            k::sub_atx(xt, &u1[t * mm..(t + 1) * mm], &later[..m], m);
+            k::sub_ax(xt, &u1[t * mm..(t + 1) * mm], &later[..m], m);
         }
         if central && t + 2 < n {
-            k::sub_atx(xt, &u2[t * mm..(t + 1) * mm], &later[m..2 * m], m);
+            k::sub_ax(xt, &u2[t * mm..(t + 1) * mm], &later[m..2 * m], m);
         }
     }
 }

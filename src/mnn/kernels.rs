@@ -55,38 +55,6 @@ pub fn chol_solve(l: &[f64], m: usize, v: &mut [f64]) {
     }
 }
 
-/// C −= A Bᵀ on the lower triangle only (C symmetric).
-#[inline(always)]
-pub fn sub_abt_lower(c: &mut [f64], a: &[f64], b: &[f64], m: usize) {
-    for i in 0..m {
-        let ai = &a[i * m..i * m + m];
-        for j in 0..=i {
-            let bj = &b[j * m..j * m + m];
-            let mut s = 0.0;
-            for k in 0..m {
-                s += ai[k] * bj[k];
-            }
-            c[i * m + j] -= s;
-        }
-    }
-}
-
-/// C −= A Bᵀ (full block).
-#[inline(always)]
-pub fn sub_abt(c: &mut [f64], a: &[f64], b: &[f64], m: usize) {
-    for i in 0..m {
-        let ai = &a[i * m..i * m + m];
-        for j in 0..m {
-            let bj = &b[j * m..j * m + m];
-            let mut s = 0.0;
-            for k in 0..m {
-                s += ai[k] * bj[k];
-            }
-            c[i * m + j] -= s;
-        }
-    }
-}
-
 /// y −= A x.
 #[inline(always)]
 pub fn sub_ax(y: &mut [f64], a: &[f64], x: &[f64], m: usize) {
@@ -108,6 +76,62 @@ pub fn sub_atx(y: &mut [f64], a: &[f64], x: &[f64], m: usize) {
         let ai = &a[i * m..i * m + m];
         for k in 0..m {
             y[k] -= ai[k] * xi;
+        }
+    }
+}
+
+/// C −= Aᵀ B (full block), accumulated as outer products of rows so the inner loop runs along
+/// contiguous rows and vectorises.
+#[inline(always)]
+pub fn sub_atb(c: &mut [f64], a: &[f64], b: &[f64], m: usize) {
+    for k in 0..m {
+        let bk = &b[k * m..k * m + m];
+        for i in 0..m {
+            let aki = a[k * m + i];
+            let ci = &mut c[i * m..i * m + m];
+            for j in 0..m {
+                ci[j] -= aki * bk[j];
+            }
+        }
+    }
+}
+
+/// Solves (L Lᵀ) X = B in place for m right-hand sides at once (`x` holds B, one row per
+/// unknown), L from [`cholesky`]; the inner loops run along rows and vectorise.
+#[inline(always)]
+pub fn chol_solve_multi(l: &[f64], m: usize, x: &mut [f64]) {
+    for i in 0..m {
+        for k in 0..i {
+            let lik = l[i * m + k];
+            let (done, rest) = x.split_at_mut(i * m);
+            let (xk, xi) = (&done[k * m..k * m + m], &mut rest[..m]);
+            for j in 0..m {
+                xi[j] -= lik * xk[j];
+            }
+        }
+        let inv = l[i * m + i];
+        x[i * m..i * m + m].iter_mut().for_each(|v| *v *= inv);
+    }
+    for i in (0..m).rev() {
+        for k in i + 1..m {
+            let lki = l[k * m + i];
+            let (head, later) = x.split_at_mut(k * m);
+            let (xi, xk) = (&mut head[i * m..i * m + m], &later[..m]);
+            for j in 0..m {
+                xi[j] -= lki * xk[j];
+            }
+        }
+        let inv = l[i * m + i];
+        x[i * m..i * m + m].iter_mut().for_each(|v| *v *= inv);
+    }
+}
+
+/// Transposes a square block in place.
+#[inline(always)]
+pub fn transpose(a: &mut [f64], m: usize) {
+    for i in 0..m {
+        for j in 0..i {
+            a.swap(i * m + j, j * m + i);
         }
     }
 }
