@@ -34,7 +34,7 @@ pub struct CpuFactors {
 fn factor_lens(sh: &LhsShape, central: bool) -> (usize, usize, usize) {
     let mm = sh.m() * sh.m();
     let u2 = if central { sh.n.saturating_sub(2).max(1) * mm } else { 1 };
-    (sh.n * mm, sh.n.saturating_sub(1).max(1) * mm, u2)
+    (sh.n * factor::packed_len(sh.m()), sh.n.saturating_sub(1).max(1) * mm, u2)
 }
 
 impl SolverBackend for CpuBackend {

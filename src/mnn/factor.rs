@@ -1,8 +1,8 @@
 //! Block LDLᵀ factorisation of one element's block-tridiagonal (block-pentadiagonal in central
 //! mode) normal matrix, and the solve M x = β with the stored factors (solver.md §2).
 //!
-//! Input: an [`LhsView`]; output, in caller-provided slices: `l0` (n blocks: the lower Cholesky
-//! factor of each pivot block D_t, reciprocal diagonal), `u1` (n−1 blocks U1[t]ᵀ, where
+//! Input: an [`LhsView`]; output, in caller-provided slices: `l0` (n packed lower triangles: the
+//! Cholesky factor of each pivot block D_t, reciprocal diagonal), `u1` (n−1 blocks U1[t]ᵀ, where
 //! U1[t] = (M[t+1,t] − …)·D_t⁻¹) and, in central mode, `u2` (n−2 blocks U2[t]ᵀ, where
 //! U2[t] = M[t+2,t]·D_t⁻¹), so that M = (I+U)·D·(I+U)ᵀ.
 //! Blocks of M are assembled just before use, so M is never stored: memory is the factors only.
@@ -49,6 +49,8 @@ struct Work {
     m2_prev2: Vec<f64>,
     m2_cur: Vec<f64>,
     diag0: Vec<f64>,
+    /// D_t assembled and factorised in full m×m form before it is packed into `l0`.
+    pivot: Vec<f64>,
     caches: StepCaches,
 }
 
@@ -56,7 +58,7 @@ fn factor_impl<const M: usize>(v: &LhsView<'_>, l0: &mut [f64], u1: &mut [f64], 
     let m = if M == 0 { v.shape.m() } else { M };
     let mm = m * m;
     let z = || vec![0.0; mm];
-    let mut w = Work { w_prev: z(), w_cur: z(), m2_prev1: z(), m2_prev2: z(), m2_cur: z(), diag0: vec![0.0; m], caches: StepCaches::default() };
+    let mut w = Work { w_prev: z(), w_cur: z(), m2_prev1: z(), m2_prev2: z(), m2_cur: z(), diag0: vec![0.0; m], pivot: z(), caches: StepCaches::default() };
     for t in 0..v.shape.n {
         factor_step(v, t, m, l0, u1, u2, &mut w)?;
     }
@@ -68,8 +70,8 @@ fn factor_impl<const M: usize>(v: &LhsView<'_>, l0: &mut [f64], u1: &mut [f64], 
 /// transposed sub-diagonal blocks (T = Wᵀ, Q = M2ᵀ), so every m³ kernel streams along rows.
 #[inline(always)]
 fn factor_step(v: &LhsView<'_>, t: usize, m: usize, l0: &mut [f64], u1: &mut [f64], u2: &mut [f64], w: &mut Work) -> Result<(), SolveError> {
-    let (n, mm, central) = (v.shape.n, m * m, v.opts.central);
-    let blk = &mut l0[t * mm..(t + 1) * mm];
+    let (n, mm, central, tri) = (v.shape.n, m * m, v.opts.central, packed_len(m));
+    let blk = &mut w.pivot;
     assemble::diag_block_cached(v, t, blk, &mut w.caches);
     for j in 0..m {
         w.diag0[j] = blk[j * m + j];
@@ -88,7 +90,8 @@ fn factor_step(v: &LhsView<'_>, t: usize, m: usize, l0: &mut [f64], u1: &mut [f6
         order: j % v.shape.p,
         ratio,
     })?;
-    let lt = &l0[t * mm..(t + 1) * mm];
+    k::pack_lower(blk, m, &mut l0[t * tri..(t + 1) * tri]);
+    let lt = &w.pivot;
     if t + 1 < n {
         assemble::sub_block_cached(v, t, &mut w.w_cur, &mut w.caches.cur);
         k::transpose(&mut w.w_cur, m);
@@ -117,6 +120,11 @@ fn factor_step(v: &LhsView<'_>, t: usize, m: usize, l0: &mut [f64], u1: &mut [f6
     Ok(())
 }
 
+/// Length of a packed lower triangle of an m×m block.
+pub fn packed_len(m: usize) -> usize {
+    m * (m + 1) / 2
+}
+
 /// Solves M x = β in place (`x` holds β on entry, n·m values) with the factors of one element.
 pub fn solve_element(n: usize, m: usize, central: bool, l0: &[f64], u1: &[f64], u2: &[f64], x: &mut [f64]) {
     dispatch_m!(m, solve_impl, n, m, central, l0, u1, u2, x)
@@ -124,7 +132,7 @@ pub fn solve_element(n: usize, m: usize, central: bool, l0: &[f64], u1: &[f64], 
 
 fn solve_impl<const M: usize>(n: usize, m: usize, central: bool, l0: &[f64], u1: &[f64], u2: &[f64], x: &mut [f64]) {
     let m = if M == 0 { m } else { M };
-    let mm = m * m;
+    let (mm, tri) = (m * m, packed_len(m));
     // forward sweep: z_t = β_t − U1[t−1] z_{t−1} − U2[t−2] z_{t−2}
     for t in 1..n {
         let (done, rest) = x.split_at_mut(t * m);
@@ -138,7 +146,7 @@ fn solve_impl<const M: usize>(n: usize, m: usize, central: bool, l0: &[f64], u1:
     for t in (0..n).rev() {
         let (head, later) = x.split_at_mut((t + 1) * m);
         let xt = &mut head[t * m..];
-        k::chol_solve(&l0[t * mm..(t + 1) * mm], m, xt);
+        k::chol_solve_packed(&l0[t * tri..(t + 1) * tri], m, xt);
         if t + 1 < n {
             k::sub_ax(xt, &u1[t * mm..(t + 1) * mm], &later[..m], m);
         }

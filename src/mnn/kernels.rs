@@ -36,22 +36,35 @@ pub fn cholesky(a: &mut [f64], m: usize, diag0: &[f64]) -> Result<(), (usize, f6
     Ok(())
 }
 
-/// Solves (L Lᵀ) y = v in place, L the lower factor from [`cholesky`] (reciprocal diagonal).
+/// Copies the lower triangle of a block row by row into `out` (m(m+1)/2 values): the stored
+/// pivot factors take 45 instead of 81 values for m = 9.
 #[inline(always)]
-pub fn chol_solve(l: &[f64], m: usize, v: &mut [f64]) {
+pub fn pack_lower(a: &[f64], m: usize, out: &mut [f64]) {
+    let mut o = 0;
     for i in 0..m {
+        out[o..o + i + 1].copy_from_slice(&a[i * m..i * m + i + 1]);
+        o += i + 1;
+    }
+}
+
+/// Solves (L Lᵀ) y = v in place, with L from [`cholesky`] (reciprocal diagonal) packed by
+/// [`pack_lower`]: row i starts at i(i+1)/2.
+#[inline(always)]
+pub fn chol_solve_packed(l: &[f64], m: usize, v: &mut [f64]) {
+    for i in 0..m {
+        let row = &l[i * (i + 1) / 2..i * (i + 1) / 2 + i + 1];
         let mut s = v[i];
         for k in 0..i {
-            s -= l[i * m + k] * v[k];
+            s -= row[k] * v[k];
         }
-        v[i] = s * l[i * m + i];
+        v[i] = s * row[i];
     }
     for i in (0..m).rev() {
         let mut s = v[i];
         for k in i + 1..m {
-            s -= l[k * m + i] * v[k];
+            s -= l[k * (k + 1) / 2 + i] * v[k];
         }
-        v[i] = s * l[i * m + i];
+        v[i] = s * l[i * (i + 1) / 2 + i];
     }
 }
 
