@@ -22,7 +22,8 @@ const REFERENCE: [(usize, Option<f64>, Option<f64>, Option<f64>); 3] =
 
 /// Entry point: `args` are the command-line arguments after the program name. With no arguments
 /// the whole table is produced; `--sizes 1000,10000` restricts the sizes; `--child …` is the
-/// internal per-measurement mode. Returns the process exit code.
+/// internal per-measurement mode (`--child phases N` prints the factorise / solve / backward split
+/// of one call to stderr). Returns the process exit code.
 pub fn run(args: &[String]) -> i32 {
     if args.first().map(String::as_str) == Some("--child") {
         return child(&args[1..]);
@@ -122,6 +123,7 @@ fn child(args: &[String]) -> i32 {
     let secs = match a.as_slice() {
         ["stream"] => return stream(),
         ["smnn", pass, n] => n.parse().map_err(|_| "bad n".to_string()).and_then(|n| smnn_case(n, *pass == "fwd+bwd")),
+        ["phases", n] => n.parse().map_err(|_| "bad n".to_string()).and_then(phases_case),
         ["lorenz"] => lorenz_case(false),
         ["lorenz-frozen"] => lorenz_case(true),
         _ => Err(format!("unknown child arguments {a:?}")),
@@ -189,6 +191,31 @@ fn smnn_case(n: usize, backward: bool) -> Result<(f64, f64), String> {
         }
     }
     Ok(best)
+}
+
+/// Times the phases of one forward+backward call separately (factorisation, forward solve,
+/// backward) on the B=16, m=9 problem, printing them to stderr; returns the total.
+fn phases_case(n: usize) -> Result<(f64, f64), String> {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let lhs = LhsShape { n, e: 3, d: 3, p: 3, s: 1, k: 2, coeff_batch: 16, coeff_steps: n, step_batch: 16, step_len: n - 1 };
+    let shape = OdeShape { lhs, batch: 16, rhs_steps: n };
+    let coeffs = uniform(&mut rng, lhs.coeff_len(), -1.0, 1.0);
+    let rhs = uniform(&mut rng, shape.rhs_len(), -1.0, 1.0);
+    let init = uniform(&mut rng, shape.init_len(), -1.0, 1.0);
+    let steps = uniform(&mut rng, lhs.steps_len(), 0.01, 0.02);
+    let opts = OdeOptions::default();
+    let (t0, c0) = (Instant::now(), cpu_seconds());
+    for _ in 0..3 {
+        let t = Instant::now();
+        let f = FrozenLhs::new(&lhs, &coeffs, &steps, &opts).map_err(|e| e.to_string())?;
+        let t1 = t.elapsed().as_secs_f64();
+        let sol = f.solve(16, n, &rhs, &init).map_err(|e| e.to_string())?;
+        let t2 = t.elapsed().as_secs_f64();
+        std::hint::black_box(sol.factors.backward(sol.shape(), &rhs, &sol.u, &sol.u, true).map_err(|e| e.to_string())?);
+        let t3 = t.elapsed().as_secs_f64();
+        eprintln!("factorise {t1:.4} s, solve {:.4} s, backward {:.4} s", t2 - t1, t3 - t2);
+    }
+    Ok((t0.elapsed().as_secs_f64(), cpu_seconds() - c0))
 }
 
 /// 1536 independent 1-D ODEs u' = rhs(t), c = [0, 1, 0] and h = 0.01 shared, u(0) given, n = 50.

@@ -3,7 +3,7 @@
 //! first and second sub-diagonal multipliers), so memory is O(B·n·m²) and each worker streams
 //! through its own element.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -30,6 +30,47 @@ pub struct CpuFactors {
     u2: Vec<f64>,
 }
 
+/// Factor arrays of dropped factorisations, kept for reuse: a fresh multi-megabyte allocation is
+/// mapped page by page on first touch, and those page faults cost as much as the factorisation
+/// itself. Training calls repeat the same shapes, so reuse is the common case. At most
+/// `POOL_BYTES` are retained.
+static POOL: Mutex<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+const POOL_BYTES: usize = 1 << 30;
+
+/// A zeroed buffer of `len` values, reusing a pooled one of similar capacity when there is one.
+fn take_buffer(len: usize) -> Vec<f64> {
+    let reused = POOL.lock().ok().and_then(|mut pool| {
+        let i = pool.iter().position(|v| v.capacity() >= len && v.capacity() <= 2 * len + 64)?;
+        Some(pool.swap_remove(i))
+    });
+    match reused {
+        Some(mut v) => {
+            v.clear();
+            v.resize(len, 0.0);
+            v
+        }
+        None => vec![0.0; len],
+    }
+}
+
+/// Returns a buffer to the pool if it fits under the cap.
+fn give_buffer(v: Vec<f64>) {
+    if let Ok(mut pool) = POOL.lock() {
+        let held: usize = pool.iter().map(|b| b.capacity() * 8).sum();
+        if held + v.capacity() * 8 <= POOL_BYTES {
+            pool.push(v);
+        }
+    }
+}
+
+impl Drop for CpuFactors {
+    fn drop(&mut self) {
+        for v in [&mut self.l0, &mut self.u1, &mut self.u2] {
+            give_buffer(std::mem::take(v));
+        }
+    }
+}
+
 /// Per-element lengths of the three factor arrays (at least 1, so chunking never sees 0).
 fn factor_lens(sh: &LhsShape, central: bool) -> (usize, usize, usize) {
     let mm = sh.m() * sh.m();
@@ -53,9 +94,9 @@ impl SolverBackend for CpuBackend {
             opts: *opts,
             coeffs: coeffs.to_vec(),
             steps: steps.to_vec(),
-            l0: vec![0.0; fb * n0],
-            u1: vec![0.0; fb * n1],
-            u2: vec![0.0; fb * n2],
+            l0: take_buffer(fb * n0),
+            u1: take_buffer(fb * n1),
+            u2: take_buffer(fb * n2),
         };
         let (sh, op, cs, hs) = (&f.shape, &f.opts, &f.coeffs, &f.steps);
         let results: Vec<Result<(), SolveError>> = f
