@@ -175,7 +175,7 @@ impl OdeShape {
 
     /// Builds a shape from the dims of the four inputs in step-last layout: coefficients
     /// (B|1, n|1, E, D, P), rhs (B, n|1, E), init values (B, S, D, K), steps (B|1, n−1|1).
-    /// `n_steps` is needed only when every step axis is 1 and n > 2.
+    /// `n_steps` is required when every step axis is 1 (n cannot be inferred then).
     pub fn from_dims(
         coeffs: &[usize],
         rhs: &[usize],
@@ -188,8 +188,13 @@ impl OdeShape {
                 "expected ranks 5, 3, 4, 2 for coefficients {coeffs:?}, rhs {rhs:?}, init {init:?}, steps {steps:?}"
             )));
         };
-        let inferred = [cn, rn, if hl > 1 { hl + 1 } else { 1 }].into_iter().max().unwrap_or(1);
-        let n = n_steps.unwrap_or(inferred);
+        let n = match n_steps {
+            Some(n) => n,
+            None if cn == 1 && rn == 1 && hl == 1 => {
+                return Err(SolveError::Shape("every input broadcasts over the steps, so n cannot be inferred: set OdeOptions::n_steps".into()));
+            }
+            None => [cn, rn, if hl > 1 { hl + 1 } else { 1 }].into_iter().max().unwrap_or(1),
+        };
         if re != e || id != d || ib != b {
             return Err(SolveError::Shape(format!(
                 "inconsistent dims: coefficients {coeffs:?}, rhs {rhs:?}, init {init:?}"

@@ -74,3 +74,12 @@ fn too_few_pinning_rows_is_a_pivot_error() {
     let err = mnn::solve(&p.shape, p.inputs(), &p.opts).err();
     assert!(matches!(err, Some(SolveError::Pivot { batch: 0, .. })), "{err:?}");
 }
+
+/// When every input broadcasts over the steps, n must be given rather than guessed.
+#[test]
+fn uninferable_step_count_is_a_shape_error() {
+    let err = OdeShape::from_dims(&[1, 1, 1, 1, 3], &[1, 1, 1], &[1, 1, 1, 1], &[1, 1], None).err();
+    assert!(matches!(err, Some(SolveError::Shape(ref s)) if s.contains("n_steps")), "{err:?}");
+    let sh = OdeShape::from_dims(&[1, 1, 1, 1, 3], &[1, 1, 1], &[1, 1, 1, 1], &[1, 1], Some(30)).unwrap();
+    assert_eq!(sh.lhs.n, 30);
+}
