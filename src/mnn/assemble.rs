@@ -89,17 +89,28 @@ pub struct StepCaches {
 
 /// 1/j! for j < MAX_ORDERS.
 pub(crate) fn inv_fact(j: usize) -> f64 {
-    (1..=j).fold(1.0, |acc, i| acc / i as f64)
+    const T: [f64; MAX_ORDERS] = [1.0, 1.0, 0.5, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0, 1.0 / 5040.0];
+    T[j]
+}
+
+/// h^0 … h^{P−1} by repeated multiplication.
+pub(crate) fn powers(h: f64, p: usize) -> [f64; MAX_ORDERS] {
+    let mut pw = [1.0; MAX_ORDERS];
+    for o in 1..p {
+        pw[o] = pw[o - 1] * h;
+    }
+    pw
 }
 
 /// Forward Taylor row k for step h: entries at step t (orders o ≥ k) and the single entry −h^k at
 /// step t+1. The backward row is the same with h → −h and the two steps swapped.
 pub(crate) fn taylor_row(h: f64, k: usize, p: usize) -> ([f64; MAX_ORDERS], f64) {
+    let pw = powers(h, p);
     let mut a = [0.0; MAX_ORDERS];
-    for (o, ao) in a.iter_mut().enumerate().take(p).skip(k) {
-        *ao = h.powi(o as i32) * inv_fact(o - k);
+    for o in k..p {
+        a[o] = pw[o] * inv_fact(o - k);
     }
-    (a, -h.powi(k as i32))
+    (a, -pw[k])
 }
 
 /// Computes the smoothing blocks of one interval of length `h`.

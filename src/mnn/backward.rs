@@ -3,7 +3,7 @@
 //! coefficients and the steps. Each function *adds* into its output so that broadcast inputs sum
 //! over the broadcast axes.
 
-use super::assemble::{inv_fact, taylor_row, LhsView};
+use super::assemble::{inv_fact, powers, taylor_row, LhsView};
 use super::shape::MAX_ORDERS;
 
 /// ∂L/∂r[t,e] = w_e² c[t,e,:]·g_t (summed over t when the rhs broadcasts over the steps), added
@@ -76,11 +76,12 @@ pub fn grad_steps(v: &LhsView<'_>, x: &[f64], g: &[f64], dh: &mut [f64]) {
 
 /// Derivative with respect to h of [`taylor_row`]: o·h^{o−1}/(o−k)! at step t, −k·h^{k−1} at t+1.
 fn taylor_row_dh(h: f64, k: usize, p: usize) -> ([f64; MAX_ORDERS], f64) {
+    let pw = powers(h, p);
     let mut a = [0.0; MAX_ORDERS];
-    for (o, ao) in a.iter_mut().enumerate().take(p).skip(k.max(1)) {
-        *ao = o as f64 * h.powi(o as i32 - 1) * inv_fact(o - k);
+    for o in k.max(1)..p {
+        a[o] = o as f64 * pw[o - 1] * inv_fact(o - k);
     }
-    let b = if k == 0 { 0.0 } else { -(k as f64) * h.powi(k as i32 - 1) };
+    let b = if k == 0 { 0.0 } else { -(k as f64) * pw[k - 1] };
     (a, b)
 }
 
