@@ -5,6 +5,7 @@
 //! `data` (trajectories) → `fit` (training with the `mnn` solver) → `report`.
 #![deny(unsafe_code)]
 
+pub mod mnn;
 pub mod source;
 pub mod data;
 pub mod report;

@@ -5,3 +5,4 @@ mod data;
 mod ir;
 mod ir_simplify;
 mod jit;
+mod mnn;

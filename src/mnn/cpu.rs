@@ -1,0 +1,221 @@
+//! The CPU backend: batched factorisation, solves and backward pass, parallel over the batch with
+//! rayon. Each element's factors live in contiguous slices of three arrays (diagonal factors,
+//! first and second sub-diagonal multipliers), so memory is O(B·n·m²) and each worker streams
+//! through its own element.
+
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use super::assemble::{self, LhsView};
+use super::backend::{FactoredLhs, Gradients, SolverBackend};
+use super::backward;
+use super::error::SolveError;
+use super::factor;
+use super::shape::{check_len, LhsShape, OdeOptions, OdeShape};
+
+/// The multi-threaded CPU implementation of [`SolverBackend`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuBackend;
+
+/// Factors of a batch on the CPU, with copies of the coefficients and steps (needed to assemble
+/// β and for the gradients).
+pub struct CpuFactors {
+    shape: LhsShape,
+    opts: OdeOptions,
+    coeffs: Vec<f64>,
+    steps: Vec<f64>,
+    l0: Vec<f64>,
+    u1: Vec<f64>,
+    u2: Vec<f64>,
+}
+
+/// Factor arrays of dropped factorisations, kept for reuse: a fresh multi-megabyte allocation is
+/// mapped page by page on first touch, and those page faults cost as much as the factorisation
+/// itself. Training calls repeat the same shapes, so reuse is the common case. At most
+/// `POOL_BYTES` are retained.
+static POOL: Mutex<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+const POOL_BYTES: usize = 1 << 30;
+
+/// A zeroed buffer of `len` values, reusing a pooled one of similar capacity when there is one.
+fn take_buffer(len: usize) -> Vec<f64> {
+    let reused = POOL.lock().ok().and_then(|mut pool| {
+        let i = pool.iter().position(|v| v.capacity() >= len && v.capacity() <= 2 * len + 64)?;
+        Some(pool.swap_remove(i))
+    });
+    match reused {
+        Some(mut v) => {
+            v.clear();
+            v.resize(len, 0.0);
+            v
+        }
+        None => vec![0.0; len],
+    }
+}
+
+/// Returns a buffer to the pool if it fits under the cap.
+fn give_buffer(v: Vec<f64>) {
+    if let Ok(mut pool) = POOL.lock() {
+        let held: usize = pool.iter().map(|b| b.capacity() * 8).sum();
+        if held + v.capacity() * 8 <= POOL_BYTES {
+            pool.push(v);
+        }
+    }
+}
+
+impl Drop for CpuFactors {
+    fn drop(&mut self) {
+        for v in [&mut self.l0, &mut self.u1, &mut self.u2] {
+            give_buffer(std::mem::take(v));
+        }
+    }
+}
+
+/// Per-element lengths of the three factor arrays (at least 1, so chunking never sees 0).
+fn factor_lens(sh: &LhsShape, central: bool) -> (usize, usize, usize) {
+    let mm = sh.m() * sh.m();
+    let u2 = if central { sh.n.saturating_sub(2).max(1) * mm } else { 1 };
+    (sh.n * factor::packed_len(sh.m()), sh.n.saturating_sub(1).max(1) * mm, u2)
+}
+
+impl SolverBackend for CpuBackend {
+    fn name(&self) -> &'static str {
+        "cpu"
+    }
+
+    fn factorise(&self, shape: &LhsShape, coeffs: &[f64], steps: &[f64], opts: &OdeOptions) -> Result<Arc<dyn FactoredLhs>, SolveError> {
+        shape.validate(opts)?;
+        check_len("coefficients", coeffs.len(), shape.coeff_len())?;
+        check_len("steps", steps.len(), shape.steps_len())?;
+        let fb = shape.factor_batch();
+        let (n0, n1, n2) = factor_lens(shape, opts.central);
+        let mut f = CpuFactors {
+            shape: *shape,
+            opts: *opts,
+            coeffs: coeffs.to_vec(),
+            steps: steps.to_vec(),
+            l0: take_buffer(fb * n0),
+            u1: take_buffer(fb * n1),
+            u2: take_buffer(fb * n2),
+        };
+        let (sh, op, cs, hs) = (&f.shape, &f.opts, &f.coeffs, &f.steps);
+        let results: Vec<Result<(), SolveError>> = f
+            .l0
+            .par_chunks_mut(n0)
+            .zip(f.u1.par_chunks_mut(n1))
+            .zip(f.u2.par_chunks_mut(n2))
+            .enumerate()
+            .map(|(b, ((l0, u1), u2))| {
+                let v = LhsView { shape: sh, opts: op, coeffs: cs, steps: hs, b };
+                factor::factor_element(&v, l0, u1, u2)
+            })
+            .collect();
+        results.into_iter().collect::<Result<(), SolveError>>()?;
+        Ok(Arc::new(f))
+    }
+}
+
+impl CpuFactors {
+    fn view(&self, b: usize) -> LhsView<'_> {
+        let fb = if self.shape.factor_batch() == 1 { 0 } else { b };
+        LhsView { shape: &self.shape, opts: &self.opts, coeffs: &self.coeffs, steps: &self.steps, b: fb }
+    }
+
+    /// Solves M x = `x` in place for the element that serves batch entry `b`.
+    fn solve_in_place(&self, b: usize, x: &mut [f64]) {
+        let (n0, n1, n2) = factor_lens(&self.shape, self.opts.central);
+        let fb = self.view(b).b;
+        factor::solve_element(
+            self.shape.n,
+            self.shape.m(),
+            self.opts.central,
+            &self.l0[fb * n0..(fb + 1) * n0],
+            &self.u1[fb * n1..(fb + 1) * n1],
+            &self.u2[fb * n2..(fb + 1) * n2],
+            x,
+        );
+    }
+
+    fn check_rhs(&self, shape: &OdeShape, rhs: &[f64]) -> Result<(), SolveError> {
+        if shape.lhs != self.shape {
+            return Err(SolveError::Shape(format!("solve shape {:?} differs from the factorised {:?}", shape.lhs, self.shape)));
+        }
+        shape.validate(&self.opts)?;
+        check_len("rhs", rhs.len(), shape.rhs_len())
+    }
+}
+
+impl FactoredLhs for CpuFactors {
+    fn shape(&self) -> &LhsShape {
+        &self.shape
+    }
+
+    fn options(&self) -> &OdeOptions {
+        &self.opts
+    }
+
+    fn solve(&self, shape: &OdeShape, rhs: &[f64], init: &[f64]) -> Result<Vec<f64>, SolveError> {
+        self.check_rhs(shape, rhs)?;
+        check_len("init values", init.len(), shape.init_len())?;
+        let (n, m, e) = (self.shape.n, self.shape.m(), self.shape.e);
+        let (rl, il) = (shape.rhs_steps * e, self.shape.s * self.shape.d * self.shape.k);
+        let mut x = vec![0.0; shape.u_len()];
+        x.par_chunks_mut(n * m).enumerate().for_each(|(b, xb)| {
+            let v = self.view(b);
+            let (rb, ib) = (&rhs[b * rl..(b + 1) * rl], &init[b * il..(b + 1) * il]);
+            for t in 0..n {
+                let rt = if shape.rhs_steps == 1 { 0 } else { t * e };
+                assemble::rhs_block(&v, t, &rb[rt..rt + e], ib, &mut xb[t * m..(t + 1) * m]);
+            }
+            self.solve_in_place(b, xb);
+        });
+        Ok(x)
+    }
+
+    fn backward(&self, shape: &OdeShape, rhs: &[f64], x: &[f64], grad_u: &[f64], lhs_grads: bool) -> Result<Gradients, SolveError> {
+        self.check_rhs(shape, rhs)?;
+        check_len("u", x.len(), shape.u_len())?;
+        check_len("grad_u", grad_u.len(), shape.u_len())?;
+        let (nm, sh, bsz) = (self.shape.n * self.shape.m(), &self.shape, shape.batch);
+        let mut g = grad_u.to_vec();
+        g.par_chunks_mut(nm).enumerate().for_each(|(b, gb)| self.solve_in_place(b, gb));
+        let (rl, il) = (shape.rhs_steps * sh.e, sh.s * sh.d * sh.k);
+        let drhs = accumulate(bsz, bsz, rl, |b, out| {
+            backward::grad_rhs(&self.view(b), &g[b * nm..(b + 1) * nm], shape.rhs_steps, out)
+        });
+        let dinit = accumulate(bsz, bsz, il, |b, out| backward::grad_init(&self.view(b), &g[b * nm..(b + 1) * nm], out));
+        if !lhs_grads {
+            return Ok(Gradients { coeffs: None, rhs: drhs, init: dinit, steps: None });
+        }
+        let per_coeff = sh.coeff_steps * sh.e * sh.m();
+        let dc = accumulate(bsz, sh.coeff_batch, per_coeff, |b, out| {
+            let (xb, gb) = (&x[b * nm..(b + 1) * nm], &g[b * nm..(b + 1) * nm]);
+            backward::grad_coeffs(&self.view(b), xb, gb, &rhs[b * rl..(b + 1) * rl], shape.rhs_steps, out)
+        });
+        let dh = accumulate(bsz, sh.step_batch, sh.step_len, |b, out| {
+            backward::grad_steps(&self.view(b), &x[b * nm..(b + 1) * nm], &g[b * nm..(b + 1) * nm], out)
+        });
+        Ok(Gradients { coeffs: Some(dc), rhs: drhs, init: dinit, steps: Some(dh) })
+    }
+}
+
+/// Runs `f(b, slot)` for every batch entry, where `slot` is entry b's own output (out_batch =
+/// batch) or one shared output summed over the batch (out_batch = 1). `f` must add into `slot`.
+fn accumulate(batch: usize, out_batch: usize, len: usize, f: impl Fn(usize, &mut [f64]) + Sync) -> Vec<f64> {
+    if out_batch == batch {
+        let mut out = vec![0.0; batch * len];
+        out.par_chunks_mut(len.max(1)).enumerate().for_each(|(b, o)| f(b, o));
+        out
+    } else {
+        (0..batch)
+            .into_par_iter()
+            .fold(|| vec![0.0; len], |mut acc, b| {
+                f(b, &mut acc);
+                acc
+            })
+            .reduce(|| vec![0.0; len], |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            })
+    }
+}
