@@ -6,3 +6,9 @@
 #![deny(unsafe_code)]
 
 pub mod source;
+pub mod diag;
+pub mod syntax;
+pub mod check;
+
+pub use check::check_file;
+pub mod cli;
