@@ -75,6 +75,8 @@ pub(crate) struct Checker<'a> {
     pub used_fns: Vec<bool>,
     /// Constants whose value is known so far (declaration order).
     pub const_done: Vec<bool>,
+    /// States whose equation was rejected (no `E012` for them: one error is enough).
+    pub attempted: Vec<usize>,
     /// Whether the checked file declares `model NAME` (otherwise it is a library).
     pub is_model: bool,
 }
@@ -104,6 +106,7 @@ impl<'a> Checker<'a> {
             used_fns: Vec::new(),
             const_done: Vec::new(),
             is_model: false,
+            attempted: Vec::new(),
         }
     }
 

@@ -119,6 +119,7 @@ impl Checker<'_> {
                         .with_label(prev, "first equation here")
                         .with_help("sum the terms on one right-hand side"),
                 );
+                self.summands(&e.rhs, s, e.order);
                 continue;
             }
             first[s] = Some(e.lhs_span);
@@ -135,7 +136,10 @@ impl Checker<'_> {
         let entry = self.scope.get(name);
         if e.order == 0 {
             let help = match entry.map(|x| x.decl) {
-                Some(Decl::State(_)) => format!("write the derivative: `{name}' = ...`"),
+                Some(Decl::State(s)) => {
+                    self.attempted.push(s);
+                    format!("write the derivative: `{name}' = ...`")
+                }
                 _ => "for a fixed value use `const`, for a helper use `fn`".to_string(),
             };
             self.err(Diagnostic::new(codes::NO_PRIME, format!("`{name} = ...` is not an equation"), e.lhs_span, "no derivative on the left").with_help(help));
@@ -225,7 +229,7 @@ impl Checker<'_> {
     pub(crate) fn whole_model_rules(&mut self, d: &Decls) {
         let with_eq: Vec<usize> = self.model.equations.iter().map(|e| e.state).collect();
         for (i, s) in self.model.states.iter().enumerate() {
-            if !with_eq.contains(&i) {
+            if !with_eq.contains(&i) && !self.attempted.contains(&i) {
                 let (name, span) = (s.name.clone(), s.span);
                 self.diags.push(
                     Diagnostic::new(codes::NO_EQUATION, format!("state `{name}` has no equation"), span, "declared here without an equation")
@@ -240,7 +244,12 @@ impl Checker<'_> {
         self.unused_warnings(d);
     }
 
+    /// Unused-declaration warnings, only for an otherwise error-free model (an error often hides
+    /// the use).
     fn unused_warnings(&mut self, d: &Decls) {
+        if crate::diag::has_errors(&self.diags) {
+            return;
+        }
         for (i, p) in self.model.params.iter().enumerate() {
             if !self.used_params[i] {
                 self.diags.push(
