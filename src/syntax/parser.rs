@@ -28,8 +28,7 @@ struct Builder<'t> {
 
 /// Parses a whole file (rule `file`).
 pub fn parse_module(text: &str, src: SourceId, comments: &[Comment]) -> Result<(Vec<Item>, Vec<Diagnostic>), Diagnostic> {
-    pest::set_error_detail(true);
-    let mut pairs = MechParser::parse(Rule::file, text).map_err(|e| syntax_error(e, text, src))?;
+    let mut pairs = parse_pairs(text).map_err(|e| syntax_error(e, text, src))?;
     let file = pairs.next().expect("rule file always yields one pair");
     let comment_at_end = comments.iter().map(|c| (c.span.end as usize, c.span.start as usize)).collect();
     let mut b = Builder { src, text, comment_at_end, diags: Vec::new(), too_deep: false };
@@ -39,6 +38,27 @@ pub fn parse_module(text: &str, src: SourceId, comments: &[Comment]) -> Result<(
         return Err(first.expect("a too-deep expression records its diagnostic"));
     }
     Ok((items, b.diags))
+}
+
+/// Excludes detailed re-parses (which switch pest's global error-detail flag on) from running
+/// alongside fast parses on other threads.
+static DETAIL: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Parses fast first; only a failing text is parsed again with pest's error detail (the literal
+/// tokens it expected), which costs about a third of the parse time when it is always on.
+fn parse_pairs(text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, pest::error::Error<Rule>> {
+    {
+        let _fast = DETAIL.read().unwrap_or_else(|e| e.into_inner());
+        pest::set_error_detail(false);
+        if let Ok(pairs) = MechParser::parse(Rule::file, text) {
+            return Ok(pairs);
+        }
+    }
+    let _detailed = DETAIL.write().unwrap_or_else(|e| e.into_inner());
+    pest::set_error_detail(true);
+    let result = MechParser::parse(Rule::file, text);
+    pest::set_error_detail(false);
+    result
 }
 
 impl Builder<'_> {
