@@ -125,6 +125,8 @@ fn collect_item<'m>(c: &mut Checker, d: &mut Decls<'m>, item: &'m ast::Item, ori
 }
 
 /// Declarations that only the checked file itself may make (not imports or the stdlib).
+/// (`declare` reports diagnostics, so it stays out of match guards.)
+#[allow(clippy::collapsible_match)]
 fn collect_root_item<'m>(c: &mut Checker, d: &mut Decls<'m>, item: &'m ast::Item, dir: &std::path::Path) {
     match &item.kind {
         ItemKind::Model(n) => match &c.model.name {

@@ -141,6 +141,10 @@ impl Checker<'_> {
                 self.diags.push(Diagnostic::new(codes::BAD_SIMULATION, msg, head, "simulated here").with_label(m.span, "state declared here").with_help("simulate a system whose states include every model state"));
             }
         }
+        for input in &self.model.inputs {
+            let msg = format!("input `{}` cannot be simulated", input.name);
+            self.diags.push(Diagnostic::new(codes::BAD_SIMULATION, msg, head, "simulated here").with_label(input.span, "input declared here").with_help("read inputs from a csv file, or make the signal a state of the simulated system"));
+        }
         let (init, t0, t1, step, noise_percent, seed, trajectories) = entries;
         Some(SimData { system, args, init, t0, t1, step, noise_percent, seed, trajectories, state_map, span: s.span })
     }

@@ -123,6 +123,7 @@ impl Intrinsic {
         Intrinsic::Tanh,
     ];
 
+    /// The name as written in `.mech`.
     pub fn name(self) -> &'static str {
         match self {
             Intrinsic::Sin => "sin",
@@ -136,6 +137,7 @@ impl Intrinsic {
         }
     }
 
+    /// The intrinsic of that name, if any.
     pub fn from_name(s: &str) -> Option<Intrinsic> {
         Intrinsic::ALL.into_iter().find(|i| i.name() == s)
     }
@@ -155,12 +157,14 @@ impl Intrinsic {
     }
 }
 
+/// What a call calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Callee {
     Intrinsic(Intrinsic),
     Fn(FnId),
 }
 
+/// Unary operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnOp {
     Neg,
@@ -168,6 +172,7 @@ pub enum UnOp {
 
 pub use crate::syntax::ast::BinOp;
 
+/// The node kinds of a resolved scalar expression.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     Num(f64),
@@ -221,6 +226,7 @@ pub struct Equation {
     pub span: Span,
 }
 
+/// One top-level summand of an equation's right side.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Summand {
     Known(Expr),
@@ -236,6 +242,7 @@ pub struct Data {
     pub source: DataSource,
 }
 
+/// Where a data set comes from.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DataSource {
     Csv(CsvData),
@@ -249,6 +256,7 @@ pub enum ColumnTarget {
     Input(InputId),
 }
 
+/// A csv file and how its columns map to the model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CsvData {
     /// Resolved relative to the `.mech` file.
@@ -268,6 +276,7 @@ pub enum SimValue {
     Uniform { low: f64, high: f64 },
 }
 
+/// The system a `simulate` block integrates.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SimSystem {
     Named(SystemId),
@@ -275,6 +284,7 @@ pub enum SimSystem {
     Inline(Box<System>),
 }
 
+/// A resolved `simulate` block.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimData {
     pub system: SimSystem,
@@ -306,6 +316,7 @@ pub struct System {
     pub stdlib: bool,
 }
 
+/// One equation of a [`System`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct SysEquation {
     pub state: StateId,

@@ -215,7 +215,7 @@ impl Checker<'_> {
         let mut out = Vec::new();
         for it in items {
             match self.constant(it) {
-                Some(v) if v >= 1.0 && v <= 65536.0 && v.fract() == 0.0 => out.push(v as u32),
+                Some(v) if (1.0..=65536.0).contains(&v) && v.fract() == 0.0 => out.push(v as u32),
                 Some(v) => self.err(
                     Diagnostic::new(codes::BAD_ARGUMENT, format!("hidden layer size {v} is not a positive integer"), it.span, "invalid size")
                         .with_help("hidden sizes are positive integers, e.g. `hidden = [16, 16]`"),

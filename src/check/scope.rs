@@ -55,6 +55,7 @@ pub const RESERVED: &[&str] = &[
 ];
 
 impl Scope {
+    /// What `name` refers to.
     pub fn get(&self, name: &str) -> Option<Entry> {
         self.map.get(name).copied()
     }
@@ -63,7 +64,7 @@ impl Scope {
     /// silently shadow standard-library ones).
     pub fn declare(&mut self, name: &str, entry: Entry) -> Result<(), Entry> {
         match self.map.get(name) {
-            Some(old) if !(old.stdlib && !entry.stdlib) => Err(*old),
+            Some(old) if !old.stdlib || entry.stdlib => Err(*old),
             _ => {
                 self.map.insert(name.to_string(), entry);
                 Ok(())

@@ -118,6 +118,7 @@ impl Default for FitSettings {
 }
 
 impl FitSettings {
+    /// The value of a setting (`None` for a key not in the schema).
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.values.get(key)
     }
@@ -146,6 +147,7 @@ impl FitSettings {
         }
     }
 
+    /// Whether the user wrote this key.
     pub fn is_explicit(&self, key: &str) -> bool {
         self.explicit.contains(&key)
     }

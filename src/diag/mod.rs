@@ -55,11 +55,13 @@ impl Diagnostic {
         self
     }
 
+    /// Adds a note (context shown after the labels).
     pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
         self
     }
 
+    /// Sets the help line (a concrete fix).
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
@@ -78,6 +80,7 @@ impl Diagnostic {
         self.labels.first().map(|l| l.span)
     }
 
+    /// Whether this diagnostic fails the check.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -45,7 +45,7 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         .with_code(d.code)
         .with_message(&d.message);
     for (i, l) in d.labels.iter().enumerate() {
-        let label = Label::new(clamp(l)).with_message(&l.text).with_order(i as i32);
+        let label = Label::new(clamp(l)).with_message(&l.text);
         let label = if color { label.with_color(label_color(i == 0, d.severity)) } else { label };
         report.add_label(label);
     }

@@ -41,7 +41,9 @@ pub struct Item {
     pub span: Span,
 }
 
+/// The declaration kinds. Not boxed: a file has few items, and matching stays direct.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ItemKind {
     Model(Ident),
     Use(StrLit),
@@ -100,6 +102,7 @@ pub struct DataDecl {
     pub source: DataSource,
 }
 
+/// The source of a `data` declaration.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DataSource {
     Csv(CsvSource),
@@ -132,12 +135,14 @@ pub struct SimSource {
     pub span: Span,
 }
 
+/// One line of a `simulate` block.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimEntry {
     pub kind: SimEntryKind,
     pub span: Span,
 }
 
+/// The kinds of `simulate` entries.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SimEntryKind {
     /// `init x = 1, x' = 0`: (name, derivative order, value).
@@ -149,6 +154,7 @@ pub enum SimEntryKind {
     Equation(Equation),
 }
 
+/// `x = value` or `x' = value` in an `init` line.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InitItem {
     pub name: Ident,
@@ -174,6 +180,7 @@ pub struct FitDecl {
     pub close: Span,
 }
 
+/// `key = value` in a `fit` block.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Setting {
     pub key: Ident,
@@ -188,6 +195,7 @@ pub struct Expr {
     pub span: Span,
 }
 
+/// Binary operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
     Add,
@@ -210,6 +218,7 @@ impl BinOp {
     }
 }
 
+/// Expression node kinds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     /// A number with its text as written (`1e-3` stays `1e-3` when formatted).
@@ -236,6 +245,7 @@ pub struct Call {
     pub args: Args,
 }
 
+/// The argument list of a call.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Args {
     pub items: Vec<Arg>,
@@ -243,6 +253,7 @@ pub struct Args {
     pub span: Span,
 }
 
+/// One argument, named (`degree = 2`) or positional.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Arg {
     pub name: Option<Ident>,
@@ -250,6 +261,7 @@ pub struct Arg {
 }
 
 impl Arg {
+    /// The span of the whole argument, name included.
     pub fn span(&self) -> Span {
         match &self.name {
             Some(n) => n.span.to(self.value.span),

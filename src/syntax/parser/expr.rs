@@ -36,15 +36,17 @@ impl Builder<'_> {
             let (rhs, d) = operand(self, it.next().unwrap());
             let span = acc.span.to(rhs.span);
             depth = depth.max(d) + 1;
+            let rspan = rhs.span;
             acc = Expr { kind: ExprKind::Binary(op_of(op.as_str()), Box::new(acc), Box::new(rhs)), span };
-            if self.check_depth(depth, span) {
+            if self.check_depth(depth, rspan) {
                 break;
             }
         }
         (acc, depth)
     }
 
-    /// Records an `E002` once when `depth` is over the bound; returns whether it is.
+    /// Records an `E002` once when `depth` is over the bound, pointing at the operand where the
+    /// bound was crossed; returns whether it is.
     fn check_depth(&mut self, depth: usize, span: crate::source::Span) -> bool {
         if depth <= MAX_EXPR_DEPTH {
             return false;
@@ -83,7 +85,7 @@ impl Builder<'_> {
             let span = s.to(e.span);
             e = Expr { kind: ExprKind::Neg(Box::new(e)), span };
             depth += 1;
-            if self.check_depth(depth, span) {
+            if self.check_depth(depth, *s) {
                 break;
             }
         }
@@ -110,11 +112,11 @@ impl Builder<'_> {
                 break;
             }
             let (b, d) = self.primary_d(base);
-            let span = b.span.to(acc.span);
+            let (bspan, span) = (b.span, b.span.to(acc.span));
             depth = depth.max(d) + 1;
             acc = Expr { kind: ExprKind::Binary(BinOp::Pow, Box::new(b), Box::new(acc)), span };
             (acc, depth) = self.wrap_negs(acc, depth, &negs);
-            if self.check_depth(depth, span) {
+            if self.check_depth(depth, bspan) {
                 break;
             }
         }
