@@ -65,7 +65,7 @@ pub struct State {
 pub struct Param {
     pub name: String,
     pub span: Span,
-    /// Initial guess (default 0, or the midpoint of the bounds when only bounds are given).
+    /// Initial guess (default 1, or the midpoint of the bounds when only bounds are given).
     pub init: f64,
     pub bounds: Option<(f64, f64)>,
     /// One value per trajectory of the data.

@@ -102,8 +102,10 @@ impl Checker<'_> {
                     }
                 }
                 self.model.params[i].init = init.unwrap_or((lo + hi) / 2.0);
-            } else if let Some(v) = init {
-                self.model.params[i].init = v;
+            } else {
+                // Without a guess or bounds, start at 1: a parameter that divides (`x/mu`) must
+                // not start at zero, and 1 is the natural scale of a coefficient.
+                self.model.params[i].init = init.unwrap_or(1.0);
             }
         }
     }

@@ -36,7 +36,7 @@ fn check_one(path: &Path, format: Format, emit: Option<Emit>, json: &mut Vec<ser
     let root = sources.add(path.to_string_lossy(), text);
     if emit == Some(Emit::Ast) {
         if let (Some(m), _) = crate::syntax::parse(&sources, root) {
-            println!("{m:#?}");
+            print!("{}", crate::syntax::dump::dump(&m));
         }
     }
     let (model, diags) = crate::check::check(&mut sources, root);

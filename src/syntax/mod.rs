@@ -3,6 +3,7 @@
 //! become diagnostics in words ([`errors`]); [`fmt`] prints the canonical form.
 
 pub mod ast;
+pub mod dump;
 pub mod errors;
 pub mod fmt;
 mod parser;

@@ -193,3 +193,19 @@ fn json_diagnostics_have_positions() {
     assert_eq!(first["start"], serde_json::json!([3, 11]));
     assert_eq!(first["help"], "did you mean `x`?");
 }
+
+#[test]
+fn emit_ast_snapshot() {
+    let (_, m, d) = parse_str("t.mech", "model m  # c\nstate x\nparam k = 2 in (0, 5)\nx' = -k*x^2 + sparse({x}, keep = {x}) + mlp(x; hidden = [4])\n");
+    let m = m.unwrap_or_else(|| panic!("{d:?}"));
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("ast_small", mechc::syntax::dump::dump(&m));
+    });
+}
+
+#[test]
+fn parameter_initial_values() {
+    let m = checked("model m\nstate x\nparam a\nparam b in (2, 4)\nparam c = 0.5\nx' = -a*b*c*x");
+    let v: Vec<f64> = m.params.iter().map(|p| p.init).collect();
+    assert_eq!(v, vec![1.0, 3.0, 0.5]);
+}
