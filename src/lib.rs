@@ -11,3 +11,9 @@ pub mod data;
 pub mod report;
 pub mod ir;
 pub mod jit;
+pub mod diag;
+pub mod syntax;
+pub mod check;
+
+pub use check::check_file;
+pub mod cli;

@@ -6,3 +6,4 @@ mod ir;
 mod ir_simplify;
 mod jit;
 mod mnn;
+mod frontend;

@@ -1,0 +1,42 @@
+//! `mechc explain CODE | codes | fit`: a code's title and explanation, the list of all codes, or
+//! the `fit` settings table (key, type and range, default, meaning).
+
+use super::{EXIT_OK, EXIT_USER};
+use crate::check::settings::{kind_words, SCHEMA};
+use crate::diag::codes::{lookup, CODES};
+
+pub fn run(what: &str) -> u8 {
+    match what.trim() {
+        "codes" => {
+            print!("{}", codes_table());
+            EXIT_OK
+        }
+        "fit" => {
+            print!("{}", fit_table());
+            EXIT_OK
+        }
+        code => match lookup(code) {
+            Some(info) => {
+                println!("{}: {}\n\n{}", info.code, info.title, info.explanation);
+                EXIT_OK
+            }
+            None => {
+                eprintln!("error: no diagnostic code `{code}`; `mechc explain codes` lists them");
+                EXIT_USER
+            }
+        },
+    }
+}
+
+/// Every code and its title, one per line.
+pub fn codes_table() -> String {
+    CODES.iter().map(|c| format!("{}  {}\n", c.code, c.title)).collect()
+}
+
+/// The `fit` settings: key, type and range, default, meaning.
+pub fn fit_table() -> String {
+    SCHEMA
+        .iter()
+        .map(|s| format!("{:<16} {} (default {})\n{:<16} {}\n", s.key, kind_words(&s.kind), s.default, "", s.doc))
+        .collect()
+}

@@ -1,0 +1,86 @@
+//! The command line: clap types for what the user typed, and one file per subcommand. Each
+//! subcommand returns an exit code: 0 clean (warnings allowed), 1 user errors, 2 internal
+//! failure. To add a subcommand, add a variant to [`Command`] and a file with its `run`.
+
+mod check;
+mod explain;
+mod fmt;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// mechc: compile `.mech` models and discover governing equations from time series.
+#[derive(Parser, Debug)]
+#[command(name = "mechc", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable reports with source excerpts (colour on a terminal unless NO_COLOR is set).
+    Text,
+    /// A JSON array of diagnostics (code, severity, message, file, byte range, line/column, help).
+    Json,
+}
+
+/// A stage to print after checking, for debugging.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// The syntax tree, as parsed.
+    Ast,
+    /// The checked model, names resolved.
+    Hir,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check models and print diagnostics; exit 0 when clean (warnings allowed), 1 on errors.
+    Check {
+        /// The .mech files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Diagnostic output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Also print a stage's result to stdout.
+        #[arg(long, value_enum)]
+        emit: Option<Emit>,
+    },
+    /// Print a model in canonical form (comments kept).
+    Fmt {
+        /// The .mech file to format.
+        file: PathBuf,
+        /// Rewrite the file in place instead of printing to stdout.
+        #[arg(long)]
+        write: bool,
+        /// Exit 1 if the file is not already formatted (print nothing).
+        #[arg(long, conflicts_with = "write")]
+        check: bool,
+    },
+    /// Explain a diagnostic code (e.g. E012), or list `codes` or the `fit` settings.
+    Explain {
+        /// A code such as E012, or `codes`, or `fit`.
+        what: String,
+    },
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    let code = match cli.command {
+        Command::Check { files, format, emit } => check::run(&files, format, emit),
+        Command::Fmt { file, write, check } => fmt::run(&file, write, check),
+        Command::Explain { what } => explain::run(&what),
+    };
+    ExitCode::from(code)
+}
+
+/// Exit code: success (warnings allowed).
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the input has errors.
+pub const EXIT_USER: u8 = 1;
+/// Exit code: the compiler itself failed (I/O on output, internal error).
+pub const EXIT_INTERNAL: u8 = 2;

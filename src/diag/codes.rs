@@ -1,0 +1,124 @@
+//! The table of diagnostic codes: each code's title and a one-paragraph explanation, used by
+//! `mechc explain CODE` and listable for the README. Codes are stable: never renumber one.
+
+use std::fmt;
+
+/// A stable diagnostic code (`E0xx` errors, `W0xx` warnings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Code(pub &'static str);
+
+impl Code {
+    /// Warnings are the codes starting with `W`.
+    pub fn severity(self) -> super::Severity {
+        if self.0.starts_with('W') {
+            super::Severity::Warning
+        } else {
+            super::Severity::Error
+        }
+    }
+
+    /// The table entry of this code.
+    pub fn info(self) -> Option<&'static CodeInfo> {
+        CODES.iter().find(|c| c.code == self.0)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// One row of the codes table.
+#[derive(Debug)]
+pub struct CodeInfo {
+    pub code: &'static str,
+    pub title: &'static str,
+    pub explanation: &'static str,
+}
+
+/// Looks a code up case-insensitively (`e012` finds `E012`).
+pub fn lookup(code: &str) -> Option<&'static CodeInfo> {
+    CODES.iter().find(|c| c.code.eq_ignore_ascii_case(code.trim()))
+}
+
+macro_rules! codes {
+    ($($id:ident = $code:literal, $title:literal, $expl:literal;)*) => {
+        $(#[doc = $title] pub const $id: Code = Code($code);)*
+        /// Every code with its title and explanation, in code order.
+        pub static CODES: &[CodeInfo] = &[$(CodeInfo { code: $code, title: $title, explanation: $expl }),*];
+    };
+}
+
+codes! {
+    SYNTAX = "E001", "syntax error",
+        "The text does not follow the grammar of `.mech`. The message says what was expected at the marked position, in words. Common causes: a missing `=`, an unbalanced parenthesis or brace, a keyword used as a name, or implicit multiplication (`2 x` must be written `2*x`).";
+    TOO_DEEP = "E002", "nesting too deep",
+        "Parentheses, brackets and braces may be nested at most 200 levels deep (and expressions at most 400 operators deep). The limit protects the compiler's stack; no real model comes near it. Split the expression using `const`, `fn` or `basis` declarations.";
+    TYPOGRAPHIC = "E003", "typographic character where ASCII is expected",
+        "A derivative is written with the ASCII apostrophe: `x'`, `x''`. Word processors often turn it into a typographic prime `′` or quote `’`; likewise `−` (U+2212) is not the minus sign `-` and curly quotes are not `\"`. Replace the character with its ASCII form.";
+    BAD_NUMBER = "E004", "number out of range",
+        "A numeric literal does not fit in a 64-bit float (for example `1e999`) or an integer setting is too large. Write a smaller number.";
+    UNKNOWN_NAME = "E010", "unknown name",
+        "A name is used that is not declared in this model, in a `use`d file or in the standard library. Declare it (`state`, `input`, `param`, `const`, `fn`, `basis`, `system`) or fix its spelling; the help line suggests the closest known name.";
+    DUPLICATE = "E011", "duplicate declaration",
+        "Two declarations share one name in the same scope (states, inputs, parameters, constants, functions, bases, data sets and systems share one namespace; a model may also have only one `model` line and one `fit` block). Rename or remove one of them.";
+    NO_EQUATION = "E012", "state without an equation",
+        "Every state declared with `state` needs exactly one equation `x' = ...` (or `x'' = ...` for a second-order state). Add the equation, or remove the state if it is not part of the model (use `input` for a measured signal that has no equation).";
+    TWO_EQUATIONS = "E013", "state with more than one equation",
+        "A state has more than one equation. Each state has exactly one; to add terms, sum them on one right-hand side: `x' = a*x + sparse(lib)`.";
+    NOT_A_STATE = "E014", "equation for something that is not a state",
+        "The left side of an equation must be the derivative of a declared state. Parameters, constants and inputs have no equations: a parameter is learned, a constant is fixed, an input is read from the data. Declare the name with `state` if it evolves in time.";
+    NO_PRIME = "E015", "equation without a derivative",
+        "An equation sets a derivative: write `x' = ...` (first order) or `x'' = ...` (second order). `x = ...` is not an equation; for a fixed value use `const`, for a helper expression use `fn`.";
+    MISPLACED_TERM = "E016", "`sparse(...)` or `mlp(...)` outside an equation's right side",
+        "`sparse(...)` and `mlp(...)` create learnable terms and may appear only as a top-level summand of an equation's right side (`x' = a*x + sparse(lib)`), not inside another expression, a function, a constant or a basis. Move the term out to the right side's top-level sum.";
+    LEARNABLE_IN_SIM = "E017", "learnable in a simulated system",
+        "Simulated data comes from a fully known system, so `simulate` blocks and `system` declarations may not use learnable parameters, `sparse(...)` or `mlp(...)`. Use numbers, constants or random draws (`normal(m, s)`, `uniform(a, b)`) instead.";
+    MISSING_INIT = "E018", "simulated state without an initial value",
+        "Every state of a simulated system needs an initial value in the `init` line (for a second-order state, its derivative too: `init x = 1, x' = 0`). Add the missing value.";
+    ARG_COUNT = "E019", "wrong number of arguments",
+        "A function, family or system was called with more or fewer arguments than it takes. The message says how many it expects; the note shows its signature.";
+    BAD_DEGREE = "E020", "invalid degree or harmonics",
+        "`poly(..., degree = d)` and `fourier(..., harmonics = k)` need a non-negative integer constant: `degree = 2`, not `degree = 1.5` or `degree = -1`.";
+    BASIS_EXPLOSION = "E021", "basis too large",
+        "The basis would generate more candidate terms than the default limit (the number of monomials of degree at most d in n variables is C(n+d, d)). Such a library is slow and rarely identifiable. Lower the degree, use fewer variables, or raise the limit explicitly with `fit { max_terms = N }`.";
+    MISSING_COLUMN = "E022", "data column not found",
+        "A column named in a `csv` mapping (or implied by a state's name) is not in the file's header line. Map the state to an existing column: `csv \"file.csv\" { x = column_name }`.";
+    MISSING_FILE = "E023", "data file missing",
+        "The file of a `csv` data source cannot be read. The path is resolved relative to the `.mech` file that names it. Check the path and that the file exists.";
+    UNKNOWN_SETTING = "E024", "unknown fit setting",
+        "A key in `fit { ... }` is not a known setting. Every setting, its type, range and default is listed by `mechc explain fit`. The help line suggests the closest known key.";
+    BAD_SETTING = "E025", "invalid fit setting value",
+        "A `fit` setting has a value of the wrong type or outside its allowed range. `mechc explain fit` lists the type and range of every setting.";
+    TYPE_MISMATCH = "E026", "wrong kind of expression",
+        "An expression of one kind is used where another is required: a basis (`poly(...)`, `{...}`, a `basis` name) where a number-valued expression is needed, a number where a basis is needed, or a data set, system or function name used as a value.";
+    BAD_DERIVATIVE = "E027", "derivative not allowed here",
+        "On a right side, a derivative `x'` may appear only when the left side is a higher derivative of the same state (`x'' = -k*x - c*x'`), and only of a lower order than the left side. Elsewhere a derivative has no value to take.";
+    IMPORT_NOT_FOUND = "E028", "imported file not found",
+        "A `use \"file.mech\"` names a file that cannot be read. Paths are resolved relative to the importing file.";
+    IMPORT_CYCLE = "E029", "import cycle",
+        "Files `use` each other in a cycle. Move the shared declarations to a third file that both use.";
+    RECURSIVE_FN = "E031", "recursive function",
+        "Functions are inlined, so a function may not call itself, directly or through other functions.";
+    BAD_ARGUMENT = "E032", "invalid argument",
+        "An argument is not accepted here: an unknown named argument, a named argument given twice, a term in `keep`/`exclude` that is not in the basis, or an `mlp` hidden size that is not a positive integer. The note shows what the call accepts.";
+    BAD_SIMULATION = "E033", "invalid simulate block",
+        "A `simulate` block needs exactly one `time a .. b step h` with a < b and 0 < h <= b - a; `noise` is a percentage >= 0; `seed` and `trajectories` are non-negative integers (trajectories >= 1); each entry may appear once; each state of the system is simulated, and the model's states must all be produced.";
+    NOT_CONSTANT = "E034", "constant expression required",
+        "A parameter's initial value and bounds, a constant's value, a family's `degree`, and the numbers of a `simulate` block must be computable before training: use numbers, constants and functions of them, not states, parameters or `t`.";
+    BAD_BOUNDS = "E035", "invalid parameter bounds",
+        "Parameter bounds `in (lo, hi)` need lo < hi, and the initial value must lie inside them.";
+    RESERVED_NAME = "E036", "reserved name",
+        "`t` is the time variable and the names of intrinsic functions (`sin`, `cos`, `tan`, `exp`, `log`, `sqrt`, `abs`, `tanh`) and built-ins (`poly`, `fourier`, `sparse`, `mlp`, `normal`, `uniform`) cannot be redeclared. Choose another name.";
+    MISPLACED_RANDOM = "E037", "random draw outside a simulate block",
+        "`normal(m, s)` and `uniform(a, b)` draw random values per simulated trajectory; they are allowed only as system arguments and `init` values of a `simulate` block.";
+    NO_STATES = "E038", "model without states",
+        "A model needs at least one `state` with an equation; a file that only declares functions, systems or bases can be `use`d by models but is not a model itself. Add `state` declarations and equations (files without a `model` line are libraries and are exempt).";
+    UNUSED_PARAM = "W001", "unused parameter",
+        "A parameter is declared but not used in any equation, so training cannot determine it. Use it or remove it.";
+    DUPLICATE_TERM = "W002", "duplicate basis term",
+        "A basis contains the same term twice (for example `x` from both `poly(x, degree = 1)` and `{x}`). Duplicate columns make the fit ill-conditioned; only the first copy is kept.";
+    UNUSED_BASIS = "W003", "unused declaration",
+        "A basis, constant or function of the model is declared but never used.";
+}
