@@ -34,6 +34,8 @@ pub enum Emit {
     Ast,
     /// The checked model, names resolved.
     Hir,
+    /// The expression IR: basis terms, right-hand sides and their derivatives.
+    Ir,
 }
 
 #[derive(Subcommand, Debug)]

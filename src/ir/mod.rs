@@ -9,6 +9,7 @@
 
 mod arena;
 mod basis;
+mod lower;
 mod diff;
 mod model;
 mod print;
@@ -16,6 +17,7 @@ mod print;
 pub use crate::jit::intrinsics::Func;
 pub use arena::Arena;
 pub use basis::{Basis, DroppedTerm, Term};
+pub use lower::{lower, lower_system, LowerError, SystemIr};
 pub use model::{CoefSlot, Equation, ModelIr, NeuralSpec, SparseBlock};
 pub use print::{ExprDisplay, Names};
 
