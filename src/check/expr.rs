@@ -189,13 +189,21 @@ impl Checker<'_> {
             );
             return num(span);
         };
-        match cx.lhs {
-            Some((ls, lorder)) if ls == s && order < lorder => hir::Expr { kind: H::State { id: s, deriv_order: order }, span },
-            _ => {
+        // In a system, only the equation's own state's lower derivatives; in the model, any
+        // derivative below the order of that state's equation (its value comes from the state
+        // vector of the higher-order ODE).
+        let allowed = match (cx.system, cx.lhs) {
+            (Some(_), Some((ls, lorder))) => ls == s && order < lorder,
+            (Some(_), None) => false,
+            (None, _) => cx.place == Place::Model && order < self.eq_orders.get(s).copied().unwrap_or(0),
+        };
+        match allowed {
+            true => hir::Expr { kind: H::State { id: s, deriv_order: order }, span },
+            false => {
                 self.err(
                     Diagnostic::new(codes::BAD_DERIVATIVE, format!("`{}{}` cannot be used here", id.name, "'".repeat(order as usize)), span, "derivative not allowed here")
                         .with_help(format!(
-                            "a derivative may appear only on the right side of a higher-order equation of the same state, e.g. `{0}{1} = ... {0}{2} ...`",
+                            "a derivative may appear only where the state has a higher-order equation, e.g. `{0}{1} = ... {0}{2} ...`",
                             id.name,
                             "'".repeat(order as usize + 1),
                             "'".repeat(order as usize)

@@ -79,6 +79,10 @@ pub(crate) struct Checker<'a> {
     pub attempted: Vec<usize>,
     /// Whether the checked file declares `model NAME` (otherwise it is a library).
     pub is_model: bool,
+    /// The ODE order each state's (first) equation gives it, known before any expression is
+    /// resolved, so `x'` can be accepted wherever `x` has a higher-order equation (its right side,
+    /// bases, other states' equations).
+    pub eq_orders: Vec<u32>,
 }
 
 impl<'a> Checker<'a> {
@@ -106,6 +110,7 @@ impl<'a> Checker<'a> {
             used_fns: Vec::new(),
             const_done: Vec::new(),
             is_model: false,
+            eq_orders: Vec::new(),
             attempted: Vec::new(),
         }
     }
@@ -122,6 +127,7 @@ impl<'a> Checker<'a> {
         self.eval_consts(&decls.consts);
         self.resolve_params(&decls.params);
         self.resolve_fit(decls.fit);
+        self.eq_orders = self.equation_orders(&decls.equations);
         self.resolve_bases(&decls.bases);
         self.resolve_systems(&decls.systems);
         self.resolve_equations(&decls.equations);

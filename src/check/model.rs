@@ -110,6 +110,20 @@ impl Checker<'_> {
         }
     }
 
+    /// The order of each state's first equation (0 for a state without one), without reporting
+    /// anything: `resolve_equations` reports the problems.
+    pub(crate) fn equation_orders(&self, eqs: &[&ast::Equation]) -> Vec<u32> {
+        let mut orders = vec![0; self.model.states.len()];
+        for e in eqs {
+            if let Some(Decl::State(s)) = self.scope.get(&e.target.name).map(|x| x.decl) {
+                if orders[s] == 0 {
+                    orders[s] = e.order;
+                }
+            }
+        }
+        orders
+    }
+
     pub(crate) fn resolve_equations(&mut self, eqs: &[&ast::Equation]) {
         let mut first: Vec<Option<Span>> = vec![None; self.model.states.len()];
         let mut resolved: Vec<Option<hir::Equation>> = vec![None; self.model.states.len()];

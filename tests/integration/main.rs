@@ -7,3 +7,4 @@ mod ir_simplify;
 mod jit;
 mod mnn;
 mod frontend;
+mod lower;
