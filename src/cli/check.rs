@@ -46,7 +46,7 @@ fn check_one(path: &Path, format: Format, emit: Option<Emit>, json: &mut Vec<ser
     report(&diags, &sources, format, json);
     if let (Some(Emit::Ir), Some(m), false) = (emit, &model, diag::has_errors(&diags)) {
         let mut ir = crate::ir::lower(m).map_err(|e| e.to_string())?;
-        print!("{}", ir.emit());
+        println!("{}", ir.emit().trim_end());
     }
     Ok(!diag::has_errors(&diags))
 }
