@@ -2,3 +2,4 @@
 //! dependencies (candle, Cranelift) are linked once.
 
 mod data;
+mod plot;

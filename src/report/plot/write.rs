@@ -1,5 +1,5 @@
 //! Output formats and atomic writing: [`PlotFormat`] from a path's extension, and rendering a
-//! [`PlotData`] into a temporary file beside the destination that is renamed over it only once
+//! [`PlotData`] in memory, then into a temporary file beside the destination that is renamed over it only once
 //! complete (removed on any error).
 
 use std::fs;
@@ -29,49 +29,46 @@ impl PlotFormat {
             _ => Err(PlotError::UnsupportedFormat { path: path.to_path_buf() }),
         }
     }
-
-    fn extension(self) -> &'static str {
-        match self {
-            PlotFormat::Svg => "svg",
-            PlotFormat::Png => "png",
-        }
-    }
 }
 
-/// Renders into a temporary sibling of `path`, then renames it over `path`.
+/// Renders in memory, then writes a temporary sibling of `path` and renames it over `path`.
 pub(super) fn render_atomically(
     data: &PlotData,
     path: &Path,
     format: PlotFormat,
 ) -> Result<PlotSummary, PlotError> {
-    let tmp = temp_path(path, format);
-    let result = render_to(data, &tmp, format).and_then(|summary| {
-        fs::rename(&tmp, path).map_err(|source| PlotError::Io { path: path.to_path_buf(), source })?;
-        Ok(summary)
-    });
+    let (bytes, summary) = render_bytes(data, format)?;
+    let io = |source| PlotError::Io { path: path.to_path_buf(), source };
+    let tmp = temp_path(path);
+    let result = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
     if result.is_err() {
-        // The temporary file may not exist (the failure came first); nothing else to undo.
+        // The temporary file may not exist (writing it failed); nothing else to undo.
         let _ = fs::remove_file(&tmp);
     }
-    result
+    result.map_err(io)?;
+    Ok(summary)
 }
 
-fn render_to(data: &PlotData, tmp: &Path, format: PlotFormat) -> Result<PlotSummary, PlotError> {
+/// The file's bytes and what was drawn.
+fn render_bytes(data: &PlotData, format: PlotFormat) -> Result<(Vec<u8>, PlotSummary), PlotError> {
     let fig = layout::Figure::for_data(data);
     let (w, h) = (fig.width, fig.height);
-    let panels = match format {
+    let (bytes, panels) = match format {
         PlotFormat::Svg => {
             let mut text = String::new();
             let panels = draw_on(SVGBackend::with_string(&mut text, (w, h)), data, &fig)?;
-            fs::write(tmp, text).map_err(|source| PlotError::Io { path: tmp.to_path_buf(), source })?;
-            panels
+            (text.into_bytes(), panels)
         }
-        PlotFormat::Png => draw_on(BitMapBackend::new(tmp, (w, h)), data, &fig)?,
+        PlotFormat::Png => {
+            let mut rgb = vec![0u8; w as usize * h as usize * 3];
+            let panels = draw_on(BitMapBackend::with_buffer(&mut rgb, (w, h)), data, &fig)?;
+            (encode_png(rgb, w, h)?, panels)
+        }
     };
-    Ok(PlotSummary { format, width: w, height: h, panels })
+    Ok((bytes, PlotSummary { format, width: w, height: h, panels }))
 }
 
-/// Draws the figure and flushes the backend (for PNG this encodes and writes the file).
+/// Draws the figure and flushes the backend into its buffer.
 fn draw_on<DB: DrawingBackend>(
     backend: DB,
     data: &PlotData,
@@ -83,12 +80,19 @@ fn draw_on<DB: DrawingBackend>(
     Ok(panels)
 }
 
+fn encode_png(rgb: Vec<u8>, w: u32, h: u32) -> Result<Vec<u8>, PlotError> {
+    let img = image::RgbImage::from_raw(w, h, rgb)
+        .ok_or_else(|| PlotError::Draw("the bitmap has the wrong size".into()))?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageOutputFormat::Png).map_err(|e| PlotError::Draw(e.to_string()))?;
+    Ok(out.into_inner())
+}
+
 /// A name in the destination's directory that no concurrent render in this process or another
-/// uses; it keeps the format's extension because the PNG encoder picks the format by extension.
-fn temp_path(path: &Path, format: PlotFormat) -> PathBuf {
+/// uses, hidden so a directory listing does not show it while it exists.
+fn temp_path(path: &Path) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let stem = path.file_name().map_or_else(|| "plot".into(), |s| s.to_string_lossy().into_owned());
-    let name = format!(".{stem}.{}-{n}.tmp.{}", std::process::id(), format.extension());
-    path.with_file_name(name)
+    path.with_file_name(format!(".{stem}.{}-{n}.tmp", std::process::id()))
 }
