@@ -14,9 +14,9 @@ use super::{PanelKind, PanelSummary, PixelRect, PlotData, PlotError, SeriesRole,
 
 /// Radius of a data point in pixels.
 const POINT_RADIUS: u32 = 3;
-/// Stroke widths: the model's rollout and the loss stand out, data lines stay thin.
+/// Stroke widths: the model's rollout and the loss stand out; data lines and markers stay thin.
 const MODEL_WIDTH: u32 = 2;
-const DATA_WIDTH: u32 = 1;
+const THIN_WIDTH: u32 = 1;
 
 /// Converts a plotters error into a [`PlotError`].
 pub(super) fn err<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> PlotError {
@@ -58,13 +58,14 @@ pub(super) fn figure<DB: DrawingBackend>(
 /// Draws an x–y panel: axes with labels, each series clamped onto the axis ranges, a legend.
 fn xy_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: XySpec) -> Result<PanelSummary, PlotError> {
     let (xr, yr) = xy_ranges(&spec.series);
+    let (x_span, y_span) = (xr.end - xr.start, yr.end - yr.start);
     let mut chart = chart_builder(area, &spec.title).build_cartesian_2d(xr.clone(), yr.clone()).map_err(err)?;
     chart
         .configure_mesh()
         .x_desc(spec.x_label.as_str())
         .y_desc(spec.y_label.as_str())
-        .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&|v| tick(*v))
+        .x_label_formatter(&|v| tick(*v, x_span))
+        .y_label_formatter(&|v| tick(*v, y_span))
         .label_style((FONT, layout::LABEL_SIZE))
         .axis_desc_style((FONT, layout::LABEL_SIZE))
         .light_line_style(BLACK.mix(0.04))
@@ -99,7 +100,10 @@ fn draw_runs<'a, DB: DrawingBackend + 'a, X: Ranged<ValueType = f64>, Y: Ranged<
     s: &XySeries,
     runs: &[Vec<(f64, f64)>],
 ) -> Result<(), PlotError> {
-    let width = if s.role == SeriesRole::Data { DATA_WIDTH } else { MODEL_WIDTH };
+    let width = match s.role {
+        SeriesRole::Data | SeriesRole::RoundMarker => THIN_WIDTH,
+        SeriesRole::Rollout | SeriesRole::Loss => MODEL_WIDTH,
+    };
     let style = ShapeStyle { color: s.colour.to_rgba(), filled: true, stroke_width: width };
     for (j, run) in runs.iter().enumerate() {
         let anno = match s.shape {
@@ -125,6 +129,7 @@ fn loss_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &PlotData
     let title = "training loss".to_string();
     let xs: Vec<f64> = (1..=loss.values.len()).map(|i| i as f64).collect();
     let xr = axis_range(&xs, &[]);
+    let x_span = xr.end - xr.start;
     let yr = log_range(&loss.values);
     let mut chart =
         chart_builder(area, &title).build_cartesian_2d(xr.clone(), yr.clone().log_scale()).map_err(err)?;
@@ -133,7 +138,7 @@ fn loss_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &PlotData
         .configure_mesh()
         .x_desc(x_label.as_str())
         .y_desc(y_label.as_str())
-        .x_label_formatter(&|v| tick(*v))
+        .x_label_formatter(&|v| tick(*v, x_span))
         .y_label_formatter(&|v| format!("{v:.0e}"))
         .label_style((FONT, layout::LABEL_SIZE))
         .axis_desc_style((FONT, layout::LABEL_SIZE))
@@ -213,8 +218,10 @@ fn series_summary(s: &XySeries, runs: &[Vec<(f64, f64)>]) -> SeriesSummary {
 }
 
 /// A tick label: tick values are round numbers, so a few decimals with trailing zeros trimmed
-/// read cleanly; very large or small magnitudes use scientific notation.
-fn tick(v: f64) -> String {
+/// read cleanly; very large or small magnitudes use scientific notation. A tick meant to be zero
+/// arrives with round-off (−2.2e−16); anything below a millionth of the axis span is zero.
+fn tick(v: f64, span: f64) -> String {
+    let v = if v.abs() < span * 1e-6 { 0.0 } else { v };
     let a = v.abs();
     if a != 0.0 && !(1e-3..1e5).contains(&a) {
         return format!("{v:.1e}");

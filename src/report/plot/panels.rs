@@ -39,7 +39,7 @@ pub(super) fn state_panel(data: &PlotData, d: usize) -> XySpec {
         .flat_map(|(k, tr)| {
             let observed = (0..tr.times.len()).map(|i| point(tr, i, tr.data_at(i, d, n)));
             let model = (0..tr.model_rows(n)).map(|i| point(tr, i, tr.model_at(i, d, n)));
-            trajectory_series(data, k, observed.collect(), model.collect())
+            trajectory_series(data, k, observed.collect(), model.collect(), d == 0)
         })
         .collect();
     XySpec {
@@ -62,7 +62,7 @@ pub(super) fn phase_panel(data: &PlotData, a: usize, b: usize) -> XySpec {
         .flat_map(|(k, tr)| {
             let observed = (0..tr.times.len()).map(|i| both(tr.data_at(i, a, n), tr.data_at(i, b, n)));
             let model = (0..tr.model_rows(n)).map(|i| both(tr.model_at(i, a, n), tr.model_at(i, b, n)));
-            trajectory_series(data, k, observed.collect(), model.collect())
+            trajectory_series(data, k, observed.collect(), model.collect(), false)
         })
         .collect();
     let (xa, yb) = (&data.state_names[a], &data.state_names[b]);
@@ -76,11 +76,15 @@ pub(super) fn phase_panel(data: &PlotData, a: usize, b: usize) -> XySpec {
 }
 
 /// Trajectory `k`'s data series and rollout series (each left out when it has no finite point).
+///
+/// Every x–y panel uses the same colours and shapes for the same series, so only the first state
+/// panel (`legend`) carries a legend: repeating it would cover data in every panel.
 fn trajectory_series(
     data: &PlotData,
     k: usize,
     observed: Vec<Option<(f64, f64)>>,
     model: Vec<Option<(f64, f64)>>,
+    legend: bool,
 ) -> Vec<XySeries> {
     let many = data.trajectories.len() > 1;
     let label = |what: &str| {
@@ -90,7 +94,7 @@ fn trajectory_series(
             what.to_string()
         }
     };
-    let in_legend = k < LEGEND_TRAJECTORIES;
+    let in_legend = legend && k < LEGEND_TRAJECTORIES;
     let n_points = observed.iter().flatten().count();
     let (shape, data_runs) = if n_points > MAX_DATA_POINTS {
         (SeriesShape::Line, runs(observed))

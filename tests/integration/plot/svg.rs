@@ -201,3 +201,37 @@ fn a_diverged_rollout_stays_inside_its_panel() {
     // Every polyline is counted only when wholly inside its panel: huge values were clamped.
     assert_series_drawn(&svg, &summary);
 }
+
+#[test]
+fn one_legend_lists_the_first_four_trajectories() {
+    let labels = ["a", "b", "c", "d", "e", "f"];
+    let trajectories = labels.iter().enumerate().map(|(k, l)| trajectory(l, 30, 2, 30 + k as u64)).collect();
+    let data = plot_data(2, trajectories);
+    let (svg, summary) = render_svg(&data, "legend");
+    let texts: Vec<String> = elements(&svg).into_iter().filter(|e| e.name == "text").map(|e| e.text).collect();
+    for (k, l) in labels.iter().enumerate() {
+        let entries = texts.iter().filter(|t| t.trim() == format!("{l}: rollout")).count();
+        // Only the first state panel has a legend (the others share its styles); it names the
+        // first four trajectories so it does not cover the data.
+        assert_eq!(entries, usize::from(k < 4), "legend entries for {l}");
+    }
+    for panel in &summary.panels {
+        let in_legend = panel.series.iter().filter(|s| s.in_legend).count();
+        let expected = match panel.kind {
+            PanelKind::State(0) => 8,
+            PanelKind::Loss => 2,
+            _ => 0,
+        };
+        assert_eq!(in_legend, expected, "{}", panel.title);
+    }
+    assert_series_drawn(&svg, &summary);
+}
+
+#[test]
+fn ticks_through_zero_read_zero() {
+    // Symmetric data puts a tick at zero, which plotters computes with round-off.
+    let (svg, _) = render_svg(&plot_data(2, vec![trajectory("run", 60, 2, 8)]), "ticks");
+    let texts: Vec<String> = elements(&svg).into_iter().filter(|e| e.name == "text").map(|e| e.text).collect();
+    assert!(texts.iter().any(|t| t.trim() == "0"), "a zero tick");
+    assert!(!texts.iter().any(|t| t.contains("e-16") || t.contains("e-17")), "no round-off ticks");
+}
