@@ -40,8 +40,8 @@ pub(super) fn figure<DB: DrawingBackend>(
     let (top, bottom) = body.split_vertically(fig.states_height());
     let cells = top.split_evenly((fig.rows, fig.columns));
     let mut panels = Vec::new();
-    for d in 0..data.n_states() {
-        panels.push(xy_panel(&cells[d], state_panel(data, d))?);
+    for (d, cell) in cells.iter().enumerate().take(data.n_states()) {
+        panels.push(xy_panel(cell, state_panel(data, d))?);
     }
     if fig.bottom_panels() > 0 {
         let cells = bottom.split_evenly((1, fig.bottom_panels()));

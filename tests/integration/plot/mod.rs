@@ -76,3 +76,17 @@ fn finite_runs(values: impl IntoIterator<Item = f64>) -> usize {
 fn column(values: &[f64], n: usize, d: usize) -> Vec<f64> {
     values.chunks(n).map(|row| row[d]).collect()
 }
+
+#[test]
+fn data_set_trajectories_keep_states_and_drop_masked_values() {
+    use mechc::data::Trajectory;
+    // Two states and one input column; one state value is marked missing by the mask only.
+    let values = vec![1.0, 2.0, 9.0, 3.0, 4.0, 9.0, 5.0, f64::NAN, 9.0];
+    let mut tr = Trajectory::from_rows("csv", vec![0.0, 0.5, 1.0], 3, values);
+    tr.mask[3] = false;
+    let p = PlotTrajectory::from_trajectory(&tr, 2, None);
+    assert_eq!(p.label, "csv");
+    assert_eq!(p.times, tr.times);
+    let shown: Vec<Option<f64>> = p.observed.iter().map(|v| v.is_finite().then_some(*v)).collect();
+    assert_eq!(shown, [Some(1.0), Some(2.0), None, Some(4.0), Some(5.0), None]);
+}
