@@ -6,6 +6,10 @@
 //! loss history). Output: an SVG or PNG file, chosen by the path's extension and written
 //! atomically, and a [`PlotSummary`] saying which panels and series were drawn and where.
 //!
+//! Usage: build a [`PlotData`] (a data set's trajectories convert with
+//! [`PlotTrajectory::from_trajectory`]), then `render(&data, Path::new("fit.svg"))?`; the summary
+//! lists each panel's plotting area in pixels and its series (colour, segments, points).
+//!
 //! Drawing goes through `plotters`; text is rendered from an embedded DejaVu Sans font so no
 //! system font library is needed.
 

@@ -235,3 +235,13 @@ fn ticks_through_zero_read_zero() {
     assert!(texts.iter().any(|t| t.trim() == "0"), "a zero tick");
     assert!(!texts.iter().any(|t| t.contains("e-16") || t.contains("e-17")), "no round-off ticks");
 }
+
+#[test]
+fn a_loss_without_positive_values_draws_no_loss_panel() {
+    let mut data = plot_data(2, vec![trajectory("run", 30, 2, 9)]);
+    data.loss.values.iter_mut().for_each(|v| *v = if v.is_sign_positive() { f64::NAN } else { *v });
+    let (svg, summary) = render_svg(&data, "no_loss");
+    assert!(summary.panel(PanelKind::Loss).is_none());
+    assert_eq!(summary.panels.len(), 3, "x, y and the phase portrait");
+    assert_series_drawn(&svg, &summary);
+}
