@@ -1,3 +1,4 @@
-//! Reporting: metrics of a fit and of its rollouts (equation printing and JSON come later).
+//! Reporting: metrics of a fit and of its rollouts and plots of a fit (equation printing and JSON come later).
 
 pub mod metrics;
+pub mod plot;

@@ -8,3 +8,4 @@ mod jit;
 mod mnn;
 mod frontend;
 mod lower;
+mod plot;
