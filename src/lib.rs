@@ -11,6 +11,7 @@ pub mod data;
 pub mod report;
 pub mod ir;
 pub mod jit;
+pub mod fit;
 pub mod diag;
 pub mod syntax;
 pub mod check;
