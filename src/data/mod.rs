@@ -9,6 +9,7 @@
 //! - [`window`]: [`windows`] / [`batches`] — fixed-length windows and seeded shuffled batches.
 //! - [`write`]: [`write_csv`] — atomic CSV output.
 //! - [`lyapunov`]: [`largest_lyapunov`] — the largest Lyapunov exponent of a system.
+//! - [`from_model`]: [`load_model_data`] — a checked model's `data` declarations to a dataset.
 
 pub mod csv_error;
 pub mod csv_load;
@@ -19,6 +20,7 @@ pub mod lyapunov;
 pub mod noise;
 pub mod window;
 pub mod write;
+pub mod from_model;
 
 pub use csv_load::{load_csv, load_csv_files, CsvError, CsvSpec};
 pub use dataset::{Dataset, Trajectory, Truth};
@@ -28,3 +30,4 @@ pub use lyapunov::{largest_lyapunov, LyapunovOptions};
 pub use noise::{add_noise, normal, seeded, uniform, Dist, SeededRng};
 pub use window::{batches, window_at, window_starts, windows, Window, WindowError};
 pub use write::{write_csv, WriteError};
+pub use from_model::{load_model_data, simulate_data};

@@ -115,6 +115,24 @@ codes! {
         "`normal(m, s)` and `uniform(a, b)` draw random values per simulated trajectory; they are allowed only as system arguments and `init` values of a `simulate` block.";
     NO_STATES = "E038", "model without states",
         "A model needs at least one `state` with an equation; a file that only declares functions, systems or bases can be `use`d by models but is not a model itself. Add `state` declarations and equations (files without a `model` line are libraries and are exempt).";
+    NO_DATA = "E039", "model without data",
+        "`mechc run` and `mechc simulate` need at least one `data` declaration: `data NAME = csv \"file.csv\"` or `data NAME = simulate SYSTEM(...) { ... }`. A model without data can be checked but not trained.";
+    BAD_CELL = "E040", "bad value in a data file",
+        "A cell of a csv data file is not a finite number: text that does not parse as a number, an infinite value, or an empty time cell. The message names the line (the header is line 1) and the column. Missing state values are allowed: leave the cell empty or write NaN and the value is masked out of the loss.";
+    TIME_ORDER = "E041", "time does not increase",
+        "Within one trajectory the time column must be strictly increasing (irregular steps are fine). Sort the rows by time; to put several trajectories in one file, add a trajectory column and name it with `trajectory = COLUMN` in the csv mapping.";
+    RAGGED_ROWS = "E042", "row of the wrong length",
+        "A row of a csv data file has more or fewer cells than the header line. Every row needs one cell per header column (an empty cell is a missing value).";
+    TOO_FEW_ROWS = "E043", "too few rows for a training window",
+        "Training cuts every trajectory into windows of `fit { window = N }` time points, so every trajectory needs at least that many rows. Lower the window or provide longer series.";
+    SIMULATION_FAILED = "E044", "simulation failed",
+        "The system of a `simulate` block could not be integrated: the solution stopped being finite (for example it blew up in finite time), or the adaptive integrator needed steps too small to advance (a singularity or a very stiff system). Check the system's parameters, its initial values and the time range.";
+    UNSUPPORTED = "E045", "not supported yet",
+        "The model uses a feature that training does not support yet, such as a neural term `mlp(...)`, per-trajectory parameters or fitting nonlinear parameters. The model is valid and `mechc check` accepts it; `mechc run` refuses rather than give a wrong answer.";
+    NON_FINITE_TERM = "E046", "term not finite on the data",
+        "A candidate term or right-hand side evaluates to NaN or infinity on the data (for example `log(x)` where `x <= 0`, or `1/x` where `x = 0`). The message names the term, the trajectory and the time. Remove the term from the basis, or transform the data.";
+    FIT_FAILED = "E047", "training failed",
+        "Training could not produce a model: the loss became non-finite (divergence: lower `lr`), a linear solve was singular (collinear candidate terms, or a window where the data do not vary), or the data cannot support a fit (a state with no observed value). The message names the round, window or state concerned.";
     UNUSED_PARAM = "W001", "unused parameter",
         "A parameter is declared but not used in any equation, so training cannot determine it. Use it or remove it.";
     DUPLICATE_TERM = "W002", "duplicate basis term",

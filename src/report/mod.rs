@@ -1,4 +1,21 @@
-//! Reporting: metrics of a fit and of its rollouts and plots of a fit (equation printing and JSON come later).
+//! Reporting: what `mechc run` shows and writes about a fit.
+//!
+//! - [`equations`]: discovered equations as `.mech` text, coefficients to a chosen precision.
+//! - [`summary`]: [`Report`] — equations, parameters, metrics, rollout quality, threshold path; text.
+//! - [`json`]: the report as JSON.
+//! - [`emit`]: the discovered model as a `.mech` file that `mechc simulate` accepts.
+//! - [`rollout`]: the discovered model compiled and integrated from the data's initial states.
+//! - [`metrics`]: RMSE, rollout error, valid prediction time.
+//! - [`plot`]: figures of a fit (SVG or PNG).
+//! - [`output`]: atomic file writes.
 
+pub mod emit;
+pub mod equations;
+pub mod json;
 pub mod metrics;
+pub mod output;
 pub mod plot;
+pub mod rollout;
+pub mod summary;
+
+pub use summary::{build, Report};

@@ -1,0 +1,250 @@
+//! The report of a fit: the lowered model, the data and the [`Fitted`] model → a [`Report`]
+//! (equations, parameters, metrics, rollout quality, threshold path), printable as text with
+//! [`Report::text`] and serialisable as JSON (see [`super::json`]).
+//!
+//! Metrics: training RMSE per state compares the fit's denoised trajectories with the data (or
+//! the rollout when the fit gives none); the rollout integrates the discovered model from each
+//! trajectory's initial state ([`super::rollout`]) and reports, on the first trajectory, the
+//! relative error over a short horizon (a twentieth of the span) and the valid prediction time at
+//! [`DEFAULT_VPT_TOLERANCE`], in Lyapunov times when the discovered system's largest exponent
+//! exceeds [`CHAOS_THRESHOLD`].
+
+use super::equations::{equations, format_sig, EquationText};
+use super::metrics::{rmse_per_state, rollout_error, valid_prediction_time, Compare, DEFAULT_VPT_TOLERANCE};
+use super::rollout::DiscoveredRhs;
+use crate::data::Dataset;
+use crate::fit::Fitted;
+use crate::ir::ModelIr;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// λ above which the discovered system counts as chaotic and valid times are given in Lyapunov
+/// times (a regular system's estimate is 0 up to the estimator's spread, well below this).
+pub const CHAOS_THRESHOLD: f64 = 0.05;
+
+/// One level of the threshold path.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PathPoint {
+    pub threshold: f64,
+    pub terms: usize,
+    pub loss: f64,
+    pub criterion: f64,
+    pub chosen: bool,
+}
+
+/// How well the discovered model reproduces the data when integrated on its own.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RolloutQuality {
+    /// Horizon of `error` (time units from the first point).
+    pub horizon: f64,
+    /// Relative L2 error over the horizon.
+    pub error: f64,
+    /// Valid prediction time (time units).
+    pub valid_time: f64,
+    /// Whether the rollout left the tolerance within the data.
+    pub exceeded: bool,
+    /// The tolerance of the valid time.
+    pub tolerance: f64,
+    /// Largest Lyapunov exponent of the discovered system, when estimated.
+    pub lyapunov: Option<f64>,
+    /// The valid time in Lyapunov times, when the system is chaotic.
+    pub lyapunov_times: Option<f64>,
+}
+
+/// Everything `mechc run` reports about a fit.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub model: String,
+    pub equations: Vec<EquationText>,
+    /// Candidate coefficients (slots) and how many were kept.
+    pub candidates: usize,
+    pub kept: usize,
+    /// `auto` or the fixed threshold as written.
+    pub threshold_mode: String,
+    pub threshold: Option<f64>,
+    pub rounds: usize,
+    pub wall_seconds: f64,
+    /// Fitted parameters by name.
+    pub params: Vec<(String, f64)>,
+    pub loss: f64,
+    /// Per-state training RMSE, by state name.
+    pub rmse: Vec<(String, f64)>,
+    pub noise: Vec<(String, f64)>,
+    pub rollout: Option<RolloutQuality>,
+    /// Why the rollout could not be computed, if it could not.
+    pub rollout_failure: Option<String>,
+    pub path: Vec<PathPoint>,
+    pub interrupted: bool,
+    /// Significant digits of printed coefficients.
+    #[serde(skip)]
+    pub precision: usize,
+    /// Rollout of every trajectory (states only, row-major), for plots.
+    #[serde(skip)]
+    pub rollouts: Vec<Option<Vec<f64>>>,
+}
+
+/// Builds the report of `fitted` on `data`. `threshold_mode` is the `fit { threshold }`
+/// setting as written; `wall_seconds` the fit's duration.
+pub fn build(ir: &ModelIr, data: &Dataset, fitted: &Fitted, threshold_mode: &str, wall_seconds: f64, precision: usize) -> Report {
+    let n = data.states.len();
+    let name = |i: usize, v: f64| (data.states.get(i).cloned().unwrap_or_default(), v);
+    let (rollouts, failure, rhs) = roll_all(ir, data, fitted);
+    let rmse = training_rmse(data, fitted, &rollouts);
+    let rollout = rhs.as_ref().and_then(|rhs| quality(rhs, data, rollouts.first()?.as_deref()?));
+    Report {
+        model: ir.name.clone(),
+        equations: equations(ir, &fitted.coefficients, &fitted.active, precision),
+        candidates: ir.coefs.len(),
+        kept: fitted.active.iter().zip(&fitted.coefficients).filter(|(a, c)| **a && **c != 0.0).count(),
+        threshold_mode: threshold_mode.to_string(),
+        threshold: fitted.threshold,
+        rounds: fitted.rounds,
+        wall_seconds,
+        params: ir.names.params.iter().cloned().zip(fitted.params.iter().copied()).collect(),
+        loss: fitted.loss,
+        rmse: rmse.into_iter().enumerate().map(|(i, v)| name(i, v)).collect(),
+        noise: fitted.noise.iter().take(n).enumerate().map(|(i, &v)| name(i, v)).collect(),
+        rollout,
+        rollout_failure: failure,
+        path: fitted.path.iter().map(|p| PathPoint { threshold: p.threshold, terms: p.terms, loss: p.loss, criterion: p.criterion, chosen: p.chosen }).collect(),
+        interrupted: fitted.interrupted,
+        precision,
+        rollouts,
+    }
+}
+
+type Rolled = (Vec<Option<Vec<f64>>>, Option<String>, Option<DiscoveredRhs>);
+
+fn roll_all(ir: &ModelIr, data: &Dataset, fitted: &Fitted) -> Rolled {
+    let n = data.states.len();
+    let rhs = match DiscoveredRhs::new(ir, &fitted.params, &fitted.coefficients) {
+        Ok(r) => r,
+        Err(e) => return (vec![None; data.trajectories.len()], Some(e.to_string()), None),
+    };
+    let mut failure = None;
+    let rolls = data
+        .trajectories
+        .iter()
+        .enumerate()
+        .map(|(k, tr)| match rhs.rollout(tr, n, None) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                failure.get_or_insert_with(|| format!("trajectory `{}`: {e}", data.trajectories[k].label));
+                None
+            }
+        })
+        .collect();
+    (rolls, failure, Some(rhs))
+}
+
+fn training_rmse(data: &Dataset, fitted: &Fitted, rollouts: &[Option<Vec<f64>>]) -> Vec<f64> {
+    let n = data.states.len();
+    let mut sums = vec![(0.0, 0usize); n];
+    for (k, tr) in data.trajectories.iter().enumerate() {
+        let pred: Option<Vec<f64>> = match fitted.denoised.get(k) {
+            Some(d) if d.len() == tr.len() && d.width >= n => Some((0..d.len()).flat_map(|r| d.values[r * d.width..r * d.width + n].to_vec()).collect()),
+            _ => rollouts.get(k).cloned().flatten(),
+        };
+        let Some(pred) = pred else { continue };
+        let c = Compare::trajectory(tr, n, &pred);
+        let rows = tr.len();
+        for (d, r) in rmse_per_state(&c).into_iter().enumerate() {
+            if r.is_finite() {
+                sums[d].0 += r * r * rows as f64;
+                sums[d].1 += rows;
+            }
+        }
+    }
+    sums.into_iter().map(|(s, m)| if m == 0 { f64::NAN } else { (s / m as f64).sqrt() }).collect()
+}
+
+fn quality(rhs: &DiscoveredRhs, data: &Dataset, pred: &[f64]) -> Option<RolloutQuality> {
+    let tr = data.trajectories.first()?;
+    let n = data.states.len();
+    let c = Compare::trajectory(tr, n, pred);
+    let span = tr.times.last()? - tr.times.first()?;
+    let horizon = span / 20.0;
+    let lyapunov = rhs.lyapunov(&rhs.initial_state(tr, n));
+    let chaotic = lyapunov.filter(|&l| l > CHAOS_THRESHOLD);
+    let vt = valid_prediction_time(&c, DEFAULT_VPT_TOLERANCE, chaotic);
+    Some(RolloutQuality {
+        horizon,
+        error: rollout_error(&c, horizon),
+        valid_time: vt.time,
+        exceeded: vt.exceeded,
+        tolerance: vt.tolerance,
+        lyapunov,
+        lyapunov_times: vt.lyapunov_times,
+    })
+}
+
+/// Three significant digits, for metrics.
+fn g3(v: f64) -> String {
+    format_sig(v, 3)
+}
+
+impl Report {
+    /// The text report; with `verbose`, also the threshold path.
+    pub fn text(&self, verbose: bool) -> String {
+        let mut s = String::new();
+        let thr = match (self.threshold_mode.as_str(), self.threshold) {
+            ("auto", Some(t)) => format!("threshold auto: {}", g3(t)),
+            ("auto", None) => "threshold auto".to_string(),
+            (m, _) => format!("threshold {m}"),
+        };
+        let _ = writeln!(
+            s,
+            "{}: {} equations, {} candidate terms -> {} kept ({thr}, {} rounds, {:.1} s){}",
+            self.model,
+            self.equations.len(),
+            self.candidates,
+            self.kept,
+            self.rounds,
+            self.wall_seconds,
+            if self.interrupted { " [interrupted: best model so far]" } else { "" }
+        );
+        for e in &self.equations {
+            let _ = writeln!(s, "  {}", e.text);
+        }
+        if !self.params.is_empty() {
+            let ps: Vec<String> = self.params.iter().map(|(n, v)| format!("{n} = {}", format_sig(*v, self.precision))).collect();
+            let _ = writeln!(s, "  params: {}", ps.join(", "));
+        }
+        let _ = writeln!(s, "{}", self.metrics_line());
+        if verbose {
+            self.path_text(&mut s);
+        }
+        s
+    }
+
+    fn metrics_line(&self) -> String {
+        let rmse: Vec<String> = self.rmse.iter().map(|(n, v)| format!("{n} {}", g3(*v))).collect();
+        let mut line = format!("train rmse {}   loss {}", rmse.join(", "), g3(self.loss));
+        match (&self.rollout, &self.rollout_failure) {
+            (Some(r), _) => {
+                let _ = write!(line, "\nrollout: {}% error at t={}, ", g3(100.0 * r.error), g3(r.horizon));
+                let valid = match r.lyapunov_times {
+                    Some(l) => format!("{} Lyapunov times (lambda {})", g3(l), g3(r.lyapunov.unwrap_or(f64::NAN))),
+                    None => format!("t={}", g3(r.valid_time)),
+                };
+                let _ = write!(line, "{} {valid} at tolerance {}", if r.exceeded { "valid for" } else { "valid over the whole span," }, r.tolerance);
+            }
+            (None, Some(f)) => {
+                let _ = write!(line, "\nrollout failed: {f}");
+            }
+            (None, None) => {}
+        }
+        line
+    }
+
+    fn path_text(&self, s: &mut String) {
+        if self.path.is_empty() {
+            return;
+        }
+        let _ = writeln!(s, "threshold path:");
+        for p in &self.path {
+            let mark = if p.chosen { "*" } else { " " };
+            let _ = writeln!(s, " {mark} threshold {:<10} terms {:<4} loss {:<10} criterion {}", g3(p.threshold), p.terms, g3(p.loss), g3(p.criterion));
+        }
+    }
+}
