@@ -5,6 +5,8 @@
 mod check;
 mod explain;
 mod fmt;
+pub mod run;
+pub mod simulate;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -68,6 +70,16 @@ pub enum Command {
         /// A code such as E012, or `codes`, or `fit`.
         what: String,
     },
+    /// Train a model on its data and print the discovered equations and how good they are.
+    Run(run::RunArgs),
+    /// Write the model's simulated data as CSV (stdout unless -o is given).
+    Simulate {
+        /// The .mech file whose `simulate` data to generate.
+        file: PathBuf,
+        /// Write to this file (atomically) instead of stdout.
+        #[arg(short, long, value_name = "OUT.csv")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Runs the parsed command line.
@@ -76,6 +88,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check { files, format, emit } => check::run(&files, format, emit),
         Command::Fmt { file, write, check } => fmt::run(&file, write, check),
         Command::Explain { what } => explain::run(&what),
+        Command::Run(args) => run::run(&args),
+        Command::Simulate { file, output } => simulate::run(&file, output.as_ref()),
     };
     ExitCode::from(code)
 }

@@ -16,7 +16,7 @@
 
 use super::csv_load::{load_csv, CsvError, CsvSpec};
 use super::dataset::{Dataset, Trajectory};
-use super::dopri::SimOptions;
+use super::dopri::{SimError, SimOptions};
 use super::generate::{grid, simulate_dataset, GenerateError, SimSpec};
 use super::noise::Dist;
 use crate::check::hir::{self, ColumnTarget, DataSource, SimSystem, SimValue};
@@ -108,7 +108,7 @@ impl Eval {
 }
 
 fn sim_data(model: &hir::Model, d: &hir::Data, s: &hir::SimData, min_rows: usize) -> Result<Dataset, Diagnostic> {
-    let fail = |msg: String| Diagnostic::new(codes::SIMULATION_FAILED, format!("data `{}`: {msg}", d.name), s.span, "this simulation failed");
+    let fail = |msg: String| Diagnostic::new(codes::SIMULATION_FAILED, format!("data `{}`: {msg}", d.name), d.span, "this simulation failed");
     let system = match &s.system {
         SimSystem::Named(id) => &model.systems[*id],
         SimSystem::Inline(sys) => sys.as_ref(),
@@ -123,7 +123,7 @@ fn sim_data(model: &hir::Model, d: &hir::Data, s: &hir::SimData, min_rows: usize
     let times = grid(s.t0, s.t1, s.step).map_err(|e| fail(e.to_string()))?;
     if times.len() < min_rows {
         let msg = format!("data `{}`: {} time points, but a training window needs {min_rows}", d.name, times.len());
-        return Err(Diagnostic::new(codes::TOO_FEW_ROWS, msg, s.span, "too few time points").with_help("lower `fit { window = N }`, or lengthen the time range or shorten its step"));
+        return Err(Diagnostic::new(codes::TOO_FEW_ROWS, msg, d.span, "too few time points").with_help("lower `fit { window = N }`, or lengthen the time range or shorten its step"));
     }
     let spec = SimSpec {
         states: first_order_names(&sir),
@@ -201,7 +201,19 @@ fn dist(v: SimValue) -> Dist {
 
 fn generate_words(e: &GenerateError) -> String {
     match e {
-        GenerateError::Sim { trajectory, error } => format!("the integration of trajectory {} failed: {error}", trajectory + 1),
+        GenerateError::Sim { trajectory, error } => format!("the integration of trajectory {} failed: {}", trajectory + 1, sim_words(error)),
+        other => other.to_string(),
+    }
+}
+
+/// The integrator's failure in words, times to 3 significant digits (the exact digits of a
+/// failure point mean nothing to a reader).
+pub fn sim_words(e: &SimError) -> String {
+    let t3 = |t: f64| crate::report::equations::format_sig(t, 3);
+    match e {
+        SimError::NonFinite { t } => format!("the solution stops being finite after t = {}", t3(*t)),
+        SimError::StepUnderflow { t, .. } => format!("the step size shrinks to nothing near t = {} (a singularity, such as a blow-up, or a very stiff system)", t3(*t)),
+        SimError::MaxSteps { t, steps } => format!("gave up at t = {} after {steps} steps", t3(*t)),
         other => other.to_string(),
     }
 }

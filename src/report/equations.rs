@@ -62,7 +62,12 @@ pub fn rhs_text(known: Option<&str>, terms: &[TermValue], precision: usize) -> S
     let mut out = known.map(str::to_string).unwrap_or_default();
     for tv in terms {
         let c = format_sig(tv.coefficient.abs(), precision);
-        let body = if tv.term == "1" { c } else { format!("{c}*{}", wrap(&tv.term)) };
+        let body = match (tv.term.as_str(), c.as_str()) {
+            ("1", _) => c,
+            // A unit coefficient is left out: `x*y`, not `1*x*y`.
+            (_, "1") => wrap(&tv.term),
+            _ => format!("{c}*{}", wrap(&tv.term)),
+        };
         let neg = tv.coefficient < 0.0;
         if out.is_empty() {
             out = if neg { format!("-{body}") } else { body };
@@ -109,7 +114,13 @@ pub fn format_sig(v: f64, digits: usize) -> String {
         let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
         return format!("{}e{e}", trim_zeros(m));
     }
-    let decimals = (digits as i32 - 1 - mag).max(0) as usize;
+    let decimals = digits as i32 - 1 - mag;
+    if decimals < 0 {
+        // More integer digits than significant ones: round away the extra ones.
+        let factor = 10f64.powi(-decimals);
+        return format!("{:.0}", (v / factor).round() * factor);
+    }
+    let decimals = decimals as usize;
     let s = format!("{v:.decimals$}");
     // Rounding can carry into a new digit (9.9996 → 10.000): trimming the zeros keeps it exact.
     trim_zeros(&s)

@@ -126,15 +126,22 @@ fn roll_all(ir: &ModelIr, data: &Dataset, fitted: &Fitted) -> Rolled {
         .trajectories
         .iter()
         .enumerate()
-        .map(|(k, tr)| match rhs.rollout(tr, n, None) {
+        .map(|(k, tr)| match rhs.rollout(tr, n, start(&rhs, fitted, k, tr, n).as_deref()) {
             Ok(v) => Some(v),
             Err(e) => {
-                failure.get_or_insert_with(|| format!("trajectory `{}`: {e}", data.trajectories[k].label));
+                failure.get_or_insert_with(|| format!("trajectory `{}`: {}", data.trajectories[k].label, crate::data::from_model::sim_words(&e)));
                 None
             }
         })
         .collect();
     (rolls, failure, Some(rhs))
+}
+
+/// The rollout's initial state from the fit's denoised trajectory, when it has the data's shape
+/// (its state columns only; derivatives by finite differences as for the data).
+fn start(rhs: &DiscoveredRhs, fitted: &Fitted, k: usize, tr: &crate::data::Trajectory, n: usize) -> Option<Vec<f64>> {
+    let d = fitted.denoised.get(k).filter(|d| d.len() == tr.len() && d.width >= n)?;
+    Some(rhs.initial_state(d, n))
 }
 
 fn training_rmse(data: &Dataset, fitted: &Fitted, rollouts: &[Option<Vec<f64>>]) -> Vec<f64> {
@@ -225,9 +232,10 @@ impl Report {
                 let _ = write!(line, "\nrollout: {}% error at t={}, ", g3(100.0 * r.error), g3(r.horizon));
                 let valid = match r.lyapunov_times {
                     Some(l) => format!("{} Lyapunov times (lambda {})", g3(l), g3(r.lyapunov.unwrap_or(f64::NAN))),
-                    None => format!("t={}", g3(r.valid_time)),
+                    None => format!("{} time units", g3(r.valid_time)),
                 };
-                let _ = write!(line, "{} {valid} at tolerance {}", if r.exceeded { "valid for" } else { "valid over the whole span," }, r.tolerance);
+                let whole = if r.exceeded { "" } else { " (the whole span)" };
+                let _ = write!(line, "valid for {valid}{whole} at tolerance {}", r.tolerance);
             }
             (None, Some(f)) => {
                 let _ = write!(line, "\nrollout failed: {f}");

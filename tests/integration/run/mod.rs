@@ -1,0 +1,29 @@
+//! Tests of `mechc run` and `mechc simulate` around the training stage: data from every example
+//! model's declarations, the run-stage error fixtures (`tests/cases/run/err`), simulated CSV
+//! output, reports printed from a hand-built fit, and the command line's exit codes.
+
+mod cli;
+mod data;
+mod fixtures;
+mod report;
+
+use std::path::PathBuf;
+
+/// The `.mech` files directly inside `dir`, sorted.
+pub fn mech_files(dir: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {dir}: {e}"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "mech"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Checks and lowers a model file that must be clean.
+pub fn checked(path: &str) -> (mechc::source::SourceMap, mechc::check::hir::Model, mechc::ir::ModelIr) {
+    match mechc::cli::run::pipeline::check_and_lower(std::path::Path::new(path)) {
+        Ok((s, m, ir, _)) => (s, m, ir),
+        Err(_) => panic!("{path} does not check"),
+    }
+}
