@@ -127,3 +127,23 @@ fn lorenz_rollout_is_measured_in_lyapunov_times() {
     // Terms in basis order (1, x, y, z, x^2, x*y, ...); a unit coefficient is not printed.
     assert_eq!(report.equations[2].text, "z' = -2.667*z + x*y");
 }
+
+#[test]
+fn outputs_are_written_into_the_out_dir() {
+    use mechc::cli::run::{outputs::write_all, pipeline::prepare, RunArgs};
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("run-outputs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let p = prepare(std::path::Path::new("tests/cases/run/ok/spiral.mech")).unwrap_or_else(|_| panic!("spiral prepares"));
+    let (_, _, fit, report) = spiral();
+    let args = RunArgs { file: "tests/cases/run/ok/spiral.mech".into(), seed: None, json: None, emit_model: Some("found.mech".into()), plot: None, out_dir: Some(dir.clone()), quiet: false, verbose: false, precision: 4 };
+    let written = write_all(&args, &p, &fit, &report, "spiral.mech").unwrap();
+    let names: Vec<String> = written.iter().map(|(_, p)| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["report.json", "found.mech", "fit.svg"]);
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["equations"][0]["text"], "x' = x*-a + 1.99*y");
+    checked(dir.join("found.mech").to_str().unwrap());
+    let svg = std::fs::read_to_string(dir.join("fit.svg")).unwrap();
+    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"));
+    // Atomic writes leave no temporary files behind.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3);
+}
