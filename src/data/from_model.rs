@@ -94,7 +94,7 @@ pub fn csv_diagnostic(e: &CsvError, d: &hir::Data, span: Span) -> Diagnostic {
 
 /// A compiled system right-hand side: native when the JIT can compile it.
 enum Eval {
-    Native(Kernel),
+    Native(Box<Kernel>),
     Interp(Interpreter),
 }
 
@@ -117,7 +117,7 @@ fn sim_data(model: &hir::Model, d: &hir::Data, s: &hir::SimData, min_rows: usize
     let (layout, offsets) = first_order_layout(&sir);
     let n1 = layout.columns.len() - 1;
     let eval = match compile(&sir.arena, &sir.rhs, &layout) {
-        Ok(k) => Eval::Native(k),
+        Ok(k) => Eval::Native(Box::new(k)),
         Err(_) => Eval::Interp(Interpreter::new(&sir.arena, &sir.rhs, &layout).map_err(|e| fail(e.to_string()))?),
     };
     let times = grid(s.t0, s.t1, s.step).map_err(|e| fail(e.to_string()))?;

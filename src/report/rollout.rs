@@ -24,7 +24,7 @@ pub struct DiscoveredRhs {
 }
 
 enum Eval {
-    Native(Kernel),
+    Native(Box<Kernel>),
     Interp(Interpreter),
 }
 
@@ -52,7 +52,7 @@ impl DiscoveredRhs {
             .map(|s| ir.equations.iter().position(|e| e.state as usize == s).map_or_else(|| ir.arena.constant(0.0), |e| outputs[e]))
             .collect();
         let eval = match compile(&ir.arena, &by_state, &layout) {
-            Ok(k) => Eval::Native(k),
+            Ok(k) => Eval::Native(Box::new(k)),
             Err(_) => Eval::Interp(Interpreter::new(&ir.arena, &by_state, &layout)?),
         };
         Ok(DiscoveredRhs { eval, orders, offsets, n_inputs, params: all })

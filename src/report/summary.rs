@@ -25,10 +25,15 @@ pub const CHAOS_THRESHOLD: f64 = 0.05;
 /// One level of the threshold path.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PathPoint {
+    /// The normalised threshold.
     pub threshold: f64,
+    /// Active terms at this level.
     pub terms: usize,
+    /// Objective after refitting at this level.
     pub loss: f64,
+    /// Model-selection criterion (lower is better).
     pub criterion: f64,
+    /// Whether this level was chosen.
     pub chosen: bool,
 }
 
@@ -54,26 +59,37 @@ pub struct RolloutQuality {
 /// Everything `mechc run` reports about a fit.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
+    /// The model's name.
     pub model: String,
+    /// The discovered equations, in equation order.
     pub equations: Vec<EquationText>,
     /// Candidate coefficients (slots) and how many were kept.
     pub candidates: usize,
+    /// Coefficients kept (active and non-zero).
     pub kept: usize,
     /// `auto` or the fixed threshold as written.
     pub threshold_mode: String,
+    /// The threshold finally applied (normalised), if any.
     pub threshold: Option<f64>,
+    /// Threshold rounds performed.
     pub rounds: usize,
+    /// Wall time of the fit, in seconds.
     pub wall_seconds: f64,
     /// Fitted parameters by name.
     pub params: Vec<(String, f64)>,
+    /// Final training loss.
     pub loss: f64,
     /// Per-state training RMSE, by state name.
     pub rmse: Vec<(String, f64)>,
+    /// Estimated noise standard deviation per state, by state name.
     pub noise: Vec<(String, f64)>,
+    /// Rollout quality on the first trajectory (absent when the rollout failed).
     pub rollout: Option<RolloutQuality>,
     /// Why the rollout could not be computed, if it could not.
     pub rollout_failure: Option<String>,
+    /// The threshold path considered.
     pub path: Vec<PathPoint>,
+    /// Training was stopped by Ctrl-C; this is the best model so far.
     pub interrupted: bool,
     /// Significant digits of printed coefficients.
     #[serde(skip)]

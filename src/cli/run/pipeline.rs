@@ -15,9 +15,13 @@ use std::path::Path;
 
 /// A model ready to train.
 pub struct Prepared {
+    /// The model's source files, for rendering diagnostics.
     pub sources: SourceMap,
+    /// The checked model.
     pub model: hir::Model,
+    /// The lowered model.
     pub ir: ModelIr,
+    /// The training data, from every `data` declaration.
     pub data: Dataset,
     /// Warnings of the check (errors stop before this point).
     pub warnings: Vec<Diagnostic>,
@@ -26,8 +30,13 @@ pub struct Prepared {
 /// Why the pipeline stopped before training.
 pub enum Failure {
     /// User errors, with the sources to render them against.
-    User { sources: SourceMap, diags: Vec<Diagnostic> },
-    /// The input file cannot be read, or an internal stage failed (the message says which).
+    User {
+        /// The sources the diagnostics point into.
+        sources: SourceMap,
+        /// The diagnostics (at least one error).
+        diags: Vec<Diagnostic>,
+    },
+    /// An internal stage failed (the message says which).
     Internal(String),
     /// The file cannot be read.
     Unreadable(String),

@@ -30,7 +30,7 @@ fn run_fixture(path: &std::path::Path) -> Result<(String, Vec<String>, String), 
         Err(e) => {
             let d = fit_diagnostic(&e, &p.model);
             let at = d.primary_span().map(|s| p.sources.slice(s).to_string()).unwrap_or_default();
-            Ok((render_text(&[d.clone()], &p.sources, false), vec![d.code.0.to_string()], at))
+            Ok((render_text(std::slice::from_ref(&d), &p.sources, false), vec![d.code.0.to_string()], at))
         }
     }
 }
