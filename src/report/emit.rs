@@ -3,9 +3,10 @@
 //! and `mechc simulate` integrates.
 //!
 //! Shape: a `model` line, the states, one `const` per fitted parameter (so known parts keep their
-//! names), a `data` block simulating the discovered equations inline from the first training
-//! trajectory's initial state (higher-order states get their first derivatives by finite
-//! differences, as in [`super::rollout`]) over its time span, and the discovered equations.
+//! names; a per-trajectory parameter gets its mean), a `system discovered_model()` holding the
+//! discovered equations, a `data discovered_rollout` block simulating it from the first
+//! training trajectory's initial state ([`DiscoveredRhs::start`]: the denoised state and learned
+//! derivatives when the fit gives them) over its time span, and the discovered equations.
 //! Coefficients keep [`EMIT_PRECISION`] significant digits so a simulation of the file matches
 //! the fitted model to far below any noise level. Models with inputs cannot be simulated, so
 //! their `data` block is left out.
@@ -64,7 +65,7 @@ fn data_block(ir: &ModelIr, fitted: &Fitted, data: &Dataset, eqs: &[super::equat
     let step = (t1 - t0) / (tr.len() - 1) as f64;
     let n = ir.names.states.len();
     let rhs = DiscoveredRhs::new(ir, &fitted.params, &fitted.coefficients).ok()?;
-    let y0 = rhs.initial_state(tr, n);
+    let y0 = rhs.start(fitted.denoised.first().filter(|d| d.len() == tr.len()), tr, n);
     let mut init = Vec::new();
     let mut k = 0;
     for s in 0..n {
@@ -74,10 +75,13 @@ fn data_block(ir: &ModelIr, fitted: &Fitted, data: &Dataset, eqs: &[super::equat
             k += 1;
         }
     }
-    let mut b = String::from("data discovered = simulate {\n");
+    // A named system rather than inline equations: a system is where equations of higher order
+    // (`x'' = ... x' ...`) are checked like the model's own.
+    let mut b = format!("system discovered_model() {{\n    state {}\n", ir.names.states.join(", "));
     for e in eqs {
         let _ = writeln!(b, "    {}", e.text);
     }
+    b.push_str("}\n\ndata discovered_rollout = simulate discovered_model() {\n");
     let _ = writeln!(b, "    init {}", init.join(", "));
     let _ = writeln!(b, "    time {} .. {} step {}", number(t0), number(t1), number(step));
     b.push_str("}\n");

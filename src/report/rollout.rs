@@ -3,10 +3,9 @@
 //! from each data trajectory's initial state on its time grid with [`crate::data::simulate`]
 //! (→ row-major states, or the integrator's error), and its largest Lyapunov exponent.
 //!
-//! The initial state is the data's first row (the denoised trajectory's when the fit provides
-//! one of the same shape). A higher-order state also needs its initial derivatives, which the
-//! data do not contain: they are taken as one-sided finite differences of the (denoised, when
-//! available) first rows. Inputs are interpolated linearly in time from the data.
+//! The initial state is the first row of the fit's denoised trajectory, which for a
+//! higher-order state also holds the learned lower derivatives; without one, the data's first
+//! row, with initial derivatives as one-sided finite differences of the first rows. Inputs are interpolated linearly in time from the data.
 
 use crate::data::{largest_lyapunov, simulate, LyapunovOptions, SimError, SimOptions, Trajectory};
 use crate::ir::{ModelIr, NodeId, Var};
@@ -56,6 +55,30 @@ impl DiscoveredRhs {
             Err(_) => Eval::Interp(Interpreter::new(&ir.arena, &by_state, &layout)?),
         };
         Ok(DiscoveredRhs { eval, orders, offsets, n_inputs, params: all })
+    }
+
+    /// Sets parameter `i` (a model parameter; coefficients follow them), e.g. a per-trajectory
+    /// parameter's value for one trajectory.
+    pub fn set_param(&mut self, i: usize, v: f64) {
+        if let Some(p) = self.params.get_mut(i) {
+            *p = v;
+        }
+    }
+
+    /// The column of each state in the first-order vector (its derivatives follow it).
+    pub fn offsets(&self) -> &[usize] {
+        &self.offsets
+    }
+
+    /// The initial first-order state: the first row of the fit's denoised trajectory when it
+    /// has the first-order layout (each state followed by its lower derivatives, as the fit
+    /// learns them), else [`DiscoveredRhs::initial_state`] of `denoised` or of the data.
+    pub fn start(&self, denoised: Option<&Trajectory>, tr: &Trajectory, n_states: usize) -> Vec<f64> {
+        match denoised {
+            Some(d) if d.width == self.dim() && !d.is_empty() => d.values[..d.width].to_vec(),
+            Some(d) if d.width == n_states && d.len() == tr.len() => self.initial_state(d, n_states),
+            _ => self.initial_state(tr, n_states),
+        }
     }
 
     /// Length of the first-order state vector.

@@ -1,6 +1,6 @@
 //! The stages of `mechc run` before and around training, as library functions the command and
 //! the tests share: a model file → [`Prepared`] (sources, checked model, IR, data), the checks
-//! made before training ([`prefit_checks`]: features training does not support yet, terms that
+//! made before training ([`unsupported`]: features training does not support yet; [`prefit_checks`]: terms that
 //! are not finite on the data, states with no observed value), and training failures
 //! ([`FitError`]) as coded diagnostics ([`fit_diagnostic`]).
 
@@ -84,7 +84,7 @@ fn model_span(model: &hir::Model) -> Span {
     model.name.as_ref().map_or_else(|| model.states[0].span, |n| n.span)
 }
 
-/// Features training does not support yet: neural terms and per-trajectory parameters.
+/// Features training does not support yet: neural terms.
 pub fn unsupported(model: &hir::Model, ir: &ModelIr) -> Result<(), Diagnostic> {
     for e in &ir.equations {
         if let Some(n) = e.neural.first() {
@@ -92,10 +92,6 @@ pub fn unsupported(model: &hir::Model, ir: &ModelIr) -> Result<(), Diagnostic> {
             return Err(Diagnostic::new(codes::UNSUPPORTED, "training neural terms `mlp(...)` is not supported yet", span, "neural term")
                 .with_note("`mechc check` accepts this model; `mechc run` refuses rather than give a wrong answer"));
         }
-    }
-    if let Some(p) = model.params.iter().find(|p| p.per_trajectory) {
-        return Err(Diagnostic::new(codes::UNSUPPORTED, format!("per-trajectory parameter `{}` is not supported yet", p.name), p.span, "per-trajectory parameter")
-            .with_note("`mechc check` accepts this model; `mechc run` refuses rather than give a wrong answer"));
     }
     Ok(())
 }
