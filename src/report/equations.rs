@@ -2,12 +2,13 @@
 //! (one per slot) → one [`EquationText`] per equation, printable as valid `.mech`
 //! (`x' = -9.998*x + 9.997*y`).
 //!
-//! Rules: the known part comes first, printed as written with parameter names (their fitted
+//! Rules: the known part comes first, printed as `.mech` ([`mech_expr`]) with parameter names (their fitted
 //! values are reported separately, and emitted as constants by [`super::emit`]); then the kept
 //! terms of each sparse block in basis order, zero coefficients dropped; coefficients are
 //! rounded to `precision` significant digits ([`format_sig`]). An equation with nothing left on
 //! its right side reads `x' = 0`.
 
+use super::mech_expr::mech_expr;
 use crate::ir::{ModelIr, Var};
 use serde::Serialize;
 
@@ -40,14 +41,14 @@ pub fn equations(ir: &ModelIr, coefficients: &[f64], active: &[bool], precision:
         .iter()
         .map(|e| {
             let lhs = ir.names.var_name(Var::State { index: e.state, order: e.order });
-            let known = (ir.arena.const_value(e.known) != Some(0.0)).then(|| ir.arena.display(e.known, &ir.names).to_string());
+            let known = (ir.arena.const_value(e.known) != Some(0.0)).then(|| mech_expr(&ir.arena, &ir.names, e.known));
             let mut terms = Vec::new();
             for b in &e.sparse {
                 for (&t, slot) in b.terms.iter().zip(&b.slots) {
                     let Some(s) = *slot else { continue };
                     let c = coefficients.get(s).copied().unwrap_or(0.0);
                     if active.get(s).copied().unwrap_or(true) && c != 0.0 {
-                        terms.push(TermValue { term: ir.terms[t].name.clone(), coefficient: c });
+                        terms.push(TermValue { term: mech_expr(&ir.arena, &ir.names, ir.terms[t].node), coefficient: c });
                     }
                 }
             }

@@ -179,3 +179,21 @@ fn second_order_rollout_starts_from_the_learned_derivative() {
         assert!((a - b).abs() < 1e-6, "{a} vs {b}");
     }
 }
+
+#[test]
+fn known_parts_print_as_mech_source() {
+    let (_, _, ir) = checked("examples/damped_oscillator.mech");
+    let eqs = mechc::report::equations::equations(&ir, &[], &[], 4);
+    // Canonical IR order puts the state first in each product; a negated summand is a difference.
+    assert_eq!(eqs[0].text, "x'' = x'*-c - x*k");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("run-report");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("powers.mech");
+    std::fs::write(&path, "model p\nstate x\nparam a\ndata d = simulate {\n x' = -x\n init x = 1\n time 0 .. 1 step 0.1\n}\nx' = -a*x^1.5 + (x - 1)/(x + 2)\n").unwrap();
+    let (_, _, ir) = checked(path.to_str().unwrap());
+    let text = &mechc::report::equations::equations(&ir, &[], &[], 4)[0].text;
+    // Real powers print with `^`, not as a call the language does not have.
+    assert!(text.contains("^1.5") && !text.contains("pow("), "{text}");
+    std::fs::write(&path, format!("model p\nstate x\nconst a = 2\n{text}\n")).unwrap();
+    checked(path.to_str().unwrap());
+}
