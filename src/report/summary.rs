@@ -242,9 +242,10 @@ impl Report {
         };
         let _ = writeln!(
             s,
-            "{}: {} equations, {} candidate terms -> {} kept ({thr}, {} rounds, {:.1} s){}",
+            "{}: {} equation{}, {} candidate terms -> {} kept ({thr}, {} rounds, {:.1} s){}",
             self.model,
             self.equations.len(),
+            if self.equations.len() == 1 { "" } else { "s" },
             self.candidates,
             self.kept,
             self.rounds,
