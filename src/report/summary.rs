@@ -96,6 +96,12 @@ pub struct Report {
     pub path: Vec<PathPoint>,
     /// Training was stopped by Ctrl-C; this is the best model so far.
     pub interrupted: bool,
+    /// Trajectories of the training data.
+    pub trajectories: usize,
+    /// Rows of the training data, over all trajectories.
+    pub rows: usize,
+    /// Missing data values (empty cells, NaN), masked out of the fit.
+    pub missing: usize,
     /// Significant digits of printed coefficients.
     #[serde(skip)]
     pub precision: usize,
@@ -129,6 +135,9 @@ pub fn build(ir: &ModelIr, data: &Dataset, fitted: &Fitted, threshold_mode: &str
         rollout_failure: failure,
         path: fitted.path.iter().map(|p| PathPoint { threshold: p.threshold, terms: p.terms, loss: p.loss, criterion: p.criterion, chosen: p.chosen }).collect(),
         interrupted: fitted.interrupted,
+        trajectories: data.trajectories.len(),
+        rows: data.total_rows(),
+        missing: data.missing_count(),
         precision,
         rollouts,
     }
@@ -259,11 +268,21 @@ impl Report {
             let ps: Vec<String> = self.params.iter().map(|(n, v)| format!("{n} = {}", format_sig(*v, self.precision))).collect();
             let _ = writeln!(s, "  params: {}", ps.join(", "));
         }
+        let _ = writeln!(s, "{}", self.data_line());
         let _ = writeln!(s, "{}", self.metrics_line());
         if verbose {
             self.path_text(&mut s);
         }
         s
+    }
+
+    fn data_line(&self) -> String {
+        let plural = if self.trajectories == 1 { "y" } else { "ies" };
+        let mut line = format!("data: {} trajector{plural}, {} rows", self.trajectories, self.rows);
+        if self.missing > 0 {
+            let _ = write!(line, ", {} missing values masked out of the fit", self.missing);
+        }
+        line
     }
 
     fn metrics_line(&self) -> String {

@@ -197,3 +197,17 @@ fn known_parts_print_as_mech_source() {
     std::fs::write(&path, format!("model p\nstate x\nconst a = 2\n{text}\n")).unwrap();
     checked(path.to_str().unwrap());
 }
+
+#[test]
+fn missing_values_are_counted_in_the_report() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("run-missing");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Two empty cells and one NaN among 6 rows × 2 states.
+    std::fs::write(dir.join("gaps.csv"), "t,x,y\n0,1,2\n1,,2\n2,1,NaN\n3,1,2\n4,1,\n5,1,2\n").unwrap();
+    std::fs::write(dir.join("gaps.mech"), "model gaps\nstate x, y\ndata d = csv \"gaps.csv\"\nx' = sparse({x})\ny' = sparse({y})\n").unwrap();
+    let (_, model, ir) = checked(dir.join("gaps.mech").to_str().unwrap());
+    let data = load_model_data(&model, 2).unwrap();
+    let report = build(&ir, &data, &fitted(&ir, &[(0, "x", -0.1)], vec![]), "auto", 0.0, 4);
+    assert_eq!((report.trajectories, report.rows, report.missing), (1, 6, 3));
+    assert!(report.text(false).contains("data: 1 trajectory, 6 rows, 3 missing values masked out of the fit"));
+}
