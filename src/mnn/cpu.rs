@@ -11,6 +11,7 @@ use super::assemble::{self, LhsView};
 use super::backend::{FactoredLhs, Gradients, SolverBackend};
 use super::backward;
 use super::error::SolveError;
+use super::chol;
 use super::factor;
 use super::shape::{check_len, LhsShape, OdeOptions, OdeShape};
 
@@ -71,8 +72,12 @@ impl Drop for CpuFactors {
     }
 }
 
-/// Per-element lengths of the three factor arrays (at least 1, so chunking never sees 0).
+/// Per-element lengths of the three factor arrays (at least 1, so chunking never sees 0). The
+/// block Cholesky path ([`chol`]) stores the pivot factors only.
 fn factor_lens(sh: &LhsShape, central: bool) -> (usize, usize, usize) {
+    if chol::supports(sh.m(), sh.p, central) {
+        return (sh.n * factor::packed_len(sh.m()), 1, 1);
+    }
     let mm = sh.m() * sh.m();
     let u2 = if central { sh.n.saturating_sub(2).max(1) * mm } else { 1 };
     (sh.n * factor::packed_len(sh.m()), sh.n.saturating_sub(1).max(1) * mm, u2)
@@ -124,7 +129,11 @@ impl CpuFactors {
     /// Solves M x = `x` in place for the element that serves batch entry `b`.
     fn solve_in_place(&self, b: usize, x: &mut [f64]) {
         let (n0, n1, n2) = factor_lens(&self.shape, self.opts.central);
-        let fb = self.view(b).b;
+        let v = self.view(b);
+        let fb = v.b;
+        if chol::supports(self.shape.m(), self.shape.p, self.opts.central) {
+            return chol::solve_element(&v, &self.l0[fb * n0..(fb + 1) * n0], x);
+        }
         factor::solve_element(
             self.shape.n,
             self.shape.m(),

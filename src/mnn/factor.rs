@@ -9,6 +9,7 @@
 //! Every kernel is instantiated for m ≤ 12 with a compile-time block size.
 
 use super::assemble::{self, LhsView, StepCaches};
+use super::chol;
 use super::error::SolveError;
 use super::kernels as k;
 
@@ -26,7 +27,8 @@ macro_rules! dispatch_m {
     };
 }
 
-/// Checks steps and structure, then factorises element `v.b` into `l0`, `u1`, `u2`.
+/// Checks steps and structure, then factorises element `v.b` into `l0`, `u1`, `u2`. Shapes that
+/// [`chol::supports`] go to the compile-time-sized block Cholesky, which fills `l0` only.
 pub fn factor_element(v: &LhsView<'_>, l0: &mut [f64], u1: &mut [f64], u2: &mut [f64]) -> Result<(), SolveError> {
     let sh = v.shape;
     for t in 0..sh.n.saturating_sub(1) {
@@ -37,6 +39,11 @@ pub fn factor_element(v: &LhsView<'_>, l0: &mut [f64], u1: &mut [f64], u2: &mut 
     }
     if let Some(dim) = assemble::unpinned_dim(v) {
         return Err(SolveError::Unpinned { batch: v.b, dim });
+    }
+    if !v.opts.central {
+        if let Some(done) = chol::factor_element(v, l0) {
+            return done;
+        }
     }
     dispatch_m!(sh.m(), factor_impl, v, l0, u1, u2)
 }

@@ -15,6 +15,7 @@ mod assemble;
 mod backend;
 pub mod bench;
 mod backward;
+mod chol;
 mod cpu;
 pub mod dense;
 mod error;
