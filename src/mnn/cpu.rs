@@ -11,7 +11,7 @@ use super::assemble::{self, LhsView};
 use super::backend::{FactoredLhs, Gradients, SolverBackend};
 use super::backward;
 use super::error::SolveError;
-use super::chol;
+use super::chol::{self, LANES};
 use super::factor;
 use super::shape::{check_len, LhsShape, OdeOptions, OdeShape};
 
@@ -24,6 +24,9 @@ pub struct CpuBackend;
 pub struct CpuFactors {
     shape: LhsShape,
     opts: OdeOptions,
+    /// Factors made by the lane-group block Cholesky ([`chol`]): `l0` only, one block of
+    /// [`group_len`] values per group of [`LANES`] elements.
+    lanes: bool,
     coeffs: Vec<f64>,
     steps: Vec<f64>,
     l0: Vec<f64>,
@@ -72,15 +75,22 @@ impl Drop for CpuFactors {
     }
 }
 
-/// Per-element lengths of the three factor arrays (at least 1, so chunking never sees 0). The
-/// block Cholesky path ([`chol`]) stores the pivot factors only.
+/// Per-element lengths of the three factor arrays (at least 1, so chunking never sees 0), for
+/// the run-time-sized path.
 fn factor_lens(sh: &LhsShape, central: bool) -> (usize, usize, usize) {
-    if chol::supports(sh.m(), sh.p, central) {
-        return (sh.n * factor::packed_len(sh.m()), 1, 1);
-    }
     let mm = sh.m() * sh.m();
     let u2 = if central { sh.n.saturating_sub(2).max(1) * mm } else { 1 };
     (sh.n * factor::packed_len(sh.m()), sh.n.saturating_sub(1).max(1) * mm, u2)
+}
+
+/// Length of one lane group's factors on the [`chol`] path.
+fn group_len(sh: &LhsShape) -> usize {
+    sh.n * factor::packed_len(sh.m()) * LANES
+}
+
+/// The views of lane group `g` of `count` elements; a short last group repeats its last element.
+fn group_views<'a>(sh: &'a LhsShape, opts: &'a OdeOptions, coeffs: &'a [f64], steps: &'a [f64], g: usize, count: usize) -> [LhsView<'a>; LANES] {
+    std::array::from_fn(|l| LhsView { shape: sh, opts, coeffs, steps, b: (g * LANES + l).min(count - 1) })
 }
 
 impl SolverBackend for CpuBackend {
@@ -93,28 +103,39 @@ impl SolverBackend for CpuBackend {
         check_len("coefficients", coeffs.len(), shape.coeff_len())?;
         check_len("steps", steps.len(), shape.steps_len())?;
         let fb = shape.factor_batch();
-        let (n0, n1, n2) = factor_lens(shape, opts.central);
+        let lanes = chol::supports(shape.m(), shape.p, opts.central);
+        let (n0, n1, n2) = if lanes { (group_len(shape), 0, 0) } else { factor_lens(shape, opts.central) };
+        let count = if lanes { fb.div_ceil(LANES) } else { fb };
         let mut f = CpuFactors {
             shape: *shape,
             opts: *opts,
+            lanes,
             coeffs: coeffs.to_vec(),
             steps: steps.to_vec(),
-            l0: take_buffer(fb * n0),
-            u1: take_buffer(fb * n1),
-            u2: take_buffer(fb * n2),
+            l0: take_buffer(count * n0),
+            u1: take_buffer(count * n1),
+            u2: take_buffer(count * n2),
         };
         let (sh, op, cs, hs) = (&f.shape, &f.opts, &f.coeffs, &f.steps);
-        let results: Vec<Result<(), SolveError>> = f
-            .l0
-            .par_chunks_mut(n0)
-            .zip(f.u1.par_chunks_mut(n1))
-            .zip(f.u2.par_chunks_mut(n2))
-            .enumerate()
-            .map(|(b, ((l0, u1), u2))| {
-                let v = LhsView { shape: sh, opts: op, coeffs: cs, steps: hs, b };
-                factor::factor_element(&v, l0, u1, u2)
-            })
-            .collect();
+        let results: Vec<Result<(), SolveError>> = if lanes {
+            f.l0.par_chunks_mut(n0)
+                .enumerate()
+                .map(|(g, l0)| {
+                    let views = group_views(sh, op, cs, hs, g, fb);
+                    chol::factor_group(&views, l0).unwrap_or_else(|| Err(SolveError::Shape("no lane kernel for this block size".into())))
+                })
+                .collect()
+        } else {
+            f.l0.par_chunks_mut(n0)
+                .zip(f.u1.par_chunks_mut(n1))
+                .zip(f.u2.par_chunks_mut(n2))
+                .enumerate()
+                .map(|(b, ((l0, u1), u2))| {
+                    let v = LhsView { shape: sh, opts: op, coeffs: cs, steps: hs, b };
+                    factor::factor_element(&v, l0, u1, u2)
+                })
+                .collect()
+        };
         results.into_iter().collect::<Result<(), SolveError>>()?;
         Ok(Arc::new(f))
     }
@@ -129,11 +150,7 @@ impl CpuFactors {
     /// Solves M x = `x` in place for the element that serves batch entry `b`.
     fn solve_in_place(&self, b: usize, x: &mut [f64]) {
         let (n0, n1, n2) = factor_lens(&self.shape, self.opts.central);
-        let v = self.view(b);
-        let fb = v.b;
-        if chol::supports(self.shape.m(), self.shape.p, self.opts.central) {
-            return chol::solve_element(&v, &self.l0[fb * n0..(fb + 1) * n0], x);
-        }
+        let fb = self.view(b).b;
         factor::solve_element(
             self.shape.n,
             self.shape.m(),
@@ -143,6 +160,43 @@ impl CpuFactors {
             &self.u2[fb * n2..(fb + 1) * n2],
             x,
         );
+    }
+
+    /// Solves M x = `x` in place for every batch entry (`x` holds β, batch·n·m values), after
+    /// `prep(b, x_b)` has filled entry b (β assembly, or nothing).
+    fn solve_all(&self, x: &mut [f64], prep: impl Fn(usize, &mut [f64]) + Sync) {
+        let nm = self.shape.n * self.shape.m();
+        if !self.lanes {
+            x.par_chunks_mut(nm).enumerate().for_each(|(b, xb)| {
+                prep(b, xb);
+                self.solve_in_place(b, xb);
+            });
+            return;
+        }
+        let batch = x.len() / nm;
+        x.par_chunks_mut(LANES * nm).enumerate().for_each(|(g, xg)| {
+            for (l, xb) in xg.chunks_mut(nm).enumerate() {
+                prep(g * LANES + l, xb);
+            }
+            self.solve_group(g, batch, xg);
+        });
+    }
+
+    /// Solves lane group `g` of a batch of `batch` entries in place (`xg`: up to LANES entries).
+    /// Its factors are group g's, or group 0's (all lanes one element) for a shared left-hand side.
+    fn solve_group(&self, g: usize, batch: usize, xg: &mut [f64]) {
+        let (nm, len) = (self.shape.n * self.shape.m(), group_len(&self.shape));
+        let fb = self.shape.factor_batch();
+        let fg = if fb == 1 { 0 } else { g };
+        let (sh, op) = (&self.shape, &self.opts);
+        let views: [LhsView<'_>; LANES] = std::array::from_fn(|l| LhsView { shape: sh, opts: op, coeffs: &self.coeffs, steps: &self.steps, b: (fg * LANES + l).min(fb - 1) });
+        let real = xg.len() / nm;
+        let mut pad = vec![0.0; (LANES - real) * nm];
+        let mut refs: Vec<&mut [f64]> = xg.chunks_mut(nm).chain(pad.chunks_mut(nm.max(1))).collect();
+        debug_assert!(real >= 1 && g * LANES + real <= batch);
+        if let Ok(xs) = <&mut [&mut [f64]; LANES]>::try_from(refs.as_mut_slice()) {
+            chol::solve_group(&views, &self.l0[fg * len..(fg + 1) * len], xs);
+        }
     }
 
     fn check_rhs(&self, shape: &OdeShape, rhs: &[f64]) -> Result<(), SolveError> {
@@ -169,14 +223,13 @@ impl FactoredLhs for CpuFactors {
         let (n, m, e) = (self.shape.n, self.shape.m(), self.shape.e);
         let (rl, il) = (shape.rhs_steps * e, self.shape.s * self.shape.d * self.shape.k);
         let mut x = vec![0.0; shape.u_len()];
-        x.par_chunks_mut(n * m).enumerate().for_each(|(b, xb)| {
+        self.solve_all(&mut x, |b, xb| {
             let v = self.view(b);
             let (rb, ib) = (&rhs[b * rl..(b + 1) * rl], &init[b * il..(b + 1) * il]);
             for t in 0..n {
                 let rt = if shape.rhs_steps == 1 { 0 } else { t * e };
                 assemble::rhs_block(&v, t, &rb[rt..rt + e], ib, &mut xb[t * m..(t + 1) * m]);
             }
-            self.solve_in_place(b, xb);
         });
         Ok(x)
     }
@@ -187,7 +240,7 @@ impl FactoredLhs for CpuFactors {
         check_len("grad_u", grad_u.len(), shape.u_len())?;
         let (nm, sh, bsz) = (self.shape.n * self.shape.m(), &self.shape, shape.batch);
         let mut g = grad_u.to_vec();
-        g.par_chunks_mut(nm).enumerate().for_each(|(b, gb)| self.solve_in_place(b, gb));
+        self.solve_all(&mut g, |_, _| {});
         let (rl, il) = (shape.rhs_steps * sh.e, sh.s * sh.d * sh.k);
         let drhs = accumulate(bsz, bsz, rl, |b, out| {
             backward::grad_rhs(&self.view(b), &g[b * nm..(b + 1) * nm], shape.rhs_steps, out)

@@ -9,7 +9,6 @@
 //! Every kernel is instantiated for m ≤ 12 with a compile-time block size.
 
 use super::assemble::{self, LhsView, StepCaches};
-use super::chol;
 use super::error::SolveError;
 use super::kernels as k;
 
@@ -27,9 +26,14 @@ macro_rules! dispatch_m {
     };
 }
 
-/// Checks steps and structure, then factorises element `v.b` into `l0`, `u1`, `u2`. Shapes that
-/// [`chol::supports`] go to the compile-time-sized block Cholesky, which fills `l0` only.
+/// Checks steps and structure, then factorises element `v.b` into `l0`, `u1`, `u2`.
 pub fn factor_element(v: &LhsView<'_>, l0: &mut [f64], u1: &mut [f64], u2: &mut [f64]) -> Result<(), SolveError> {
+    check_element(v)?;
+    dispatch_m!(v.shape.m(), factor_impl, v, l0, u1, u2)
+}
+
+/// The checks made before factorising: every step finite and positive, every dim pinned.
+pub fn check_element(v: &LhsView<'_>) -> Result<(), SolveError> {
     let sh = v.shape;
     for t in 0..sh.n.saturating_sub(1) {
         let h = v.h(t);
@@ -40,12 +44,7 @@ pub fn factor_element(v: &LhsView<'_>, l0: &mut [f64], u1: &mut [f64], u2: &mut 
     if let Some(dim) = assemble::unpinned_dim(v) {
         return Err(SolveError::Unpinned { batch: v.b, dim });
     }
-    if !v.opts.central {
-        if let Some(done) = chol::factor_element(v, l0) {
-            return done;
-        }
-    }
-    dispatch_m!(sh.m(), factor_impl, v, l0, u1, u2)
+    Ok(())
 }
 
 /// Rolling work blocks of the factorisation.

@@ -16,6 +16,7 @@ mod backend;
 pub mod bench;
 mod backward;
 mod chol;
+mod chol_solve;
 mod cpu;
 pub mod dense;
 mod error;
