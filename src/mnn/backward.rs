@@ -4,6 +4,7 @@
 //! over the broadcast axes.
 
 use super::assemble::{inv_fact, powers, taylor_row, LhsView};
+use super::chol;
 use super::shape::MAX_ORDERS;
 
 /// ∂L/∂r[t,e] = w_e² c[t,e,:]·g_t (summed over t when the rhs broadcasts over the steps), added
@@ -60,6 +61,9 @@ pub fn grad_coeffs(v: &LhsView<'_>, x: &[f64], g: &[f64], rhs: &[f64], rhs_steps
 /// ∂L/∂h_t = Σ over the smoothing rows a that depend on h_t of −(a·x)(a′·g) − (a·g)(a′·x),
 /// added into this element's (step_len) slot `dh`.
 pub fn grad_steps(v: &LhsView<'_>, x: &[f64], g: &[f64], dh: &mut [f64]) {
+    if !v.opts.central && chol::grad_steps(v, x, g, dh).is_some() {
+        return;
+    }
     let sh = v.shape;
     let mut rows = RowCache { h_bits: f64::NAN.to_bits(), rows: [[Row::default(); 2]; MAX_ORDERS] };
     for t in 0..sh.n.saturating_sub(1) {

@@ -42,6 +42,46 @@ macro_rules! dispatch_mp {
     };
 }
 
+/// Calls `Some($f::<P>($args))` for the orders with a compiled lane kernel, `None` otherwise.
+macro_rules! dispatch_p {
+    ($p:expr, $f:ident; $($arg:expr),*) => {
+        match $p {
+            1 => Some($f::<1>($($arg),*)), 2 => Some($f::<2>($($arg),*)), 3 => Some($f::<3>($($arg),*)),
+            4 => Some($f::<4>($($arg),*)), 5 => Some($f::<5>($($arg),*)),
+            _ => None,
+        }
+    };
+}
+
+/// ∂L/∂h_t = −x·(∂M/∂h_t)·g for the S-MNN default mode (smoothing rows have a zero right-hand
+/// side, so the least-squares identity of solver.md §3 reduces to the derivative of the P×P
+/// smoothing blocks), added into this element's (step_len) slot `dh`. `None` for an order
+/// without a compiled kernel (the caller uses the row-by-row form).
+pub fn grad_steps(v: &LhsView<'_>, x: &[f64], g: &[f64], dh: &mut [f64]) -> Option<()> {
+    dispatch_p!(v.shape.p, grad_steps_impl; v, x, g, dh)
+}
+
+fn grad_steps_impl<const P: usize>(v: &LhsView<'_>, x: &[f64], g: &[f64], dh: &mut [f64]) {
+    let (sh, m) = (v.shape, v.shape.m());
+    let taylor = Taylor::<P>::new(v.opts.weight_smooth);
+    let (mut h_bits, mut db) = (f64::NAN.to_bits(), [[[0.0; P]; P]; 3]);
+    let form = |b: &[[f64; P]; P], u: &[f64], w: &[f64]| -> f64 { (0..P).map(|i| u[i] * (0..P).map(|j| b[i][j] * w[j]).sum::<f64>()).sum() };
+    for t in 0..sh.n.saturating_sub(1) {
+        let h = v.h(t);
+        if h.to_bits() != h_bits {
+            (h_bits, db) = (h.to_bits(), taylor.dblocks(h));
+        }
+        let (x0, x1) = (&x[t * m..(t + 1) * m], &x[(t + 1) * m..(t + 2) * m]);
+        let (g0, g1) = (&g[t * m..(t + 1) * m], &g[(t + 1) * m..(t + 2) * m]);
+        let mut total = 0.0;
+        for o in (0..m).step_by(P) {
+            let (xa, xb, ga, gb) = (&x0[o..o + P], &x1[o..o + P], &g0[o..o + P], &g1[o..o + P]);
+            total += form(&db[0], xa, ga) + form(&db[1], xb, gb) + form(&db[2], xb, ga) + form(&db[2], gb, xa);
+        }
+        dh[if sh.step_len == 1 { 0 } else { t }] -= total;
+    }
+}
+
 /// Whether this module handles the shape: no central rows and a compiled (m, P) pair.
 pub fn supports(m: usize, p: usize, central: bool) -> bool {
     fn probe<const M: usize, const P: usize, const L: usize>() {}
@@ -134,6 +174,30 @@ impl<const P: usize> Taylor<P> {
                 std::array::from_fn(|l| -e[i][l] * e[j][l] * c)
             })
         })
+    }
+
+    /// d/dh of (left, right, off) for one lane-free interval of length h (for ∂L/∂h_t):
+    /// d(e_i e_j)/dh = w_s²(i+j)h^{i+j−1}.
+    pub(super) fn dblocks(&self, h: f64) -> [[[f64; P]; P]; 3] {
+        let w2 = self.w * self.w;
+        let mut pw = [1.0; 16];
+        for i in 1..(2 * P).min(16) {
+            pw[i] = pw[i - 1] * h;
+        }
+        let de = |i: usize, j: usize| if i + j == 0 { 0.0 } else { w2 * (i + j) as f64 * pw[i + j - 1] };
+        let mut out = [[[0.0; P]; P]; 3];
+        for i in 0..P {
+            for j in 0..P {
+                let sign = if (i + j) % 2 == 0 { 1.0 } else { -1.0 };
+                let g = de(i, j) * self.ftf[i][j];
+                out[0][i][j] = g;
+                out[1][i][j] = sign * g;
+                out[2][i][j] = -de(i, j) * (self.f[i][j] + sign * self.f[j][i]);
+            }
+            out[0][i][i] += de(i, i);
+            out[1][i][i] += de(i, i);
+        }
+        out
     }
 
     /// All three blocks of an interval of length h.
