@@ -200,24 +200,26 @@ impl<const P: usize> Taylor<P> {
         out
     }
 
-    /// All three blocks of an interval of length h.
-    fn blocks<const L: usize>(&self, h: &V<L>) -> Smooth<P, L> {
+    /// All three blocks of an interval of length h, written into `out`.
+    fn blocks_into<const L: usize>(&self, h: &V<L>, out: &mut Smooth<P, L>) {
         let e = self.powers(h);
-        let (mut left, mut right) = ([[[0.0; L]; P]; P], [[[0.0; L]; P]; P]);
         for i in 0..P {
             for j in 0..P {
                 let sign = if (i + j) % 2 == 0 { 1.0 } else { -1.0 };
-                let g: V<L> = std::array::from_fn(|l| e[i][l] * e[j][l] * self.ftf[i][j]);
-                left[i][j] = g;
-                right[i][j] = g.map(|x| sign * x);
+                let c = self.f[i][j] + sign * self.f[j][i];
+                for l in 0..L {
+                    let ee = e[i][l] * e[j][l];
+                    out.left[i][j][l] = ee * self.ftf[i][j];
+                    out.right[i][j][l] = sign * (ee * self.ftf[i][j]);
+                    out.off[i][j][l] = -ee * c;
+                }
             }
             for l in 0..L {
                 let e2 = e[i][l] * e[i][l];
-                left[i][i][l] += e2;
-                right[i][i][l] += e2;
+                out.left[i][i][l] += e2;
+                out.right[i][i][l] += e2;
             }
         }
-        Smooth { left, right, off: self.off(h) }
     }
 }
 
@@ -235,12 +237,11 @@ fn add_per_dim<const M: usize, const P: usize, const L: usize>(a: &mut [[V<L>; M
     }
 }
 
-/// The lower triangle of M0[t] (equations, initial values, smoothing of the intervals on both
+/// Adds into `a` the lower triangle of M0[t] (equations, initial values, smoothing of the intervals on both
 /// sides). `left` is interval t's block (absent at the last step), `right` interval t−1's.
 #[inline(always)]
-fn assemble_diag<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], t: usize, left: Option<&[[V<L>; P]; P]>, right: Option<&[[V<L>; P]; P]>) -> [[V<L>; M]; M] {
+fn assemble_diag<const M: usize, const P: usize, const L: usize>(a: &mut [[V<L>; M]; M], views: &[LhsView<'_>; L], t: usize, left: Option<&[[V<L>; P]; P]>, right: Option<&[[V<L>; P]; P]>) {
     let (sh, opts) = (views[0].shape, views[0].opts);
-    let mut a = [[[0.0; L]; M]; M];
     let we2 = opts.weight_equation * opts.weight_equation;
     let cs: [&[f64]; L] = std::array::from_fn(|l| views[l].c(t));
     for e in 0..sh.e {
@@ -263,12 +264,11 @@ fn assemble_diag<const M: usize, const P: usize, const L: usize>(views: &[LhsVie
         }
     }
     if let Some(lb) = left {
-        add_per_dim(&mut a, lb);
+        add_per_dim(a, lb);
     }
     if let Some(rb) = right {
-        add_per_dim(&mut a, rb);
+        add_per_dim(a, rb);
     }
-    a
 }
 
 /// In-place lower Cholesky factor (reciprocal diagonal), lane by lane the same operations as
@@ -309,33 +309,38 @@ const fn prefix<const P: usize>(i: usize) -> usize {
     (i / P + 1) * P
 }
 
-/// Schur complement update for the next step: WᵀW (lower triangle) with W = L⁻¹·M1[t]ᵀ, where
-/// `a` holds L (reciprocal diagonal) and M1[t]ᵀ = blockdiag(offᵀ).
+/// Schur complement update for the next step: `s` = WᵀW (lower triangle) with W = L⁻¹·M1[t]ᵀ,
+/// where `a` holds L (reciprocal diagonal) and M1[t]ᵀ = blockdiag(offᵀ). Works in place (no
+/// block-sized temporaries are moved).
 #[inline(always)]
-fn schur<const M: usize, const P: usize, const L: usize>(a: &[[V<L>; M]; M], off: &[[V<L>; P]; P]) -> [[V<L>; M]; M] {
+fn schur<const M: usize, const P: usize, const L: usize>(a: &[[V<L>; M]; M], off: &[[V<L>; P]; P], s: &mut [[V<L>; M]; M]) {
     let mut w = [[[0.0; L]; M]; M];
     for i in 0..M {
         let (di, len) = (i / P * P, prefix::<P>(i));
-        let mut row = [[0.0; L]; M];
+        let (done, rest) = w.split_at_mut(i);
+        let row = &mut rest[0];
         for j in 0..P {
             row[di + j] = off[j][i - di];
         }
-        for kk in 0..i {
+        for (kk, wk) in done.iter().enumerate() {
             let lik = a[i][kk];
             for c in 0..len {
                 for l in 0..L {
-                    row[c][l] -= lik[l] * w[kk][c][l];
+                    row[c][l] -= lik[l] * wk[c][l];
                 }
             }
         }
-        for x in row.iter_mut().take(len) {
+        for c in 0..len {
             for l in 0..L {
-                x[l] *= a[i][i][l];
+                row[c][l] *= a[i][i][l];
             }
         }
-        w[i] = row;
     }
-    let mut s = [[[0.0; L]; M]; M];
+    for row in s.iter_mut() {
+        for x in row.iter_mut() {
+            *x = [0.0; L];
+        }
+    }
     for (kk, wk) in w.iter().enumerate() {
         for i in 0..prefix::<P>(kk) {
             for j in 0..=i {
@@ -345,19 +350,26 @@ fn schur<const M: usize, const P: usize, const L: usize>(a: &[[V<L>; M]; M], off
             }
         }
     }
-    s
 }
 
 /// The block recursion over all steps; errors carry the failing lane.
 fn factor_impl<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], l0: &mut [V<L>]) -> Result<(), (usize, SolveError)> {
     let (n, tri) = (views[0].shape.n, M * (M + 1) / 2);
     let taylor = Taylor::<P>::new(views[0].opts.weight_smooth);
-    let mut prev: Option<([[V<L>; M]; M], [[V<L>; P]; P])> = None;
+    // smoothing blocks of intervals t (slot t % 2) and t − 1 (the other slot)
+    let zero = || Smooth { left: [[[0.0; L]; P]; P], right: [[[0.0; L]; P]; P], off: [[[0.0; L]; P]; P] };
+    let mut sms = [zero(), zero()];
+    let mut s = [[[0.0; L]; M]; M];
     for (t, lt) in l0.chunks_exact_mut(tri).take(n).enumerate() {
-        let sm = (t + 1 < n).then(|| taylor.blocks(&std::array::from_fn(|l| views[l].h(t))));
-        let mut a = assemble_diag::<M, P, L>(views, t, sm.as_ref().map(|s| &s.left), prev.as_ref().map(|p| &p.1));
+        let (cur, other) = sms.split_at_mut(1);
+        let (cur, prev) = if t % 2 == 0 { (&mut cur[0], &other[0]) } else { (&mut other[0], &cur[0]) };
+        if t + 1 < n {
+            taylor.blocks_into(&std::array::from_fn(|l| views[l].h(t)), cur);
+        }
+        let mut a = [[[0.0; L]; M]; M];
+        assemble_diag::<M, P, L>(&mut a, views, t, (t + 1 < n).then_some(&cur.left), (t >= 1).then_some(&prev.right));
         let diag0: [V<L>; M] = std::array::from_fn(|i| a[i][i]);
-        if let Some((s, _)) = &prev {
+        if t >= 1 {
             for i in 0..M {
                 for j in 0..=i {
                     for l in 0..L {
@@ -369,10 +381,14 @@ fn factor_impl<const M: usize, const P: usize, const L: usize>(views: &[LhsView<
         cholesky(&mut a, &diag0).map_err(|(l, j, ratio)| (l, SolveError::Pivot { batch: views[l].b, step: t, dim: j / P, order: j % P, ratio }))?;
         let mut o = 0;
         for (i, row) in a.iter().enumerate() {
-            lt[o..o + i + 1].copy_from_slice(&row[..=i]);
-            o += i + 1;
+            for x in &row[..=i] {
+                lt[o] = *x;
+                o += 1;
+            }
         }
-        prev = sm.map(|s| (schur::<M, P, L>(&a, &s.off), s.right));
+        if t + 1 < n {
+            schur::<M, P, L>(&a, &cur.off, &mut s);
+        }
     }
     Ok(())
 }
