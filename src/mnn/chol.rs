@@ -13,8 +13,8 @@
 //! stores m(m+1)/2 instead of m(m+1)/2 + m² values per step, and the factorisation exploits the
 //! structure: W = L_t⁻¹·M1[t]ᵀ is block-lower-triangular, and D_{t+1} = M0[t+1] − WᵀW.
 
-use super::assemble::{inv_fact, LhsView};
-use super::chol_solve::solve_impl;
+use super::assemble::{self, inv_fact, LhsView};
+use super::chol_solve::{self, solve_impl};
 use super::error::SolveError;
 use super::factor;
 use super::kernels as k;
@@ -93,7 +93,24 @@ pub fn supports(m: usize, p: usize, central: bool) -> bool {
 /// at (t·m(m+1)/2 + r)·LANES + l. On failure the error is the one the elements give one by one,
 /// in order (first failing element, its first failing check). `None` if [`supports`] is false.
 pub fn factor_group(views: &[LhsView<'_>; LANES], l0: &mut [f64]) -> Option<Result<(), SolveError>> {
-    dispatch_mp!(views[0].shape.m(), views[0].shape.p, factor_group_impl, LANES; views, l0)
+    dispatch_mp!(views[0].shape.m(), views[0].shape.p, factor_group_impl, LANES; views, l0, None)
+}
+
+/// The right-hand sides of one group, per lane: rhs (rhs_steps, E) and initial values (S, D, K).
+pub struct RhsLanes<'a> {
+    /// Each lane's rhs.
+    pub rhs: [&'a [f64]; LANES],
+    /// 1 (broadcast over the steps) or n.
+    pub rhs_steps: usize,
+    /// Each lane's initial values.
+    pub init: [&'a [f64]; LANES],
+}
+
+/// [`factor_group`] fused with the solve: assembles β_t and runs the forward sweep while each
+/// pivot factor is still in cache, then the backward sweep, so a forward pass reads the stored
+/// factors once instead of twice. `xs[l]` receives lane l's x (n·m values).
+pub fn factor_solve_group(views: &[LhsView<'_>; LANES], l0: &mut [f64], rhs: &RhsLanes<'_>, xs: &mut [&mut [f64]; LANES]) -> Option<Result<(), SolveError>> {
+    dispatch_mp!(views[0].shape.m(), views[0].shape.p, factor_group_impl, LANES; views, l0, Some((rhs, &mut *xs)))
 }
 
 /// Solves M x = β in place for one group: `xs[l]` holds lane l's β (n·m values) on entry and its
@@ -103,11 +120,16 @@ pub fn solve_group(views: &[LhsView<'_>; LANES], l0: &[f64], xs: &mut [&mut [f64
     debug_assert!(done.is_some(), "solve_group called for an unsupported shape");
 }
 
-fn factor_group_impl<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], l0: &mut [f64]) -> Result<(), SolveError> {
+fn factor_group_impl<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], l0: &mut [f64], fwd: Option<(&RhsLanes<'_>, &mut [&mut [f64]; L])>) -> Result<(), SolveError> {
     let mut first = None;
     if views.iter().all(|v| factor::check_element(v).is_ok()) {
-        match factor_impl::<M, P, L>(views, l0.as_chunks_mut::<L>().0) {
-            Ok(()) => return Ok(()),
+        let lanes = l0.as_chunks_mut::<L>().0;
+        match factor_impl::<M, P, L>(views, lanes, fwd) {
+            Ok(Some(xs)) => {
+                chol_solve::backward_only::<M, P, L>(views, lanes, xs);
+                return Ok(());
+            }
+            Ok(None) => return Ok(()),
             Err((_, e)) => first = Some(e),
         }
     }
@@ -115,7 +137,7 @@ fn factor_group_impl<const M: usize, const P: usize, const L: usize>(views: &[Lh
     let mut scratch = vec![0.0; l0.len() / L];
     for v in views {
         factor::check_element(v)?;
-        factor_impl::<M, P, 1>(&[*v], scratch.as_chunks_mut::<1>().0).map_err(|(_, e)| e)?;
+        factor_impl::<M, P, 1>(&[*v], scratch.as_chunks_mut::<1>().0, None).map_err(|(_, e)| e)?;
     }
     Err(first.unwrap_or_else(|| SolveError::Shape("inconsistent lane factorisation".into())))
 }
@@ -352,8 +374,32 @@ fn schur<const M: usize, const P: usize, const L: usize>(a: &[[V<L>; M]; M], off
     }
 }
 
+/// One step of the forward sweep: y_t = D_t⁻¹(β_t − M1[t−1]·y_{t−1}), with β_t assembled here
+/// (its coefficients are in cache from the block assembly). `y` holds y_{t−1} on entry, y_t on exit.
+#[inline(always)]
+fn forward_step<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], t: usize, rhs: &RhsLanes<'_>, lt: &[V<L>], off_prev: Option<&[[V<L>; P]; P]>, y: &mut [V<L>; M]) {
+    let e = views[0].shape.e;
+    let rt = if rhs.rhs_steps == 1 { 0 } else { t * e };
+    let mut xt = [[0.0; L]; M];
+    for (l, v) in views.iter().enumerate() {
+        let mut beta = [0.0; M];
+        assemble::rhs_block(v, t, &rhs.rhs[l % LANES][rt..rt + e], rhs.init[l % LANES], &mut beta);
+        for i in 0..M {
+            xt[i][l] = beta[i];
+        }
+    }
+    if let Some(off) = off_prev {
+        chol_solve::sub_off_y(&mut xt, off, y);
+    }
+    chol_solve::chol_solve_packed(lt, &mut xt);
+    *y = xt;
+}
+
 /// The block recursion over all steps; errors carry the failing lane.
-fn factor_impl<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], l0: &mut [V<L>]) -> Result<(), (usize, SolveError)> {
+/// With `fwd`, also assembles β and runs the forward sweep into its slices, and hands them back.
+#[allow(clippy::type_complexity)]
+fn factor_impl<'x, 'y, const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], l0: &mut [V<L>], mut fwd: Option<(&RhsLanes<'_>, &'x mut [&'y mut [f64]; L])>) -> Result<Option<&'x mut [&'y mut [f64]; L]>, (usize, SolveError)> {
+    let mut y_prev = [[0.0; L]; M];
     let (n, tri) = (views[0].shape.n, M * (M + 1) / 2);
     let taylor = Taylor::<P>::new(views[0].opts.weight_smooth);
     // smoothing blocks of intervals t (slot t % 2) and t − 1 (the other slot)
@@ -386,9 +432,13 @@ fn factor_impl<const M: usize, const P: usize, const L: usize>(views: &[LhsView<
                 o += 1;
             }
         }
+        if let Some((rhs, xs)) = fwd.as_mut() {
+            forward_step::<M, P, L>(views, t, rhs, lt, (t >= 1).then_some(&prev.off), &mut y_prev);
+            chol_solve::scatter(xs, t, &y_prev);
+        }
         if t + 1 < n {
             schur::<M, P, L>(&a, &cur.off, &mut s);
         }
     }
-    Ok(())
+    Ok(fwd.map(|(_, xs)| xs))
 }

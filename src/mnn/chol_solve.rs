@@ -10,7 +10,7 @@ use super::chol::{Taylor, V};
 /// Solves (L Lᵀ) y = v in place per lane, L packed row by row (row i at i(i+1)/2) with a
 /// reciprocal diagonal: the same operations as `kernels::chol_solve_packed`, lane by lane.
 #[inline(always)]
-fn chol_solve_packed<const M: usize, const L: usize>(lp: &[V<L>], v: &mut [V<L>; M]) {
+pub(super) fn chol_solve_packed<const M: usize, const L: usize>(lp: &[V<L>], v: &mut [V<L>; M]) {
     let lp = &lp[..M * (M + 1) / 2];
     for i in 0..M {
         let r = i * (i + 1) / 2;
@@ -55,7 +55,7 @@ fn gather<const M: usize, const L: usize>(xs: &[&mut [f64]; L], t: usize) -> [V<
     std::array::from_fn(|i| std::array::from_fn(|l| xs[l][t * M + i]))
 }
 
-fn scatter<const M: usize, const L: usize>(xs: &mut [&mut [f64]; L], t: usize, v: &[V<L>; M]) {
+pub(super) fn scatter<const M: usize, const L: usize>(xs: &mut [&mut [f64]; L], t: usize, v: &[V<L>; M]) {
     for (l, x) in xs.iter_mut().enumerate() {
         for (xi, vi) in x[t * M..(t + 1) * M].iter_mut().zip(v) {
             *xi = vi[l];
@@ -88,7 +88,34 @@ pub(super) fn solve_impl<const M: usize, const P: usize, const L: usize>(views: 
         scatter(xs, t, &xt);
         prev = xt;
     }
-    // `prev` is now x_{n−1} = y_{n−1}
+    backward_sweep::<M, P, L>(views, l0, xs, &mut cache);
+}
+
+/// M1[t]·y added with a minus sign into `xt` (per dim, M1[t] = blockdiag(off)).
+#[inline(always)]
+pub(super) fn sub_off_y<const M: usize, const P: usize, const L: usize>(xt: &mut [V<L>; M], off: &[[V<L>; P]; P], y: &[V<L>; M]) {
+    for d in (0..M).step_by(P) {
+        for i in 0..P {
+            for j in 0..P {
+                for l in 0..L {
+                    xt[d + i][l] -= off[i][j][l] * y[d + j][l];
+                }
+            }
+        }
+    }
+}
+
+/// The backward sweep alone: `xs` holds y (the forward sweep's result) on entry, x on exit.
+pub(super) fn backward_only<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], l0: &[V<L>], xs: &mut [&mut [f64]; L]) {
+    let taylor = Taylor::<P>::new(views[0].opts.weight_smooth);
+    let mut cache = OffCache { taylor: &taylor, h: [f64::NAN; L], off: [[[0.0; L]; P]; P] };
+    backward_sweep::<M, P, L>(views, l0, xs, &mut cache);
+}
+
+fn backward_sweep<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], l0: &[V<L>], xs: &mut [&mut [f64]; L], cache: &mut OffCache<'_, P, L>) {
+    let (n, tri) = (views[0].shape.n, M * (M + 1) / 2);
+    let h = |t: usize| -> V<L> { std::array::from_fn(|l| views[l].h(t)) };
+    let mut prev = gather::<M, L>(xs, n - 1);
     for t in (0..n.saturating_sub(1)).rev() {
         let off = cache.get(h(t));
         let mut q = [[0.0; L]; M];

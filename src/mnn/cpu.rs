@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use super::assemble::{self, LhsView};
-use super::backend::{FactoredLhs, Gradients, SolverBackend};
+use super::backend::{FactoredLhs, Gradients, OdeInputs, SolverBackend};
 use super::backward;
 use super::error::SolveError;
 use super::chol::{self, LANES};
@@ -99,6 +99,32 @@ impl SolverBackend for CpuBackend {
     }
 
     fn factorise(&self, shape: &LhsShape, coeffs: &[f64], steps: &[f64], opts: &OdeOptions) -> Result<Arc<dyn FactoredLhs>, SolveError> {
+        let mut f = CpuFactors::new(shape, coeffs, steps, opts)?;
+        f.factor_all()?;
+        Ok(Arc::new(f))
+    }
+
+    fn factorise_solve(&self, shape: &OdeShape, inputs: OdeInputs<'_>, opts: &OdeOptions) -> Result<(Arc<dyn FactoredLhs>, Vec<f64>), SolveError> {
+        let lhs = &shape.lhs;
+        let fusable = chol::supports(lhs.m(), lhs.p, opts.central)
+            && shape.batch == lhs.factor_batch()
+            && shape.validate(opts).is_ok()
+            && inputs.rhs.len() == shape.rhs_len()
+            && inputs.init.len() == shape.init_len();
+        if !fusable {
+            let factors = self.factorise(lhs, inputs.coeffs, inputs.steps, opts)?;
+            let u = factors.solve(shape, inputs.rhs, inputs.init)?;
+            return Ok((factors, u));
+        }
+        let mut f = CpuFactors::new(lhs, inputs.coeffs, inputs.steps, opts)?;
+        let u = f.factor_solve_all(shape, inputs.rhs, inputs.init)?;
+        Ok((Arc::new(f), u))
+    }
+}
+
+impl CpuFactors {
+    /// Checks the inputs and allocates the factor arrays (contents unspecified until factorised).
+    fn new(shape: &LhsShape, coeffs: &[f64], steps: &[f64], opts: &OdeOptions) -> Result<CpuFactors, SolveError> {
         shape.validate(opts)?;
         check_len("coefficients", coeffs.len(), shape.coeff_len())?;
         check_len("steps", steps.len(), shape.steps_len())?;
@@ -106,7 +132,7 @@ impl SolverBackend for CpuBackend {
         let lanes = chol::supports(shape.m(), shape.p, opts.central);
         let (n0, n1, n2) = if lanes { (group_len(shape), 0, 0) } else { factor_lens(shape, opts.central) };
         let count = if lanes { fb.div_ceil(LANES) } else { fb };
-        let mut f = CpuFactors {
+        Ok(CpuFactors {
             shape: *shape,
             opts: *opts,
             lanes,
@@ -115,20 +141,29 @@ impl SolverBackend for CpuBackend {
             l0: take_buffer(count * n0),
             u1: take_buffer(count * n1),
             u2: take_buffer(count * n2),
-        };
-        let (sh, op, cs, hs) = (&f.shape, &f.opts, &f.coeffs, &f.steps);
-        let results: Vec<Result<(), SolveError>> = if lanes {
-            f.l0.par_chunks_mut(n0)
+        })
+    }
+
+    /// Factorises every element (in parallel over lane groups or elements); the first error in
+    /// batch order wins.
+    fn factor_all(&mut self) -> Result<(), SolveError> {
+        let fb = self.shape.factor_batch();
+        let (sh, op, cs, hs) = (&self.shape, &self.opts, &self.coeffs, &self.steps);
+        let results: Vec<Result<(), SolveError>> = if self.lanes {
+            self.l0
+                .par_chunks_mut(group_len(sh))
                 .enumerate()
                 .map(|(g, l0)| {
                     let views = group_views(sh, op, cs, hs, g, fb);
-                    chol::factor_group(&views, l0).unwrap_or_else(|| Err(SolveError::Shape("no lane kernel for this block size".into())))
+                    chol::factor_group(&views, l0).unwrap_or_else(no_kernel)
                 })
                 .collect()
         } else {
-            f.l0.par_chunks_mut(n0)
-                .zip(f.u1.par_chunks_mut(n1))
-                .zip(f.u2.par_chunks_mut(n2))
+            let (n0, n1, n2) = factor_lens(sh, op.central);
+            self.l0
+                .par_chunks_mut(n0)
+                .zip(self.u1.par_chunks_mut(n1))
+                .zip(self.u2.par_chunks_mut(n2))
                 .enumerate()
                 .map(|(b, ((l0, u1), u2))| {
                     let v = LhsView { shape: sh, opts: op, coeffs: cs, steps: hs, b };
@@ -136,12 +171,36 @@ impl SolverBackend for CpuBackend {
                 })
                 .collect()
         };
-        results.into_iter().collect::<Result<(), SolveError>>()?;
-        Ok(Arc::new(f))
+        results.into_iter().collect()
     }
-}
 
-impl CpuFactors {
+    /// Factorises and solves in one pass per lane group (lane path, batch = factor batch, inputs
+    /// checked by the caller); returns u.
+    fn factor_solve_all(&mut self, shape: &OdeShape, rhs: &[f64], init: &[f64]) -> Result<Vec<f64>, SolveError> {
+        let (fb, nm) = (self.shape.factor_batch(), self.shape.n * self.shape.m());
+        let (rl, il) = (shape.rhs_steps * self.shape.e, self.shape.s * self.shape.d * self.shape.k);
+        let mut x = vec![0.0; shape.u_len()];
+        let (sh, op, cs, hs) = (&self.shape, &self.opts, &self.coeffs, &self.steps);
+        let results: Vec<Result<(), SolveError>> = self
+            .l0
+            .par_chunks_mut(group_len(sh))
+            .zip(x.par_chunks_mut(LANES * nm))
+            .enumerate()
+            .map(|(g, (l0, xg))| {
+                let views = group_views(sh, op, cs, hs, g, fb);
+                let lane = |l: usize| (g * LANES + l).min(fb - 1);
+                let lanes = chol::RhsLanes {
+                    rhs: std::array::from_fn(|l| &rhs[lane(l) * rl..(lane(l) + 1) * rl]),
+                    rhs_steps: shape.rhs_steps,
+                    init: std::array::from_fn(|l| &init[lane(l) * il..(lane(l) + 1) * il]),
+                };
+                with_lanes(xg, nm, |xs| chol::factor_solve_group(&views, l0, &lanes, xs).unwrap_or_else(no_kernel))
+            })
+            .collect();
+        results.into_iter().collect::<Result<(), SolveError>>()?;
+        Ok(x)
+    }
+
     fn view(&self, b: usize) -> LhsView<'_> {
         let fb = if self.shape.factor_batch() == 1 { 0 } else { b };
         LhsView { shape: &self.shape, opts: &self.opts, coeffs: &self.coeffs, steps: &self.steps, b: fb }
@@ -190,13 +249,8 @@ impl CpuFactors {
         let fg = if fb == 1 { 0 } else { g };
         let (sh, op) = (&self.shape, &self.opts);
         let views: [LhsView<'_>; LANES] = std::array::from_fn(|l| LhsView { shape: sh, opts: op, coeffs: &self.coeffs, steps: &self.steps, b: (fg * LANES + l).min(fb - 1) });
-        let real = xg.len() / nm;
-        let mut pad = vec![0.0; (LANES - real) * nm];
-        let mut refs: Vec<&mut [f64]> = xg.chunks_mut(nm).chain(pad.chunks_mut(nm.max(1))).collect();
-        debug_assert!(real >= 1 && g * LANES + real <= batch);
-        if let Ok(xs) = <&mut [&mut [f64]; LANES]>::try_from(refs.as_mut_slice()) {
-            chol::solve_group(&views, &self.l0[fg * len..(fg + 1) * len], xs);
-        }
+        debug_assert!(xg.len() >= nm && g * LANES + xg.len() / nm <= batch);
+        with_lanes(xg, nm, |xs| chol::solve_group(&views, &self.l0[fg * len..(fg + 1) * len], xs));
     }
 
     fn check_rhs(&self, shape: &OdeShape, rhs: &[f64]) -> Result<(), SolveError> {
@@ -259,6 +313,21 @@ impl FactoredLhs for CpuFactors {
         });
         Ok(Gradients { coeffs: Some(dc), rhs: drhs, init: dinit, steps: Some(dh) })
     }
+}
+
+/// Calls `f` with one `&mut` slice of `nm` values per lane: the entries of `xg` (up to LANES),
+/// then scratch slices for the lanes a short last group lacks.
+fn with_lanes<R>(xg: &mut [f64], nm: usize, f: impl FnOnce(&mut [&mut [f64]; LANES]) -> R) -> R {
+    let real = xg.len() / nm.max(1);
+    let mut pad = vec![0.0; LANES.saturating_sub(real) * nm];
+    let mut refs: Vec<&mut [f64]> = xg.chunks_mut(nm.max(1)).chain(pad.chunks_mut(nm.max(1))).collect();
+    let xs: &mut [&mut [f64]; LANES] = refs.as_mut_slice().try_into().expect("LANES slices by construction");
+    f(xs)
+}
+
+/// The error for a shape that passed [`chol::supports`] but found no kernel (cannot happen).
+fn no_kernel() -> Result<(), SolveError> {
+    Err(SolveError::Shape("no lane kernel for this block size".into()))
 }
 
 /// Runs `f(b, slot)` for every batch entry, where `slot` is entry b's own output (out_batch =
