@@ -58,6 +58,31 @@ pub fn grad_coeffs(v: &LhsView<'_>, x: &[f64], g: &[f64], rhs: &[f64], rhs_steps
     }
 }
 
+/// [`grad_rhs`] and [`grad_coeffs`] in one pass over the coefficients (both need c·g_t), for an
+/// element with its own coefficients: adds into `drhs` (rhs_steps, E) and `dc` (coeff_steps, E, D, P).
+pub fn grad_rhs_coeffs(v: &LhsView<'_>, x: &[f64], g: &[f64], rhs: &[f64], rhs_steps: usize, drhs: &mut [f64], dc: &mut [f64]) {
+    let sh = v.shape;
+    let m = sh.m();
+    let we2 = v.opts.weight_equation * v.opts.weight_equation;
+    for t in 0..sh.n {
+        let (c, xt, gt) = (v.c(t), &x[t * m..(t + 1) * m], &g[t * m..(t + 1) * m]);
+        let rt = if rhs_steps == 1 { 0 } else { t };
+        let r = &rhs[rt * sh.e..];
+        let ct = if sh.coeff_steps == 1 { 0 } else { t };
+        for e in 0..sh.e {
+            let ce = &c[e * m..(e + 1) * m];
+            let cg = dot(ce, gt);
+            drhs[rt * sh.e + e] += we2 * cg;
+            let res = we2 * (r[e] - dot(ce, xt));
+            let cg = we2 * cg;
+            let out = &mut dc[(ct * sh.e + e) * m..(ct * sh.e + e + 1) * m];
+            for j in 0..m {
+                out[j] += res * gt[j] - cg * xt[j];
+            }
+        }
+    }
+}
+
 /// ∂L/∂h_t = Σ over the smoothing rows a that depend on h_t of −(a·x)(a′·g) − (a·g)(a′·x),
 /// added into this element's (step_len) slot `dh`.
 pub fn grad_steps(v: &LhsView<'_>, x: &[f64], g: &[f64], dh: &mut [f64]) {

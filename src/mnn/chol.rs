@@ -13,7 +13,7 @@
 //! stores m(m+1)/2 instead of m(m+1)/2 + m² values per step, and the factorisation exploits the
 //! structure: W = L_t⁻¹·M1[t]ᵀ is block-lower-triangular, and D_{t+1} = M0[t+1] − WᵀW.
 
-use super::assemble::{self, inv_fact, LhsView};
+use super::assemble::{inv_fact, LhsView};
 use super::chol_solve::{self, solve_impl};
 use super::error::SolveError;
 use super::factor;
@@ -378,14 +378,27 @@ fn schur<const M: usize, const P: usize, const L: usize>(a: &[[V<L>; M]; M], off
 /// (its coefficients are in cache from the block assembly). `y` holds y_{t−1} on entry, y_t on exit.
 #[inline(always)]
 fn forward_step<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], t: usize, rhs: &RhsLanes<'_>, lt: &[V<L>], off_prev: Option<&[[V<L>; P]; P]>, y: &mut [V<L>; M]) {
-    let e = views[0].shape.e;
-    let rt = if rhs.rhs_steps == 1 { 0 } else { t * e };
+    let (sh, opts) = (views[0].shape, views[0].opts);
+    let rt = if rhs.rhs_steps == 1 { 0 } else { t * sh.e };
+    let we2 = opts.weight_equation * opts.weight_equation;
+    let cs: [&[f64]; L] = std::array::from_fn(|l| views[l].c(t));
     let mut xt = [[0.0; L]; M];
-    for (l, v) in views.iter().enumerate() {
-        let mut beta = [0.0; M];
-        assemble::rhs_block(v, t, &rhs.rhs[l % LANES][rt..rt + e], rhs.init[l % LANES], &mut beta);
-        for i in 0..M {
-            xt[i][l] = beta[i];
+    for e in 0..sh.e {
+        let r: V<L> = std::array::from_fn(|l| we2 * rhs.rhs[l % LANES][rt + e]);
+        for (i, x) in xt.iter_mut().enumerate() {
+            for l in 0..L {
+                x[l] += r[l] * cs[l][e * M + i];
+            }
+        }
+    }
+    if t < sh.s {
+        let wi2 = opts.weight_init * opts.weight_init;
+        for (dd, d) in (0..M).step_by(P).enumerate() {
+            for kk in 0..sh.k {
+                for l in 0..L {
+                    xt[d + kk][l] += wi2 * rhs.init[l % LANES][(t * sh.d + dd) * sh.k + kk];
+                }
+            }
         }
     }
     if let Some(off) = off_prev {

@@ -41,7 +41,10 @@ pub struct CpuFactors {
 static POOL: Mutex<Vec<Vec<f64>>> = Mutex::new(Vec::new());
 const POOL_BYTES: usize = 1 << 30;
 
-/// A zeroed buffer of `len` values, reusing a pooled one of similar capacity when there is one.
+/// A buffer of `len` values, reusing a pooled one of similar capacity when there is one. Its
+/// contents are unspecified (stale values from an earlier use): callers overwrite all of it.
+/// Fresh buffers come zeroed from the allocator without being touched, so neither case pays for
+/// a pass that writes zeros.
 fn take_buffer(len: usize) -> Vec<f64> {
     let reused = POOL.lock().ok().and_then(|mut pool| {
         let i = pool.iter().position(|v| v.capacity() >= len && v.capacity() <= 2 * len + 64)?;
@@ -49,12 +52,26 @@ fn take_buffer(len: usize) -> Vec<f64> {
     });
     match reused {
         Some(mut v) => {
-            v.clear();
+            v.truncate(len);
             v.resize(len, 0.0);
             v
         }
         None => vec![0.0; len],
     }
+}
+
+/// A copy of `src` in a pooled buffer.
+fn pooled_copy(src: &[f64]) -> Vec<f64> {
+    let mut v = take_buffer(src.len());
+    v.copy_from_slice(src);
+    v
+}
+
+/// The buffer with every value set to zero (the run-time-sized path leaves parts of its
+/// multiplier arrays unwritten).
+fn zeroed(mut v: Vec<f64>) -> Vec<f64> {
+    v.fill(0.0);
+    v
 }
 
 /// Returns a buffer to the pool if it fits under the cap.
@@ -69,7 +86,7 @@ fn give_buffer(v: Vec<f64>) {
 
 impl Drop for CpuFactors {
     fn drop(&mut self) {
-        for v in [&mut self.l0, &mut self.u1, &mut self.u2] {
+        for v in [&mut self.l0, &mut self.u1, &mut self.u2, &mut self.coeffs, &mut self.steps] {
             give_buffer(std::mem::take(v));
         }
     }
@@ -136,11 +153,11 @@ impl CpuFactors {
             shape: *shape,
             opts: *opts,
             lanes,
-            coeffs: coeffs.to_vec(),
-            steps: steps.to_vec(),
+            coeffs: pooled_copy(coeffs),
+            steps: pooled_copy(steps),
             l0: take_buffer(count * n0),
-            u1: take_buffer(count * n1),
-            u2: take_buffer(count * n2),
+            u1: zeroed(take_buffer(count * n1)),
+            u2: zeroed(take_buffer(count * n2)),
         })
     }
 
@@ -296,18 +313,27 @@ impl FactoredLhs for CpuFactors {
         let mut g = grad_u.to_vec();
         self.solve_all(&mut g, |_, _| {});
         let (rl, il) = (shape.rhs_steps * sh.e, sh.s * sh.d * sh.k);
-        let drhs = accumulate(bsz, bsz, rl, |b, out| {
-            backward::grad_rhs(&self.view(b), &g[b * nm..(b + 1) * nm], shape.rhs_steps, out)
-        });
         let dinit = accumulate(bsz, bsz, il, |b, out| backward::grad_init(&self.view(b), &g[b * nm..(b + 1) * nm], out));
+        let grad_rhs = |b: usize, out: &mut [f64]| backward::grad_rhs(&self.view(b), &g[b * nm..(b + 1) * nm], shape.rhs_steps, out);
         if !lhs_grads {
-            return Ok(Gradients { coeffs: None, rhs: drhs, init: dinit, steps: None });
+            return Ok(Gradients { coeffs: None, rhs: accumulate(bsz, bsz, rl, grad_rhs), init: dinit, steps: None });
         }
         let per_coeff = sh.coeff_steps * sh.e * sh.m();
-        let dc = accumulate(bsz, sh.coeff_batch, per_coeff, |b, out| {
-            let (xb, gb) = (&x[b * nm..(b + 1) * nm], &g[b * nm..(b + 1) * nm]);
-            backward::grad_coeffs(&self.view(b), xb, gb, &rhs[b * rl..(b + 1) * rl], shape.rhs_steps, out)
-        });
+        let (drhs, dc) = if sh.coeff_batch == bsz {
+            // one pass over the coefficients for both gradients
+            let (mut drhs, mut dc) = (vec![0.0; bsz * rl], vec![0.0; bsz * per_coeff]);
+            drhs.par_chunks_mut(rl).zip(dc.par_chunks_mut(per_coeff)).enumerate().for_each(|(b, (dr, dcb))| {
+                let (xb, gb) = (&x[b * nm..(b + 1) * nm], &g[b * nm..(b + 1) * nm]);
+                backward::grad_rhs_coeffs(&self.view(b), xb, gb, &rhs[b * rl..(b + 1) * rl], shape.rhs_steps, dr, dcb)
+            });
+            (drhs, dc)
+        } else {
+            let dc = accumulate(bsz, sh.coeff_batch, per_coeff, |b, out| {
+                let (xb, gb) = (&x[b * nm..(b + 1) * nm], &g[b * nm..(b + 1) * nm]);
+                backward::grad_coeffs(&self.view(b), xb, gb, &rhs[b * rl..(b + 1) * rl], shape.rhs_steps, out)
+            });
+            (accumulate(bsz, bsz, rl, grad_rhs), dc)
+        };
         let dh = accumulate(bsz, sh.step_batch, sh.step_len, |b, out| {
             backward::grad_steps(&self.view(b), &x[b * nm..(b + 1) * nm], &g[b * nm..(b + 1) * nm], out)
         });
