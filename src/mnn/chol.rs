@@ -61,21 +61,36 @@ pub fn grad_steps(v: &LhsView<'_>, x: &[f64], g: &[f64], dh: &mut [f64]) -> Opti
     dispatch_p!(v.shape.p, grad_steps_impl; v, x, g, dh)
 }
 
+/// Step s of a (n, m) array, as one P-vector per dim.
+fn dims<const P: usize>(z: &[f64], m: usize, s: usize) -> &[[f64; P]] {
+    z[s * m..(s + 1) * m].as_chunks::<P>().0
+}
+
+/// uᵀ·B·w for one dim's P-vectors.
+#[inline(always)]
+fn form<const P: usize>(b: &[[f64; P]; P], u: &[f64; P], w: &[f64; P]) -> f64 {
+    let mut total = 0.0;
+    for i in 0..P {
+        let mut r = 0.0;
+        for j in 0..P {
+            r += b[i][j] * w[j];
+        }
+        total += u[i] * r;
+    }
+    total
+}
+
 fn grad_steps_impl<const P: usize>(v: &LhsView<'_>, x: &[f64], g: &[f64], dh: &mut [f64]) {
     let (sh, m) = (v.shape, v.shape.m());
     let taylor = Taylor::<P>::new(v.opts.weight_smooth);
     let (mut h_bits, mut db) = (f64::NAN.to_bits(), [[[0.0; P]; P]; 3]);
-    let form = |b: &[[f64; P]; P], u: &[f64], w: &[f64]| -> f64 { (0..P).map(|i| u[i] * (0..P).map(|j| b[i][j] * w[j]).sum::<f64>()).sum() };
     for t in 0..sh.n.saturating_sub(1) {
         let h = v.h(t);
         if h.to_bits() != h_bits {
             (h_bits, db) = (h.to_bits(), taylor.dblocks(h));
         }
-        let (x0, x1) = (&x[t * m..(t + 1) * m], &x[(t + 1) * m..(t + 2) * m]);
-        let (g0, g1) = (&g[t * m..(t + 1) * m], &g[(t + 1) * m..(t + 2) * m]);
         let mut total = 0.0;
-        for o in (0..m).step_by(P) {
-            let (xa, xb, ga, gb) = (&x0[o..o + P], &x1[o..o + P], &g0[o..o + P], &g1[o..o + P]);
+        for (((xa, xb), ga), gb) in dims::<P>(x, m, t).iter().zip(dims::<P>(x, m, t + 1)).zip(dims::<P>(g, m, t)).zip(dims::<P>(g, m, t + 1)) {
             total += form(&db[0], xa, ga) + form(&db[1], xb, gb) + form(&db[2], xb, ga) + form(&db[2], gb, xa);
         }
         dh[if sh.step_len == 1 { 0 } else { t }] -= total;
@@ -332,44 +347,34 @@ const fn prefix<const P: usize>(i: usize) -> usize {
 }
 
 /// Schur complement update for the next step: `s` = WᵀW (lower triangle) with W = L⁻¹·M1[t]ᵀ,
-/// where `a` holds L (reciprocal diagonal) and M1[t]ᵀ = blockdiag(offᵀ). Works in place (no
-/// block-sized temporaries are moved).
+/// where `a` holds L (reciprocal diagonal) and M1[t]ᵀ = blockdiag(offᵀ). `w` is scratch: only
+/// its structurally non-zero entries (row i, columns below `prefix(i)`) are written and read, so
+/// it needs no clearing. Each entry is accumulated in registers as a dot product, in the same
+/// order as the row-by-row outer-product form.
 #[inline(always)]
-fn schur<const M: usize, const P: usize, const L: usize>(a: &[[V<L>; M]; M], off: &[[V<L>; P]; P], s: &mut [[V<L>; M]; M]) {
-    let mut w = [[[0.0; L]; M]; M];
+fn schur<const M: usize, const P: usize, const L: usize>(a: &[[V<L>; M]; M], off: &[[V<L>; P]; P], w: &mut [[V<L>; M]; M], s: &mut [[V<L>; M]; M]) {
     for i in 0..M {
         let (di, len) = (i / P * P, prefix::<P>(i));
-        let (done, rest) = w.split_at_mut(i);
-        let row = &mut rest[0];
-        for j in 0..P {
-            row[di + j] = off[j][i - di];
-        }
-        for (kk, wk) in done.iter().enumerate() {
-            let lik = a[i][kk];
-            for c in 0..len {
-                for l in 0..L {
-                    row[c][l] -= lik[l] * wk[c][l];
-                }
-            }
-        }
         for c in 0..len {
-            for l in 0..L {
-                row[c][l] *= a[i][i][l];
-            }
-        }
-    }
-    for row in s.iter_mut() {
-        for x in row.iter_mut() {
-            *x = [0.0; L];
-        }
-    }
-    for (kk, wk) in w.iter().enumerate() {
-        for i in 0..prefix::<P>(kk) {
-            for j in 0..=i {
+            let mut acc = if c >= di { off[c - di][i - di] } else { [0.0; L] };
+            // w[kk][c] is structurally zero for kk below c's dim
+            for kk in c / P * P..i {
                 for l in 0..L {
-                    s[i][j][l] += wk[i][l] * wk[j][l];
+                    acc[l] -= a[i][kk][l] * w[kk][c][l];
                 }
             }
+            w[i][c] = std::array::from_fn(|l| acc[l] * a[i][i][l]);
+        }
+    }
+    for i in 0..M {
+        for j in 0..=i {
+            let mut acc = [0.0; L];
+            for wk in &w[i / P * P..] {
+                for l in 0..L {
+                    acc[l] += wk[i][l] * wk[j][l];
+                }
+            }
+            s[i][j] = acc;
         }
     }
 }
@@ -418,7 +423,7 @@ fn factor_impl<'x, 'y, const M: usize, const P: usize, const L: usize>(views: &[
     // smoothing blocks of intervals t (slot t % 2) and t − 1 (the other slot)
     let zero = || Smooth { left: [[[0.0; L]; P]; P], right: [[[0.0; L]; P]; P], off: [[[0.0; L]; P]; P] };
     let mut sms = [zero(), zero()];
-    let mut s = [[[0.0; L]; M]; M];
+    let (mut s, mut w) = ([[[0.0; L]; M]; M], [[[0.0; L]; M]; M]);
     for (t, lt) in l0.chunks_exact_mut(tri).take(n).enumerate() {
         let (cur, other) = sms.split_at_mut(1);
         let (cur, prev) = if t % 2 == 0 { (&mut cur[0], &other[0]) } else { (&mut other[0], &cur[0]) };
@@ -450,7 +455,7 @@ fn factor_impl<'x, 'y, const M: usize, const P: usize, const L: usize>(views: &[
             chol_solve::scatter(xs, t, &y_prev);
         }
         if t + 1 < n {
-            schur::<M, P, L>(&a, &cur.off, &mut s);
+            schur::<M, P, L>(&a, &cur.off, &mut w, &mut s);
         }
     }
     Ok(fwd.map(|(_, xs)| xs))
