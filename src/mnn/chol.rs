@@ -157,6 +157,17 @@ fn factor_group_impl<const M: usize, const P: usize, const L: usize>(views: &[Lh
     Err(first.unwrap_or_else(|| SolveError::Shape("inconsistent lane factorisation".into())))
 }
 
+/// `[f64; L]` from a function of the lane, as a plain loop (`std::array::from_fn` goes through a
+/// closure call that is not always inlined, which costs more than the arithmetic here).
+#[inline(always)]
+pub(super) fn lanes<const L: usize>(mut f: impl FnMut(usize) -> f64) -> V<L> {
+    let mut v = [0.0; L];
+    for (l, x) in v.iter_mut().enumerate() {
+        *x = f(l);
+    }
+    v
+}
+
 /// A value per lane.
 pub(super) type V<const L: usize> = [f64; L];
 
@@ -196,7 +207,7 @@ impl<const P: usize> Taylor<P> {
     fn powers<const L: usize>(&self, h: &V<L>) -> [V<L>; P] {
         let mut e = [[self.w; L]; P];
         for i in 1..P {
-            e[i] = std::array::from_fn(|l| e[i - 1][l] * h[l]);
+            e[i] = lanes(|l| e[i - 1][l] * h[l]);
         }
         e
     }
@@ -204,13 +215,15 @@ impl<const P: usize> Taylor<P> {
     /// M1[t]'s per-dim block: −(e eᵀ)∘(F + Fᵀ∘σσᵀ), σ_iσ_j = (−1)^{i+j}.
     pub(super) fn off<const L: usize>(&self, h: &V<L>) -> [[V<L>; P]; P] {
         let e = self.powers(h);
-        std::array::from_fn(|i| {
-            std::array::from_fn(|j| {
+        let mut off = [[[0.0; L]; P]; P];
+        for i in 0..P {
+            for j in 0..P {
                 let sign = if (i + j) % 2 == 0 { 1.0 } else { -1.0 };
                 let c = self.f[i][j] + sign * self.f[j][i];
-                std::array::from_fn(|l| -e[i][l] * e[j][l] * c)
-            })
-        })
+                off[i][j] = lanes(|l| -e[i][l] * e[j][l] * c);
+            }
+        }
+        off
     }
 
     /// d/dh of (left, right, off) for one lane-free interval of length h (for ∂L/∂h_t):
@@ -274,15 +287,30 @@ fn add_per_dim<const M: usize, const P: usize, const L: usize>(a: &mut [[V<L>; M
     }
 }
 
+/// Row e of every lane's E×m coefficient matrix C_t, interleaved.
+#[inline(always)]
+fn lanes_row<const M: usize, const L: usize>(cs: &[&[f64]; L], e: usize) -> [V<L>; M] {
+    let mut out = [[0.0; L]; M];
+    for (l, c) in cs.iter().enumerate() {
+        for (o, x) in out.iter_mut().zip(&c[e * M..(e + 1) * M]) {
+            o[l] = *x;
+        }
+    }
+    out
+}
+
 /// Adds into `a` the lower triangle of M0[t] (equations, initial values, smoothing of the intervals on both
 /// sides). `left` is interval t's block (absent at the last step), `right` interval t−1's.
 #[inline(always)]
 fn assemble_diag<const M: usize, const P: usize, const L: usize>(a: &mut [[V<L>; M]; M], views: &[LhsView<'_>; L], t: usize, left: Option<&[[V<L>; P]; P]>, right: Option<&[[V<L>; P]; P]>) {
     let (sh, opts) = (views[0].shape, views[0].opts);
     let we2 = opts.weight_equation * opts.weight_equation;
-    let cs: [&[f64]; L] = std::array::from_fn(|l| views[l].c(t));
+    let mut cs: [&[f64]; L] = [&[]; L];
+    for (c, v) in cs.iter_mut().zip(views) {
+        *c = v.c(t);
+    }
     for e in 0..sh.e {
-        let ce: [V<L>; M] = std::array::from_fn(|i| std::array::from_fn(|l| cs[l][e * M + i]));
+        let ce = lanes_row::<M, L>(&cs, e);
         for i in 0..M {
             let ci = ce[i].map(|x| we2 * x);
             for j in 0..=i {
@@ -334,7 +362,7 @@ fn cholesky<const M: usize, const L: usize>(a: &mut [[V<L>; M]; M], diag0: &[V<L
                     s[l] -= a[i][kk][l] * a[j][kk][l];
                 }
             }
-            a[i][j] = std::array::from_fn(|l| s[l] * inv[l]);
+            a[i][j] = lanes(|l| s[l] * inv[l]);
         }
     }
     Ok(())
@@ -363,7 +391,7 @@ fn schur<const M: usize, const P: usize, const L: usize>(a: &[[V<L>; M]; M], off
                     acc[l] -= a[i][kk][l] * w[kk][c][l];
                 }
             }
-            w[i][c] = std::array::from_fn(|l| acc[l] * a[i][i][l]);
+            w[i][c] = lanes(|l| acc[l] * a[i][i][l]);
         }
     }
     for i in 0..M {
@@ -386,13 +414,17 @@ fn forward_step<const M: usize, const P: usize, const L: usize>(views: &[LhsView
     let (sh, opts) = (views[0].shape, views[0].opts);
     let rt = if rhs.rhs_steps == 1 { 0 } else { t * sh.e };
     let we2 = opts.weight_equation * opts.weight_equation;
-    let cs: [&[f64]; L] = std::array::from_fn(|l| views[l].c(t));
+    let mut cs: [&[f64]; L] = [&[]; L];
+    for (c, v) in cs.iter_mut().zip(views) {
+        *c = v.c(t);
+    }
     let mut xt = [[0.0; L]; M];
     for e in 0..sh.e {
-        let r: V<L> = std::array::from_fn(|l| we2 * rhs.rhs[l % LANES][rt + e]);
-        for (i, x) in xt.iter_mut().enumerate() {
+        let r: V<L> = lanes(|l| we2 * rhs.rhs[l % LANES][rt + e]);
+        let ce = lanes_row::<M, L>(&cs, e);
+        for (x, c) in xt.iter_mut().zip(&ce) {
             for l in 0..L {
-                x[l] += r[l] * cs[l][e * M + i];
+                x[l] += r[l] * c[l];
             }
         }
     }
@@ -428,11 +460,14 @@ fn factor_impl<'x, 'y, const M: usize, const P: usize, const L: usize>(views: &[
         let (cur, other) = sms.split_at_mut(1);
         let (cur, prev) = if t % 2 == 0 { (&mut cur[0], &other[0]) } else { (&mut other[0], &cur[0]) };
         if t + 1 < n {
-            taylor.blocks_into(&std::array::from_fn(|l| views[l].h(t)), cur);
+            taylor.blocks_into(&lanes(|l| views[l].h(t)), cur);
         }
         let mut a = [[[0.0; L]; M]; M];
         assemble_diag::<M, P, L>(&mut a, views, t, (t + 1 < n).then_some(&cur.left), (t >= 1).then_some(&prev.right));
-        let diag0: [V<L>; M] = std::array::from_fn(|i| a[i][i]);
+        let mut diag0 = [[0.0; L]; M];
+        for (i, d) in diag0.iter_mut().enumerate() {
+            *d = a[i][i];
+        }
         if t >= 1 {
             for i in 0..M {
                 for j in 0..=i {

@@ -5,7 +5,7 @@
 //! group of lanes; output: the solutions, in place.
 
 use super::assemble::LhsView;
-use super::chol::{Taylor, V};
+use super::chol::{lanes, Taylor, V};
 
 /// Solves (L Lᵀ) y = v in place per lane, L packed row by row (row i at i(i+1)/2) with a
 /// reciprocal diagonal: the same operations as `kernels::chol_solve_packed`, lane by lane.
@@ -20,7 +20,7 @@ pub(super) fn chol_solve_packed<const M: usize, const L: usize>(lp: &[V<L>], v: 
                 s[l] -= lp[r + kk][l] * v[kk][l];
             }
         }
-        v[i] = std::array::from_fn(|l| s[l] * lp[r + i][l]);
+        v[i] = lanes(|l| s[l] * lp[r + i][l]);
     }
     for i in (0..M).rev() {
         let mut s = v[i];
@@ -30,7 +30,7 @@ pub(super) fn chol_solve_packed<const M: usize, const L: usize>(lp: &[V<L>], v: 
                 s[l] -= lki[l] * v[kk][l];
             }
         }
-        v[i] = std::array::from_fn(|l| s[l] * lp[i * (i + 1) / 2 + i][l]);
+        v[i] = lanes(|l| s[l] * lp[i * (i + 1) / 2 + i][l]);
     }
 }
 
@@ -51,10 +51,20 @@ impl<const P: usize, const L: usize> OffCache<'_, P, L> {
     }
 }
 
+/// Step t of every lane, interleaved.
+#[inline(always)]
 fn gather<const M: usize, const L: usize>(xs: &[&mut [f64]; L], t: usize) -> [V<L>; M] {
-    std::array::from_fn(|i| std::array::from_fn(|l| xs[l][t * M + i]))
+    let mut out = [[0.0; L]; M];
+    for (l, x) in xs.iter().enumerate() {
+        for (o, v) in out.iter_mut().zip(&x[t * M..(t + 1) * M]) {
+            o[l] = *v;
+        }
+    }
+    out
 }
 
+/// Writes step t of every lane back from the interleaved form.
+#[inline(always)]
 pub(super) fn scatter<const M: usize, const L: usize>(xs: &mut [&mut [f64]; L], t: usize, v: &[V<L>; M]) {
     for (l, x) in xs.iter_mut().enumerate() {
         for (xi, vi) in x[t * M..(t + 1) * M].iter_mut().zip(v) {
@@ -68,7 +78,7 @@ pub(super) fn solve_impl<const M: usize, const P: usize, const L: usize>(views: 
     let (n, tri) = (views[0].shape.n, M * (M + 1) / 2);
     let taylor = Taylor::<P>::new(views[0].opts.weight_smooth);
     let mut cache = OffCache { taylor: &taylor, h: [f64::NAN; L], off: [[[0.0; L]; P]; P] };
-    let h = |t: usize| -> V<L> { std::array::from_fn(|l| views[l].h(t)) };
+    let h = |t: usize| -> V<L> { lanes(|l| views[l].h(t)) };
     let mut prev = [[0.0; L]; M];
     for (t, lt) in l0.chunks_exact(tri).take(n).enumerate() {
         let mut xt = gather::<M, L>(xs, t);
@@ -114,7 +124,7 @@ pub(super) fn backward_only<const M: usize, const P: usize, const L: usize>(view
 
 fn backward_sweep<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], l0: &[V<L>], xs: &mut [&mut [f64]; L], cache: &mut OffCache<'_, P, L>) {
     let (n, tri) = (views[0].shape.n, M * (M + 1) / 2);
-    let h = |t: usize| -> V<L> { std::array::from_fn(|l| views[l].h(t)) };
+    let h = |t: usize| -> V<L> { lanes(|l| views[l].h(t)) };
     let mut prev = gather::<M, L>(xs, n - 1);
     for t in (0..n.saturating_sub(1)).rev() {
         let off = cache.get(h(t));
