@@ -1,17 +1,19 @@
-//! Block Cholesky factorisation and solve for the S-MNN default mode (no central rows, so M is
+//! Block Cholesky factorisation for the S-MNN default mode (no central rows, so M is
 //! block-tridiagonal), with the block size M = D·P and the order count P fixed at compile time
-//! (solver.md §2).
+//! (solver.md §2), plus the default-mode step gradient. The solve lives in `chol_solve.rs`.
 //!
 //! Input: a group of [`LANES`] element views ([`LhsView`], `central == false`, same shape);
 //! output: `l0`, n packed lower triangles per lane (the Cholesky factors of the pivot blocks D_t,
 //! reciprocal diagonal), lane-interleaved. The lanes are independent problems run in lockstep:
 //! every scalar of the one-element algorithm becomes a `[f64; LANES]`, so the arithmetic
-//! vectorises across the batch instead of along the short, odd-sized block rows. Nothing else is stored. The
-//! sub-diagonal blocks M1[t] are block-diagonal with one P×P block repeated for every dim
-//! (smoothing never couples dims), so they are rebuilt from h_t in a few flops whenever needed,
-//! and the multipliers U1[t] = M1[t]·D_t⁻¹ of M = (I+U)·D·(I+U)ᵀ are applied on the fly. That
-//! stores m(m+1)/2 instead of m(m+1)/2 + m² values per step, and the factorisation exploits the
-//! structure: W = L_t⁻¹·M1[t]ᵀ is block-lower-triangular, and D_{t+1} = M0[t+1] − WᵀW.
+//! vectorises across the batch instead of along the short, odd-sized block rows.
+//!
+//! Nothing else is stored. The sub-diagonal blocks M1[t] are block-diagonal with one P×P block
+//! repeated for every dim (smoothing never couples dims), so they are rebuilt from h_t in a few
+//! flops whenever needed, and the multipliers U1[t] = M1[t]·D_t⁻¹ of M = (I+U)·D·(I+U)ᵀ are
+//! applied on the fly. That stores m(m+1)/2 instead of m(m+1)/2 + m² values per step, and the
+//! factorisation exploits the structure: W = L_t⁻¹·M1[t]ᵀ is block-lower-triangular, and
+//! D_{t+1} = M0[t+1] − WᵀW.
 
 use super::assemble::{inv_fact, LhsView};
 use super::chol_solve::{self, solve_impl};

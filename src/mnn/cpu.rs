@@ -1,7 +1,10 @@
 //! The CPU backend: batched factorisation, solves and backward pass, parallel over the batch with
-//! rayon. Each element's factors live in contiguous slices of three arrays (diagonal factors,
-//! first and second sub-diagonal multipliers), so memory is O(B·n·m²) and each worker streams
-//! through its own element.
+//! rayon. Default-mode shapes with a compiled block size go to the lane-group block Cholesky
+//! (`chol.rs`: groups of LANES elements in lockstep, pivot factors only, m(m+1)/2 values per step
+//! and element); the others (central mode, large blocks) to the per-element block LDLᵀ
+//! (`factor.rs`: pivot factors plus first and second sub-diagonal multipliers). Either way memory
+//! is O(B·n·m²) and each worker streams through its own group or element. A forward pass that
+//! factorises and solves together runs the forward sweep inside the factorisation.
 
 use std::sync::{Arc, Mutex};
 

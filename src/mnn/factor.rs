@@ -1,5 +1,7 @@
 //! Block LDLᵀ factorisation of one element's block-tridiagonal (block-pentadiagonal in central
-//! mode) normal matrix, and the solve M x = β with the stored factors (solver.md §2).
+//! mode) normal matrix, and the solve M x = β with the stored factors (solver.md §2). This is the
+//! general path (central mode, and block sizes without a lane kernel in `chol.rs`); it also owns
+//! the pre-factorisation checks shared by both paths.
 //!
 //! Input: an [`LhsView`]; output, in caller-provided slices: `l0` (n packed lower triangles: the
 //! Cholesky factor of each pivot block D_t, reciprocal diagonal), `u1` (n−1 blocks U1[t]ᵀ, where
