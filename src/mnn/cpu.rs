@@ -63,10 +63,11 @@ fn take_buffer(len: usize) -> Vec<f64> {
     }
 }
 
-/// A copy of `src` in a pooled buffer.
+/// A copy of `src` in a pooled buffer, copied in parallel (the coefficients run to hundreds of
+/// megabytes at n = 1e5).
 fn pooled_copy(src: &[f64]) -> Vec<f64> {
     let mut v = take_buffer(src.len());
-    v.copy_from_slice(src);
+    v.par_chunks_mut(1 << 15).zip(src.par_chunks(1 << 15)).for_each(|(d, s)| d.copy_from_slice(s));
     v
 }
 
