@@ -323,7 +323,20 @@ impl FactoredLhs for CpuFactors {
             return Ok(Gradients { coeffs: None, rhs: accumulate(bsz, bsz, rl, grad_rhs), init: dinit, steps: None });
         }
         let per_coeff = sh.coeff_steps * sh.e * sh.m();
-        let (drhs, dc) = if sh.coeff_batch == bsz {
+        // (chunked zips need non-empty per-element outputs)
+        let chunkable = rl > 0 && per_coeff > 0;
+        if chunkable && sh.step_len > 0 && sh.coeff_batch == bsz && sh.step_batch == bsz {
+            // one pass per element for the rhs, coefficient and step gradients, while its u and g
+            // are in cache
+            let (mut drhs, mut dc, mut dh) = (vec![0.0; bsz * rl], vec![0.0; bsz * per_coeff], vec![0.0; bsz * sh.step_len]);
+            drhs.par_chunks_mut(rl).zip(dc.par_chunks_mut(per_coeff)).zip(dh.par_chunks_mut(sh.step_len)).enumerate().for_each(|(b, ((dr, dcb), dhb))| {
+                let (v, xb, gb) = (self.view(b), &x[b * nm..(b + 1) * nm], &g[b * nm..(b + 1) * nm]);
+                backward::grad_rhs_coeffs(&v, xb, gb, &rhs[b * rl..(b + 1) * rl], shape.rhs_steps, dr, dcb);
+                backward::grad_steps(&v, xb, gb, dhb);
+            });
+            return Ok(Gradients { coeffs: Some(dc), rhs: drhs, init: dinit, steps: Some(dh) });
+        }
+        let (drhs, dc) = if chunkable && sh.coeff_batch == bsz {
             // one pass over the coefficients for both gradients
             let (mut drhs, mut dc) = (vec![0.0; bsz * rl], vec![0.0; bsz * per_coeff]);
             drhs.par_chunks_mut(rl).zip(dc.par_chunks_mut(per_coeff)).enumerate().for_each(|(b, (dr, dcb))| {
