@@ -314,8 +314,10 @@ impl FactoredLhs for CpuFactors {
         check_len("u", x.len(), shape.u_len())?;
         check_len("grad_u", grad_u.len(), shape.u_len())?;
         let (nm, sh, bsz) = (self.shape.n * self.shape.m(), &self.shape, shape.batch);
-        let mut g = grad_u.to_vec();
-        self.solve_all(&mut g, |_, _| {});
+        // each worker copies its own entries of ∂L/∂u just before solving them (in parallel, and
+        // still in cache for the forward sweep)
+        let mut g = vec![0.0; grad_u.len()];
+        self.solve_all(&mut g, |b, gb| gb.copy_from_slice(&grad_u[b * nm..(b + 1) * nm]));
         let (rl, il) = (shape.rhs_steps * sh.e, sh.s * sh.d * sh.k);
         let dinit = accumulate(bsz, bsz, il, |b, out| backward::grad_init(&self.view(b), &g[b * nm..(b + 1) * nm], out));
         let grad_rhs = |b: usize, out: &mut [f64]| backward::grad_rhs(&self.view(b), &g[b * nm..(b + 1) * nm], shape.rhs_steps, out);
