@@ -1,0 +1,81 @@
+"""PySINDy side of `mechc bench discovery`.
+
+Fits each CSV file (header `t,<state>...`, one trajectory) with PySINDy 2.1 in two variants and
+writes one JSON document with the coefficients and wall time of every fit:
+
+- `pysindy-weak`: weak-form library (`ps.WeakPDELibrary` around a degree-2 polynomial library
+  with constant term, over the file's time grid, library defaults otherwise) and default
+  `ps.STLSQ()`. The weak form integrates against test functions instead of differentiating the
+  data, so its coefficients are those of the ODE itself and compare directly with the truth.
+- `pysindy-fd`: plain `ps.SINDy()` defaults: degree-2 polynomial library, finite differences,
+  `ps.STLSQ()`.
+
+Usage: run.py --out RESULTS.json FILE.csv [FILE.csv ...]
+Output: {"pysindy": version, "results": [{"file", "variant", "states", "terms",
+"coefficients" (one row per state), "wall_s", "error"}]}.
+"""
+
+import argparse
+import json
+import time
+import warnings
+
+import numpy as np
+import pysindy as ps
+
+
+def load(path):
+    with open(path) as f:
+        header = f.readline().strip().split(",")
+    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    if header[0] != "t":
+        raise ValueError(f"{path}: first column must be `t`, found `{header[0]}`")
+    return header[1:], data[:, 0], data[:, 1:]
+
+
+def weak_model(t):
+    library = ps.WeakPDELibrary(
+        function_library=ps.PolynomialLibrary(degree=2, include_bias=True),
+        spatiotemporal_grid=t,
+    )
+    return ps.SINDy(feature_library=library, optimizer=ps.STLSQ())
+
+
+def fd_model(t):
+    return ps.SINDy()
+
+
+VARIANTS = [("pysindy-weak", weak_model), ("pysindy-fd", fd_model)]
+
+
+def fit_one(path, variant, make):
+    record = {"file": path, "variant": variant, "states": [], "terms": [],
+              "coefficients": [], "wall_s": None, "error": None}
+    try:
+        states, t, x = load(path)
+        record["states"] = states
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = make(t)
+            model.fit(x, t=t, feature_names=states)
+        record["wall_s"] = time.perf_counter() - start
+        record["terms"] = [str(n) for n in model.get_feature_names()]
+        record["coefficients"] = [[float(c) for c in row] for row in model.coefficients()]
+    except Exception as e:  # a failed fit is a result, not a crash of the whole benchmark
+        record["error"] = f"{type(e).__name__}: {e}"
+    return record
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True)
+    parser.add_argument("files", nargs="+")
+    args = parser.parse_args()
+    results = [fit_one(f, v, make) for f in args.files for v, make in VARIANTS]
+    with open(args.out, "w") as f:
+        json.dump({"pysindy": ps.__version__, "results": results}, f)
+
+
+if __name__ == "__main__":
+    main()
