@@ -61,7 +61,10 @@ def fit_one(path, variant, make):
             model.fit(x, t=t, feature_names=states)
         record["wall_s"] = time.perf_counter() - start
         record["terms"] = [str(n) for n in model.get_feature_names()]
-        record["coefficients"] = [[float(c) for c in row] for row in model.coefficients()]
+        coefs = np.asarray(model.coefficients(), dtype=float)
+        if not np.all(np.isfinite(coefs)):
+            raise FloatingPointError("non-finite coefficients")
+        record["coefficients"] = coefs.tolist()
     except Exception as e:  # a failed fit is a result, not a crash of the whole benchmark
         record["error"] = f"{type(e).__name__}: {e}"
     return record
