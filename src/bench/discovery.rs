@@ -60,7 +60,7 @@ impl DiscoveryConfig {
 /// The outcome of one fit of one file by one tool.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FitRecord {
-    /// `mechc`, `pysindy-weak` or `pysindy-fd`.
+    /// `mechc`, `pysindy-weak`, `pysindy-weak-a0` or `pysindy-fd`.
     pub tool: String,
     /// Noise level, percent.
     pub level: f64,
@@ -204,7 +204,7 @@ pub fn coef_table(ir: &ModelIr, fitted: &Fitted) -> CoefTable {
 
 /// One progress line: tool, level, seed, and the score or the error.
 pub fn record_line(r: &FitRecord) -> String {
-    let head = format!("{:<13} noise {:>4}% seed {:>2}", r.tool, r.level, r.seed);
+    let head = format!("{:<15} noise {:>4}% seed {:>2}", r.tool, r.level, r.seed);
     match (&r.score, &r.error) {
         (Some(s), _) => format!(
             "{head}: {} support, {} terms, max rel error {:.3}%, {:.3} s",

@@ -2,6 +2,8 @@
 //! `benches/pysindy/setup.sh` ([`Runner::locate`]), runs `benches/pysindy/run.py` on the benchmark
 //! CSV files and turns its JSON ([`parse_results`]) into scored [`FitRecord`]s.
 //!
+//! Each file's noise seed is passed along: the weak-form library draws its integration subdomains
+//! from numpy's generator, which run.py seeds per fit, so the comparison is reproducible.
 //! The Python process runs once for all files, so its start-up (importing numpy, scipy and
 //! PySINDy) is not charged to any fit; run.py times each fit itself.
 
@@ -51,6 +53,8 @@ impl Runner {
             .arg(&self.script)
             .arg("--out")
             .arg(&json_path)
+            .arg("--seeds")
+            .arg(files.iter().map(|f| f.seed.to_string()).collect::<Vec<_>>().join(","))
             .args(files.iter().map(|f| &f.path))
             .output()
             .map_err(|e| BenchError::PySindy(format!("cannot start {}: {e}", self.python.display())))?;

@@ -132,12 +132,12 @@ pub fn table(report: &DiscoveryReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Lorenz discovery benchmark: {seeds} seed(s) per level; max relative coefficient error over the 7 true terms");
     if let Some(v) = &report.pysindy_version {
-        let _ = writeln!(out, "PySINDy {v}: pysindy-weak = WeakPDELibrary(poly degree 2) + STLSQ(); pysindy-fd = SINDy() defaults (finite differences + STLSQ())");
+        let _ = writeln!(out, "PySINDy {v}: pysindy-weak = WeakPDELibrary(poly degree 2) + STLSQ(); pysindy-weak-a0 = the same with STLSQ(alpha=1e-9) (no ridge); pysindy-fd = SINDy() defaults (finite differences + STLSQ())");
     }
     let summaries = summarise(&report.records);
     for &level in &report.levels {
         let _ = writeln!(out, "\nnoise {level}%");
-        let _ = writeln!(out, "  {:<13} {:>9} {:>7} {:>11} {:>11} {:>12}  {}", "tool", "exact", "failed", "median err", "worst err", "median wall", "target");
+        let _ = writeln!(out, "  {:<15} {:>9} {:>7} {:>11} {:>11} {:>12}  {}", "tool", "exact", "failed", "median err", "worst err", "median wall", "target");
         for s in summaries.iter().filter(|s| s.level == level) {
             let verdict = match meets(s, seeds) {
                 Some(true) => "met",
@@ -146,7 +146,7 @@ pub fn table(report: &DiscoveryReport) -> String {
             };
             let _ = writeln!(
                 out,
-                "  {:<13} {:>9} {:>7} {:>11} {:>11} {:>12}  {verdict}",
+                "  {:<15} {:>9} {:>7} {:>11} {:>11} {:>12}  {verdict}",
                 s.tool,
                 format!("{}/{}", s.exact, s.fits),
                 s.failed,
@@ -159,7 +159,7 @@ pub fn table(report: &DiscoveryReport) -> String {
             let need = (t.exact_of_20 * seeds).div_ceil(20);
             let _ = writeln!(
                 out,
-                "  {:<13} {:>9} {:>7} {:>11} {:>11} {:>12}",
+                "  {:<15} {:>9} {:>7} {:>11} {:>11} {:>12}",
                 "target",
                 format!(">={need}/{seeds}"),
                 "0",
