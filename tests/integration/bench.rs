@@ -313,3 +313,38 @@ fn bad_configurations_are_errors() {
     cfg.model = root().join("no/such/model.mech");
     assert!(matches!(run_discovery(&cfg, &mut |_| {}), Err(BenchError::Model(_))));
 }
+
+fn mechc(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mechc")).args(args).env("NO_COLOR", "1").output().expect("runs mechc")
+}
+
+#[test]
+fn solver_benchmark_child_runs_are_served_by_the_executable() {
+    // `mechc bench solver` re-runs this executable as `mechc --child …` per measurement.
+    let out = mechc(&["--child", "smnn", "fwd", "50"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let fields: Vec<f64> = text.lines().find(|l| l.starts_with("RESULT")).unwrap().split_whitespace().skip(1).map(|x| x.parse().unwrap()).collect();
+    assert_eq!(fields.len(), 3);
+    assert!(fields[0] > 0.0, "wall time {}", fields[0]);
+    assert!(!mechc(&["--child", "nonsense"]).status.success());
+}
+
+#[test]
+fn discovery_command_writes_table_and_results() {
+    let out = temp("cli");
+    let model = root().join("examples/lorenz.mech");
+    let run = mechc(&[
+        "bench", "discovery", "--seeds", "1", "--levels", "10", "--no-pysindy",
+        "--out", out.to_str().unwrap(), "--model", model.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("noise 10%") && stdout.contains(">=1/1"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(out.join("table.txt")).unwrap(), stdout);
+    assert!(out.join("results.json").is_file() && out.join("lorenz_noise10_seed01.csv").is_file());
+    let bad = mechc(&["bench", "discovery", "--model", "/no/such.mech", "--no-pysindy", "--out", out.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot read /no/such.mech"));
+    let _ = std::fs::remove_dir_all(&out);
+}
