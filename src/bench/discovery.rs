@@ -175,15 +175,24 @@ pub fn fit_mechc(prepared: &Prepared, file: &DataFile, truth: &Truth) -> FitReco
         progress: None,
     };
     let start = Instant::now();
-    let result = fit(&input);
+    // A panic inside the engine is that fit's failure; the other fits' results still count.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fit(&input)));
     record.wall_s = Some(start.elapsed().as_secs_f64());
     match result {
-        Ok(fitted) => {
+        Ok(Ok(fitted)) if fitted.coefficients.len() != prepared.ir.coefs.len() => {
+            record.error = Some(format!(
+                "the fit returned {} coefficients for {} slots",
+                fitted.coefficients.len(),
+                prepared.ir.coefs.len()
+            ));
+        }
+        Ok(Ok(fitted)) => {
             let table = coef_table(&prepared.ir, &fitted);
             record.score = Some(score(&table, truth));
             record.coefficients = Some(table);
         }
-        Err(e) => record.error = Some(e.to_string()),
+        Ok(Err(e)) => record.error = Some(e.to_string()),
+        Err(_) => record.error = Some("the fit panicked (internal failure)".into()),
     }
     record
 }

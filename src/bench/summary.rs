@@ -92,9 +92,9 @@ pub const TARGET_WALL_S: f64 = 10.0;
 pub fn target(level: f64) -> Option<Target> {
     let t = |exact_of_20, median_error, worst_error| Some(Target { level, exact_of_20, median_error, worst_error });
     match level {
-        l if l == 0.0 => t(20, None, Some(0.005)),
-        l if l == 5.0 => t(19, Some(0.02), None),
-        l if l == 10.0 => t(15, Some(0.10), None),
+        0.0 => t(20, None, Some(0.005)),
+        5.0 => t(19, Some(0.02), None),
+        10.0 => t(15, Some(0.10), None),
         _ => None,
     }
 }
@@ -137,7 +137,7 @@ pub fn table(report: &DiscoveryReport) -> String {
     let summaries = summarise(&report.records);
     for &level in &report.levels {
         let _ = writeln!(out, "\nnoise {level}%");
-        let _ = writeln!(out, "  {:<15} {:>9} {:>7} {:>11} {:>11} {:>12}  {}", "tool", "exact", "failed", "median err", "worst err", "median wall", "target");
+        let _ = writeln!(out, "  {:<15} {:>9} {:>7} {:>11} {:>11} {:>12}  target", "tool", "exact", "failed", "median err", "worst err", "median wall");
         for s in summaries.iter().filter(|s| s.level == level) {
             let verdict = match meets(s, seeds) {
                 Some(true) => "met",
