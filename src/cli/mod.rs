@@ -2,6 +2,7 @@
 //! subcommand returns an exit code: 0 clean (warnings allowed), 1 user errors, 2 internal
 //! failure. To add a subcommand, add a variant to [`Command`] and a file with its `run`.
 
+pub mod bench;
 mod check;
 mod explain;
 mod fmt;
@@ -68,6 +69,11 @@ pub enum Command {
         /// A code such as E012, or `codes`, or `fit`.
         what: String,
     },
+    /// Run a benchmark (build with --release): `discovery`, `solver` or `jit`.
+    Bench {
+        #[command(subcommand)]
+        which: bench::BenchCommand,
+    },
 }
 
 /// Runs the parsed command line.
@@ -76,6 +82,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check { files, format, emit } => check::run(&files, format, emit),
         Command::Fmt { file, write, check } => fmt::run(&file, write, check),
         Command::Explain { what } => explain::run(&what),
+        Command::Bench { which } => bench::run(which),
     };
     ExitCode::from(code)
 }
