@@ -18,3 +18,4 @@ pub mod check;
 
 pub use check::check_file;
 pub mod cli;
+pub mod bench;

@@ -26,7 +26,11 @@ pub fn eval(m: &Model, e: &Expr, args: &[f64], depth: usize) -> Option<f64> {
                 BinOp::Pow => a.powf(b),
             }
         }
-        ExprKind::Call(Callee::Intrinsic(f), xs) => f.eval(eval(m, xs.first()?, args, depth)?),
+        ExprKind::Call(Callee::Intrinsic(f), xs) => match xs.as_slice() {
+            [x] => f.eval1(eval(m, x, args, depth)?),
+            [x, y] => f.eval2(eval(m, x, args, depth)?, eval(m, y, args, depth)?),
+            _ => return None,
+        },
         ExprKind::Call(Callee::Fn(f), xs) => {
             if depth >= MAX_CALL_DEPTH {
                 return None;

@@ -216,8 +216,9 @@ impl Checker<'_> {
 
     fn call(&mut self, call: &ast::Call, span: Span, cx: Cx) -> hir::Expr {
         let name = call.name.name.as_str();
-        if let Some(f) = Intrinsic::from_name(name) {
-            let args = self.positional(call, 1, "x", cx);
+        if let Some(f) = Intrinsic::lookup(name) {
+            let sig = if f.info().arity == 1 { "x" } else { "x, y" };
+            let args = self.positional(call, f.info().arity, sig, cx);
             return hir::Expr { kind: H::Call(Callee::Intrinsic(f), args), span };
         }
         match name {

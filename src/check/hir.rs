@@ -98,64 +98,10 @@ pub struct Expr {
     pub span: Span,
 }
 
-/// Built-in scalar functions (one argument each).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Intrinsic {
-    Sin,
-    Cos,
-    Tan,
-    Exp,
-    Log,
-    Sqrt,
-    Abs,
-    Tanh,
-}
-
-impl Intrinsic {
-    pub const ALL: [Intrinsic; 8] = [
-        Intrinsic::Sin,
-        Intrinsic::Cos,
-        Intrinsic::Tan,
-        Intrinsic::Exp,
-        Intrinsic::Log,
-        Intrinsic::Sqrt,
-        Intrinsic::Abs,
-        Intrinsic::Tanh,
-    ];
-
-    /// The name as written in `.mech`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Intrinsic::Sin => "sin",
-            Intrinsic::Cos => "cos",
-            Intrinsic::Tan => "tan",
-            Intrinsic::Exp => "exp",
-            Intrinsic::Log => "log",
-            Intrinsic::Sqrt => "sqrt",
-            Intrinsic::Abs => "abs",
-            Intrinsic::Tanh => "tanh",
-        }
-    }
-
-    /// The intrinsic of that name, if any.
-    pub fn from_name(s: &str) -> Option<Intrinsic> {
-        Intrinsic::ALL.into_iter().find(|i| i.name() == s)
-    }
-
-    /// The value at `x` (used for constant folding).
-    pub fn eval(self, x: f64) -> f64 {
-        match self {
-            Intrinsic::Sin => x.sin(),
-            Intrinsic::Cos => x.cos(),
-            Intrinsic::Tan => x.tan(),
-            Intrinsic::Exp => x.exp(),
-            Intrinsic::Log => x.ln(),
-            Intrinsic::Sqrt => x.sqrt(),
-            Intrinsic::Abs => x.abs(),
-            Intrinsic::Tanh => x.tanh(),
-        }
-    }
-}
+/// Built-in math functions: the compiler's one intrinsics table (names, arities, float64
+/// implementations, derivatives, native symbols) lives in [`crate::jit::intrinsics`]; the checker,
+/// the lowering, the interpreter and the JIT all read it.
+pub use crate::jit::intrinsics::Func as Intrinsic;
 
 /// What a call calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -44,7 +44,7 @@ pub fn expr(m: &Model, e: &Expr, local: Option<Local>) -> String {
         }
         ExprKind::Call(c, args) => {
             let name = match c {
-                Callee::Intrinsic(f) => f.name().to_string(),
+                Callee::Intrinsic(f) => f.info().name.to_string(),
                 Callee::Fn(f) => m.fns.get(*f).map_or(format!("fn#{f}"), |x| x.name.clone()),
             };
             format!("{name}({})", args.iter().map(p).collect::<Vec<_>>().join(", "))

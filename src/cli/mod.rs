@@ -2,6 +2,7 @@
 //! subcommand returns an exit code: 0 clean (warnings allowed), 1 user errors, 2 internal
 //! failure. To add a subcommand, add a variant to [`Command`] and a file with its `run`.
 
+pub mod bench;
 mod check;
 mod explain;
 mod fmt;
@@ -80,6 +81,11 @@ pub enum Command {
         #[arg(short, long, value_name = "OUT.csv")]
         output: Option<PathBuf>,
     },
+    /// Run a benchmark (build with --release): `discovery`, `solver` or `jit`.
+    Bench {
+        #[command(subcommand)]
+        which: bench::BenchCommand,
+    },
 }
 
 /// Runs the parsed command line.
@@ -90,6 +96,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain { what } => explain::run(&what),
         Command::Run(args) => run::run(&args),
         Command::Simulate { file, output } => simulate::run(&file, output.as_ref()),
+        Command::Bench { which } => bench::run(which),
     };
     ExitCode::from(code)
 }

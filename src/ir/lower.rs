@@ -196,9 +196,9 @@ impl Lowerer<'_> {
                     .map(|x| self.expr(a, x, args))
                     .collect::<Result<Vec<_>>>()?;
                 match callee {
-                    Callee::Intrinsic(f) => match a.call(f.name(), &vals) {
+                    Callee::Intrinsic(f) => match a.call(f.info().name, &vals) {
                         Some(n) => n,
-                        None => return err(e.span, format!("bad call of `{}`", f.name())),
+                        None => return err(e.span, format!("bad call of `{}`", f.info().name)),
                     },
                     Callee::Fn(id) => {
                         let Some(f) = self.model.fns.get(*id) else {

@@ -31,6 +31,13 @@ pub trait SolverBackend: Send + Sync {
     fn name(&self) -> &'static str;
     /// Checks and factorises every element of a batch of left-hand sides.
     fn factorise(&self, shape: &LhsShape, coeffs: &[f64], steps: &[f64], opts: &OdeOptions) -> Result<Arc<dyn FactoredLhs>, SolveError>;
+    /// Factorises and solves in one go; a backend may fuse the two (the CPU one runs the forward
+    /// sweep inside the factorisation). Same results and errors as `factorise` then `solve`.
+    fn factorise_solve(&self, shape: &OdeShape, inputs: OdeInputs<'_>, opts: &OdeOptions) -> Result<(Arc<dyn FactoredLhs>, Vec<f64>), SolveError> {
+        let factors = self.factorise(&shape.lhs, inputs.coeffs, inputs.steps, opts)?;
+        let u = factors.solve(shape, inputs.rhs, inputs.init)?;
+        Ok((factors, u))
+    }
 }
 
 /// The stored factors of a batch of normal matrices, M = (I+U)·D·(I+U)ᵀ per element.
@@ -92,8 +99,7 @@ pub fn solve(shape: &OdeShape, inputs: OdeInputs<'_>, opts: &OdeOptions) -> Resu
 /// Forward solve on a given backend.
 pub fn solve_with(backend: &dyn SolverBackend, shape: &OdeShape, inputs: OdeInputs<'_>, opts: &OdeOptions) -> Result<Solution, SolveError> {
     shape.validate(opts)?;
-    let factors = backend.factorise(&shape.lhs, inputs.coeffs, inputs.steps, opts)?;
-    let u = factors.solve(shape, inputs.rhs, inputs.init)?;
+    let (factors, u) = backend.factorise_solve(shape, inputs, opts)?;
     Ok(Solution { u, factors, shape: *shape, rhs: inputs.rhs.to_vec(), frozen: false })
 }
 

@@ -4,6 +4,7 @@
 //! over the broadcast axes.
 
 use super::assemble::{inv_fact, powers, taylor_row, LhsView};
+use super::chol;
 use super::shape::MAX_ORDERS;
 
 /// ∂L/∂r[t,e] = w_e² c[t,e,:]·g_t (summed over t when the rhs broadcasts over the steps), added
@@ -57,9 +58,47 @@ pub fn grad_coeffs(v: &LhsView<'_>, x: &[f64], g: &[f64], rhs: &[f64], rhs_steps
     }
 }
 
+/// [`grad_rhs`] and [`grad_coeffs`] in one pass over the coefficients (both need c·g_t), for an
+/// element with its own coefficients: adds into `drhs` (rhs_steps, E) and `dc` (coeff_steps, E, D, P).
+pub fn grad_rhs_coeffs(v: &LhsView<'_>, x: &[f64], g: &[f64], rhs: &[f64], rhs_steps: usize, drhs: &mut [f64], dc: &mut [f64]) {
+    match v.shape.m() {
+        3 => grad_rhs_coeffs_m::<3>(v, x, g, rhs, rhs_steps, drhs, dc),
+        6 => grad_rhs_coeffs_m::<6>(v, x, g, rhs, rhs_steps, drhs, dc),
+        9 => grad_rhs_coeffs_m::<9>(v, x, g, rhs, rhs_steps, drhs, dc),
+        12 => grad_rhs_coeffs_m::<12>(v, x, g, rhs, rhs_steps, drhs, dc),
+        _ => grad_rhs_coeffs_m::<0>(v, x, g, rhs, rhs_steps, drhs, dc),
+    }
+}
+
+/// [`grad_rhs_coeffs`] with the block size m fixed at compile time (M = 0: run-time m).
+fn grad_rhs_coeffs_m<const M: usize>(v: &LhsView<'_>, x: &[f64], g: &[f64], rhs: &[f64], rhs_steps: usize, drhs: &mut [f64], dc: &mut [f64]) {
+    let sh = v.shape;
+    let m = if M == 0 { sh.m() } else { M };
+    let we2 = v.opts.weight_equation * v.opts.weight_equation;
+    for t in 0..sh.n {
+        let (c, xt, gt) = (v.c(t), &x[t * m..(t + 1) * m], &g[t * m..(t + 1) * m]);
+        let rt = if rhs_steps == 1 { 0 } else { t };
+        let r = &rhs[rt * sh.e..(rt + 1) * sh.e];
+        let ct = if sh.coeff_steps == 1 { 0 } else { t };
+        let dct = &mut dc[ct * sh.e * m..(ct + 1) * sh.e * m];
+        for (e, ((ce, out), re)) in c.chunks_exact(m).zip(dct.chunks_exact_mut(m)).zip(r).enumerate() {
+            let cg = dot(ce, gt);
+            drhs[rt * sh.e + e] += we2 * cg;
+            let res = we2 * (re - dot(ce, xt));
+            let cg = we2 * cg;
+            for ((o, gj), xj) in out.iter_mut().zip(gt).zip(xt) {
+                *o += res * gj - cg * xj;
+            }
+        }
+    }
+}
+
 /// ∂L/∂h_t = Σ over the smoothing rows a that depend on h_t of −(a·x)(a′·g) − (a·g)(a′·x),
 /// added into this element's (step_len) slot `dh`.
 pub fn grad_steps(v: &LhsView<'_>, x: &[f64], g: &[f64], dh: &mut [f64]) {
+    if !v.opts.central && chol::grad_steps(v, x, g, dh).is_some() {
+        return;
+    }
     let sh = v.shape;
     let mut rows = RowCache { h_bits: f64::NAN.to_bits(), rows: [[Row::default(); 2]; MAX_ORDERS] };
     for t in 0..sh.n.saturating_sub(1) {

@@ -1,5 +1,7 @@
 //! Block LDLᵀ factorisation of one element's block-tridiagonal (block-pentadiagonal in central
-//! mode) normal matrix, and the solve M x = β with the stored factors (solver.md §2).
+//! mode) normal matrix, and the solve M x = β with the stored factors (solver.md §2). This is the
+//! general path (central mode, and block sizes without a lane kernel in `chol.rs`); it also owns
+//! the pre-factorisation checks shared by both paths.
 //!
 //! Input: an [`LhsView`]; output, in caller-provided slices: `l0` (n packed lower triangles: the
 //! Cholesky factor of each pivot block D_t, reciprocal diagonal), `u1` (n−1 blocks U1[t]ᵀ, where
@@ -28,6 +30,12 @@ macro_rules! dispatch_m {
 
 /// Checks steps and structure, then factorises element `v.b` into `l0`, `u1`, `u2`.
 pub fn factor_element(v: &LhsView<'_>, l0: &mut [f64], u1: &mut [f64], u2: &mut [f64]) -> Result<(), SolveError> {
+    check_element(v)?;
+    dispatch_m!(v.shape.m(), factor_impl, v, l0, u1, u2)
+}
+
+/// The checks made before factorising: every step finite and positive, every dim pinned.
+pub fn check_element(v: &LhsView<'_>) -> Result<(), SolveError> {
     let sh = v.shape;
     for t in 0..sh.n.saturating_sub(1) {
         let h = v.h(t);
@@ -38,7 +46,7 @@ pub fn factor_element(v: &LhsView<'_>, l0: &mut [f64], u1: &mut [f64], u2: &mut 
     if let Some(dim) = assemble::unpinned_dim(v) {
         return Err(SolveError::Unpinned { batch: v.b, dim });
     }
-    dispatch_m!(sh.m(), factor_impl, v, l0, u1, u2)
+    Ok(())
 }
 
 /// Rolling work blocks of the factorisation.

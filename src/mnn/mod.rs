@@ -15,6 +15,8 @@ mod assemble;
 mod backend;
 pub mod bench;
 mod backward;
+mod chol;
+mod chol_solve;
 mod cpu;
 pub mod dense;
 mod error;

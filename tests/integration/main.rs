@@ -1,6 +1,7 @@
 //! The one integration-test binary: each area of the compiler has a module here, so the heavy
 //! dependencies (candle, Cranelift) are linked once.
 
+mod bench;
 mod data;
 mod ir;
 mod ir_simplify;

@@ -7,4 +7,5 @@ mod convergence;
 mod errors;
 mod golden;
 mod gradients;
+mod lanes;
 mod reference;

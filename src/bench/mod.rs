@@ -1,0 +1,39 @@
+//! Benchmarks behind `mechc bench`: the equation-discovery acceptance benchmark (Lorenz at several
+//! noise levels and seeds, mechc's fit side by side with PySINDy 2.1). The solver and JIT
+//! benchmarks live with their modules (`mnn::bench`, `jit::bench`).
+//!
+//! - [`dataset`]: the Lorenz data and its CSV files.
+//! - [`score`]: a discovered coefficient table against the truth → exact support, error, size.
+//! - [`discovery`]: the harness: configuration → per-fit [`discovery::FitRecord`]s.
+//! - [`pysindy`]: runs `benches/pysindy/run.py` in its virtual environment, reads its JSON.
+//! - [`summary`]: per-level, per-tool aggregates, the acceptance targets and the printed table.
+
+pub mod dataset;
+pub mod discovery;
+pub mod pysindy;
+pub mod score;
+pub mod summary;
+
+pub use discovery::{run_discovery, DiscoveryConfig, DiscoveryReport, FitRecord};
+pub use score::{score, CoefTable, Score, Truth};
+
+/// Why the benchmark could not run (a failed *fit* is a result, recorded in its
+/// [`FitRecord`], not an error).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum BenchError {
+    /// Generating or reading the data failed.
+    #[error("data: {0}")]
+    Data(String),
+    /// A file could not be written or read.
+    #[error("i/o: {0}")]
+    Io(String),
+    /// The model file does not check or lower.
+    #[error("model: {0}")]
+    Model(String),
+    /// The PySINDy side could not run (missing environment, script failure, bad output).
+    #[error("pysindy: {0}")]
+    PySindy(String),
+    /// The command line asked for something impossible (no seeds, a bad level).
+    #[error("{0}")]
+    Config(String),
+}
