@@ -9,3 +9,4 @@ mod mnn;
 mod frontend;
 mod lower;
 mod plot;
+mod fit;
