@@ -41,6 +41,7 @@
 mod banded;
 mod gn;
 mod init;
+mod objective;
 mod problem;
 mod run;
 mod smooth;
@@ -48,6 +49,7 @@ mod sparsity;
 mod types;
 
 pub use banded::{dense_solve, Banded};
+pub use objective::Objective;
 pub use types::{FitError, FitInput, Fitted, HistoryEntry, PathEntry, Progress};
 
 use crate::check::settings::Value;

@@ -53,22 +53,26 @@ pub fn lorenz_score(ir: &ModelIr, f: &Fitted) -> (bool, f64) {
 
 #[test]
 fn lorenz_clean_exact_support() {
-    let t0 = std::time::Instant::now();
     let (ir, f) = lorenz_fit(LORENZ, 0.0, 0);
     let (exact, err) = lorenz_score(&ir, &f);
-    eprintln!("clean: exact {exact} err {err:.2e} time {:?} path {:?} coefs {:?}", t0.elapsed(), f.path.iter().map(|p| (p.terms, p.criterion)).collect::<Vec<_>>(), f.coefficients);
-    assert!(exact);
+    assert!(exact, "{:?}", f.coefficients);
+    // Clean data: what is left is the trapezoid rule's O(h²) truncation bias, about
+    // (h·ω)²/12 ≈ 1e-4–1e-3 relative at h = 0.002 for Lorenz frequencies ω ≈ 10–30; the
+    // acceptance bound 0.5% is above that.
     assert!(err <= 5e-3, "max relative error {err}");
+    // The chosen level is on the path and has the smallest criterion.
+    let chosen: Vec<_> = f.path.iter().filter(|p| p.chosen).collect();
+    assert_eq!(chosen.len(), 1);
+    assert!(f.path.iter().all(|p| p.criterion >= chosen[0].criterion));
 }
 
 #[test]
 fn lorenz_noisy_exact_support() {
     for seed in [1, 2] {
-        let t0 = std::time::Instant::now();
         let (ir, f) = lorenz_fit(LORENZ, 5.0, seed);
         let (exact, err) = lorenz_score(&ir, &f);
-        eprintln!("5%: seed {seed} exact {exact} err {err:.2e} time {:?} levels {}", t0.elapsed(), f.path.len());
-        assert!(exact, "seed {seed}");
+        assert!(exact, "seed {seed}: {:?}", f.coefficients);
+        // The acceptance bound for 5% noise (the prototype's median error is 0.7%).
         assert!(err <= 2e-2, "seed {seed}: max relative error {err}");
     }
 }
