@@ -39,6 +39,7 @@
 //! `method = sindy` runs the same engine. Neural terms are not supported yet.
 
 mod banded;
+pub mod bench;
 mod gn;
 mod init;
 mod objective;
