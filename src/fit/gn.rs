@@ -232,9 +232,11 @@ fn eliminate(nm: &Normal, lambda: f64, nq: usize, k: usize) -> Result<Vec<f64>, 
     Ok(rhs)
 }
 
-/// The damped Gauss–Newton step for damping `lambda`: a candidate state.
-fn step(p: &Problem, st: &State, unknowns: &[Unknown], normals: &[Normal], lambda: f64) -> Result<State, FitError> {
-    let nq = unknowns.len();
+/// The Schur complement `S = A_qq + λD − A_qz (A_zz + λD)⁻¹ A_zq` and its right-hand side,
+/// with each trajectory's eliminated block `(A_zz + λD)⁻¹ [A_zq, g_z]`.
+type Schur = (Vec<Vec<f64>>, Vec<f64>, Vec<f64>);
+
+fn schur(normals: &[Normal], nq: usize, lambda: f64) -> Result<Schur, FitError> {
     let zs: Vec<Vec<f64>> = normals
         .par_iter()
         .enumerate()
@@ -268,6 +270,43 @@ fn step(p: &Problem, st: &State, unknowns: &[Unknown], normals: &[Normal], lambd
         let d = normals.iter().map(|nm| nm.aqq[a * nq + a]).sum::<f64>();
         s[a * nq + a] += lambda * d;
     }
+    Ok((zs, s, rq))
+}
+
+/// For each dense unknown, the Gauss–Newton estimate of how much the cost rises when it is
+/// forced to zero and everything else (trajectories included) is refitted: `q_j² / (S⁻¹)_jj`,
+/// the squared Wald statistic. `None` for an unknown whose variance cannot be computed.
+pub fn wald(p: &Problem, st: &State) -> Result<Vec<(Unknown, Option<f64>)>, FitError> {
+    let unknowns = p.unknowns(st);
+    let nq = unknowns.len();
+    let normals: Vec<Normal> = (0..p.trajs.len())
+        .into_par_iter()
+        .map(|k| assemble(p, st, &unknowns, k))
+        .collect::<Result<_, _>>()?;
+    // A damping of 1e-10 of the diagonal only guards against exact singularity.
+    let (_, s, _) = schur(&normals, nq, 1e-10)?;
+    Ok(unknowns
+        .iter()
+        .enumerate()
+        .map(|(j, &u)| {
+            let value = match u {
+                Unknown::Coef(sl) => st.theta[p.np + sl],
+                Unknown::Param(q) => st.theta[q],
+                Unknown::PerTraj { k, traj } => st.pt[traj][k],
+            };
+            let mut e = vec![0.0; nq];
+            e[j] = 1.0;
+            let var = dense_solve(&s, &e, nq).map(|x| x[j]).filter(|v| *v > 0.0 && v.is_finite());
+            (u, var.map(|v| value * value / v))
+        })
+        .collect())
+}
+
+/// The damped Gauss–Newton step for damping `lambda`: a candidate state.
+fn step(p: &Problem, st: &State, unknowns: &[Unknown], normals: &[Normal], lambda: f64) -> Result<State, FitError> {
+    let nq = unknowns.len();
+    let (zs, s, rq) = schur(normals, nq, lambda)?;
+    let w = nq + 1;
     let dq = if nq == 0 {
         vec![]
     } else {

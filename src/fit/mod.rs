@@ -21,8 +21,11 @@
 //! set by the discrepancy principle) and coefficients by linear least squares of the smoothed
 //! derivatives on the basis.
 //!
-//! Sparsity: `threshold = auto` refits along the path of normalised coefficient magnitudes
-//! (`|c|·rms(term)/rms(rhs)`) and picks the level with the lowest `BIC = J + k ln N`;
+//! Sparsity: `threshold = auto` walks a backward-elimination path — each level drops the term
+//! whose removal the Gauss–Newton model says costs least (smallest squared Wald statistic),
+//! refits from the previous level — and picks the level with the lowest `BIC = J + k ln N`
+//! (N observed values); thresholds are reported as normalised magnitudes
+//! (`|c|·rms(term)/rms(rhs)`);
 //! `threshold = <number>` runs sequential thresholding rounds; `rounds = 0` fits the whole
 //! library once. `keep` terms are never dropped.
 //!
