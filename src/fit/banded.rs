@@ -41,10 +41,10 @@ impl Banded {
     pub fn cholesky(&mut self) -> Result<(), usize> {
         let (n, b, w) = (self.n, self.b, self.b + 1);
         let orig: Vec<f64> = (0..n).map(|j| self.data[j * w]).collect();
-        for j in 0..n {
+        for (j, o) in orig.iter().enumerate() {
             let a = self.data[j * w];
             // A pivot that lost all but ~1e-14 of its original size carries no information.
-            if !(a.is_finite() && a > 1e-14 * orig[j].abs() && a > 0.0) {
+            if !(a.is_finite() && a > 1e-14 * o.abs() && a > 0.0) {
                 return Err(j);
             }
             let d = a.sqrt();

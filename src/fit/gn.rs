@@ -131,8 +131,7 @@ fn assemble(p: &Problem, st: &State, unknowns: &[Unknown], k: usize) -> Result<N
         aqq: vec![0.0; nq * nq],
         gq: vec![0.0; nq],
     };
-    for idx in 0..n * nz {
-        let w = tr.w[idx];
+    for (idx, &w) in tr.w.iter().enumerate() {
         if w > 0.0 {
             nm.azz.add(idx, idx, w * w);
             nm.gz[idx] += w * w * (z[idx] - tr.y[idx]);

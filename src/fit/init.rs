@@ -90,9 +90,9 @@ fn least_squares_coefs(p: &Problem, st: &mut State) -> Result<(), FitError> {
             let col: Vec<f64> = (0..n).map(|i| st.z[k][i * p.nz + c]).collect();
             let d = gradient(&col, &p.trajs[k].t);
             let npar = p.layout.n_params;
-            for i in 0..n {
+            for (i, di) in d.iter().enumerate() {
                 let row: Vec<f64> = slots.iter().map(|&s| ev.jp[(i * p.neq + e) * npar + p.np + s]).collect();
-                let target = d[i] - ev.f[i * p.neq + e];
+                let target = di - ev.f[i * p.neq + e];
                 for (x, &rx) in row.iter().enumerate() {
                     b[x] += rx * target;
                     for (y, &ry) in row.iter().enumerate() {
@@ -127,11 +127,11 @@ pub fn magnitudes(p: &Problem, st: &State) -> Result<Vec<f64>, FitError> {
         let n = p.trajs[k].t.len();
         rows += n;
         for i in 0..n {
-            for e in 0..p.neq {
-                rhs_ss[e] += ev.f[i * p.neq + e].powi(2);
+            for (e, ss) in rhs_ss.iter_mut().enumerate() {
+                *ss += ev.f[i * p.neq + e].powi(2);
             }
-            for s in 0..p.ncoef {
-                term_ss[s] += ev.jp[(i * p.neq + p.slot_eq[s]) * npar + p.np + s].powi(2);
+            for (s, ss) in term_ss.iter_mut().enumerate() {
+                *ss += ev.jp[(i * p.neq + p.slot_eq[s]) * npar + p.np + s].powi(2);
             }
         }
     }

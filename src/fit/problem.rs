@@ -201,9 +201,12 @@ impl Problem {
     }
 }
 
+/// Learned columns as (state, order), the derivative source of each, and each equation's column.
+type Columns = (Vec<(usize, u32)>, Vec<Deriv>, Vec<usize>);
+
 /// The learned columns: for each state of order `o`, `s, s', …, s^(o-1)`, in the order of
 /// [`model_layout`]; with the source of each column's derivative.
-fn learned_columns(input: &FitInput) -> Result<(Vec<(usize, u32)>, Vec<Deriv>, Vec<usize>), FitError> {
+fn learned_columns(input: &FitInput) -> Result<Columns, FitError> {
     let ir = input.ir;
     let mut cols = Vec::new();
     let mut deriv = Vec::new();

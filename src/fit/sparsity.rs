@@ -35,8 +35,8 @@ pub struct Selection {
 /// Drops the non-kept slots whose magnitude is at most `thr`; true if anything changed.
 fn drop_below(r: &Runner, st: &mut State, mags: &[f64], thr: f64) -> bool {
     let mut changed = false;
-    for s in 0..r.p.ncoef {
-        if st.active[s] && !r.p.keep[s] && mags[s] <= thr {
+    for (s, &m) in mags.iter().enumerate() {
+        if st.active[s] && !r.p.keep[s] && m <= thr {
             st.active[s] = false;
             st.theta[r.p.np + s] = 0.0;
             changed = true;
