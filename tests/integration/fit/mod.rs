@@ -2,6 +2,7 @@
 //! with known truth, the threshold settings, failures, determinism and the derivative code.
 
 mod discovery;
+mod banded;
 mod behaviour;
 mod models;
 
