@@ -116,6 +116,9 @@ impl Problem {
             }
         }
         let (cols, deriv, eq_col) = learned_columns(input)?;
+        if cols.is_empty() {
+            return Err(FitError::Data("the model has no states to fit".into()));
+        }
         let per_traj: Vec<usize> =
             (0..input.model.params.len()).filter(|&p| input.model.params[p].per_trajectory).collect();
         let mut layout = model_layout(ir);
