@@ -110,13 +110,19 @@ impl Banded {
 /// Dense Cholesky solve of the small symmetric system `S x = r` (row-major `m`×`m`); `None`
 /// when `S` is not positive definite to working precision.
 pub fn dense_solve(s: &[f64], r: &[f64], m: usize) -> Option<Vec<f64>> {
+    let l = dense_cholesky(s, m)?;
+    Some(cholesky_solve(&l, r, m))
+}
+
+/// The lower Cholesky factor `L` (`S = LLᵀ`, row-major) of a small symmetric matrix; `None`
+/// when a pivot falls below 1e-13 of its diagonal entry (rank deficiency to working precision).
+pub fn dense_cholesky(s: &[f64], m: usize) -> Option<Vec<f64>> {
     let mut l = s.to_vec();
     for j in 0..m {
         let mut d = l[j * m + j];
         for k in 0..j {
             d -= l[j * m + k] * l[j * m + k];
         }
-        // Relative pivot test: a pivot below 1e-13 of its diagonal means rank deficiency.
         if !(d.is_finite() && d > 1e-13 * s[j * m + j].abs()) || d <= 0.0 {
             return None;
         }
@@ -130,6 +136,11 @@ pub fn dense_solve(s: &[f64], r: &[f64], m: usize) -> Option<Vec<f64>> {
             l[i * m + j] = v / d;
         }
     }
+    Some(l)
+}
+
+/// Solves `LLᵀ x = r` with a factor from [`dense_cholesky`].
+pub fn cholesky_solve(l: &[f64], r: &[f64], m: usize) -> Vec<f64> {
     let mut x = r.to_vec();
     for i in 0..m {
         for k in 0..i {
@@ -143,5 +154,5 @@ pub fn dense_solve(s: &[f64], r: &[f64], m: usize) -> Option<Vec<f64>> {
         }
         x[i] /= l[i * m + i];
     }
-    Some(x)
+    x
 }

@@ -11,7 +11,7 @@
 
 use rayon::prelude::*;
 
-use super::banded::{dense_solve, Banded};
+use super::banded::{cholesky_solve, dense_cholesky, dense_solve, Banded};
 use super::problem::{Deriv, Problem, State, Unknown};
 use super::FitError;
 
@@ -284,6 +284,7 @@ pub fn wald(p: &Problem, st: &State) -> Result<Vec<(Unknown, Option<f64>)>, FitE
         .collect::<Result<_, _>>()?;
     // A damping of 1e-10 of the diagonal only guards against exact singularity.
     let (_, s, _) = schur(&normals, nq, 1e-10)?;
+    let l = dense_cholesky(&s, nq);
     Ok(unknowns
         .iter()
         .enumerate()
@@ -295,7 +296,7 @@ pub fn wald(p: &Problem, st: &State) -> Result<Vec<(Unknown, Option<f64>)>, FitE
             };
             let mut e = vec![0.0; nq];
             e[j] = 1.0;
-            let var = dense_solve(&s, &e, nq).map(|x| x[j]).filter(|v| *v > 0.0 && v.is_finite());
+            let var = l.as_ref().map(|l| cholesky_solve(l, &e, nq)[j]).filter(|v| *v > 0.0 && v.is_finite());
             (u, var.map(|v| value * value / v))
         })
         .collect())
