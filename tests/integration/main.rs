@@ -11,3 +11,4 @@ mod frontend;
 mod lower;
 mod plot;
 mod run;
+mod fit;
