@@ -189,13 +189,13 @@ impl Checker<'_> {
             );
             return num(span);
         };
-        // In a system, only the equation's own state's lower derivatives; in the model, any
-        // derivative below the order of that state's equation (its value comes from the state
-        // vector of the higher-order ODE).
-        let allowed = match (cx.system, cx.lhs) {
-            (Some(_), Some((ls, lorder))) => ls == s && order < lorder,
-            (Some(_), None) => false,
-            (None, _) => cx.place == Place::Model && order < self.eq_orders.get(s).copied().unwrap_or(0),
+        // In a system or `simulate` block, only the equation's own state's lower derivatives; in
+        // the model, any derivative below the order of that state's equation (its value comes
+        // from the state vector of the higher-order ODE).
+        let allowed = match (cx.place, cx.lhs) {
+            (Place::Simulation, Some((ls, lorder))) => ls == s && order < lorder,
+            (Place::Model, _) => order < self.eq_orders.get(s).copied().unwrap_or(0),
+            _ => false,
         };
         match allowed {
             true => hir::Expr { kind: H::State { id: s, deriv_order: order }, span },

@@ -41,7 +41,7 @@
 //!
 //! `method = sindy` runs the same engine. Neural terms are not supported yet.
 //!
-//! # Measured (`cargo bench --bench discovery`, release, 2-core machine)
+//! # Measured (`mechc bench discovery`, release, 2-core machine)
 //! Lorenz (σ = 10, ρ = 28, β = 8/3), x0 = (−8, 8, 27), t ∈ [0, 10] step 0.002, degree-2
 //! library, default settings, 20 noise seeds: clean — exact support, max relative error
 //! 6.4e-4; 5% — exact support 20/20, median max relative error 0.84% (worst 1.6%); 10% — 20/20,
@@ -51,7 +51,6 @@
 //! estimated from the data, so that discretisation error is not mistaken for missing terms.
 
 mod banded;
-pub mod bench;
 mod gn;
 mod init;
 mod objective;
