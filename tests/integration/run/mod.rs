@@ -6,6 +6,7 @@ mod cli;
 mod data;
 mod fixtures;
 mod report;
+mod examples;
 
 use std::path::PathBuf;
 
