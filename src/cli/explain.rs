@@ -43,3 +43,21 @@ pub fn fit_table() -> String {
         })
         .collect()
 }
+
+/// The `fit` settings as a Markdown table (key, type and range, default, meaning), for the
+/// README: a test keeps the README's copy equal to this.
+pub fn fit_markdown() -> String {
+    let mut out = String::from("| setting | type and range | default | meaning |\n| --- | --- | --- | --- |\n");
+    for s in SCHEMA {
+        let note = if NO_EFFECT.contains(&s.key) { " (not read by the fit yet: W004)" } else { "" };
+        let cell = |t: String| t.replace('|', "\\|");
+        out.push_str(&format!(
+            "| `{}` | {} | `{}` | {}{note} |\n",
+            s.key,
+            cell(kind_words(&s.kind)),
+            s.default,
+            cell(s.doc.to_string())
+        ));
+    }
+    out
+}

@@ -4,7 +4,7 @@
 
 pub mod bench;
 mod check;
-mod explain;
+pub mod explain;
 mod fmt;
 pub mod run;
 pub mod simulate;

@@ -3,6 +3,7 @@
 
 mod bench;
 mod data;
+mod docs;
 mod ir;
 mod ir_simplify;
 mod jit;
