@@ -8,18 +8,7 @@ mod fixtures;
 mod report;
 mod examples;
 
-use std::path::PathBuf;
-
-/// The `.mech` files directly inside `dir`, sorted.
-pub fn mech_files(dir: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot list {dir}: {e}"))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "mech"))
-        .collect();
-    v.sort();
-    v
-}
+pub use crate::frontend::mech_files;
 
 /// Checks and lowers a model file that must be clean.
 pub fn checked(path: &str) -> (mechc::source::SourceMap, mechc::check::hir::Model, mechc::ir::ModelIr) {
