@@ -10,5 +10,6 @@ mod mnn;
 mod frontend;
 mod lower;
 mod plot;
+mod repl;
 mod run;
 mod fit;

@@ -8,7 +8,7 @@ use crate::cli::run::{outputs, RunArgs};
 use crate::diag::render;
 use crate::fit::{fit, FitInput, Fitted};
 use crate::report::output::write_atomic;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The help text of `:help`.
@@ -51,6 +51,11 @@ pub struct Repl {
 }
 
 impl Repl {
+    /// A session over an empty model, without colour, resolving paths against `base_dir`.
+    pub fn for_tests(base_dir: PathBuf) -> Repl {
+        Repl { session: Session::new(base_dir), last: None, cancel: super::cancel_flag(), color: false }
+    }
+
     /// `:check`: the model's diagnostics, or `ok`.
     pub fn check(&self) -> String {
         let c = self.session.check();
@@ -177,7 +182,7 @@ impl Repl {
 
     /// A path typed by the user: relative ones are taken from the current directory.
     fn resolve(&self, file: &str) -> PathBuf {
-        Path::new(file).to_path_buf()
+        PathBuf::from(file)
     }
 }
 

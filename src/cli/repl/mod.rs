@@ -4,7 +4,7 @@
 //! `:command` or declarations, dispatched to [`commands::Repl`]; everything is printed to stdout.
 
 pub mod commands;
-mod editor;
+pub mod editor;
 pub mod session;
 
 use commands::{Repl, HELP};
@@ -123,7 +123,7 @@ pub fn dispatch(repl: &mut Repl, input: &str) -> (String, Flow) {
 }
 
 /// The REPL's cancel flag, set by Ctrl-C while training (rustyline handles Ctrl-C at the prompt).
-fn cancel_flag() -> &'static AtomicBool {
+pub(crate) fn cancel_flag() -> &'static AtomicBool {
     static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
     FLAG.get_or_init(|| {
         let flag = Arc::new(AtomicBool::new(false));
