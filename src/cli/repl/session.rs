@@ -4,7 +4,6 @@
 //! diagnostics from the same checker as `mechc check`. A change that makes errors is refused and
 //! the session stays as it was; accepted changes can be undone.
 
-use crate::check::hir;
 use crate::diag::codes::{self, Code};
 use crate::diag::{self, render, Diagnostic};
 use crate::source::SourceMap;
@@ -36,8 +35,6 @@ pub struct Checked {
     pub sources: SourceMap,
     /// Every diagnostic of the check.
     pub diags: Vec<Diagnostic>,
-    /// The checked model, when it has no errors.
-    pub model: Option<hir::Model>,
 }
 
 impl Checked {
@@ -80,7 +77,7 @@ pub fn split(name: &str, text: &str) -> Result<Vec<Decl>, Checked> {
     let (sources, module, diags) = crate::syntax::parse_str(name, text);
     match module {
         Some(m) if !diag::has_errors(&diags) => Ok(m.items.iter().map(|it| Decl { key: key_of(it), text: sources.slice(it.span).to_string() }).collect()),
-        _ => Err(Checked { sources, diags, model: None }),
+        _ => Err(Checked { sources, diags }),
     }
 }
 
@@ -200,6 +197,6 @@ fn model_text(decls: &[Decl]) -> String {
 pub fn check_text(name: &str, text: &str) -> Checked {
     let mut sources = SourceMap::new();
     let id = sources.add(name, text);
-    let (model, diags) = crate::check::check(&mut sources, id);
-    Checked { sources, diags, model }
+    let (_, diags) = crate::check::check(&mut sources, id);
+    Checked { sources, diags }
 }
