@@ -159,3 +159,23 @@ fn readme_codes_table_matches_the_codes() {
     let expected = format!("<!-- codes:start -->\n{}<!-- codes:end -->", codes_table());
     assert!(readme.contains(&expected), "README.md's codes table is out of date; it should read:\n{expected}");
 }
+
+#[test]
+fn piped_sessions_keep_no_history() {
+    let dir = temp_dir("history");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mechc"))
+        .arg("repl")
+        .current_dir(&dir)
+        .env("HOME", &dir)
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"state x\n:quit\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("added state"));
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    assert!(files.is_empty(), "a piped session wrote {files:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
