@@ -38,6 +38,12 @@ impl Checker<'_> {
                 Ok(v) => {
                     self.model.fit.values.insert(spec.key, v);
                     self.model.fit.explicit.push(spec.key);
+                    if settings::NO_EFFECT.contains(&spec.key) {
+                        self.err(
+                            Diagnostic::new(codes::NO_EFFECT, format!("`{}` has no effect on the fit", spec.key), s.key.span, "not read by the fit")
+                                .with_help("remove it; `mechc explain W004` says why"),
+                        );
+                    }
                 }
                 Err(expected) => {
                     let found = word.map_or_else(|| number.map_or("?".into(), |x| x.to_string()), |w| format!("`{w}`"));

@@ -58,6 +58,13 @@ const fn positive(max: f64) -> Kind {
     Kind::Float { min: 0.0, max, min_open: true }
 }
 
+/// Settings the fit does not read yet (they belong to gradient training, which only neural terms
+/// will need); setting one explicitly draws the warning `W004`.
+pub const NO_EFFECT: &[&str] = &[
+    "epochs", "lr", "stride", "batch", "weight_equation", "weight_init", "weight_smooth", "l1",
+    "weight_decay", "validation", "device", "verbose",
+];
+
 /// Every `fit` setting. Add new keys here; the checker, `mechc explain fit` and the README follow.
 pub static SCHEMA: &[SettingSpec] = &[
     SettingSpec { key: "method", kind: Kind::Word(&["mnn", "sindy"]), default: Value::Word("mnn"),

@@ -2,7 +2,7 @@
 //! the `fit` settings table (key, type and range, default, meaning).
 
 use super::{EXIT_OK, EXIT_USER};
-use crate::check::settings::{kind_words, SCHEMA};
+use crate::check::settings::{kind_words, NO_EFFECT, SCHEMA};
 use crate::diag::codes::{lookup, CODES};
 
 pub fn run(what: &str) -> u8 {
@@ -37,6 +37,9 @@ pub fn codes_table() -> String {
 pub fn fit_table() -> String {
     SCHEMA
         .iter()
-        .map(|s| format!("{:<16} {} (default {})\n{:<16} {}\n", s.key, kind_words(&s.kind), s.default, "", s.doc))
+        .map(|s| {
+            let note = if NO_EFFECT.contains(&s.key) { " [not read by the fit yet]" } else { "" };
+            format!("{:<16} {} (default {}){note}\n{:<16} {}\n", s.key, kind_words(&s.kind), s.default, "", s.doc)
+        })
         .collect()
 }

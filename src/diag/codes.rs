@@ -128,15 +128,17 @@ codes! {
     SIMULATION_FAILED = "E044", "simulation failed",
         "The system of a `simulate` block could not be integrated: the solution stopped being finite (for example it blew up in finite time), or the adaptive integrator needed steps too small to advance (a singularity or a very stiff system). Check the system's parameters, its initial values and the time range.";
     UNSUPPORTED = "E045", "not supported yet",
-        "The model uses a feature that training does not support yet, such as a neural term `mlp(...)`, per-trajectory parameters or fitting nonlinear parameters. The model is valid and `mechc check` accepts it; `mechc run` refuses rather than give a wrong answer.";
+        "The model uses a feature that training does not support yet: a neural term `mlp(...)`. The model is valid and `mechc check` accepts it; `mechc run` refuses rather than give a wrong answer.";
     NON_FINITE_TERM = "E046", "term not finite on the data",
         "A candidate term or right-hand side evaluates to NaN or infinity on the data (for example `log(x)` where `x <= 0`, or `1/x` where `x = 0`). The message names the term, the trajectory and the time. Remove the term from the basis, or transform the data.";
     FIT_FAILED = "E047", "training failed",
-        "Training could not produce a model: the loss became non-finite (divergence: lower `lr`), a linear solve was singular (collinear candidate terms, or a window where the data do not vary), or the data cannot support a fit (a state with no observed value). The message names the round, window or state concerned.";
+        "Training could not produce a model: the loss became non-finite (divergence: check the model's scale and the data), a linear solve was singular (collinear candidate terms, or a window where the data do not vary), or the data cannot support a fit (a state with no observed value). The message names the round, window or state concerned.";
     UNUSED_PARAM = "W001", "unused parameter",
         "A parameter is declared but not used in any equation, so training cannot determine it. Use it or remove it.";
     DUPLICATE_TERM = "W002", "duplicate basis term",
         "A basis contains the same term twice (for example `x` from both `poly(x, degree = 1)` and `{x}`). Duplicate columns make the fit ill-conditioned; only the first copy is kept.";
     UNUSED_BASIS = "W003", "unused declaration",
         "A basis, constant or function of the model is declared but never used.";
+    NO_EFFECT = "W004", "fit setting without effect",
+        "The setting is valid but the fit does not read it: `mechc run` fits by Gauss-Newton on a learned trajectory, and settings such as `epochs`, `lr`, `batch`, `stride`, the row weights, `l1`, `weight_decay`, `validation`, `device` and `verbose` belong to gradient training, which only neural terms will need. Remove the setting; `mechc explain fit` says which settings are read.";
 }

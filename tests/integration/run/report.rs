@@ -150,7 +150,7 @@ fn outputs_are_written_into_the_out_dir() {
 
 #[test]
 fn second_order_rollout_starts_from_the_learned_derivative() {
-    let (_, model, ir) = checked("examples/damped_oscillator.mech");
+    let (_, model, ir) = checked("tests/cases/run/ok/oscillator_params.mech");
     let data = load_model_data(&model, 2).unwrap();
     let tr = &data.trajectories[0];
     // The fit's denoised trajectory holds x and its learned x' per row; only the first row sets
@@ -165,7 +165,7 @@ fn second_order_rollout_starts_from_the_learned_derivative() {
     let r = report.rollout.as_ref().unwrap();
     // Exact parameters and initial state: the rollout differs from the 1%-noise data by the noise.
     assert!(r.against_denoised && r.error < 0.03 && !r.exceeded, "{r:?}");
-    let text = emit_model(&ir, &fit, &data, "examples/damped_oscillator.mech");
+    let text = emit_model(&ir, &fit, &data, "tests/cases/run/ok/oscillator_params.mech");
     assert!(text.contains("init x = 1, x' = 0\n"), "{text}");
     assert!(text.contains("const c = 0.4\nconst k = 4\n"), "{text}");
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("run-report");
@@ -182,7 +182,7 @@ fn second_order_rollout_starts_from_the_learned_derivative() {
 
 #[test]
 fn known_parts_print_as_mech_source() {
-    let (_, _, ir) = checked("examples/damped_oscillator.mech");
+    let (_, _, ir) = checked("tests/cases/run/ok/oscillator_params.mech");
     let eqs = mechc::report::equations::equations(&ir, &[], &[], 4);
     // Canonical IR order puts the state first in each product; a negated summand is a difference.
     assert_eq!(eqs[0].text, "x'' = x'*-c - x*k");
