@@ -137,7 +137,7 @@ fn commands_and_names_complete() {
 
 #[test]
 fn unknown_and_incomplete_commands_are_answered() {
-    let mut repl = mechc::cli::repl::commands::Repl::for_tests(std::env::temp_dir());
+    let mut repl = mechc::cli::repl::commands::Repl::new(std::env::temp_dir(), false);
     assert!(dispatch(&mut repl, ":frobnicate").0.contains("unknown command"));
     assert!(dispatch(&mut repl, ":save").0.contains("needs a file name"));
     assert!(dispatch(&mut repl, ":eqs").0.contains("no equations yet"));

@@ -51,9 +51,9 @@ pub struct Repl {
 }
 
 impl Repl {
-    /// A session over an empty model, without colour, resolving paths against `base_dir`.
-    pub fn for_tests(base_dir: PathBuf) -> Repl {
-        Repl { session: Session::new(base_dir), last: None, cancel: super::cancel_flag(), color: false }
+    /// A session over an empty model resolving paths against `base_dir`; Ctrl-C stops its training.
+    pub fn new(base_dir: PathBuf, color: bool) -> Repl {
+        Repl { session: Session::new(base_dir), last: None, cancel: super::cancel_flag(), color }
     }
 
     /// `:check`: the model's diagnostics, or `ok`.

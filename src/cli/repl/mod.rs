@@ -8,7 +8,6 @@ pub mod editor;
 pub mod session;
 
 use commands::{Repl, HELP};
-use session::Session;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +26,7 @@ pub enum Flow {
 pub fn run(file: Option<&Path>, history: Option<PathBuf>) -> u8 {
     let interactive = std::io::stdin().is_terminal();
     let base = std::env::current_dir().unwrap_or_default();
-    let mut repl = Repl { session: Session::new(base), last: None, cancel: cancel_flag(), color: interactive && crate::diag::render::use_color() };
+    let mut repl = Repl::new(base, interactive && crate::diag::render::use_color());
     if let Some(f) = file {
         print!("{}", repl.load(&f.to_string_lossy()));
     }
