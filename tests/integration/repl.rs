@@ -96,11 +96,23 @@ fn load_then_run_resolves_paths_beside_the_file() {
     let (stdout, stderr, ok) = mechc_in(&other, &["repl", &file.to_string_lossy()], ":run\n:plot fit.svg\n");
     assert!(ok, "{stderr}");
     assert!(stdout.contains("loaded 6 declaration(s)"), "{stdout}");
+    assert!(!stdout.contains("Error"), "the saved model loads clean: {stdout}");
     assert!(stdout.contains("x' = -0.1*x + 2*y"), "{stdout}");
     let svg = std::fs::read_to_string(other.join("fit.svg")).unwrap();
     assert!(svg.starts_with("<svg") || svg.contains("<svg"));
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&other);
+}
+
+#[test]
+fn loading_a_model_with_errors_shows_them() {
+    let dir = temp_dir("load-errors");
+    std::fs::write(dir.join("bad.mech"), "state x\nx' = -k*x\n").unwrap();
+    let (stdout, _, ok) = mechc_in(&dir, &["repl", "bad.mech"], ":show\n");
+    assert!(ok);
+    assert!(stdout.contains("loaded 2 declaration(s)") && stdout.contains("unknown name `k`"), "{stdout}");
+    assert!(stdout.contains("x' = -k*x"), "the model is loaded to be fixed: {stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

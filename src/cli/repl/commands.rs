@@ -143,7 +143,13 @@ impl Repl {
                     self.session.base_dir = dir.to_path_buf();
                 }
                 self.last = None;
-                format!("loaded {n} declaration(s) from {}\n", path.display())
+                let mut out = format!("loaded {n} declaration(s) from {}\n", path.display());
+                // A file with errors is still loaded, to be fixed in the session; say so at once.
+                let checked = self.session.check();
+                if checked.has_errors() {
+                    out.push_str(&checked.render(self.color));
+                }
+                out
             }
             Err(c) => c.render(self.color),
         }
