@@ -6,6 +6,7 @@ pub mod bench;
 mod check;
 pub mod explain;
 mod fmt;
+pub mod repl;
 pub mod run;
 pub mod simulate;
 
@@ -81,6 +82,14 @@ pub enum Command {
         #[arg(short, long, value_name = "OUT.csv")]
         output: Option<PathBuf>,
     },
+    /// Edit and train a model interactively (reads stdin when it is not a terminal).
+    Repl {
+        /// A model to load first.
+        file: Option<PathBuf>,
+        /// History file (default: $XDG_STATE_HOME/mechc/history or ~/.mechc_history).
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
+    },
     /// Run a benchmark (build with --release): `discovery`, `solver` or `jit`.
     Bench {
         #[command(subcommand)]
@@ -97,6 +106,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Simulate { file, output } => simulate::run(&file, output.as_ref()),
         Command::Bench { which } => bench::run(which),
+        Command::Repl { file, history } => repl::run(file.as_deref(), history),
     };
     ExitCode::from(code)
 }

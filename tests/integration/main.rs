@@ -11,5 +11,6 @@ mod mnn;
 mod frontend;
 mod lower;
 mod plot;
+mod repl;
 mod run;
 mod fit;

@@ -1,0 +1,193 @@
+//! `mechc repl` scripted through piped stdin (declarations, a refused declaration, `:run`,
+//! `:eqs`, `:save`, `:undo`), the pieces of the session it rests on (replacement keys, undo,
+//! block continuation, completion), and the README's diagnostic-codes table kept in step with
+//! `src/diag/codes.rs`.
+
+use mechc::cli::repl::session::Session;
+use mechc::cli::repl::{dispatch, unclosed};
+use mechc::diag::codes::CODES;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// A 2-state linear oscillator simulated without noise (501 points), discovered from a linear
+/// basis, with a refused equation (unknown name) in the middle.
+const SCRIPT: &str = "\
+model spiral
+state x, y
+data train = simulate {
+    x' = -0.1*x + 2*y
+    y' = -2*x - 0.1*y
+    init x = 2, y = 0
+    time 0 .. 5 step 0.01
+    seed 1
+}
+basis lin = poly(x, y, degree = 1)
+x' = sparse(lin)
+y' = sparse(lin, keep = {zz})
+:show
+y' = sparse(lin)
+:check
+:run
+:eqs
+:save saved.mech
+:undo
+:show
+:nonsense
+:quit
+";
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mechc-repl-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn mechc_in(dir: &std::path::Path, args: &[&str], stdin: &str) -> (String, String, bool) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mechc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned(), out.status.success())
+}
+
+#[test]
+fn scripted_session_discovers_saves_and_refuses_errors() {
+    let dir = temp_dir("script");
+    let (stdout, stderr, ok) = mechc_in(&dir, &["repl"], SCRIPT);
+    assert!(ok, "repl failed: {stderr}");
+    assert!(stderr.is_empty(), "unexpected stderr: {stderr}");
+    // The temporary directory's path differs per run; the transcript is otherwise deterministic
+    // (seeded data, no timings printed).
+    let transcript = stdout.replace(&dir.to_string_lossy().into_owned(), "[DIR]");
+    insta::with_settings!({snapshot_path => "snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("repl_transcript", transcript);
+    });
+    // The refused equation left the model without `y'`: the first :show ends at `x' = ...`.
+    let shows: Vec<&str> = transcript.split("> model spiral").skip(1).collect();
+    assert_eq!(shows.len(), 2, "two :show outputs expected");
+    assert!(!shows[0].contains("y' = sparse"), "refused declaration leaked into the model");
+    assert!(transcript.contains("not applied: the model is unchanged"));
+    // `:save` wrote a model that `mechc check` accepts, and the undo after it did not touch the file.
+    let (_, check_err, clean) = mechc_in(&dir, &["check", "saved.mech"], "");
+    assert!(clean, "saved model does not check: {check_err}");
+    let saved = std::fs::read_to_string(dir.join("saved.mech")).unwrap();
+    assert!(saved.contains("y' = sparse(lin)"));
+    // No temporary model is left behind.
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("saved.mech")]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn load_then_run_resolves_paths_beside_the_file() {
+    let dir = temp_dir("load");
+    let (stdout, _, _) = mechc_in(&dir, &["repl"], SCRIPT);
+    assert!(stdout.contains("saved saved.mech"));
+    let other = temp_dir("load-elsewhere");
+    let file = dir.join("saved.mech");
+    let (stdout, stderr, ok) = mechc_in(&other, &["repl", &file.to_string_lossy()], ":run\n:plot fit.svg\n");
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("loaded 6 declaration(s)"), "{stdout}");
+    assert!(!stdout.contains("Error"), "the saved model loads clean: {stdout}");
+    assert!(stdout.contains("x' = -0.1*x + 2*y"), "{stdout}");
+    let svg = std::fs::read_to_string(other.join("fit.svg")).unwrap();
+    assert!(svg.starts_with("<svg") || svg.contains("<svg"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&other);
+}
+
+#[test]
+fn loading_a_model_with_errors_shows_them() {
+    let dir = temp_dir("load-errors");
+    std::fs::write(dir.join("bad.mech"), "state x\nx' = -k*x\n").unwrap();
+    let (stdout, _, ok) = mechc_in(&dir, &["repl", "bad.mech"], ":show\n");
+    assert!(ok);
+    assert!(stdout.contains("loaded 2 declaration(s)") && stdout.contains("unknown name `k`"), "{stdout}");
+    assert!(stdout.contains("x' = -k*x"), "the model is loaded to be fixed: {stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn declarations_replace_by_key_and_undo_restores() {
+    let mut s = Session::new(std::env::temp_dir());
+    s.apply("state x\nparam k = 1").ok().unwrap();
+    s.apply("x' = -k*x").ok().unwrap();
+    let (changes, _) = s.apply("param k = 2").ok().unwrap();
+    assert_eq!(changes, vec!["replaced param k".to_string()]);
+    assert_eq!(s.decls.len(), 3);
+    assert!(s.text().contains("param k = 2") && !s.text().contains("param k = 1"));
+    assert!(s.apply("x' = -q*x").is_err(), "unknown name must be refused");
+    assert!(s.text().contains("x' = -k*x"));
+    assert!(s.undo());
+    assert!(s.text().contains("param k = 1"));
+}
+
+#[test]
+fn an_open_brace_continues_the_input() {
+    assert!(unclosed("data d = simulate {\n"));
+    assert!(!unclosed("fit { rounds = 2 }\n"));
+    assert!(!unclosed("x' = 1 # {\n"), "braces in comments do not count");
+}
+
+#[test]
+fn commands_and_names_complete() {
+    let names = vec!["x".to_string(), "xi".to_string(), "lin".to_string()];
+    let c = |w: &str| mechc::cli::repl::editor::candidates(w, &names).into_iter().map(|p| p.replacement).collect::<Vec<_>>();
+    assert_eq!(c(":s"), vec![":show", ":save"]);
+    assert_eq!(c("x"), vec!["x", "xi"]);
+    assert_eq!(c("si"), vec!["sin", "simulate"]);
+    assert!(c("").is_empty());
+}
+
+#[test]
+fn unknown_and_incomplete_commands_are_answered() {
+    let mut repl = mechc::cli::repl::commands::Repl::new(std::env::temp_dir(), false);
+    assert!(dispatch(&mut repl, ":frobnicate").0.contains("unknown command"));
+    assert!(dispatch(&mut repl, ":save").0.contains("needs a file name"));
+    assert!(dispatch(&mut repl, ":eqs").0.contains("no equations yet"));
+    assert_eq!(dispatch(&mut repl, ":quit").1, mechc::cli::repl::Flow::Quit);
+}
+
+/// The README's table, rendered from the codes (the same table `mechc explain` reads).
+fn codes_table() -> String {
+    let mut t = String::from("| Code | Meaning |\n|---|---|\n");
+    for c in CODES {
+        t.push_str(&format!("| `{}` | {} |\n", c.code, c.title));
+    }
+    t
+}
+
+#[test]
+fn readme_codes_table_matches_the_codes() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let expected = format!("<!-- codes:start -->\n{}<!-- codes:end -->", codes_table());
+    assert!(readme.contains(&expected), "README.md's codes table is out of date; it should read:\n{expected}");
+}
+
+#[test]
+fn piped_sessions_keep_no_history() {
+    let dir = temp_dir("history");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mechc"))
+        .arg("repl")
+        .current_dir(&dir)
+        .env("HOME", &dir)
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"state x\n:quit\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("added state"));
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    assert!(files.is_empty(), "a piped session wrote {files:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
