@@ -61,3 +61,13 @@ pub fn fit_markdown() -> String {
     }
     out
 }
+
+/// The diagnostic codes as a Markdown table (code, meaning), for the README: a test keeps the
+/// README's copy equal to this.
+pub fn codes_markdown() -> String {
+    let mut t = String::from("| Code | Meaning |\n|---|---|\n");
+    for c in CODES {
+        t.push_str(&format!("| `{}` | {} |\n", c.code, c.title));
+    }
+    t
+}

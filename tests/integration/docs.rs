@@ -1,6 +1,6 @@
-//! The README's generated tables stay equal to their source: the `fit` settings table is
-//! rendered from the settings schema (`mechc::check::settings::SCHEMA`), the same source as
-//! `mechc explain fit`.
+//! The README's generated tables stay equal to their source: the diagnostic codes table is
+//! rendered from the codes table (`mechc::diag::codes::CODES`) and the `fit` settings table from
+//! the settings schema (`mechc::check::settings::SCHEMA`), the sources `mechc explain` reads.
 
 /// The text between `<!-- NAME:start -->` and `<!-- NAME:end -->` in the README.
 fn readme_block(name: &str) -> String {
@@ -19,5 +19,14 @@ fn readme_fit_settings_table_matches_the_schema() {
     // Every setting appears exactly once.
     for s in mechc::check::settings::SCHEMA {
         assert_eq!(want.matches(&format!("| `{}` |", s.key)).count(), 1, "{}", s.key);
+    }
+}
+
+#[test]
+fn readme_codes_table_matches_the_codes() {
+    let want = mechc::cli::explain::codes_markdown();
+    assert_eq!(readme_block("codes"), want, "regenerate the README table from codes_markdown()");
+    for c in mechc::diag::codes::CODES {
+        assert_eq!(want.matches(&format!("| `{}` |", c.code)).count(), 1, "{}", c.code);
     }
 }

@@ -5,7 +5,6 @@
 
 use mechc::cli::repl::session::Session;
 use mechc::cli::repl::{dispatch, unclosed};
-use mechc::diag::codes::CODES;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -154,22 +153,6 @@ fn unknown_and_incomplete_commands_are_answered() {
     assert!(dispatch(&mut repl, ":save").0.contains("needs a file name"));
     assert!(dispatch(&mut repl, ":eqs").0.contains("no equations yet"));
     assert_eq!(dispatch(&mut repl, ":quit").1, mechc::cli::repl::Flow::Quit);
-}
-
-/// The README's table, rendered from the codes (the same table `mechc explain` reads).
-fn codes_table() -> String {
-    let mut t = String::from("| Code | Meaning |\n|---|---|\n");
-    for c in CODES {
-        t.push_str(&format!("| `{}` | {} |\n", c.code, c.title));
-    }
-    t
-}
-
-#[test]
-fn readme_codes_table_matches_the_codes() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let expected = format!("<!-- codes:start -->\n{}<!-- codes:end -->", codes_table());
-    assert!(readme.contains(&expected), "README.md's codes table is out of date; it should read:\n{expected}");
 }
 
 #[test]
