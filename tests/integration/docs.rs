@@ -30,3 +30,39 @@ fn readme_codes_table_matches_the_codes() {
         assert_eq!(want.matches(&format!("| `{}` |", c.code)).count(), 1, "{}", c.code);
     }
 }
+
+/// The README's main-job command (`cargo run --release --locked -- run ...`), run with the
+/// binary this test suite was built with (the same release profile), in a scratch directory so
+/// its output file does not land in the repository.
+#[test]
+fn readme_main_command_runs_and_writes_its_plot() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("cargo run --release --locked -- run "))
+        .expect("README gives the main command");
+    let args: Vec<&str> = line.split('#').next().unwrap().split_whitespace().skip(5).collect();
+    assert_eq!(args[0], "run");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("readme-main");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| if a.ends_with(".mech") { format!("{root}/{a}") } else { a.to_string() })
+        .collect();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mechc"))
+        .args(&args)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    // The seven Lorenz terms, as the README shows them.
+    assert!(stdout.contains("30 candidate terms -> 7 kept"), "{stdout}");
+    let plot = args.iter().find(|a| a.ends_with(".svg")).expect("the command writes a plot");
+    let svg = std::fs::read_to_string(dir.join(plot)).unwrap();
+    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "not an SVG");
+    assert!(format!("{stdout}{stderr}").contains("wrote the plot to"));
+}
