@@ -5,7 +5,7 @@
 //! Input: an [`Arena`], outputs, a [`Layout`]; per call: rows, parameters. Output: N×K values.
 
 use super::intrinsics::{powi_chain, Func};
-use super::{check_len, JitError, Layout, Schedule, Source};
+use super::{EvalShape, JitError, Layout, Schedule, Source};
 use crate::ir::{Arena, Node, NodeId};
 
 /// One instruction; operands are register indices (positions in the schedule).
@@ -85,9 +85,8 @@ impl Interpreter {
         params: &[f64],
         out: &mut [f64],
     ) -> Result<(), JitError> {
-        check_len("row data", x.len(), n_rows * self.n_cols)?;
-        check_len("parameters", params.len(), self.n_params)?;
-        check_len("output", out.len(), n_rows * self.outputs.len())?;
+        let shape = EvalShape { cols: self.n_cols, params: self.n_params, outputs: self.outputs.len() };
+        shape.check(n_rows, x, params, out)?;
         let mut regs = vec![0.0; self.ops.len()];
         for r in 0..n_rows {
             let row = &x[r * self.n_cols..(r + 1) * self.n_cols];
@@ -131,9 +130,7 @@ pub fn eval_tree(
     out: &mut [f64],
 ) -> Result<(), JitError> {
     let nc = layout.columns.len();
-    check_len("row data", x.len(), n_rows * nc)?;
-    check_len("parameters", params.len(), layout.n_params)?;
-    check_len("output", out.len(), n_rows * outputs.len())?;
+    EvalShape { cols: nc, params: layout.n_params, outputs: outputs.len() }.check(n_rows, x, params, out)?;
     Schedule::new(arena, outputs, layout)?; // rejects unbound variables up front
     let k = outputs.len();
     for r in 0..n_rows {

@@ -14,7 +14,7 @@ use cranelift_jit::{JITBuilder, JITModule};
 use rayon::prelude::*;
 
 use super::intrinsics::{Imp, Native, INTRINSICS};
-use super::{check_len, codegen, JitError, Layout};
+use super::{codegen, EvalShape, JitError, Layout};
 use crate::ir::{Arena, NodeId};
 
 type KernelFn = unsafe extern "C" fn(*const f64, usize, *const f64, *mut f64);
@@ -101,6 +101,10 @@ impl Kernel {
         self.n_params
     }
 
+    fn shape(&self) -> EvalShape {
+        EvalShape { cols: self.n_cols, params: self.n_params, outputs: self.n_outputs }
+    }
+
     /// Evaluates `n_rows` rows: `x` is `n_rows × columns`, `out` is `n_rows × outputs`, both
     /// row-major; errors (before running anything) when a length is wrong.
     pub fn eval(
@@ -110,9 +114,7 @@ impl Kernel {
         params: &[f64],
         out: &mut [f64],
     ) -> Result<(), JitError> {
-        check_len("row data", x.len(), n_rows * self.n_cols)?;
-        check_len("parameters", params.len(), self.n_params)?;
-        check_len("output", out.len(), n_rows * self.n_outputs)?;
+        self.shape().check(n_rows, x, params, out)?;
         // SAFETY: the generated code reads `n_rows * n_cols` values from `x`, `n_params` from
         // `params`, and writes `n_rows * n_outputs` values to `out`; all lengths were checked
         // above. Domain errors produce NaN/inf, never a trap (no integer division is emitted).
@@ -128,9 +130,7 @@ impl Kernel {
         params: &[f64],
         out: &mut [f64],
     ) -> Result<(), JitError> {
-        check_len("row data", x.len(), n_rows * self.n_cols)?;
-        check_len("parameters", params.len(), self.n_params)?;
-        check_len("output", out.len(), n_rows * self.n_outputs)?;
+        self.shape().check(n_rows, x, params, out)?;
         const CHUNK: usize = 4096;
         if self.n_outputs == 0 || n_rows <= CHUNK {
             return self.eval(n_rows, x, params, out);

@@ -103,6 +103,24 @@ pub(crate) fn check_len(what: &'static str, got: usize, expected: usize) -> Resu
     }
 }
 
+/// The shape of one evaluation: `n_rows` rows of `cols` values in, `outputs` values per row out,
+/// and `params` shared values. Every evaluator checks its slices against it before running.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EvalShape {
+    pub cols: usize,
+    pub params: usize,
+    pub outputs: usize,
+}
+
+impl EvalShape {
+    /// Errors (naming the slice) unless `x`, `params` and `out` fit `n_rows` rows.
+    pub(crate) fn check(self, n_rows: usize, x: &[f64], params: &[f64], out: &[f64]) -> Result<(), JitError> {
+        check_len("row data", x.len(), n_rows * self.cols)?;
+        check_len("parameters", params.len(), self.params)?;
+        check_len("output", out.len(), n_rows * self.outputs)
+    }
+}
+
 /// The nodes an evaluation needs, in topological (ascending id) order, and which of them are
 /// row-invariant (depend only on constants and shared parameters) so they are computed once.
 pub(crate) struct Schedule {

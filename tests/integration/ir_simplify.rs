@@ -14,17 +14,7 @@ use mechc::jit::{Interpreter, Layout};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-const UNARY: [Func; 9] = [
-    Func::Sin,
-    Func::Cos,
-    Func::Tan,
-    Func::Exp,
-    Func::Log,
-    Func::Sqrt,
-    Func::Abs,
-    Func::Tanh,
-    Func::Sign,
-];
+use crate::jit::UNARY;
 
 /// An expression as generated, before any simplification.
 enum Recipe {
