@@ -5,17 +5,17 @@
 //! `data` (trajectories) → `fit` (training with the `mnn` solver) → `report`.
 #![deny(unsafe_code)]
 
-pub mod mnn;
-pub mod source;
+pub mod check;
 pub mod data;
-pub mod report;
+pub mod diag;
+pub mod fit;
 pub mod ir;
 pub mod jit;
-pub mod fit;
-pub mod diag;
+pub mod mnn;
+pub mod report;
+pub mod source;
 pub mod syntax;
-pub mod check;
 
 pub use check::check_file;
-pub mod cli;
 pub mod bench;
+pub mod cli;

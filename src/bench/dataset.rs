@@ -32,15 +32,7 @@ pub struct LorenzSpec {
 impl Default for LorenzSpec {
     /// The acceptance benchmark: σ=10, ρ=28, β=8/3, x0=(−8, 8, 27), t ∈ [0, 10], dt = 0.002.
     fn default() -> Self {
-        LorenzSpec {
-            sigma: 10.0,
-            rho: 28.0,
-            beta: 8.0 / 3.0,
-            x0: [-8.0, 8.0, 27.0],
-            t0: 0.0,
-            t1: 10.0,
-            dt: 0.002,
-        }
+        LorenzSpec { sigma: 10.0, rho: 28.0, beta: 8.0 / 3.0, x0: [-8.0, 8.0, 27.0], t0: 0.0, t1: 10.0, dt: 0.002 }
     }
 }
 

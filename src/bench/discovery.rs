@@ -103,9 +103,7 @@ pub struct Prepared {
 pub fn prepare(path: &Path) -> Result<Prepared, BenchError> {
     let (sources, model, diags) = crate::check::check_file(path)
         .map_err(|e| BenchError::Model(format!("cannot read {}: {e}", path.display())))?;
-    let model = model.ok_or_else(|| {
-        BenchError::Model(crate::diag::render::render_text(&diags, &sources, false))
-    })?;
+    let model = model.ok_or_else(|| BenchError::Model(crate::diag::render::render_text(&diags, &sources, false)))?;
     let ir = crate::ir::lower(&model).map_err(|e| BenchError::Model(e.to_string()))?;
     Ok(Prepared { model, ir })
 }
@@ -136,12 +134,8 @@ pub fn run_discovery(cfg: &DiscoveryConfig, log: &mut dyn FnMut(&str)) -> Result
         version = Some(v);
         records.extend(py);
     }
-    let report = DiscoveryReport {
-        seeds: cfg.seeds.clone(),
-        levels: cfg.levels.clone(),
-        pysindy_version: version,
-        records,
-    };
+    let report =
+        DiscoveryReport { seeds: cfg.seeds.clone(), levels: cfg.levels.clone(), pysindy_version: version, records };
     write_json(&report, &cfg.out.join("results.json"))?;
     Ok(report)
 }

@@ -90,8 +90,8 @@ struct RawRecord {
 
 /// Parses run.py's JSON into scored records, matching each result to its file's level and seed.
 pub fn parse_results(text: &str, files: &[DataFile], truth: &Truth) -> Result<(String, Vec<FitRecord>), BenchError> {
-    let raw: RawOutput = serde_json::from_str(text)
-        .map_err(|e| BenchError::PySindy(format!("unreadable run.py output: {e}")))?;
+    let raw: RawOutput =
+        serde_json::from_str(text).map_err(|e| BenchError::PySindy(format!("unreadable run.py output: {e}")))?;
     let mut records = Vec::with_capacity(raw.results.len());
     for r in raw.results {
         let file = files
@@ -120,8 +120,8 @@ pub fn parse_results(text: &str, files: &[DataFile], truth: &Truth) -> Result<(S
 
 /// One state row per coefficient row, terms named by PySINDy's feature names.
 fn table_of(r: &RawRecord) -> Result<CoefTable, BenchError> {
-    let shape_ok = r.coefficients.len() == r.states.len()
-        && r.coefficients.iter().all(|row| row.len() == r.terms.len());
+    let shape_ok =
+        r.coefficients.len() == r.states.len() && r.coefficients.iter().all(|row| row.len() == r.terms.len());
     if !shape_ok {
         return Err(BenchError::PySindy(format!(
             "{} ({}): coefficient table does not match {} states × {} terms",

@@ -35,10 +35,7 @@ impl CoefTable {
             .rows
             .iter()
             .flat_map(|(s, terms)| {
-                terms
-                    .iter()
-                    .filter(|(_, c)| *c != 0.0)
-                    .map(move |(t, _)| (s.clone(), monomial_key(t)))
+                terms.iter().filter(|(_, c)| *c != 0.0).map(move |(t, _)| (s.clone(), monomial_key(t)))
             })
             .collect();
         kept.sort();
@@ -91,11 +88,7 @@ pub struct Score {
 /// Scores `found` against `truth`. A non-finite coefficient makes the error infinite.
 pub fn score(found: &CoefTable, truth: &Truth) -> Score {
     let kept = found.kept();
-    let true_keys: Vec<(String, String)> = truth
-        .terms
-        .iter()
-        .map(|(s, t, _)| (s.clone(), monomial_key(t)))
-        .collect();
+    let true_keys: Vec<(String, String)> = truth.terms.iter().map(|(s, t, _)| (s.clone(), monomial_key(t))).collect();
     let missing = true_keys.iter().filter(|k| !kept.contains(k)).count();
     let extra = kept.iter().filter(|k| !true_keys.contains(k)).count();
     let max_rel_error = truth
@@ -103,16 +96,14 @@ pub fn score(found: &CoefTable, truth: &Truth) -> Score {
         .iter()
         .map(|(s, t, c)| {
             let e = ((found.get(s, t) - c) / c).abs();
-            if e.is_nan() { f64::INFINITY } else { e }
+            if e.is_nan() {
+                f64::INFINITY
+            } else {
+                e
+            }
         })
         .fold(0.0, f64::max);
-    Score {
-        exact_support: missing == 0 && extra == 0,
-        missing,
-        extra,
-        max_rel_error,
-        terms_kept: kept.len(),
-    }
+    Score { exact_support: missing == 0 && extra == 0, missing, extra, max_rel_error, terms_kept: kept.len() }
 }
 
 /// A canonical key for a monomial name: its variable factors, powers expanded, sorted and joined

@@ -130,14 +130,21 @@ fn secs(v: Option<f64>) -> String {
 pub fn table(report: &DiscoveryReport) -> String {
     let seeds = report.seeds.len();
     let mut out = String::new();
-    let _ = writeln!(out, "Lorenz discovery benchmark: {seeds} seed(s) per level; max relative coefficient error over the 7 true terms");
+    let _ = writeln!(
+        out,
+        "Lorenz discovery benchmark: {seeds} seed(s) per level; max relative coefficient error over the 7 true terms"
+    );
     if let Some(v) = &report.pysindy_version {
         let _ = writeln!(out, "PySINDy {v}: pysindy-weak = WeakPDELibrary(poly degree 2) + STLSQ(); pysindy-weak-a0 = the same with STLSQ(alpha=1e-9) (no ridge); pysindy-fd = SINDy() defaults (finite differences + STLSQ())");
     }
     let summaries = summarise(&report.records);
     for &level in &report.levels {
         let _ = writeln!(out, "\nnoise {level}%");
-        let _ = writeln!(out, "  {:<15} {:>9} {:>7} {:>11} {:>11} {:>12}  target", "tool", "exact", "failed", "median err", "worst err", "median wall");
+        let _ = writeln!(
+            out,
+            "  {:<15} {:>9} {:>7} {:>11} {:>11} {:>12}  target",
+            "tool", "exact", "failed", "median err", "worst err", "median wall"
+        );
         for s in summaries.iter().filter(|s| s.level == level) {
             let verdict = match meets(s, seeds) {
                 Some(true) => "met",

@@ -34,7 +34,9 @@ impl Checker<'_> {
             A::Binary(BinOp::Mul, l, r) => {
                 BasisExpr::Product(Box::new(self.basis_expr(l, current)), Box::new(self.basis_expr(r, current)))
             }
-            A::Set(items) => BasisExpr::List(items.iter().map(|x| self.scalar(x, Cx::new(Place::Model))).collect(), e.span),
+            A::Set(items) => {
+                BasisExpr::List(items.iter().map(|x| self.scalar(x, Cx::new(Place::Model))).collect(), e.span)
+            }
             A::Call(c) if c.name.name == "poly" || c.name.name == "fourier" => self.family(c, e.span),
             A::Name(id) => self.basis_ref(id, current),
             _ => {
@@ -57,25 +59,40 @@ impl Checker<'_> {
                 }
                 Decl::Basis(_) => {
                     self.err(
-                        Diagnostic::new(codes::UNKNOWN_NAME, format!("basis `{}` is used before its declaration", id.name), id.span, "used here")
-                            .with_label(e.span, "declared here")
-                            .with_help("a basis may only refer to bases declared above it"),
+                        Diagnostic::new(
+                            codes::UNKNOWN_NAME,
+                            format!("basis `{}` is used before its declaration", id.name),
+                            id.span,
+                            "used here",
+                        )
+                        .with_label(e.span, "declared here")
+                        .with_help("a basis may only refer to bases declared above it"),
                     );
                     empty
                 }
                 other => {
                     self.err(
-                        Diagnostic::new(codes::TYPE_MISMATCH, format!("expected a basis, found {} `{}`", other.words(), id.name), id.span, "not a basis")
-                            .with_label(e.span, "declared here")
-                            .with_help(format!("to use it as a single term, write `{{{}}}`", id.name)),
+                        Diagnostic::new(
+                            codes::TYPE_MISMATCH,
+                            format!("expected a basis, found {} `{}`", other.words(), id.name),
+                            id.span,
+                            "not a basis",
+                        )
+                        .with_label(e.span, "declared here")
+                        .with_help(format!("to use it as a single term, write `{{{}}}`", id.name)),
                     );
                     empty
                 }
             },
             None => {
                 self.err(
-                    Diagnostic::new(codes::UNKNOWN_NAME, format!("unknown basis `{}`", id.name), id.span, "not declared")
-                        .with_help_opt(super::collect::did_you_mean(self, &id.name, &[])),
+                    Diagnostic::new(
+                        codes::UNKNOWN_NAME,
+                        format!("unknown basis `{}`", id.name),
+                        id.span,
+                        "not declared",
+                    )
+                    .with_help_opt(super::collect::did_you_mean(self, &id.name, &[])),
                 );
                 empty
             }
@@ -94,13 +111,26 @@ impl Checker<'_> {
                 None => vars.push(self.scalar(&a.value, Cx::new(Place::Model))),
                 Some(k) if k == key => n = self.degree(&a.value, key),
                 Some(other) => self.err(
-                    Diagnostic::new(codes::BAD_ARGUMENT, format!("`{}` has no argument `{other}`", c.name.name), a.span(), "unknown argument")
-                        .with_note(format!("signature: {sig}")),
+                    Diagnostic::new(
+                        codes::BAD_ARGUMENT,
+                        format!("`{}` has no argument `{other}`", c.name.name),
+                        a.span(),
+                        "unknown argument",
+                    )
+                    .with_note(format!("signature: {sig}")),
                 ),
             }
         }
         if vars.is_empty() {
-            self.err(Diagnostic::new(codes::ARG_COUNT, format!("`{}` needs at least one variable", c.name.name), c.args.span, "no variables").with_note(format!("signature: {sig}")));
+            self.err(
+                Diagnostic::new(
+                    codes::ARG_COUNT,
+                    format!("`{}` needs at least one variable", c.name.name),
+                    c.args.span,
+                    "no variables",
+                )
+                .with_note(format!("signature: {sig}")),
+            );
         }
         if is_poly {
             if n.is_none() && !c.args.items.iter().any(|a| a.name.as_ref().is_some_and(|x| x.name == key)) {
@@ -121,10 +151,21 @@ impl Checker<'_> {
         if v >= 0.0 && v.fract() == 0.0 && v <= 64.0 {
             return Some(v as u32);
         }
-        let why = if v < 0.0 { "negative" } else if v.fract() != 0.0 { "not an integer" } else { "too large (at most 64)" };
+        let why = if v < 0.0 {
+            "negative"
+        } else if v.fract() != 0.0 {
+            "not an integer"
+        } else {
+            "too large (at most 64)"
+        };
         self.err(
-            Diagnostic::new(codes::BAD_DEGREE, format!("`{key}` must be a non-negative integer, but {v} is {why}"), e.span, why)
-                .with_help(format!("e.g. `{key} = 2`")),
+            Diagnostic::new(
+                codes::BAD_DEGREE,
+                format!("`{key}` must be a non-negative integer, but {v} is {why}"),
+                e.span,
+                why,
+            )
+            .with_help(format!("e.g. `{key} = 2`")),
         );
         None
     }
@@ -135,9 +176,19 @@ impl Checker<'_> {
         let n = count(&self.model, b);
         if n > limit {
             let what = name.map_or("this basis".to_string(), |x| format!("basis `{x}`"));
-            let mut d = Diagnostic::new(codes::BASIS_EXPLOSION, format!("{what} would have {n} terms, more than max_terms = {limit}"), span, format!("{n} terms"));
+            let mut d = Diagnostic::new(
+                codes::BASIS_EXPLOSION,
+                format!("{what} would have {n} terms, more than max_terms = {limit}"),
+                span,
+                format!("{n} terms"),
+            );
             if let BasisExpr::Poly { vars, degree, .. } = b {
-                d = d.with_note(format!("poly of degree {degree} in {} variables has C({}, {degree}) = {} terms", vars.len(), vars.len() as u32 + degree, poly_count(vars.len(), *degree)));
+                d = d.with_note(format!(
+                    "poly of degree {degree} in {} variables has C({}, {degree}) = {} terms",
+                    vars.len(),
+                    vars.len() as u32 + degree,
+                    poly_count(vars.len(), *degree)
+                ));
             }
             let help = if self.model.fit.is_explicit("max_terms") {
                 "lower the degree or use fewer variables".to_string()
@@ -151,8 +202,13 @@ impl Checker<'_> {
         for (i, k) in keys.iter().enumerate() {
             if keys[..i].contains(k) {
                 self.err(
-                    Diagnostic::new(codes::DUPLICATE_TERM, format!("term `{}` appears more than once in the basis", key_text(k)), span, "duplicate term")
-                        .with_help("remove one copy; only the first is kept"),
+                    Diagnostic::new(
+                        codes::DUPLICATE_TERM,
+                        format!("term `{}` appears more than once in the basis", key_text(k)),
+                        span,
+                        "duplicate term",
+                    )
+                    .with_help("remove one copy; only the first is kept"),
                 );
                 break;
             }
@@ -166,8 +222,13 @@ impl Checker<'_> {
         let positional: Vec<&ast::Arg> = c.args.items.iter().filter(|a| a.name.is_none()).collect();
         if positional.len() != 1 {
             self.err(
-                Diagnostic::new(codes::ARG_COUNT, format!("`sparse` takes 1 basis argument but {} were given", positional.len()), c.args.span, "expected one basis")
-                    .with_note(sig),
+                Diagnostic::new(
+                    codes::ARG_COUNT,
+                    format!("`sparse` takes 1 basis argument but {} were given", positional.len()),
+                    c.args.span,
+                    "expected one basis",
+                )
+                .with_note(sig),
             );
         }
         let basis = match positional.first() {
@@ -186,7 +247,13 @@ impl Checker<'_> {
                 "keep" => &mut keep,
                 "exclude" => &mut exclude,
                 other => {
-                    let d = Diagnostic::new(codes::BAD_ARGUMENT, format!("`sparse` has no argument `{other}`"), a.span(), "unknown argument").with_note(sig);
+                    let d = Diagnostic::new(
+                        codes::BAD_ARGUMENT,
+                        format!("`sparse` has no argument `{other}`"),
+                        a.span(),
+                        "unknown argument",
+                    )
+                    .with_note(sig);
                     self.err(d);
                     continue;
                 }
@@ -203,7 +270,12 @@ impl Checker<'_> {
         if ok && self.diags.len() == n {
             self.check_membership(&basis, keep.iter().chain(&exclude));
         }
-        Summand::Sparse { basis, keep: keep.into_iter().map(|x| x.0).collect(), exclude: exclude.into_iter().map(|x| x.0).collect(), span }
+        Summand::Sparse {
+            basis,
+            keep: keep.into_iter().map(|x| x.0).collect(),
+            exclude: exclude.into_iter().map(|x| x.0).collect(),
+            span,
+        }
     }
 
     fn check_membership<'e>(&mut self, basis: &BasisExpr, terms: impl Iterator<Item = &'e (super::hir::Expr, Span)>) {
@@ -213,9 +285,14 @@ impl Checker<'_> {
             if !keys.contains(&k) {
                 let sample: Vec<String> = keys.iter().take(8).map(key_text).collect();
                 self.err(
-                    Diagnostic::new(codes::BAD_ARGUMENT, format!("term `{}` is not in the basis", key_text(&k)), *span, "not a term of the basis")
-                        .with_note(format!("the basis starts with: {}", sample.join(", ")))
-                        .with_help("`keep` and `exclude` name terms of the basis, e.g. `keep = {x}`"),
+                    Diagnostic::new(
+                        codes::BAD_ARGUMENT,
+                        format!("term `{}` is not in the basis", key_text(&k)),
+                        *span,
+                        "not a term of the basis",
+                    )
+                    .with_note(format!("the basis starts with: {}", sample.join(", ")))
+                    .with_help("`keep` and `exclude` name terms of the basis, e.g. `keep = {x}`"),
                 );
             }
         }

@@ -51,8 +51,13 @@ fn name(id: &ast::Ident) -> Name {
 pub(crate) fn declare(c: &mut Checker, id: &ast::Ident, decl: Decl, stdlib: bool) -> bool {
     if RESERVED.contains(&id.name.as_str()) {
         c.err(
-            Diagnostic::new(codes::RESERVED_NAME, format!("`{}` is a reserved name", id.name), id.span, "cannot be declared")
-                .with_help(format!("choose another name, such as `{}_`", id.name)),
+            Diagnostic::new(
+                codes::RESERVED_NAME,
+                format!("`{}` is a reserved name", id.name),
+                id.span,
+                "cannot be declared",
+            )
+            .with_help(format!("choose another name, such as `{}_`", id.name)),
         );
         return false;
     }
@@ -192,5 +197,6 @@ fn collect_root_item<'m>(c: &mut Checker, d: &mut Decls<'m>, item: &'m ast::Item
 pub(crate) fn did_you_mean(c: &Checker, name: &str, extra: &[&str]) -> Option<String> {
     let names = c.scope.names();
     let builtins = ["t", "sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "poly", "fourier", "sparse", "mlp"];
-    suggest(name, names.into_iter().chain(builtins).chain(extra.iter().copied())).map(|s| format!("did you mean `{s}`?"))
+    suggest(name, names.into_iter().chain(builtins).chain(extra.iter().copied()))
+        .map(|s| format!("did you mean `{s}`?"))
 }

@@ -30,9 +30,14 @@ impl Checker<'_> {
             Ok(h) => h.iter().map(|s| s.trim().to_string()).collect::<Vec<_>>(),
             Err(e) => {
                 self.err(
-                    Diagnostic::new(codes::MISSING_FILE, format!("cannot read data file `{}`", c.path.value), c.path.span, "file not readable")
-                        .with_note(format!("looked for {}: {}", path.display(), short_io(&e)))
-                        .with_help("paths are relative to the .mech file"),
+                    Diagnostic::new(
+                        codes::MISSING_FILE,
+                        format!("cannot read data file `{}`", c.path.value),
+                        c.path.span,
+                        "file not readable",
+                    )
+                    .with_note(format!("looked for {}: {}", path.display(), short_io(&e)))
+                    .with_help("paths are relative to the .mech file"),
                 );
                 return None;
             }
@@ -54,8 +59,17 @@ impl Checker<'_> {
                 (_, Some(Decl::State(s))) => cols.push((ColumnTarget::State(s), col.0, col.1)),
                 (_, Some(Decl::Input(i))) => cols.push((ColumnTarget::Input(i), col.0, col.1)),
                 (k, _) => {
-                    let help = did_you_mean(self, k, &["time", "trajectory"]).unwrap_or_else(|| "map states, inputs, `time` or `trajectory`".into());
-                    self.err(Diagnostic::new(codes::UNKNOWN_NAME, format!("`{k}` is not a state, input, `time` or `trajectory`"), e.key.span, "cannot be mapped").with_help(help));
+                    let help = did_you_mean(self, k, &["time", "trajectory"])
+                        .unwrap_or_else(|| "map states, inputs, `time` or `trajectory`".into());
+                    self.err(
+                        Diagnostic::new(
+                            codes::UNKNOWN_NAME,
+                            format!("`{k}` is not a state, input, `time` or `trajectory`"),
+                            e.key.span,
+                            "cannot be mapped",
+                        )
+                        .with_help(help),
+                    );
                 }
             }
         }
@@ -107,15 +121,23 @@ impl Checker<'_> {
             (Some(h), false) => format!("did you mean `{h}`?"),
             (None, _) => format!("map `{target}` to one of the columns: {}", header.join(", ")),
         };
-        self.err(Diagnostic::new(codes::MISSING_COLUMN, msg, span, "column not in the header").with_note(format!("header: {}", header.join(", "))).with_help(help));
+        self.err(
+            Diagnostic::new(codes::MISSING_COLUMN, msg, span, "column not in the header")
+                .with_note(format!("header: {}", header.join(", ")))
+                .with_help(help),
+        );
     }
 
     fn simulate(&mut self, s: &ast::SimSource) -> Option<SimData> {
         let head = Span { end: s.span.start + "simulate".len() as u32, ..s.span };
-        let inline: Vec<&ast::Equation> = s.entries.iter().filter_map(|e| match &e.kind {
-            SimEntryKind::Equation(q) => Some(q),
-            _ => None,
-        }).collect();
+        let inline: Vec<&ast::Equation> = s
+            .entries
+            .iter()
+            .filter_map(|e| match &e.kind {
+                SimEntryKind::Equation(q) => Some(q),
+                _ => None,
+            })
+            .collect();
         let (system, states, args) = match &s.system {
             Some((name, args)) => {
                 let (id, args) = self.sim_system(name, args)?;
@@ -124,26 +146,50 @@ impl Checker<'_> {
             None => {
                 let mut states: Vec<State> = self.model.states.clone();
                 let eqs = self.system_equations(&inline, &mut states, &[], false);
-                let sys = hir::System { name: "<inline>".into(), span: head, params: Vec::new(), states: states.clone(), equations: eqs, stdlib: false };
+                let sys = hir::System {
+                    name: "<inline>".into(),
+                    span: head,
+                    params: Vec::new(),
+                    states: states.clone(),
+                    equations: eqs,
+                    stdlib: false,
+                };
                 (SimSystem::Inline(Box::new(sys)), states, Vec::new())
             }
         };
         if s.system.is_some() {
             for q in &inline {
-                self.err(Diagnostic::new(codes::BAD_SIMULATION, "equations in a `simulate` block of a named system", q.lhs_span, "extra equation").with_help("give either a system name or inline equations, not both"));
+                self.err(
+                    Diagnostic::new(
+                        codes::BAD_SIMULATION,
+                        "equations in a `simulate` block of a named system",
+                        q.lhs_span,
+                        "extra equation",
+                    )
+                    .with_help("give either a system name or inline equations, not both"),
+                );
             }
         }
         let entries = self.sim_entries(s, &states, head)?;
-        let state_map = states.iter().map(|st| self.model.states.iter().position(|m| m.name == st.name)).collect::<Vec<_>>();
+        let state_map =
+            states.iter().map(|st| self.model.states.iter().position(|m| m.name == st.name)).collect::<Vec<_>>();
         for m in &self.model.states {
             if !states.iter().any(|st| st.name == m.name) {
                 let msg = format!("the simulated system does not produce state `{}`", m.name);
-                self.diags.push(Diagnostic::new(codes::BAD_SIMULATION, msg, head, "simulated here").with_label(m.span, "state declared here").with_help("simulate a system whose states include every model state"));
+                self.diags.push(
+                    Diagnostic::new(codes::BAD_SIMULATION, msg, head, "simulated here")
+                        .with_label(m.span, "state declared here")
+                        .with_help("simulate a system whose states include every model state"),
+                );
             }
         }
         for input in &self.model.inputs {
             let msg = format!("input `{}` cannot be simulated", input.name);
-            self.diags.push(Diagnostic::new(codes::BAD_SIMULATION, msg, head, "simulated here").with_label(input.span, "input declared here").with_help("read inputs from a csv file, or make the signal a state of the simulated system"));
+            self.diags.push(
+                Diagnostic::new(codes::BAD_SIMULATION, msg, head, "simulated here")
+                    .with_label(input.span, "input declared here")
+                    .with_help("read inputs from a csv file, or make the signal a state of the simulated system"),
+            );
         }
         let (init, t0, t1, step, noise_percent, seed, trajectories) = entries;
         Some(SimData { system, args, init, t0, t1, step, noise_percent, seed, trajectories, state_map, span: s.span })
@@ -159,7 +205,11 @@ impl Checker<'_> {
                     None => format!("unknown system `{}`", name.name),
                 };
                 let code = if other.is_some() { codes::TYPE_MISMATCH } else { codes::UNKNOWN_NAME };
-                self.err(Diagnostic::new(code, msg, name.span, "not a system").with_help_opt(did_you_mean(self, &name.name, &[])));
+                self.err(Diagnostic::new(code, msg, name.span, "not a system").with_help_opt(did_you_mean(
+                    self,
+                    &name.name,
+                    &[],
+                )));
                 return None;
             }
         };
@@ -172,15 +222,59 @@ impl Checker<'_> {
                 None => (i < params.len()).then_some(i),
             };
             match slot {
-                Some(k) if values[k].is_none() => values[k] = Some(self.sim_value(&a.value).unwrap_or(SimValue::Fixed(0.0))),
-                Some(_) => self.err(Diagnostic::new(codes::BAD_ARGUMENT, format!("parameter `{}` given twice", params[slot.unwrap_or(0)]), a.span(), "given again").with_note(sig.clone())),
-                None if a.name.is_some() => self.err(Diagnostic::new(codes::BAD_ARGUMENT, format!("system `{}` has no parameter `{}`", name.name, a.name.as_ref().map_or("", |n| n.name.as_str())), a.span(), "unknown parameter").with_note(sig.clone())),
-                None => self.err(Diagnostic::new(codes::ARG_COUNT, format!("system `{}` takes {} arguments but {} were given", name.name, params.len(), args.items.len()), a.span(), "extra argument").with_note(sig.clone())),
+                Some(k) if values[k].is_none() => {
+                    values[k] = Some(self.sim_value(&a.value).unwrap_or(SimValue::Fixed(0.0)))
+                }
+                Some(_) => self.err(
+                    Diagnostic::new(
+                        codes::BAD_ARGUMENT,
+                        format!("parameter `{}` given twice", params[slot.unwrap_or(0)]),
+                        a.span(),
+                        "given again",
+                    )
+                    .with_note(sig.clone()),
+                ),
+                None if a.name.is_some() => self.err(
+                    Diagnostic::new(
+                        codes::BAD_ARGUMENT,
+                        format!(
+                            "system `{}` has no parameter `{}`",
+                            name.name,
+                            a.name.as_ref().map_or("", |n| n.name.as_str())
+                        ),
+                        a.span(),
+                        "unknown parameter",
+                    )
+                    .with_note(sig.clone()),
+                ),
+                None => self.err(
+                    Diagnostic::new(
+                        codes::ARG_COUNT,
+                        format!(
+                            "system `{}` takes {} arguments but {} were given",
+                            name.name,
+                            params.len(),
+                            args.items.len()
+                        ),
+                        a.span(),
+                        "extra argument",
+                    )
+                    .with_note(sig.clone()),
+                ),
             }
         }
-        let missing: Vec<&str> = params.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(p, _)| p.as_str()).collect();
+        let missing: Vec<&str> =
+            params.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(p, _)| p.as_str()).collect();
         if !missing.is_empty() {
-            self.err(Diagnostic::new(codes::ARG_COUNT, format!("system `{}` is missing arguments: {}", name.name, missing.join(", ")), args.span, "missing arguments").with_note(sig));
+            self.err(
+                Diagnostic::new(
+                    codes::ARG_COUNT,
+                    format!("system `{}` is missing arguments: {}", name.name, missing.join(", ")),
+                    args.span,
+                    "missing arguments",
+                )
+                .with_note(sig),
+            );
         }
         Some((id, values.into_iter().map(|v| v.unwrap_or(SimValue::Fixed(0.0))).collect()))
     }
@@ -205,26 +299,46 @@ impl Checker<'_> {
     fn random_draw(&mut self, c: &ast::Call) -> Option<SimValue> {
         let (a, b) = if c.name.name == "normal" { ("mean", "std") } else { ("low", "high") };
         if c.args.items.len() != 2 {
-            self.err(Diagnostic::new(codes::ARG_COUNT, format!("`{}` takes 2 arguments but {} were given", c.name.name, c.args.items.len()), c.args.span, "expected 2 arguments").with_note(format!("signature: {}({a}, {b})", c.name.name)));
+            self.err(
+                Diagnostic::new(
+                    codes::ARG_COUNT,
+                    format!("`{}` takes 2 arguments but {} were given", c.name.name, c.args.items.len()),
+                    c.args.span,
+                    "expected 2 arguments",
+                )
+                .with_note(format!("signature: {}({a}, {b})", c.name.name)),
+            );
             return None;
         }
         let x = self.constant(&c.args.items[0].value)?;
         let y = self.constant(&c.args.items[1].value)?;
         let bad = if c.name.name == "normal" { y < 0.0 } else { y < x };
         if bad {
-            self.err(Diagnostic::new(codes::BAD_ARGUMENT, format!("invalid `{}` arguments", c.name.name), c.args.span, if c.name.name == "normal" { "std must be >= 0" } else { "high must be >= low" }));
+            self.err(Diagnostic::new(
+                codes::BAD_ARGUMENT,
+                format!("invalid `{}` arguments", c.name.name),
+                c.args.span,
+                if c.name.name == "normal" { "std must be >= 0" } else { "high must be >= low" },
+            ));
             return None;
         }
-        Some(if c.name.name == "normal" { SimValue::Normal { mean: x, std: y } } else { SimValue::Uniform { low: x, high: y } })
+        Some(if c.name.name == "normal" {
+            SimValue::Normal { mean: x, std: y }
+        } else {
+            SimValue::Uniform { low: x, high: y }
+        })
     }
 
     /// The first learnable (parameter, `sparse`, `mlp`) named in an expression.
     fn find_learnable(&self, e: &ast::Expr) -> Option<(String, Span)> {
         match &e.kind {
-            A::Name(id) => matches!(self.scope.get(&id.name).map(|x| x.decl), Some(Decl::Param(_))).then(|| (id.name.clone(), id.span)),
+            A::Name(id) => matches!(self.scope.get(&id.name).map(|x| x.decl), Some(Decl::Param(_)))
+                .then(|| (id.name.clone(), id.span)),
             A::Neg(x) | A::Paren(x) => self.find_learnable(x),
             A::Binary(_, l, r) => self.find_learnable(l).or_else(|| self.find_learnable(r)),
-            A::Call(c) if c.name.name == "sparse" || c.name.name == "mlp" => Some((format!("{}(...)", c.name.name), e.span)),
+            A::Call(c) if c.name.name == "sparse" || c.name.name == "mlp" => {
+                Some((format!("{}(...)", c.name.name), e.span))
+            }
             A::Call(c) => c.args.items.iter().find_map(|a| self.find_learnable(&a.value)),
             _ => None,
         }
@@ -241,4 +355,3 @@ fn short_io(e: &csv::Error) -> String {
         _ => e.to_string(),
     }
 }
-

@@ -58,17 +58,32 @@ impl Checker<'_> {
             A::Binary(op, l, r) => H::Binary(*op, Box::new(self.scalar(l, cx)), Box::new(self.scalar(r, cx))),
             A::Paren(inner) => return self.scalar(inner, cx),
             A::Call(call) => return self.call(call, e.span, cx),
-            A::Set(_) => return self.kind_error(e.span, "a list of basis terms `{...}`", "put basis terms in a `basis` declaration or in `sparse(...)`"),
-            A::List(_) => return self.kind_error(e.span, "a list `[...]`", "lists are only used for `mlp(...; hidden = [...])`"),
-            A::Str(_) => return self.kind_error(e.span, "a string", "strings name files: `use \"...\"`, `csv \"...\"`"),
+            A::Set(_) => {
+                return self.kind_error(
+                    e.span,
+                    "a list of basis terms `{...}`",
+                    "put basis terms in a `basis` declaration or in `sparse(...)`",
+                )
+            }
+            A::List(_) => {
+                return self.kind_error(e.span, "a list `[...]`", "lists are only used for `mlp(...; hidden = [...])`")
+            }
+            A::Str(_) => {
+                return self.kind_error(e.span, "a string", "strings name files: `use \"...\"`, `csv \"...\"`")
+            }
         };
         hir::Expr { kind, span: e.span }
     }
 
     fn kind_error(&mut self, span: Span, what: &str, help: &str) -> hir::Expr {
         self.err(
-            Diagnostic::new(codes::TYPE_MISMATCH, format!("expected a number-valued expression, found {what}"), span, "not a number")
-                .with_help(help),
+            Diagnostic::new(
+                codes::TYPE_MISMATCH,
+                format!("expected a number-valued expression, found {what}"),
+                span,
+                "not a number",
+            )
+            .with_help(help),
         );
         num(span)
     }
@@ -93,7 +108,9 @@ impl Checker<'_> {
             let help = did_you_mean(self, &id.name, &cx.fn_params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>());
             self.err(
                 Diagnostic::new(codes::UNKNOWN_NAME, format!("unknown name `{}`", id.name), span, "not declared")
-                    .with_help(help.unwrap_or_else(|| format!("declare it, e.g. `param {} = 1` or `const {} = 1`", id.name, id.name))),
+                    .with_help(help.unwrap_or_else(|| {
+                        format!("declare it, e.g. `param {} = 1` or `const {} = 1`", id.name, id.name)
+                    })),
             );
             return num(span);
         };
@@ -149,24 +166,42 @@ impl Checker<'_> {
         match cx.place {
             Place::Model => return hir::Expr { kind, span },
             Place::Simulation if cx.system.is_some() && !matches!(kind, H::Param(_)) => self.err(
-                Diagnostic::new(codes::UNKNOWN_NAME, format!("`{}` is not a state or parameter of this system", id.name), span, "not visible in the system")
-                    .with_label(decl, format!("declared as {what} of the model here"))
-                    .with_help("a system sees only its own states and parameters, constants and `t`"),
+                Diagnostic::new(
+                    codes::UNKNOWN_NAME,
+                    format!("`{}` is not a state or parameter of this system", id.name),
+                    span,
+                    "not visible in the system",
+                )
+                .with_label(decl, format!("declared as {what} of the model here"))
+                .with_help("a system sees only its own states and parameters, constants and `t`"),
             ),
             Place::Simulation if !matches!(kind, H::Param(_)) => {
                 // Inline simulate equations refer to the model's states.
                 return hir::Expr { kind, span };
             }
             Place::Simulation => self.err(
-                Diagnostic::new(codes::LEARNABLE_IN_SIM, format!("learnable parameter `{}` in a simulated system", id.name), span, "learnable")
-                    .with_label(decl, "declared with `param` here")
-                    .with_help("simulated data needs known values: use a number or a `const`"),
+                Diagnostic::new(
+                    codes::LEARNABLE_IN_SIM,
+                    format!("learnable parameter `{}` in a simulated system", id.name),
+                    span,
+                    "learnable",
+                )
+                .with_label(decl, "declared with `param` here")
+                .with_help("simulated data needs known values: use a number or a `const`"),
             ),
             Place::Constant => self.err(not_constant(&id.name, what, span, Some(decl))),
             Place::Function => self.err(
-                Diagnostic::new(codes::UNKNOWN_NAME, format!("`{}` is not visible inside a function", id.name), span, "not a parameter of this function")
-                    .with_label(decl, format!("declared as {what} here"))
-                    .with_help(format!("functions see only their parameters, constants and `t`: add `{}` as a parameter", id.name)),
+                Diagnostic::new(
+                    codes::UNKNOWN_NAME,
+                    format!("`{}` is not visible inside a function", id.name),
+                    span,
+                    "not a parameter of this function",
+                )
+                .with_label(decl, format!("declared as {what} here"))
+                .with_help(format!(
+                    "functions see only their parameters, constants and `t`: add `{}` as a parameter",
+                    id.name
+                )),
             ),
         }
         num(span)
@@ -174,7 +209,9 @@ impl Checker<'_> {
 
     fn deriv(&mut self, id: &ast::Ident, order: u32, span: Span, cx: Cx) -> hir::Expr {
         let state = match (cx.system, self.scope.get(&id.name)) {
-            (Some((_, states)), _) if states.iter().any(|s| s.name == id.name) => states.iter().position(|s| s.name == id.name),
+            (Some((_, states)), _) if states.iter().any(|s| s.name == id.name) => {
+                states.iter().position(|s| s.name == id.name)
+            }
             (None, Some(e)) => match e.decl {
                 Decl::State(s) if cx.place == Place::Model || cx.place == Place::Simulation => Some(s),
                 _ => None,
@@ -182,10 +219,19 @@ impl Checker<'_> {
             _ => None,
         };
         let Some(s) = state else {
-            let what = if self.scope.get(&id.name).is_some() || cx.system.is_some() { "is not a state here" } else { "is not declared" };
+            let what = if self.scope.get(&id.name).is_some() || cx.system.is_some() {
+                "is not a state here"
+            } else {
+                "is not declared"
+            };
             self.err(
-                Diagnostic::new(codes::BAD_DERIVATIVE, format!("derivative of `{}`, which {what}", id.name), span, "derivative of a non-state")
-                    .with_help_opt(did_you_mean(self, &id.name, &[])),
+                Diagnostic::new(
+                    codes::BAD_DERIVATIVE,
+                    format!("derivative of `{}`, which {what}", id.name),
+                    span,
+                    "derivative of a non-state",
+                )
+                .with_help_opt(did_you_mean(self, &id.name, &[])),
             );
             return num(span);
         };
@@ -228,11 +274,23 @@ impl Checker<'_> {
                 } else {
                     (codes::MISPLACED_TERM, "make it a top-level summand of an equation: `x' = ... + sparse(lib)`")
                 };
-                self.err(Diagnostic::new(code, format!("`{name}(...)` is not allowed here"), call.name.span, "learnable term inside an expression").with_help(help));
+                self.err(
+                    Diagnostic::new(
+                        code,
+                        format!("`{name}(...)` is not allowed here"),
+                        call.name.span,
+                        "learnable term inside an expression",
+                    )
+                    .with_help(help),
+                );
                 return num(span);
             }
             "poly" | "fourier" => {
-                return self.kind_error(span, &format!("the basis family `{name}(...)`"), "families build bases: `basis lib = poly(x, degree = 2)`");
+                return self.kind_error(
+                    span,
+                    &format!("the basis family `{name}(...)`"),
+                    "families build bases: `basis lib = poly(x, degree = 2)`",
+                );
             }
             "normal" | "uniform" if !cx.random => {
                 self.err(
@@ -245,15 +303,27 @@ impl Checker<'_> {
         }
         let Some(entry) = self.scope.get(name) else {
             self.err(
-                Diagnostic::new(codes::UNKNOWN_NAME, format!("unknown function `{name}`"), call.name.span, "not declared")
-                    .with_help(did_you_mean(self, name, &[]).unwrap_or_else(|| format!("declare it: `fn {name}(x) = ...`"))),
+                Diagnostic::new(
+                    codes::UNKNOWN_NAME,
+                    format!("unknown function `{name}`"),
+                    call.name.span,
+                    "not declared",
+                )
+                .with_help(
+                    did_you_mean(self, name, &[]).unwrap_or_else(|| format!("declare it: `fn {name}(x) = ...`")),
+                ),
             );
             return num(span);
         };
         let Decl::Fn(f) = entry.decl else {
             self.err(
-                Diagnostic::new(codes::TYPE_MISMATCH, format!("`{name}` is {}, not a function", entry.decl.words()), call.name.span, "called here")
-                    .with_label(entry.span, "declared here"),
+                Diagnostic::new(
+                    codes::TYPE_MISMATCH,
+                    format!("`{name}` is {}, not a function", entry.decl.words()),
+                    call.name.span,
+                    "called here",
+                )
+                .with_label(entry.span, "declared here"),
             );
             return num(span);
         };
@@ -268,8 +338,13 @@ impl Checker<'_> {
         for a in &call.args.items {
             if let Some(k) = &a.name {
                 self.err(
-                    Diagnostic::new(codes::BAD_ARGUMENT, format!("`{}` takes no named arguments", call.name.name), k.span, "named argument")
-                        .with_note(format!("signature: {}({sig})", call.name.name)),
+                    Diagnostic::new(
+                        codes::BAD_ARGUMENT,
+                        format!("`{}` takes no named arguments", call.name.name),
+                        k.span,
+                        "named argument",
+                    )
+                    .with_note(format!("signature: {}({sig})", call.name.name)),
                 );
             }
         }
@@ -291,8 +366,13 @@ impl Checker<'_> {
 
 /// The `E034` diagnostic for a non-constant name where a constant is required.
 pub(crate) fn not_constant(name: &str, what: &str, span: Span, decl: Option<Span>) -> Diagnostic {
-    let d = Diagnostic::new(codes::NOT_CONSTANT, format!("`{name}` is {what}, but a constant is required here"), span, "not a constant")
-        .with_help("use numbers, constants and functions of them");
+    let d = Diagnostic::new(
+        codes::NOT_CONSTANT,
+        format!("`{name}` is {what}, but a constant is required here"),
+        span,
+        "not a constant",
+    )
+    .with_help("use numbers, constants and functions of them");
     match decl {
         Some(s) => d.with_label(s, "declared here"),
         None => d,

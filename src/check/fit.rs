@@ -13,9 +13,19 @@ impl Checker<'_> {
         let mut seen: Vec<&ast::Ident> = Vec::new();
         for s in &fit.settings {
             let Some(spec) = settings::spec(&s.key.name) else {
-                let help = super::scope::suggest(&s.key.name, SCHEMA.iter().map(|x| x.key))
-                    .map_or_else(|| "`mechc explain fit` lists every setting".to_string(), |k| format!("did you mean `{k}`?"));
-                self.err(Diagnostic::new(codes::UNKNOWN_SETTING, format!("unknown fit setting `{}`", s.key.name), s.key.span, "unknown setting").with_help(help));
+                let help = super::scope::suggest(&s.key.name, SCHEMA.iter().map(|x| x.key)).map_or_else(
+                    || "`mechc explain fit` lists every setting".to_string(),
+                    |k| format!("did you mean `{k}`?"),
+                );
+                self.err(
+                    Diagnostic::new(
+                        codes::UNKNOWN_SETTING,
+                        format!("unknown fit setting `{}`", s.key.name),
+                        s.key.span,
+                        "unknown setting",
+                    )
+                    .with_help(help),
+                );
                 continue;
             };
             if let Some(first) = seen.iter().find(|k| k.name == s.key.name) {
@@ -40,16 +50,26 @@ impl Checker<'_> {
                     self.model.fit.explicit.push(spec.key);
                     if settings::NO_EFFECT.contains(&spec.key) {
                         self.err(
-                            Diagnostic::new(codes::NO_EFFECT, format!("`{}` has no effect on the fit", spec.key), s.key.span, "not read by the fit")
-                                .with_help("remove it; `mechc explain W004` says why"),
+                            Diagnostic::new(
+                                codes::NO_EFFECT,
+                                format!("`{}` has no effect on the fit", spec.key),
+                                s.key.span,
+                                "not read by the fit",
+                            )
+                            .with_help("remove it; `mechc explain W004` says why"),
                         );
                     }
                 }
                 Err(expected) => {
                     let found = word.map_or_else(|| number.map_or("?".into(), |x| x.to_string()), |w| format!("`{w}`"));
                     self.err(
-                        Diagnostic::new(codes::BAD_SETTING, format!("`{}` must be {expected}, found {found}", spec.key), s.value.span, "invalid value")
-                            .with_note(format!("{}: {} (default {})", spec.key, spec.doc, spec.default)),
+                        Diagnostic::new(
+                            codes::BAD_SETTING,
+                            format!("`{}` must be {expected}, found {found}", spec.key),
+                            s.value.span,
+                            "invalid value",
+                        )
+                        .with_note(format!("{}: {} (default {})", spec.key, spec.doc, spec.default)),
                     );
                 }
             }

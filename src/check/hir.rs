@@ -123,7 +123,10 @@ pub use crate::syntax::ast::BinOp;
 pub enum ExprKind {
     Num(f64),
     /// A state or one of its derivatives (`deriv_order` 0 is the state itself).
-    State { id: StateId, deriv_order: u32 },
+    State {
+        id: StateId,
+        deriv_order: u32,
+    },
     Param(ParamId),
     Const(ConstId),
     Input(InputId),
@@ -150,9 +153,17 @@ pub struct Basis {
 #[derive(Clone, Debug, PartialEq)]
 pub enum BasisExpr {
     /// All monomials of total degree `0..=degree` in `vars` (1 included).
-    Poly { vars: Vec<Expr>, degree: u32, span: Span },
+    Poly {
+        vars: Vec<Expr>,
+        degree: u32,
+        span: Span,
+    },
     /// `sin(k v)`, `cos(k v)` for every var `v` and `k` in `1..=harmonics`.
-    Fourier { vars: Vec<Expr>, harmonics: u32, span: Span },
+    Fourier {
+        vars: Vec<Expr>,
+        harmonics: u32,
+        span: Span,
+    },
     /// `{a, b, ...}`
     List(Vec<Expr>, Span),
     /// `a + b`: terms of `a` then terms of `b`.

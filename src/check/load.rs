@@ -95,8 +95,13 @@ fn cycle_error(u: &ast::StrLit, stack: &[PathBuf], key: &Path) -> Diagnostic {
         .chain(std::iter::once(&key.to_path_buf()))
         .map(|p| p.file_name().map_or_else(|| p.display().to_string(), |f| f.to_string_lossy().into_owned()))
         .collect();
-    Diagnostic::new(codes::IMPORT_CYCLE, format!("import cycle: {}", chain.join(" -> ")), u.span, "this import closes the cycle")
-        .with_help("move the shared declarations into a file that both can `use`")
+    Diagnostic::new(
+        codes::IMPORT_CYCLE,
+        format!("import cycle: {}", chain.join(" -> ")),
+        u.span,
+        "this import closes the cycle",
+    )
+    .with_help("move the shared declarations into a file that both can `use`")
 }
 
 fn not_found(u: &ast::StrLit, path: &Path) -> Diagnostic {
@@ -108,4 +113,3 @@ fn not_found(u: &ast::StrLit, path: &Path) -> Diagnostic {
     )
     .with_note("imports are resolved relative to the importing file")
 }
-

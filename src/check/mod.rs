@@ -3,18 +3,18 @@
 //! sources), constant evaluation and the whole-model rules. It collects every diagnostic it can in
 //! one pass; the model is returned only when there is no error (warnings come back either way).
 
-pub mod hir;
-pub mod settings;
-pub mod print;
 mod basis;
 mod collect;
 mod data;
 mod eval;
 mod expr;
 mod fit;
+pub mod hir;
 mod load;
 mod model;
+pub mod print;
 mod scope;
+pub mod settings;
 mod system;
 mod terms;
 

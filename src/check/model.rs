@@ -40,8 +40,13 @@ impl Checker<'_> {
                 if g == start {
                     let f = &self.model.fns[start];
                     self.err(
-                        Diagnostic::new(codes::RECURSIVE_FN, format!("function `{}` calls itself", f.name), f.span, "recursive")
-                            .with_note("functions are inlined, so they cannot be recursive"),
+                        Diagnostic::new(
+                            codes::RECURSIVE_FN,
+                            format!("function `{}` calls itself", f.name),
+                            f.span,
+                            "recursive",
+                        )
+                        .with_note("functions are inlined, so they cannot be recursive"),
                     );
                     break;
                 }
@@ -62,9 +67,14 @@ impl Checker<'_> {
         if let Some(k) = first_pending_const(&h, &self.const_done) {
             let c = &self.model.consts[k];
             self.err(
-                Diagnostic::new(codes::NOT_CONSTANT, format!("constant `{}` is used before its declaration", c.name), e.span, "used here")
-                    .with_label(c.span, "declared later here")
-                    .with_help("move the declaration up"),
+                Diagnostic::new(
+                    codes::NOT_CONSTANT,
+                    format!("constant `{}` is used before its declaration", c.name),
+                    e.span,
+                    "used here",
+                )
+                .with_label(c.span, "declared later here")
+                .with_help("move the declaration up"),
             );
             return None;
         }
@@ -89,15 +99,25 @@ impl Checker<'_> {
                 let bspan = p.bounds.as_ref().map_or(p.name.span, |(l, h)| l.span.to(h.span));
                 if lo >= hi {
                     self.err(
-                        Diagnostic::new(codes::BAD_BOUNDS, format!("empty bounds for `{}`: {lo} is not below {hi}", p.name.name), bspan, "low must be below high")
-                            .with_help("write the bounds as `in (low, high)` with low < high"),
+                        Diagnostic::new(
+                            codes::BAD_BOUNDS,
+                            format!("empty bounds for `{}`: {lo} is not below {hi}", p.name.name),
+                            bspan,
+                            "low must be below high",
+                        )
+                        .with_help("write the bounds as `in (low, high)` with low < high"),
                     );
                 } else if let (Some(v), Some(e)) = (init, &p.init) {
                     if v < lo || v > hi {
                         self.err(
-                            Diagnostic::new(codes::BAD_BOUNDS, format!("initial value {v} of `{}` is outside its bounds", p.name.name), e.span, "outside the bounds")
-                                .with_label(bspan, format!("bounds ({lo}, {hi})"))
-                                .with_help(format!("start inside the bounds, e.g. `= {}`", (lo + hi) / 2.0)),
+                            Diagnostic::new(
+                                codes::BAD_BOUNDS,
+                                format!("initial value {v} of `{}` is outside its bounds", p.name.name),
+                                e.span,
+                                "outside the bounds",
+                            )
+                            .with_label(bspan, format!("bounds ({lo}, {hi})"))
+                            .with_help(format!("start inside the bounds, e.g. `= {}`", (lo + hi) / 2.0)),
                         );
                     }
                 }
@@ -131,9 +151,14 @@ impl Checker<'_> {
             let Some(s) = self.equation_target(e) else { continue };
             if let Some(prev) = first[s] {
                 self.err(
-                    Diagnostic::new(codes::TWO_EQUATIONS, format!("state `{}` has a second equation", e.target.name), e.lhs_span, "second equation")
-                        .with_label(prev, "first equation here")
-                        .with_help("sum the terms on one right-hand side"),
+                    Diagnostic::new(
+                        codes::TWO_EQUATIONS,
+                        format!("state `{}` has a second equation", e.target.name),
+                        e.lhs_span,
+                        "second equation",
+                    )
+                    .with_label(prev, "first equation here")
+                    .with_help("sum the terms on one right-hand side"),
                 );
                 self.summands(&e.rhs, s, e.order);
                 continue;
@@ -158,22 +183,43 @@ impl Checker<'_> {
                 }
                 _ => "for a fixed value use `const`, for a helper use `fn`".to_string(),
             };
-            self.err(Diagnostic::new(codes::NO_PRIME, format!("`{name} = ...` is not an equation"), e.lhs_span, "no derivative on the left").with_help(help));
+            self.err(
+                Diagnostic::new(
+                    codes::NO_PRIME,
+                    format!("`{name} = ...` is not an equation"),
+                    e.lhs_span,
+                    "no derivative on the left",
+                )
+                .with_help(help),
+            );
             return None;
         }
         match entry.map(|x| (x.decl, x.span)) {
             Some((Decl::State(s), _)) => Some(s),
             Some((d, span)) => {
                 self.err(
-                    Diagnostic::new(codes::NOT_A_STATE, format!("equation for `{name}`, which is {}", d.words()), e.lhs_span, "not a state")
-                        .with_label(span, format!("declared as {} here", d.words()))
-                        .with_help("only states have equations; declare it with `state` if it evolves in time"),
+                    Diagnostic::new(
+                        codes::NOT_A_STATE,
+                        format!("equation for `{name}`, which is {}", d.words()),
+                        e.lhs_span,
+                        "not a state",
+                    )
+                    .with_label(span, format!("declared as {} here", d.words()))
+                    .with_help("only states have equations; declare it with `state` if it evolves in time"),
                 );
                 None
             }
             None => {
                 let help = did_you_mean(self, name, &[]).unwrap_or_else(|| format!("declare it first: `state {name}`"));
-                self.err(Diagnostic::new(codes::NOT_A_STATE, format!("equation for `{name}`, which is not declared"), e.lhs_span, "not a state").with_help(help));
+                self.err(
+                    Diagnostic::new(
+                        codes::NOT_A_STATE,
+                        format!("equation for `{name}`, which is not declared"),
+                        e.lhs_span,
+                        "not a state",
+                    )
+                    .with_help(help),
+                );
                 None
             }
         }
@@ -192,7 +238,11 @@ impl Checker<'_> {
                 A::Call(c) if c.name.name == "mlp" => self.mlp(c, e.span, cx),
                 _ => {
                     let h = self.scalar(e, cx);
-                    let h = if negated { hir::Expr { span: e.span, kind: H::Unary(hir::UnOp::Neg, Box::new(h)) } } else { h };
+                    let h = if negated {
+                        hir::Expr { span: e.span, kind: H::Unary(hir::UnOp::Neg, Box::new(h)) }
+                    } else {
+                        h
+                    };
                     Summand::Known(h)
                 }
             })
@@ -208,8 +258,13 @@ impl Checker<'_> {
                 None => inputs.push(self.scalar(&a.value, cx)),
                 Some("hidden") => hidden = self.hidden_sizes(&a.value),
                 Some(other) => self.err(
-                    Diagnostic::new(codes::BAD_ARGUMENT, format!("`mlp` has no argument `{other}`"), a.span(), "unknown argument")
-                        .with_note("signature: mlp(inputs...; hidden = [sizes])"),
+                    Diagnostic::new(
+                        codes::BAD_ARGUMENT,
+                        format!("`mlp` has no argument `{other}`"),
+                        a.span(),
+                        "unknown argument",
+                    )
+                    .with_note("signature: mlp(inputs...; hidden = [sizes])"),
                 ),
             }
         }
@@ -233,8 +288,13 @@ impl Checker<'_> {
             match self.constant(it) {
                 Some(v) if (1.0..=65536.0).contains(&v) && v.fract() == 0.0 => out.push(v as u32),
                 Some(v) => self.err(
-                    Diagnostic::new(codes::BAD_ARGUMENT, format!("hidden layer size {v} is not a positive integer"), it.span, "invalid size")
-                        .with_help("hidden sizes are positive integers, e.g. `hidden = [16, 16]`"),
+                    Diagnostic::new(
+                        codes::BAD_ARGUMENT,
+                        format!("hidden layer size {v} is not a positive integer"),
+                        it.span,
+                        "invalid size",
+                    )
+                    .with_help("hidden sizes are positive integers, e.g. `hidden = [16, 16]`"),
                 ),
                 None => {}
             }
@@ -248,14 +308,24 @@ impl Checker<'_> {
             if !with_eq.contains(&i) && !self.attempted.contains(&i) {
                 let (name, span) = (s.name.clone(), s.span);
                 self.diags.push(
-                    Diagnostic::new(codes::NO_EQUATION, format!("state `{name}` has no equation"), span, "declared here without an equation")
-                        .with_help(format!("add an equation such as `{name}' = sparse(lib)`, or declare `{name}` as an `input`")),
+                    Diagnostic::new(
+                        codes::NO_EQUATION,
+                        format!("state `{name}` has no equation"),
+                        span,
+                        "declared here without an equation",
+                    )
+                    .with_help(format!(
+                        "add an equation such as `{name}' = sparse(lib)`, or declare `{name}` as an `input`"
+                    )),
                 );
             }
         }
         if self.is_model && self.model.states.is_empty() {
             let span = d.model_span.unwrap_or_default();
-            self.err(Diagnostic::new(codes::NO_STATES, "the model declares no states", span, "model without states").with_help("declare states: `state x, y`"));
+            self.err(
+                Diagnostic::new(codes::NO_STATES, "the model declares no states", span, "model without states")
+                    .with_help("declare states: `state x, y`"),
+            );
         }
         self.unused_warnings(d);
     }
@@ -269,8 +339,13 @@ impl Checker<'_> {
         for (i, p) in self.model.params.iter().enumerate() {
             if !self.used_params[i] {
                 self.diags.push(
-                    Diagnostic::new(codes::UNUSED_PARAM, format!("parameter `{}` is never used", p.name), p.span, "unused")
-                        .with_help("use it in an equation or remove it"),
+                    Diagnostic::new(
+                        codes::UNUSED_PARAM,
+                        format!("parameter `{}` is never used", p.name),
+                        p.span,
+                        "unused",
+                    )
+                    .with_help("use it in an equation or remove it"),
                 );
             }
         }
@@ -292,7 +367,10 @@ impl Checker<'_> {
         }
         for (what, name, span) in unused {
             if self.is_model {
-                self.diags.push(Diagnostic::new(codes::UNUSED_BASIS, format!("{what} `{name}` is never used"), span, "unused").with_help("use it or remove it"));
+                self.diags.push(
+                    Diagnostic::new(codes::UNUSED_BASIS, format!("{what} `{name}` is never used"), span, "unused")
+                        .with_help("use it or remove it"),
+                );
             }
         }
     }

@@ -39,7 +39,8 @@ pub fn expr(m: &Model, e: &Expr, local: Option<Local>) -> String {
         ExprKind::Unary(UnOp::Neg, x) => format!("-{}", wrap(p(x), prec(x) < 4)),
         ExprKind::Binary(op, l, r) => {
             let me = prec(e);
-            let (lw, rw) = if *op == BinOp::Pow { (prec(l) <= me, prec(r) < me) } else { (prec(l) < me, prec(r) <= me) };
+            let (lw, rw) =
+                if *op == BinOp::Pow { (prec(l) <= me, prec(r) < me) } else { (prec(l) < me, prec(r) <= me) };
             format!("{}{}{}", wrap(p(l), lw), op.symbol(), wrap(p(r), rw))
         }
         ExprKind::Call(c, args) => {
@@ -172,7 +173,14 @@ fn data(o: &mut String, m: &Model, d: &Data) {
                 })
                 .collect();
             let traj = c.trajectory_column.as_ref().map_or(String::new(), |t| format!(", trajectory <- {t}"));
-            let _ = writeln!(o, "data {} = csv {:?} {{ time <- {}{traj}, {} }}", d.name, c.path.display().to_string(), c.time_column, cols.join(", "));
+            let _ = writeln!(
+                o,
+                "data {} = csv {:?} {{ time <- {}{traj}, {} }}",
+                d.name,
+                c.path.display().to_string(),
+                c.time_column,
+                cols.join(", ")
+            );
         }
         DataSource::Simulate(s) => {
             let (sys, states) = match &s.system {
@@ -185,7 +193,11 @@ fn data(o: &mut String, m: &Model, d: &Data) {
                 let v: Vec<String> = vals.iter().map(sim_value).collect();
                 let _ = writeln!(o, "    init {} = [{}]", st.name, v.join(", "));
             }
-            let _ = writeln!(o, "    time {} .. {} step {}, noise {}%, seed {}, trajectories {}", s.t0, s.t1, s.step, s.noise_percent, s.seed, s.trajectories);
+            let _ = writeln!(
+                o,
+                "    time {} .. {} step {}, noise {}%, seed {}, trajectories {}",
+                s.t0, s.t1, s.step, s.noise_percent, s.seed, s.trajectories
+            );
             if let SimSystem::Inline(sys) = &s.system {
                 system(o, m, sys, "    inline");
             }

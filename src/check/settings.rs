@@ -61,8 +61,18 @@ const fn positive(max: f64) -> Kind {
 /// Settings the fit does not read yet (they belong to gradient training, which only neural terms
 /// will need); setting one explicitly draws the warning `W004`.
 pub const NO_EFFECT: &[&str] = &[
-    "epochs", "lr", "stride", "batch", "weight_equation", "weight_init", "weight_smooth", "l1",
-    "weight_decay", "validation", "device", "verbose",
+    "epochs",
+    "lr",
+    "stride",
+    "batch",
+    "weight_equation",
+    "weight_init",
+    "weight_smooth",
+    "l1",
+    "weight_decay",
+    "validation",
+    "device",
+    "verbose",
 ];
 
 /// Every `fit` setting. Add new keys here; the checker, `mechc explain fit` and the README follow.
@@ -176,7 +186,9 @@ pub fn kind_words(k: &Kind) -> String {
 /// Converts a written value (a number, or a word) into a typed value, or says why not.
 pub fn convert(k: &Kind, number: Option<f64>, word: Option<&str>) -> Result<Value, String> {
     match (k, number, word) {
-        (Kind::Word(ws), _, Some(w)) => ws.iter().find(|x| **x == w).map(|x| Value::Word(x)).ok_or_else(|| kind_words(k)),
+        (Kind::Word(ws), _, Some(w)) => {
+            ws.iter().find(|x| **x == w).map(|x| Value::Word(x)).ok_or_else(|| kind_words(k))
+        }
         (Kind::Bool, _, Some("true")) => Ok(Value::Bool(true)),
         (Kind::Bool, _, Some("false")) => Ok(Value::Bool(false)),
         (Kind::FloatOrAuto { .. }, _, Some("auto")) => Ok(Value::Auto),
@@ -189,7 +201,11 @@ pub fn convert(k: &Kind, number: Option<f64>, word: Option<&str>) -> Result<Valu
         }
         (Kind::Float { min, max, min_open }, Some(x), _) => {
             let above = if *min_open { x > *min } else { x >= *min };
-            if above && x <= *max { Ok(Value::Float(x)) } else { Err(kind_words(k)) }
+            if above && x <= *max {
+                Ok(Value::Float(x))
+            } else {
+                Err(kind_words(k))
+            }
         }
         (Kind::FloatOrAuto { min, max }, Some(x), _) if x >= *min && x <= *max => Ok(Value::Float(x)),
         _ => Err(kind_words(k)),

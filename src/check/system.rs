@@ -17,7 +17,12 @@ impl Checker<'_> {
                     ItemKind::State(ns) => {
                         for n in ns {
                             if let Some(old) = states.iter().find(|x| x.name == n.name) {
-                                self.err(super::collect::duplicate(&n.name, n.span, old.span, "a state of this system"));
+                                self.err(super::collect::duplicate(
+                                    &n.name,
+                                    n.span,
+                                    old.span,
+                                    "a state of this system",
+                                ));
                             } else {
                                 states.push(State { name: n.name.clone(), span: n.span, order: 0 });
                             }
@@ -41,21 +46,47 @@ impl Checker<'_> {
 
     /// Resolves equations over `states` (system-local when `local`, else the model's states),
     /// sets each state's order and reports missing, duplicate and misdirected equations.
-    pub(crate) fn system_equations(&mut self, eqs: &[&ast::Equation], states: &mut [State], params: &[Name], local: bool) -> Vec<SysEquation> {
+    pub(crate) fn system_equations(
+        &mut self,
+        eqs: &[&ast::Equation],
+        states: &mut [State],
+        params: &[Name],
+        local: bool,
+    ) -> Vec<SysEquation> {
         let mut found: Vec<Option<SysEquation>> = vec![None; states.len()];
         for e in eqs {
             let Some(s) = states.iter().position(|x| x.name == e.target.name) else {
-                let d = Diagnostic::new(codes::NOT_A_STATE, format!("equation for `{}`, which is not a state of this system", e.target.name), e.lhs_span, "not a state here");
+                let d = Diagnostic::new(
+                    codes::NOT_A_STATE,
+                    format!("equation for `{}`, which is not a state of this system", e.target.name),
+                    e.lhs_span,
+                    "not a state here",
+                );
                 let names: Vec<&str> = states.iter().map(|x| x.name.as_str()).collect();
-                self.err(d.with_help_opt(super::scope::suggest(&e.target.name, names).map(|x| format!("did you mean `{x}`?"))));
+                self.err(d.with_help_opt(
+                    super::scope::suggest(&e.target.name, names).map(|x| format!("did you mean `{x}`?")),
+                ));
                 continue;
             };
             if e.order == 0 {
-                self.err(Diagnostic::new(codes::NO_PRIME, format!("`{} = ...` is not an equation", e.target.name), e.lhs_span, "no derivative on the left").with_help(format!("write `{}' = ...`", e.target.name)));
+                self.err(
+                    Diagnostic::new(
+                        codes::NO_PRIME,
+                        format!("`{} = ...` is not an equation", e.target.name),
+                        e.lhs_span,
+                        "no derivative on the left",
+                    )
+                    .with_help(format!("write `{}' = ...`", e.target.name)),
+                );
                 continue;
             }
             if let Some(prev) = &found[s] {
-                let d = Diagnostic::new(codes::TWO_EQUATIONS, format!("state `{}` has a second equation", e.target.name), e.lhs_span, "second equation");
+                let d = Diagnostic::new(
+                    codes::TWO_EQUATIONS,
+                    format!("state `{}` has a second equation", e.target.name),
+                    e.lhs_span,
+                    "second equation",
+                );
                 self.err(d.with_label(prev.span, "first equation here"));
                 continue;
             }
@@ -73,12 +104,16 @@ impl Checker<'_> {
             if f.is_none() {
                 let st = &states[s];
                 self.err(
-                    Diagnostic::new(codes::NO_EQUATION, format!("state `{}` has no equation in this system", st.name), st.span, "no equation")
-                        .with_help(format!("add `{}' = ...`", st.name)),
+                    Diagnostic::new(
+                        codes::NO_EQUATION,
+                        format!("state `{}` has no equation in this system", st.name),
+                        st.span,
+                        "no equation",
+                    )
+                    .with_help(format!("add `{}' = ...`", st.name)),
                 );
             }
         }
         found.into_iter().flatten().collect()
     }
 }
-

@@ -30,7 +30,12 @@ pub fn run(files: &[PathBuf], format: Format, emit: Option<Emit>) -> u8 {
 }
 
 /// Checks one file; `Ok(clean)`, or `Err` when the file cannot be read.
-fn check_one(path: &Path, format: Format, emit: Option<Emit>, json: &mut Vec<serde_json::Value>) -> Result<bool, String> {
+fn check_one(
+    path: &Path,
+    format: Format,
+    emit: Option<Emit>,
+    json: &mut Vec<serde_json::Value>,
+) -> Result<bool, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut sources = SourceMap::new();
     let root = sources.add(path.to_string_lossy(), text);

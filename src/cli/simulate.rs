@@ -62,8 +62,13 @@ pub fn simulated(model: &crate::check::hir::Model) -> Result<Dataset, Diagnostic
     let sims: Vec<_> = model.data.iter().filter(|d| matches!(d.source, DataSource::Simulate(_))).collect();
     let Some(first) = sims.first() else {
         let span = model.name.as_ref().map_or(model.states[0].span, |n| n.span);
-        return Err(Diagnostic::new(codes::NO_DATA, "the model declares no simulated data", span, "nothing to simulate")
-            .with_help("add `data NAME = simulate SYSTEM(...) { init ..., time a .. b step h }`"));
+        return Err(Diagnostic::new(
+            codes::NO_DATA,
+            "the model declares no simulated data",
+            span,
+            "nothing to simulate",
+        )
+        .with_help("add `data NAME = simulate SYSTEM(...) { init ..., time a .. b step h }`"));
     };
     let mut out = simulate_data(model, first)?;
     let single = sims.len() == 1 && out.trajectories.len() == 1;

@@ -126,10 +126,7 @@ pub enum CsvError {
 /// The candidate closest to `name` by edit distance (ignoring case), if close enough to be a
 /// plausible typo: at most a third of the name's length (rounded up) edits for names of two or
 /// more characters (for a one-letter name any other letter is one edit away, which says nothing).
-pub fn closest_match<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub fn closest_match<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let target = name.to_lowercase();
     let len = target.chars().count();
     let limit = if len >= 2 { len.div_ceil(3) } else { 0 };

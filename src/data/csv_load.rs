@@ -37,10 +37,7 @@ impl CsvSpec {
         CsvSpec {
             path: path.into(),
             time: time.to_string(),
-            states: states
-                .iter()
-                .map(|s| (s.to_string(), s.to_string()))
-                .collect(),
+            states: states.iter().map(|s| (s.to_string(), s.to_string())).collect(),
             inputs: Vec::new(),
             trajectory: None,
             min_rows: 1,
@@ -76,11 +73,7 @@ impl CsvSpec {
     }
 
     fn names(&self) -> Vec<String> {
-        self.states
-            .iter()
-            .chain(&self.inputs)
-            .map(|(s, _)| s.clone())
-            .collect()
+        self.states.iter().chain(&self.inputs).map(|(s, _)| s.clone()).collect()
     }
 }
 
@@ -98,21 +91,13 @@ pub fn load_csv(spec: &CsvSpec) -> Result<Dataset, CsvError> {
 /// name the same states and inputs in the same order.
 pub fn load_csv_files(specs: &[CsvSpec]) -> Result<Dataset, CsvError> {
     let Some(first) = specs.first() else {
-        return Ok(Dataset {
-            states: Vec::new(),
-            inputs: Vec::new(),
-            trajectories: Vec::new(),
-        });
+        return Ok(Dataset { states: Vec::new(), inputs: Vec::new(), trajectories: Vec::new() });
     };
     let mut ds = load_csv(first)?;
     for spec in &specs[1..] {
         if spec.names() != first.names() || spec.states.len() != first.states.len() {
             let (expected, found) = (first.names(), spec.names());
-            return Err(CsvError::Inconsistent {
-                path: spec.path.clone(),
-                expected,
-                found,
-            });
+            return Err(CsvError::Inconsistent { path: spec.path.clone(), expected, found });
         }
         ds.trajectories.extend(read_file(spec)?);
     }
@@ -151,41 +136,26 @@ fn read_file(spec: &CsvSpec) -> Result<Vec<Trajectory>, CsvError> {
         let line = record.position().map_or(0, |p| p.line());
         if record.len() != layout.header_len {
             let (expected, found) = (layout.header_len, record.len());
-            return Err(CsvError::Ragged {
-                path: path.clone(),
-                line,
-                expected,
-                found,
-            });
+            return Err(CsvError::Ragged { path: path.clone(), line, expected, found });
         }
         let label = match layout.trajectory {
             Some(c) => record[c].to_string(),
             None => file_label(path),
         };
         let slot = *index.entry(label.clone()).or_insert_with(|| {
-            parts.push(Partial {
-                label,
-                times: Vec::new(),
-                values: Vec::new(),
-            });
+            parts.push(Partial { label, times: Vec::new(), values: Vec::new() });
             parts.len() - 1
         });
         let t = parse_time(path, line, &spec.time, &record[layout.time])?;
         let part = &mut parts[slot];
         if let Some(&previous) = part.times.last() {
             if t <= previous {
-                return Err(CsvError::NonIncreasingTime {
-                    path: path.clone(),
-                    line,
-                    previous,
-                    value: t,
-                });
+                return Err(CsvError::NonIncreasingTime { path: path.clone(), line, previous, value: t });
             }
         }
         part.times.push(t);
         for (c, name) in &layout.values {
-            part.values
-                .push(parse_value(path, line, name, &record[*c])?);
+            part.values.push(parse_value(path, line, name, &record[*c])?);
         }
     }
     finish(spec, parts, width)
@@ -194,24 +164,14 @@ fn read_file(spec: &CsvSpec) -> Result<Vec<Trajectory>, CsvError> {
 fn finish(spec: &CsvSpec, parts: Vec<Partial>, width: usize) -> Result<Vec<Trajectory>, CsvError> {
     if parts.is_empty() && spec.min_rows > 0 {
         let (trajectory, needed) = (file_label(&spec.path), spec.min_rows);
-        return Err(CsvError::TooFewRows {
-            path: spec.path.clone(),
-            trajectory,
-            rows: 0,
-            needed,
-        });
+        return Err(CsvError::TooFewRows { path: spec.path.clone(), trajectory, rows: 0, needed });
     }
     parts
         .into_iter()
         .map(|p| {
             if p.times.len() < spec.min_rows {
                 let (rows, needed) = (p.times.len(), spec.min_rows);
-                return Err(CsvError::TooFewRows {
-                    path: spec.path.clone(),
-                    trajectory: p.label,
-                    rows,
-                    needed,
-                });
+                return Err(CsvError::TooFewRows { path: spec.path.clone(), trajectory: p.label, rows, needed });
             }
             Ok(Trajectory::from_rows(p.label, p.times, width, p.values))
         })
@@ -220,42 +180,26 @@ fn finish(spec: &CsvSpec, parts: Vec<Partial>, width: usize) -> Result<Vec<Traje
 
 fn open(path: &Path) -> Result<csv::Reader<std::fs::File>, CsvError> {
     let file = std::fs::File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => CsvError::FileMissing {
-            path: path.to_path_buf(),
-        },
-        _ => CsvError::Unreadable {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        },
+        std::io::ErrorKind::NotFound => CsvError::FileMissing { path: path.to_path_buf() },
+        _ => CsvError::Unreadable { path: path.to_path_buf(), reason: e.to_string() },
     })?;
     // Flexible: ragged rows are reported by us with the line and both counts.
-    Ok(csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(file))
+    Ok(csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(file))
 }
 
 fn resolve(spec: &CsvSpec, reader: &mut csv::Reader<std::fs::File>) -> Result<Layout, CsvError> {
-    let header = reader
-        .headers()
-        .map_err(|e| unreadable(&spec.path, &e))?
-        .clone();
+    let header = reader.headers().map_err(|e| unreadable(&spec.path, &e))?.clone();
     if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(CsvError::Empty {
-            path: spec.path.clone(),
-        });
+        return Err(CsvError::Empty { path: spec.path.clone() });
     }
     let columns: Vec<String> = header.iter().map(str::to_string).collect();
     let find = |name: &str| -> Result<usize, CsvError> {
-        columns
-            .iter()
-            .position(|c| c == name)
-            .ok_or_else(|| CsvError::MissingColumn {
-                path: spec.path.clone(),
-                column: name.to_string(),
-                available: columns.clone(),
-                suggestion: closest_match(name, columns.iter().map(String::as_str)),
-            })
+        columns.iter().position(|c| c == name).ok_or_else(|| CsvError::MissingColumn {
+            path: spec.path.clone(),
+            column: name.to_string(),
+            available: columns.clone(),
+            suggestion: closest_match(name, columns.iter().map(String::as_str)),
+        })
     };
     let time = find(&spec.time)?;
     let mut values = Vec::new();
@@ -263,26 +207,15 @@ fn resolve(spec: &CsvSpec, reader: &mut csv::Reader<std::fs::File>) -> Result<La
         values.push((find(col)?, col.clone()));
     }
     let trajectory = spec.trajectory.as_deref().map(find).transpose()?;
-    Ok(Layout {
-        time,
-        values,
-        trajectory,
-        header_len: columns.len(),
-    })
+    Ok(Layout { time, values, trajectory, header_len: columns.len() })
 }
 
 fn unreadable(path: &Path, e: &csv::Error) -> CsvError {
-    CsvError::Unreadable {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    }
+    CsvError::Unreadable { path: path.to_path_buf(), reason: e.to_string() }
 }
 
 fn file_label(path: &Path) -> String {
-    path.file_stem().map_or_else(
-        || path.display().to_string(),
-        |s| s.to_string_lossy().into_owned(),
-    )
+    path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned())
 }
 
 /// A state or input cell: NaN stands for missing (empty or written as NaN).
@@ -297,11 +230,7 @@ fn parse_value(path: &Path, line: u64, column: &str, text: &str) -> Result<f64, 
         text: text.to_string(),
     })?;
     if v.is_infinite() {
-        return Err(CsvError::Infinite {
-            path: path.to_path_buf(),
-            line,
-            column: column.to_string(),
-        });
+        return Err(CsvError::Infinite { path: path.to_path_buf(), line, column: column.to_string() });
     }
     Ok(v)
 }
@@ -309,11 +238,7 @@ fn parse_value(path: &Path, line: u64, column: &str, text: &str) -> Result<f64, 
 fn parse_time(path: &Path, line: u64, column: &str, text: &str) -> Result<f64, CsvError> {
     let t = parse_value(path, line, column, text)?;
     if t.is_nan() {
-        return Err(CsvError::MissingTime {
-            path: path.to_path_buf(),
-            line,
-            column: column.to_string(),
-        });
+        return Err(CsvError::MissingTime { path: path.to_path_buf(), line, column: column.to_string() });
     }
     Ok(t)
 }

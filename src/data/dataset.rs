@@ -42,26 +42,10 @@ impl Trajectory {
     /// # Panics
     /// Never on user data: callers construct `values` with `times.len() * width` entries; a shape
     /// mismatch is a programming error and is caught by a debug assertion.
-    pub fn from_rows(
-        label: impl Into<String>,
-        times: Vec<f64>,
-        width: usize,
-        values: Vec<f64>,
-    ) -> Self {
-        debug_assert_eq!(
-            values.len(),
-            times.len() * width,
-            "row-major shape mismatch"
-        );
+    pub fn from_rows(label: impl Into<String>, times: Vec<f64>, width: usize, values: Vec<f64>) -> Self {
+        debug_assert_eq!(values.len(), times.len() * width, "row-major shape mismatch");
         let mask = values.iter().map(|v| !v.is_nan()).collect();
-        Trajectory {
-            label: label.into(),
-            times,
-            width,
-            values,
-            mask,
-            truth: None,
-        }
+        Trajectory { label: label.into(), times, width, values, mask, truth: None }
     }
 
     /// Number of time points (rows).
@@ -86,9 +70,7 @@ impl Trajectory {
 
     /// Column `c` copied out as a vector (NaN where missing).
     pub fn column(&self, c: usize) -> Vec<f64> {
-        (0..self.len())
-            .map(|i| self.values[i * self.width + c])
-            .collect()
+        (0..self.len()).map(|i| self.values[i * self.width + c]).collect()
     }
 
     /// The number of missing values in each column.
@@ -132,11 +114,7 @@ impl Dataset {
 
     /// All column names in storage order (states, then inputs).
     pub fn column_names(&self) -> Vec<&str> {
-        self.states
-            .iter()
-            .chain(&self.inputs)
-            .map(String::as_str)
-            .collect()
+        self.states.iter().chain(&self.inputs).map(String::as_str).collect()
     }
 
     /// Missing values per column, summed over all trajectories.
@@ -152,10 +130,7 @@ impl Dataset {
 
     /// Missing values in the whole dataset.
     pub fn missing_count(&self) -> usize {
-        self.trajectories
-            .iter()
-            .map(Trajectory::missing_count)
-            .sum()
+        self.trajectories.iter().map(Trajectory::missing_count).sum()
     }
 
     /// Total number of rows over all trajectories.

@@ -31,13 +31,7 @@ impl Default for SimOptions {
     /// grid (measured: about 6e-9; rtol 1e-10 gives only 1e-5 there, because the chaotic flow
     /// amplifies local errors about 1e5-fold over ten time units). Cost: about 14 000 steps.
     fn default() -> Self {
-        SimOptions {
-            rtol: 5e-14,
-            atol: 1e-15,
-            max_steps: 5_000_000,
-            initial_step: None,
-            max_step: None,
-        }
+        SimOptions { rtol: 5e-14, atol: 1e-15, max_steps: 5_000_000, initial_step: None, max_step: None }
     }
 }
 
@@ -168,12 +162,7 @@ const FAC_MAX: f64 = 10.0;
 /// Integrates `x' = rhs(t, x)` from `times[0]` (where `x = y0`) to the last grid point and returns
 /// the solution at every grid point. The grid may be irregular but must be strictly increasing.
 /// `rhs(t, x, dx)` writes `dx/dt` into `dx`.
-pub fn simulate(
-    rhs: &mut RhsFn<'_>,
-    y0: &[f64],
-    times: &[f64],
-    opts: &SimOptions,
-) -> Result<Solution, SimError> {
+pub fn simulate(rhs: &mut RhsFn<'_>, y0: &[f64], times: &[f64], opts: &SimOptions) -> Result<Solution, SimError> {
     check_inputs(y0, times, opts)?;
     let mut st = Stepper::new(rhs, y0, times[0], opts)?;
     let mut out = Vec::with_capacity(times.len() * y0.len());
@@ -192,12 +181,7 @@ pub fn simulate(
             next += 1;
         }
     }
-    Ok(Solution {
-        times: times.to_vec(),
-        dim: y0.len(),
-        values: out,
-        stats: st.stats,
-    })
+    Ok(Solution { times: times.to_vec(), dim: y0.len(), values: out, stats: st.stats })
 }
 
 fn check_inputs(y0: &[f64], times: &[f64], opts: &SimOptions) -> Result<(), SimError> {
@@ -205,14 +189,10 @@ fn check_inputs(y0: &[f64], times: &[f64], opts: &SimOptions) -> Result<(), SimE
         return Err(SimError::BadInput("the state has no components".into()));
     }
     if let Some(i) = y0.iter().position(|v| !v.is_finite()) {
-        return Err(SimError::BadInput(format!(
-            "initial state component {i} is not finite"
-        )));
+        return Err(SimError::BadInput(format!("initial state component {i} is not finite")));
     }
     if !(opts.rtol >= 0.0 && opts.atol >= 0.0 && opts.rtol + opts.atol > 0.0) {
-        return Err(SimError::BadInput(
-            "tolerances must be non-negative and not both zero".into(),
-        ));
+        return Err(SimError::BadInput("tolerances must be non-negative and not both zero".into()));
     }
     if times.is_empty() {
         return Err(SimError::BadGrid("no time points".into()));
@@ -221,10 +201,7 @@ fn check_inputs(y0: &[f64], times: &[f64], opts: &SimOptions) -> Result<(), SimE
         return Err(SimError::BadGrid(format!("time point {i} is not finite")));
     }
     if let Some(i) = times.windows(2).position(|w| w[1] <= w[0]) {
-        return Err(SimError::BadGrid(format!(
-            "time points {i} and {} are not increasing",
-            i + 1
-        )));
+        return Err(SimError::BadGrid(format!("time points {i} and {} are not increasing", i + 1)));
     }
     Ok(())
 }
@@ -246,12 +223,7 @@ struct Stepper<'r, 'f> {
 }
 
 impl<'r, 'f> Stepper<'r, 'f> {
-    fn new(
-        rhs: &'r mut RhsFn<'f>,
-        y0: &[f64],
-        t0: f64,
-        opts: &'r SimOptions,
-    ) -> Result<Self, SimError> {
+    fn new(rhs: &'r mut RhsFn<'f>, y0: &[f64], t0: f64, opts: &'r SimOptions) -> Result<Self, SimError> {
         let n = y0.len();
         let z = || vec![0.0; n];
         let mut st = Stepper {
@@ -274,11 +246,7 @@ impl<'r, 'f> Stepper<'r, 'f> {
         }
         st.h = match opts.initial_step {
             Some(h) if h > 0.0 && h.is_finite() => h,
-            Some(_) => {
-                return Err(SimError::BadInput(
-                    "the initial step must be positive".into(),
-                ))
-            }
+            Some(_) => return Err(SimError::BadInput("the initial step must be positive".into())),
             None => st.initial_step(),
         };
         Ok(st)
@@ -300,12 +268,7 @@ impl<'r, 'f> Stepper<'r, 'f> {
         }
         let (dy, df) = ((dy / n).sqrt(), (df / n).sqrt());
         let h_max = self.opts.max_step.unwrap_or(f64::INFINITY);
-        let h0 = if dy <= 1e-5 || df <= 1e-5 {
-            1e-6
-        } else {
-            0.01 * dy / df
-        }
-        .min(h_max);
+        let h0 = if dy <= 1e-5 || df <= 1e-5 { 1e-6 } else { 0.01 * dy / df }.min(h_max);
         for i in 0..self.y.len() {
             self.tmp[i] = self.y[i] + h0 * self.k[0][i];
         }
@@ -320,11 +283,7 @@ impl<'r, 'f> Stepper<'r, 'f> {
             return h0;
         }
         let d12 = d2.max(df);
-        let h1 = if d12 <= 1e-15 {
-            (h0 * 1e-3).max(1e-6)
-        } else {
-            (0.01 / d12).powf(0.2)
-        };
+        let h1 = if d12 <= 1e-15 { (h0 * 1e-3).max(1e-6) } else { (0.01 / d12).powf(0.2) };
         (100.0 * h0).min(h1).min(h_max)
     }
 
@@ -333,10 +292,7 @@ impl<'r, 'f> Stepper<'r, 'f> {
     fn advance(&mut self, t_end: f64) -> Result<(f64, f64), SimError> {
         loop {
             if self.stats.accepted + self.stats.rejected >= self.opts.max_steps {
-                return Err(SimError::MaxSteps {
-                    t: self.t,
-                    steps: self.opts.max_steps,
-                });
+                return Err(SimError::MaxSteps { t: self.t, steps: self.opts.max_steps });
             }
             let mut h = self.h.min(self.opts.max_step.unwrap_or(f64::INFINITY));
             // Stretch a step that would leave a sliver, so the end is hit exactly.
@@ -362,11 +318,7 @@ impl<'r, 'f> Stepper<'r, 'f> {
             self.stats.rejected += 1;
             self.last_rejected = true;
             // A non-finite trial state means the step overshot badly: cut it hard.
-            let fac = if err.is_finite() {
-                (SAFETY * err.powf(-0.2)).max(FAC_MIN)
-            } else {
-                0.1
-            };
+            let fac = if err.is_finite() { (SAFETY * err.powf(-0.2)).max(FAC_MIN) } else { 0.1 };
             self.h = h * fac;
         }
     }
@@ -391,25 +343,15 @@ impl<'r, 'f> Stepper<'r, 'f> {
         }
         for i in 0..n {
             let k = &self.k;
-            self.y_new[i] = self.y[i]
-                + h * (A71 * k[0][i]
-                    + A73 * k[2][i]
-                    + A74 * k[3][i]
-                    + A75 * k[4][i]
-                    + A76 * k[5][i]);
+            self.y_new[i] =
+                self.y[i] + h * (A71 * k[0][i] + A73 * k[2][i] + A74 * k[3][i] + A75 * k[4][i] + A76 * k[5][i]);
         }
         (self.rhs)(t + h, &self.y_new, &mut self.k[6]);
         self.stats.rhs_evals += 6;
         let mut sum = 0.0;
         for i in 0..n {
             let k = &self.k;
-            let e = h
-                * (E1 * k[0][i]
-                    + E3 * k[2][i]
-                    + E4 * k[3][i]
-                    + E5 * k[4][i]
-                    + E6 * k[5][i]
-                    + E7 * k[6][i]);
+            let e = h * (E1 * k[0][i] + E3 * k[2][i] + E4 * k[3][i] + E5 * k[4][i] + E6 * k[5][i] + E7 * k[6][i]);
             sum += (e / self.scale(self.y[i], self.y_new[i])).powi(2);
         }
         let bad = self.y_new.iter().chain(&self.k[6]).any(|v| !v.is_finite());
@@ -444,13 +386,7 @@ impl<'r, 'f> Stepper<'r, 'f> {
             let diff = self.y[i] - self.y_old[i];
             let bspl = h * k1 - diff;
             let r4 = diff - h * k[6][i] - bspl;
-            let r5 = h
-                * (D1 * k1
-                    + D3 * k[2][i]
-                    + D4 * k[3][i]
-                    + D5 * k[4][i]
-                    + D6 * k[5][i]
-                    + D7 * k[6][i]);
+            let r5 = h * (D1 * k1 + D3 * k[2][i] + D4 * k[3][i] + D5 * k[4][i] + D6 * k[5][i] + D7 * k[6][i]);
             out.push(self.y_old[i] + theta * (diff + th1 * (bspl + theta * (r4 + th1 * r5))));
         }
     }

@@ -35,8 +35,13 @@ pub fn load_model_data(model: &hir::Model, min_rows: usize) -> Result<Dataset, D
     };
     if model.data.is_empty() {
         let span = model.name.as_ref().map_or(model.states[0].span, |n| n.span);
-        return Err(Diagnostic::new(codes::NO_DATA, "the model declares no data", span, "no `data` declaration in this model")
-            .with_help("add `data NAME = csv \"file.csv\"` or `data NAME = simulate SYSTEM(...) { ... }`"));
+        return Err(Diagnostic::new(
+            codes::NO_DATA,
+            "the model declares no data",
+            span,
+            "no `data` declaration in this model",
+        )
+        .with_help("add `data NAME = csv \"file.csv\"` or `data NAME = simulate SYSTEM(...) { ... }`"));
     }
     for d in &model.data {
         let ds = match &d.source {
@@ -56,7 +61,12 @@ pub fn load_model_data(model: &hir::Model, min_rows: usize) -> Result<Dataset, D
 pub fn simulate_data(model: &hir::Model, data: &hir::Data) -> Result<Dataset, Diagnostic> {
     match &data.source {
         DataSource::Simulate(s) => sim_data(model, data, s, 1),
-        DataSource::Csv(c) => Err(Diagnostic::new(codes::SIMULATION_FAILED, format!("data `{}` is read from a file, not simulated", data.name), c.span, "csv data")),
+        DataSource::Csv(c) => Err(Diagnostic::new(
+            codes::SIMULATION_FAILED,
+            format!("data `{}` is read from a file, not simulated", data.name),
+            c.span,
+            "csv data",
+        )),
     }
 }
 
@@ -81,12 +91,30 @@ fn csv_data(model: &hir::Model, d: &hir::Data, c: &hir::CsvData, min_rows: usize
 /// A CSV failure as a coded diagnostic on the `data` declaration.
 pub fn csv_diagnostic(e: &CsvError, d: &hir::Data, span: Span) -> Diagnostic {
     let (code, label, help): (_, &str, Option<String>) = match e {
-        CsvError::FileMissing { .. } | CsvError::Unreadable { .. } | CsvError::Empty { .. } => (codes::MISSING_FILE, "file not readable", None),
-        CsvError::MissingColumn { suggestion, .. } => (codes::MISSING_COLUMN, "column not in the header", suggestion.as_ref().map(|s| format!("did you mean `{s}`?"))),
-        CsvError::NonNumeric { .. } | CsvError::Infinite { .. } | CsvError::MissingTime { .. } => (codes::BAD_CELL, "bad value in this file", Some("missing values may be left empty or written NaN; other cells must be finite numbers".into())),
-        CsvError::NonIncreasingTime { .. } => (codes::TIME_ORDER, "time does not increase in this file", Some("sort the rows by time, or separate trajectories with a trajectory column".into())),
+        CsvError::FileMissing { .. } | CsvError::Unreadable { .. } | CsvError::Empty { .. } => {
+            (codes::MISSING_FILE, "file not readable", None)
+        }
+        CsvError::MissingColumn { suggestion, .. } => (
+            codes::MISSING_COLUMN,
+            "column not in the header",
+            suggestion.as_ref().map(|s| format!("did you mean `{s}`?")),
+        ),
+        CsvError::NonNumeric { .. } | CsvError::Infinite { .. } | CsvError::MissingTime { .. } => (
+            codes::BAD_CELL,
+            "bad value in this file",
+            Some("missing values may be left empty or written NaN; other cells must be finite numbers".into()),
+        ),
+        CsvError::NonIncreasingTime { .. } => (
+            codes::TIME_ORDER,
+            "time does not increase in this file",
+            Some("sort the rows by time, or separate trajectories with a trajectory column".into()),
+        ),
         CsvError::Ragged { .. } => (codes::RAGGED_ROWS, "row of the wrong length in this file", None),
-        CsvError::TooFewRows { .. } => (codes::TOO_FEW_ROWS, "too few rows for one window", Some("lower `fit { window = N }` or provide longer series".into())),
+        CsvError::TooFewRows { .. } => (
+            codes::TOO_FEW_ROWS,
+            "too few rows for one window",
+            Some("lower `fit { window = N }` or provide longer series".into()),
+        ),
         CsvError::Inconsistent { .. } => (codes::MISSING_COLUMN, "columns do not match", None),
     };
     Diagnostic::new(code, format!("data `{}`: {e}", d.name), span, label).with_help_opt(help)
@@ -108,7 +136,9 @@ impl Eval {
 }
 
 fn sim_data(model: &hir::Model, d: &hir::Data, s: &hir::SimData, min_rows: usize) -> Result<Dataset, Diagnostic> {
-    let fail = |msg: String| Diagnostic::new(codes::SIMULATION_FAILED, format!("data `{}`: {msg}", d.name), d.span, "this simulation failed");
+    let fail = |msg: String| {
+        Diagnostic::new(codes::SIMULATION_FAILED, format!("data `{}`: {msg}", d.name), d.span, "this simulation failed")
+    };
     let system = match &s.system {
         SimSystem::Named(id) => &model.systems[*id],
         SimSystem::Inline(sys) => sys.as_ref(),
@@ -123,7 +153,8 @@ fn sim_data(model: &hir::Model, d: &hir::Data, s: &hir::SimData, min_rows: usize
     let times = grid(s.t0, s.t1, s.step).map_err(|e| fail(e.to_string()))?;
     if times.len() < min_rows {
         let msg = format!("data `{}`: {} time points, but a training window needs {min_rows}", d.name, times.len());
-        return Err(Diagnostic::new(codes::TOO_FEW_ROWS, msg, d.span, "too few time points").with_help("lower `fit { window = N }`, or lengthen the time range or shorten its step"));
+        return Err(Diagnostic::new(codes::TOO_FEW_ROWS, msg, d.span, "too few time points")
+            .with_help("lower `fit { window = N }`, or lengthen the time range or shorten its step"));
     }
     let spec = SimSpec {
         states: first_order_names(&sir),
@@ -203,7 +234,9 @@ fn dist(v: SimValue) -> Dist {
 
 fn generate_words(e: &GenerateError) -> String {
     match e {
-        GenerateError::Sim { trajectory, error } => format!("the integration of trajectory {} failed: {}", trajectory + 1, sim_words(error)),
+        GenerateError::Sim { trajectory, error } => {
+            format!("the integration of trajectory {} failed: {}", trajectory + 1, sim_words(error))
+        }
         other => other.to_string(),
     }
 }
@@ -214,7 +247,10 @@ pub fn sim_words(e: &SimError) -> String {
     let t3 = |t: f64| crate::report::equations::format_sig(t, 3);
     match e {
         SimError::NonFinite { t } => format!("the solution stops being finite after t = {}", t3(*t)),
-        SimError::StepUnderflow { t, .. } => format!("the step size shrinks to nothing near t = {} (a singularity, such as a blow-up, or a very stiff system)", t3(*t)),
+        SimError::StepUnderflow { t, .. } => format!(
+            "the step size shrinks to nothing near t = {} (a singularity, such as a blow-up, or a very stiff system)",
+            t3(*t)
+        ),
         SimError::MaxSteps { t, steps } => format!("gave up at t = {} after {steps} steps", t3(*t)),
         other => other.to_string(),
     }
@@ -225,9 +261,8 @@ pub fn sim_words(e: &SimError) -> String {
 fn map_states(model: &hir::Model, s: &hir::SimData, offsets: &[usize], ds: Dataset) -> Dataset {
     let n = model.states.len();
     let width = n + model.inputs.len();
-    let src: Vec<Option<usize>> = (0..n)
-        .map(|m| s.state_map.iter().position(|&t| t == Some(m)).and_then(|i| offsets.get(i).copied()))
-        .collect();
+    let src: Vec<Option<usize>> =
+        (0..n).map(|m| s.state_map.iter().position(|&t| t == Some(m)).and_then(|i| offsets.get(i).copied())).collect();
     let w1 = ds.width();
     let trajectories = ds
         .trajectories

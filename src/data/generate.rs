@@ -58,9 +58,7 @@ pub type ParamRhsFn<'a> = dyn FnMut(f64, &[f64], &[f64], &mut [f64]) + 'a;
 /// drift); when `(t1 − t0)/step` is an integer up to round-off, the last point is exactly `t1`.
 pub fn grid(t0: f64, t1: f64, step: f64) -> Result<Vec<f64>, SimError> {
     if !(t0.is_finite() && t1.is_finite() && step.is_finite() && step > 0.0 && t1 > t0) {
-        return Err(SimError::BadGrid(format!(
-            "{t0} .. {t1} step {step} needs t0 < t1 and step > 0"
-        )));
+        return Err(SimError::BadGrid(format!("{t0} .. {t1} step {step} needs t0 < t1 and step > 0")));
     }
     let ratio = (t1 - t0) / step;
     // 1e-9 relative slack absorbs the round-off of the division (e.g. 10 / 0.002).
@@ -78,75 +76,41 @@ pub fn grid(t0: f64, t1: f64, step: f64) -> Result<Vec<f64>, SimError> {
 
 /// Generates `spec.trajectories` trajectories of `x' = rhs(t, x, p)`, where `rhs(t, x, p, dx)`
 /// receives the trajectory's parameter values `p` in `spec.params` order.
-pub fn simulate_dataset(
-    spec: &SimSpec,
-    rhs: &mut ParamRhsFn<'_>,
-) -> Result<Dataset, GenerateError> {
+pub fn simulate_dataset(spec: &SimSpec, rhs: &mut ParamRhsFn<'_>) -> Result<Dataset, GenerateError> {
     check_spec(spec)?;
     let mut rng = seeded(spec.seed);
     let n = spec.states.len();
     // All parameter and initial-state draws come first, so the noise level never changes them.
     let mut draws = Vec::with_capacity(spec.trajectories);
     for _ in 0..spec.trajectories {
-        let params: Vec<f64> = spec
-            .params
-            .iter()
-            .map(|(_, d)| d.sample(&mut rng))
-            .collect::<Result<_, _>>()?;
-        let init: Vec<f64> = spec
-            .init
-            .iter()
-            .map(|d| d.sample(&mut rng))
-            .collect::<Result<_, _>>()?;
+        let params: Vec<f64> = spec.params.iter().map(|(_, d)| d.sample(&mut rng)).collect::<Result<_, _>>()?;
+        let init: Vec<f64> = spec.init.iter().map(|d| d.sample(&mut rng)).collect::<Result<_, _>>()?;
         draws.push((params, init));
     }
     let mut trajectories = Vec::with_capacity(spec.trajectories);
     for (k, (params, init)) in draws.into_iter().enumerate() {
         let mut f = |t: f64, x: &[f64], dx: &mut [f64]| rhs(t, x, &params, dx);
-        let sol = simulate(&mut f, &init, &spec.times, &spec.options).map_err(|error| {
-            GenerateError::Sim {
-                trajectory: k,
-                error,
-            }
-        })?;
+        let sol = simulate(&mut f, &init, &spec.times, &spec.options)
+            .map_err(|error| GenerateError::Sim { trajectory: k, error })?;
         let mut tr = Trajectory::from_rows((k + 1).to_string(), sol.times, n, sol.values);
         let noise_sigmas = add_noise(&mut tr, n, spec.noise_percent, &mut rng)?;
-        let named = spec
-            .params
-            .iter()
-            .map(|(name, _)| name.clone())
-            .zip(params)
-            .collect();
-        tr.truth = Some(Truth {
-            params: named,
-            init,
-            noise_sigmas,
-        });
+        let named = spec.params.iter().map(|(name, _)| name.clone()).zip(params).collect();
+        tr.truth = Some(Truth { params: named, init, noise_sigmas });
         trajectories.push(tr);
     }
-    Ok(Dataset {
-        states: spec.states.clone(),
-        inputs: Vec::new(),
-        trajectories,
-    })
+    Ok(Dataset { states: spec.states.clone(), inputs: Vec::new(), trajectories })
 }
 
 fn check_spec(spec: &SimSpec) -> Result<(), GenerateError> {
     if spec.init.len() != spec.states.len() {
         let (i, s) = (spec.init.len(), spec.states.len());
-        return Err(GenerateError::BadSpec(format!(
-            "{i} initial values for {s} states"
-        )));
+        return Err(GenerateError::BadSpec(format!("{i} initial values for {s} states")));
     }
     if spec.trajectories == 0 {
-        return Err(GenerateError::BadSpec(
-            "at least one trajectory is needed".into(),
-        ));
+        return Err(GenerateError::BadSpec("at least one trajectory is needed".into()));
     }
     if spec.times.len() < 2 {
-        return Err(GenerateError::BadSpec(
-            "the time grid needs at least two points".into(),
-        ));
+        return Err(GenerateError::BadSpec("the time grid needs at least two points".into()));
     }
     Ok(())
 }

@@ -41,26 +41,16 @@ impl Default for LyapunovOptions {
             intervals: 1000,
             d0: 1e-7,
             seed: 0,
-            sim: SimOptions {
-                rtol: 1e-9,
-                atol: 1e-12,
-                ..SimOptions::default()
-            },
+            sim: SimOptions { rtol: 1e-9, atol: 1e-12, ..SimOptions::default() },
         }
     }
 }
 
 /// Estimates the largest Lyapunov exponent of `x' = rhs(t, x)` starting from `x0`.
-pub fn largest_lyapunov(
-    rhs: &mut RhsFn<'_>,
-    x0: &[f64],
-    opts: &LyapunovOptions,
-) -> Result<f64, SimError> {
+pub fn largest_lyapunov(rhs: &mut RhsFn<'_>, x0: &[f64], opts: &LyapunovOptions) -> Result<f64, SimError> {
     let ok = opts.interval > 0.0 && opts.intervals > 0 && opts.d0 > 0.0 && opts.transient >= 0.0;
     if !ok {
-        return Err(SimError::BadInput(
-            "Lyapunov settings must be positive".into(),
-        ));
+        return Err(SimError::BadInput("Lyapunov settings must be positive".into()));
     }
     let mut t = 0.0;
     let mut x = x0.to_vec();
@@ -96,13 +86,7 @@ pub fn largest_lyapunov(
     Ok(sum / (opts.intervals as f64 * opts.interval))
 }
 
-fn flow(
-    rhs: &mut RhsFn<'_>,
-    x: &[f64],
-    t: f64,
-    span: f64,
-    sim: &SimOptions,
-) -> Result<Vec<f64>, SimError> {
+fn flow(rhs: &mut RhsFn<'_>, x: &[f64], t: f64, span: f64, sim: &SimOptions) -> Result<Vec<f64>, SimError> {
     let sol = simulate(rhs, x, &[t, t + span], sim)?;
     Ok(sol.row(1).to_vec())
 }

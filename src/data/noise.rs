@@ -29,9 +29,7 @@ pub struct DistError(pub String);
 /// One draw from `normal(mean, sd)`.
 pub fn normal(rng: &mut SeededRng, mean: f64, sd: f64) -> Result<f64, DistError> {
     if !(mean.is_finite() && sd.is_finite() && sd >= 0.0) {
-        return Err(DistError(format!(
-            "normal({mean}, {sd}) needs a finite mean and sd >= 0"
-        )));
+        return Err(DistError(format!("normal({mean}, {sd}) needs a finite mean and sd >= 0")));
     }
     let n = Normal::new(mean, sd).map_err(|e| DistError(e.to_string()))?;
     Ok(n.sample(rng))
@@ -40,9 +38,7 @@ pub fn normal(rng: &mut SeededRng, mean: f64, sd: f64) -> Result<f64, DistError>
 /// One draw from `uniform(lo, hi)` on the half-open interval `[lo, hi)`.
 pub fn uniform(rng: &mut SeededRng, lo: f64, hi: f64) -> Result<f64, DistError> {
     if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-        return Err(DistError(format!(
-            "uniform({lo}, {hi}) needs finite bounds with lo < hi"
-        )));
+        return Err(DistError(format!("uniform({lo}, {hi}) needs finite bounds with lo < hi")));
     }
     Ok(lo + (hi - lo) * rng.random::<f64>())
 }
@@ -93,9 +89,7 @@ pub fn observed_std(values: &[f64]) -> f64 {
 /// The per-state noise standard deviations `σ_d = percent/100 × std(x_d)` for the first
 /// `n_states` columns of `tr` (see the module docs for the definition).
 pub fn noise_sigmas(tr: &Trajectory, n_states: usize, percent: f64) -> Vec<f64> {
-    (0..n_states)
-        .map(|d| percent / 100.0 * observed_std(&tr.column(d)))
-        .collect()
+    (0..n_states).map(|d| percent / 100.0 * observed_std(&tr.column(d))).collect()
 }
 
 /// Adds Gaussian noise of `percent` % of each state's own standard deviation to the first
@@ -108,9 +102,7 @@ pub fn add_noise(
     rng: &mut SeededRng,
 ) -> Result<Vec<f64>, DistError> {
     if !(percent.is_finite() && percent >= 0.0) {
-        return Err(DistError(format!(
-            "noise level {percent}% must be finite and non-negative"
-        )));
+        return Err(DistError(format!("noise level {percent}% must be finite and non-negative")));
     }
     let sigmas = noise_sigmas(tr, n_states, percent);
     if percent == 0.0 {

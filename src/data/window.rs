@@ -57,30 +57,19 @@ pub enum WindowError {
 /// (as many as fit; stride 1 gives every window). Windows are ordered by trajectory, then start.
 pub fn windows(ds: &Dataset, len: usize, stride: usize) -> Result<Vec<Window>, WindowError> {
     let starts = window_starts(ds, len, stride)?;
-    Ok(starts
-        .into_iter()
-        .map(|(k, start)| window_at(ds, k, start, len))
-        .collect())
+    Ok(starts.into_iter().map(|(k, start)| window_at(ds, k, start, len)).collect())
 }
 
 /// The `(trajectory, start row)` of every window [`windows`] would cut, without copying any
 /// data: for large datasets, shuffle these and materialise one batch at a time with [`window_at`].
-pub fn window_starts(
-    ds: &Dataset,
-    len: usize,
-    stride: usize,
-) -> Result<Vec<(usize, usize)>, WindowError> {
+pub fn window_starts(ds: &Dataset, len: usize, stride: usize) -> Result<Vec<(usize, usize)>, WindowError> {
     if len < 2 || stride == 0 {
         return Err(WindowError::BadShape { len, stride });
     }
     let mut out = Vec::new();
     for (k, tr) in ds.trajectories.iter().enumerate() {
         if tr.len() < len {
-            return Err(WindowError::TooShort {
-                trajectory: k,
-                rows: tr.len(),
-                len,
-            });
+            return Err(WindowError::TooShort { trajectory: k, rows: tr.len(), len });
         }
         out.extend((0..=tr.len() - len).step_by(stride).map(|start| (k, start)));
     }
@@ -97,23 +86,9 @@ pub fn window_at(ds: &Dataset, trajectory: usize, start: usize, len: usize) -> W
     let times = tr.times[start..start + len].to_vec();
     let steps = times.windows(2).map(|p| p[1] - p[0]).collect();
     let cells = start * w..(start + len) * w;
-    let mask: Vec<f64> = tr.mask[cells.clone()]
-        .iter()
-        .map(|&m| f64::from(u8::from(m)))
-        .collect();
-    let values = tr.values[cells]
-        .iter()
-        .zip(&mask)
-        .map(|(&v, &m)| if m > 0.0 { v } else { 0.0 })
-        .collect();
-    Window {
-        trajectory,
-        start,
-        times,
-        steps,
-        values,
-        mask,
-    }
+    let mask: Vec<f64> = tr.mask[cells.clone()].iter().map(|&m| f64::from(u8::from(m))).collect();
+    let values = tr.values[cells].iter().zip(&mask).map(|(&v, &m)| if m > 0.0 { v } else { 0.0 }).collect();
+    Window { trajectory, start, times, steps, values, mask }
 }
 
 /// The number of windows [`windows`] makes from a trajectory of `rows` rows.
@@ -130,10 +105,6 @@ pub fn window_count(rows: usize, len: usize, stride: usize) -> usize {
 pub fn batches(n: usize, batch_size: usize, rng: &mut SeededRng) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(rng);
-    let size = if batch_size == 0 {
-        n.max(1)
-    } else {
-        batch_size
-    };
+    let size = if batch_size == 0 { n.max(1) } else { batch_size };
     order.chunks(size).map(<[usize]>::to_vec).collect()
 }

@@ -38,40 +38,23 @@ pub enum WriteError {
 
 /// Writes `ds` to `path` atomically, with the time column named `time_column`.
 pub fn write_csv(ds: &Dataset, path: &Path, time_column: &str) -> Result<(), WriteError> {
-    let io = |e: &dyn std::fmt::Display| WriteError::Io {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    };
+    let io = |e: &dyn std::fmt::Display| WriteError::Io { path: path.to_path_buf(), reason: e.to_string() };
     let name = path.file_name().ok_or_else(|| io(&"not a file name"))?;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = write_to(ds, &tmp, time_column)
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| io(&e)));
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let result = write_to(ds, &tmp, time_column).and_then(|()| std::fs::rename(&tmp, path).map_err(|e| io(&e)));
     if result.is_err() {
         // Best effort: the temporary file may not even exist if creating it failed.
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(|e| match e {
-        WriteError::Io { reason, .. } => WriteError::Io {
-            path: path.to_path_buf(),
-            reason,
-        },
+        WriteError::Io { reason, .. } => WriteError::Io { path: path.to_path_buf(), reason },
         other => other,
     })
 }
 
 fn write_to(ds: &Dataset, tmp: &Path, time_column: &str) -> Result<(), WriteError> {
-    let io = |e: &dyn std::fmt::Display| WriteError::Io {
-        path: tmp.to_path_buf(),
-        reason: e.to_string(),
-    };
+    let io = |e: &dyn std::fmt::Display| WriteError::Io { path: tmp.to_path_buf(), reason: e.to_string() };
     let file = File::create(tmp).map_err(|e| io(&e))?;
     let mut w = csv::Writer::from_writer(BufWriter::new(file));
     let labelled = ds.trajectories.len() > 1;
@@ -93,17 +76,9 @@ fn write_to(ds: &Dataset, tmp: &Path, time_column: &str) -> Result<(), WriteErro
             for (c, v) in tr.row(row).iter().enumerate() {
                 if v.is_infinite() {
                     let column = ds.column_names()[c].to_string();
-                    return Err(WriteError::Infinite {
-                        trajectory: tr.label.clone(),
-                        row,
-                        column,
-                    });
+                    return Err(WriteError::Infinite { trajectory: tr.label.clone(), row, column });
                 }
-                cells.push(if v.is_nan() {
-                    String::new()
-                } else {
-                    v.to_string()
-                });
+                cells.push(if v.is_nan() { String::new() } else { v.to_string() });
             }
             w.write_record(&cells).map_err(|e| io(&e))?;
         }

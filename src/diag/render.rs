@@ -40,10 +40,7 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         let start = (l.span.start as usize).min(len);
         (name(l), start..(l.span.end as usize).clamp(start, len))
     };
-    let mut report = Report::build(kind, clamp(primary))
-        .with_config(config)
-        .with_code(d.code)
-        .with_message(&d.message);
+    let mut report = Report::build(kind, clamp(primary)).with_config(config).with_code(d.code).with_message(&d.message);
     for (i, l) in d.labels.iter().enumerate() {
         let label = Label::new(clamp(l)).with_message(&l.text);
         let label = if color { label.with_color(label_color(i == 0, d.severity)) } else { label };
@@ -104,10 +101,12 @@ pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
 
 fn json_diag<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> JsonDiag<'a> {
     let p = d.labels.first();
-    let pos = |byte: u32| p.map(|l| {
-        let (line, col) = sources.line_col(l.span.src, byte as usize);
-        [line, col]
-    });
+    let pos = |byte: u32| {
+        p.map(|l| {
+            let (line, col) = sources.line_col(l.span.src, byte as usize);
+            [line, col]
+        })
+    };
     JsonDiag {
         code: d.code.0,
         severity: match d.severity {

@@ -92,10 +92,8 @@ fn traj_cost(p: &Problem, st: &State, k: usize, ev: &Eval) -> f64 {
 
 /// The objective `J` at `st`.
 pub fn cost(p: &Problem, st: &State) -> Result<f64, FitError> {
-    let parts: Result<Vec<f64>, FitError> = (0..p.trajs.len())
-        .into_par_iter()
-        .map(|k| eval(p, st, k, false).map(|ev| traj_cost(p, st, k, &ev)))
-        .collect();
+    let parts: Result<Vec<f64>, FitError> =
+        (0..p.trajs.len()).into_par_iter().map(|k| eval(p, st, k, false).map(|ev| traj_cost(p, st, k, &ev))).collect();
     Ok(parts?.iter().sum())
 }
 
@@ -107,9 +105,7 @@ fn qmap(p: &Problem, unknowns: &[Unknown], k: usize) -> Vec<Vec<(usize, usize)>>
         match *u {
             Unknown::Coef(s) => m[p.slot_eq[s]].push((qi, p.np + s)),
             Unknown::Param(pp) => (0..p.neq).for_each(|e| m[e].push((qi, pp))),
-            Unknown::PerTraj { k: kk, traj } if traj == k => {
-                (0..p.neq).for_each(|e| m[e].push((qi, p.per_traj[kk])))
-            }
+            Unknown::PerTraj { k: kk, traj } if traj == k => (0..p.neq).for_each(|e| m[e].push((qi, p.per_traj[kk]))),
             Unknown::PerTraj { .. } => {}
         }
     }
@@ -142,7 +138,8 @@ fn assemble(p: &Problem, st: &State, unknowns: &[Unknown], k: usize) -> Result<N
     for (i, &h) in tr.h.iter().enumerate() {
         for c in 0..nz {
             let e_ = eps(p, k, c) * h;
-            let r = (z[(i + 1) * nz + c] - z[i * nz + c] - 0.5 * h * (g(p, z, &ev, i, c) + g(p, z, &ev, i + 1, c))) / e_;
+            let r =
+                (z[(i + 1) * nz + c] - z[i * nz + c] - 0.5 * h * (g(p, z, &ev, i, c) + g(p, z, &ev, i + 1, c))) / e_;
             v.iter_mut().for_each(|x| *x = 0.0);
             u.clear();
             v[c] -= 1.0 / e_;
@@ -236,11 +233,8 @@ fn eliminate(nm: &Normal, lambda: f64, nq: usize, k: usize) -> Result<Vec<f64>, 
 type Schur = (Vec<Vec<f64>>, Vec<f64>, Vec<f64>);
 
 fn schur(normals: &[Normal], nq: usize, lambda: f64) -> Result<Schur, FitError> {
-    let zs: Vec<Vec<f64>> = normals
-        .par_iter()
-        .enumerate()
-        .map(|(k, nm)| eliminate(nm, lambda, nq, k))
-        .collect::<Result<_, _>>()?;
+    let zs: Vec<Vec<f64>> =
+        normals.par_iter().enumerate().map(|(k, nm)| eliminate(nm, lambda, nq, k)).collect::<Result<_, _>>()?;
     let w = nq + 1;
     let mut s = vec![0.0; nq * nq];
     let mut rq = vec![0.0; nq];
@@ -278,10 +272,8 @@ fn schur(normals: &[Normal], nq: usize, lambda: f64) -> Result<Schur, FitError> 
 pub fn wald(p: &Problem, st: &State) -> Result<Vec<(Unknown, Option<f64>)>, FitError> {
     let unknowns = p.unknowns(st);
     let nq = unknowns.len();
-    let normals: Vec<Normal> = (0..p.trajs.len())
-        .into_par_iter()
-        .map(|k| assemble(p, st, &unknowns, k))
-        .collect::<Result<_, _>>()?;
+    let normals: Vec<Normal> =
+        (0..p.trajs.len()).into_par_iter().map(|k| assemble(p, st, &unknowns, k)).collect::<Result<_, _>>()?;
     // A damping of 1e-10 of the diagonal only guards against exact singularity.
     let (_, s, _) = schur(&normals, nq, 1e-10)?;
     let l = dense_cholesky(&s, nq);
@@ -345,10 +337,8 @@ pub enum Outcome {
 /// damping until the cost decreases. Updates `st`, returns its new cost.
 pub fn iterate(p: &Problem, st: &mut State, c0: f64, lm: &mut Lm) -> Result<(f64, Outcome), FitError> {
     let unknowns = p.unknowns(st);
-    let normals: Vec<Normal> = (0..p.trajs.len())
-        .into_par_iter()
-        .map(|k| assemble(p, st, &unknowns, k))
-        .collect::<Result<_, _>>()?;
+    let normals: Vec<Normal> =
+        (0..p.trajs.len()).into_par_iter().map(|k| assemble(p, st, &unknowns, k)).collect::<Result<_, _>>()?;
     loop {
         let trial = match step(p, st, &unknowns, &normals, lm.lambda) {
             Ok(t) => Some(t),

@@ -43,9 +43,7 @@ fn check_terms(p: &Problem, input: &FitInput, st: &State) -> Result<(), FitError
         let x = p.rows(st, k);
         let n = p.trajs[k].t.len();
         let mut th = vec![0.0; n * p.terms.len()];
-        p.basis
-            .eval_par(n, &x, &st.theta, &mut th)
-            .map_err(|e| FitError::Data(format!("kernel call failed: {e}")))?;
+        p.basis.eval_par(n, &x, &st.theta, &mut th).map_err(|e| FitError::Data(format!("kernel call failed: {e}")))?;
         if let Err(nf) = check_finite(input.ir, &p.terms, &th) {
             return Err(FitError::NonFinite {
                 term: nf.label,

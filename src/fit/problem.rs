@@ -7,8 +7,8 @@
 //! [`State`] built by [`super::init`].
 
 use crate::data::Trajectory;
-use crate::ir::Var;
 use crate::ir::NodeId;
+use crate::ir::Var;
 use crate::jit::{compile, model_layout, DiffKernels, Kernel, Layout};
 
 use super::smooth::{noise_std, smooth};
@@ -278,7 +278,12 @@ fn load_trajs(input: &FitInput, cols: &[(usize, u32)]) -> Result<Vec<Traj>, FitE
 }
 
 /// One trajectory on the learned columns.
-fn one_traj(tr: &Trajectory, cols: &[(usize, u32)], state_col: &[usize], input_col: &[usize]) -> Result<Traj, FitError> {
+fn one_traj(
+    tr: &Trajectory,
+    cols: &[(usize, u32)],
+    state_col: &[usize],
+    input_col: &[usize],
+) -> Result<Traj, FitError> {
     let n = tr.times.len();
     if n < 5 {
         return Err(FitError::Data(format!("trajectory `{}` has {n} rows; the fit needs at least 5", tr.label)));

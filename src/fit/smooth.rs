@@ -13,10 +13,7 @@ use super::banded::Banded;
 pub fn noise_std(y: &[f64], mask: &[bool]) -> f64 {
     let obs: Vec<f64> = y.iter().zip(mask).filter(|(_, &m)| m).map(|(&v, _)| v).collect();
     let sd = std_dev(&obs);
-    let mut d4: Vec<f64> = obs
-        .windows(5)
-        .map(|w| (w[0] - 4.0 * w[1] + 6.0 * w[2] - 4.0 * w[3] + w[4]).abs())
-        .collect();
+    let mut d4: Vec<f64> = obs.windows(5).map(|w| (w[0] - 4.0 * w[1] + 6.0 * w[2] - 4.0 * w[3] + w[4]).abs()).collect();
     if d4.is_empty() {
         return sd.max(f64::MIN_POSITIVE);
     }
@@ -67,8 +64,7 @@ pub fn smooth(y: &[f64], mask: &[bool], sigma: f64) -> Vec<f64> {
     let n_obs = mask.iter().filter(|&&m| m).count().max(1) as f64;
     let y0: Vec<f64> = y.iter().zip(mask).map(|(&v, &m)| if m { v } else { 0.0 }).collect();
     let misfit = |x: &[f64]| {
-        x.iter().zip(&y0).zip(mask).filter(|(_, &m)| m).map(|((a, b), _)| (a - b) * (a - b)).sum::<f64>()
-            / n_obs
+        x.iter().zip(&y0).zip(mask).filter(|(_, &m)| m).map(|((a, b), _)| (a - b) * (a - b)).sum::<f64>() / n_obs
     };
     let (mut lo, mut hi) = (-8.0f64, 14.0f64);
     let mut best = whittaker(&y0, mask, 10f64.powf(lo)).unwrap_or_else(|| y0.clone());

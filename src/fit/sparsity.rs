@@ -7,8 +7,8 @@
 
 use super::gn::wald;
 use super::init::magnitudes;
-use super::problem::Unknown;
 use super::problem::State;
+use super::problem::Unknown;
 use super::run::Runner;
 use super::{FitError, PathEntry};
 
@@ -65,7 +65,8 @@ pub fn auto_path(r: &mut Runner, full: State, full_cost: f64) -> Result<Selectio
     let (mut st, mut c) = (full, full_cost);
     let terms = |st: &State| st.active.iter().filter(|&&a| a).count();
     let b0 = bic(r, c, &st);
-    let mut path = vec![PathEntry { threshold: 0.0, terms: terms(&st), loss: c / r.p.n_obs as f64, criterion: b0, chosen: false }];
+    let mut path =
+        vec![PathEntry { threshold: 0.0, terms: terms(&st), loss: c / r.p.n_obs as f64, criterion: b0, chosen: false }];
     let mut best = (b0, st.clone(), 0.0, 0usize);
     let (mut thr, mut over) = (0.0f64, 0);
     while !r.cancelled() {
@@ -85,7 +86,13 @@ pub fn auto_path(r: &mut Runner, full: State, full_cost: f64) -> Result<Selectio
         c = r.cost(&st, level)?;
         c = r.solve(&mut st, c, LEVEL_ITERS, level)?;
         let b = bic(r, c, &st);
-        path.push(PathEntry { threshold: thr, terms: terms(&st), loss: c / r.p.n_obs as f64, criterion: b, chosen: false });
+        path.push(PathEntry {
+            threshold: thr,
+            terms: terms(&st),
+            loss: c / r.p.n_obs as f64,
+            criterion: b,
+            chosen: false,
+        });
         over = if c > best.0 { over + 1 } else { 0 };
         if b < best.0 {
             best = (b, st.clone(), thr, level);
@@ -119,6 +126,7 @@ pub fn fixed(r: &mut Runner, mut st: State, mut c: f64, thr: f64, rounds: usize)
         c = r.solve(&mut st, c, ROUND_ITERS, round)?;
     }
     let terms = st.active.iter().filter(|&&a| a).count();
-    let path = vec![PathEntry { threshold: thr, terms, loss: c / r.p.n_obs as f64, criterion: bic(r, c, &st), chosen: true }];
+    let path =
+        vec![PathEntry { threshold: thr, terms, loss: c / r.p.n_obs as f64, criterion: bic(r, c, &st), chosen: true }];
     Ok(Selection { state: st, cost: c, path, threshold: Some(thr), rounds: done })
 }

@@ -64,8 +64,7 @@ impl Arena {
     }
 
     fn is_const(&self, id: NodeId, value: f64) -> bool {
-        self.const_value(id)
-            .is_some_and(|c| c.to_bits() == value.to_bits())
+        self.const_value(id).is_some_and(|c| c.to_bits() == value.to_bits())
     }
 
     /// Interns a node without simplification (constructors call this last).
@@ -269,11 +268,9 @@ impl Arena {
         let (a, b) = match self.node(id) {
             Node::Const(_) | Node::Var(_) => (None, None),
             Node::Neg(a) | Node::Powi(a, _) | Node::Call1(_, a) => (Some(a), None),
-            Node::Add(a, b)
-            | Node::Sub(a, b)
-            | Node::Mul(a, b)
-            | Node::Div(a, b)
-            | Node::Call2(_, a, b) => (Some(a), Some(b)),
+            Node::Add(a, b) | Node::Sub(a, b) | Node::Mul(a, b) | Node::Div(a, b) | Node::Call2(_, a, b) => {
+                (Some(a), Some(b))
+            }
         };
         a.into_iter().chain(b)
     }
@@ -293,9 +290,6 @@ impl Arena {
     /// Whether `var` occurs in the expression `id`.
     pub fn depends_on(&self, id: NodeId, var: Var) -> bool {
         let seen = self.reachable(&[id]);
-        self.nodes
-            .iter()
-            .zip(&seen)
-            .any(|(n, &s)| s && *n == Node::Var(var))
+        self.nodes.iter().zip(&seen).any(|(n, &s)| s && *n == Node::Var(var))
     }
 }

@@ -49,23 +49,13 @@ pub struct DroppedTerm {
 }
 
 fn term(arena: &Arena, names: &Names, node: NodeId, span: Option<Span>) -> Term {
-    Term {
-        name: arena.display(node, names).to_string(),
-        node,
-        span,
-    }
+    Term { name: arena.display(node, names).to_string(), node, span }
 }
 
 /// Calls `visit` with every non-decreasing index tuple of length `k` over `0..n`, in
 /// lexicographic order.
 fn multisets(n: usize, k: usize, visit: &mut impl FnMut(&[usize])) {
-    fn rec(
-        n: usize,
-        k: usize,
-        start: usize,
-        cur: &mut Vec<usize>,
-        visit: &mut impl FnMut(&[usize]),
-    ) {
+    fn rec(n: usize, k: usize, start: usize, cur: &mut Vec<usize>, visit: &mut impl FnMut(&[usize])) {
         if cur.len() == k {
             visit(cur);
             return;
@@ -153,9 +143,7 @@ impl Basis {
             .into_iter()
             .map(|idx| {
                 let one = arena.constant(1.0);
-                let node = idx
-                    .iter()
-                    .fold(one, |acc, &i| canonical_product(arena, acc, vars[i]));
+                let node = idx.iter().fold(one, |acc, &i| canonical_product(arena, acc, vars[i]));
                 term(arena, names, node, None)
             })
             .collect();
@@ -180,12 +168,7 @@ impl Basis {
 
     /// An explicit list of expressions (`{sin(x), x*y}`), each with its source span.
     pub fn explicit(arena: &Arena, names: &Names, items: &[(NodeId, Option<Span>)]) -> Basis {
-        Basis {
-            terms: items
-                .iter()
-                .map(|&(n, s)| term(arena, names, n, s))
-                .collect(),
-        }
+        Basis { terms: items.iter().map(|&(n, s)| term(arena, names, n, s)).collect() }
     }
 
     /// `self` followed by `other` (duplicates kept; see [`Basis::dedup`]).
@@ -227,12 +210,7 @@ impl Basis {
         let mut dropped = Vec::new();
         for (index, t) in self.terms.into_iter().enumerate() {
             if let Some(&k) = first.get(&t.node) {
-                dropped.push(DroppedTerm {
-                    index,
-                    name: t.name,
-                    span: t.span,
-                    duplicate_of: k,
-                });
+                dropped.push(DroppedTerm { index, name: t.name, span: t.span, duplicate_of: k });
             } else {
                 first.insert(t.node, kept.len());
                 kept.push(t);

@@ -97,14 +97,7 @@ impl Arena {
     }
 
     /// d(a/b) = (da - (a/b)·db) / b, reusing the quotient node.
-    fn diff_div(
-        &mut self,
-        this: NodeId,
-        a: NodeId,
-        b: NodeId,
-        var: Var,
-        memo: &mut Memo,
-    ) -> Option<NodeId> {
+    fn diff_div(&mut self, this: NodeId, a: NodeId, b: NodeId, var: Var, memo: &mut Memo) -> Option<NodeId> {
         let (da, db) = (self.diff_memo(a, var, memo), self.diff_memo(b, var, memo));
         let q_db = db.map(|d| self.mul(this, d));
         let num = match (da, q_db) {

@@ -77,10 +77,7 @@ fn lower_equation(cx: &mut Lowerer, ir: &mut ModelIr, eq: &hir::Equation) -> Res
                 let _ = span;
             }
             Summand::Mlp { inputs, hidden, span } => {
-                let inputs = inputs
-                    .iter()
-                    .map(|e| cx.expr(&mut ir.arena, e, &[]))
-                    .collect::<Result<Vec<_>>>()?;
+                let inputs = inputs.iter().map(|e| cx.expr(&mut ir.arena, e, &[])).collect::<Result<Vec<_>>>()?;
                 let hidden = hidden.iter().map(|&h| h as usize).collect();
                 ir.add_neural(index, NeuralSpec { inputs, hidden, span: Some(*span) });
             }
@@ -159,9 +156,7 @@ impl Lowerer<'_> {
     fn expr(&mut self, a: &mut Arena, e: &Expr, args: &[NodeId]) -> Result<NodeId> {
         Ok(match &e.kind {
             ExprKind::Num(v) => a.constant(*v),
-            ExprKind::State { id, deriv_order } => {
-                a.var(Var::State { index: *id as u32, order: *deriv_order })
-            }
+            ExprKind::State { id, deriv_order } => a.var(Var::State { index: *id as u32, order: *deriv_order }),
             ExprKind::Param(id) => a.param(*id as u32),
             ExprKind::Const(id) => match self.model.consts.get(*id) {
                 Some(c) => a.constant(c.value),
@@ -191,10 +186,7 @@ impl Lowerer<'_> {
                 }
             }
             ExprKind::Call(callee, call_args) => {
-                let vals = call_args
-                    .iter()
-                    .map(|x| self.expr(a, x, args))
-                    .collect::<Result<Vec<_>>>()?;
+                let vals = call_args.iter().map(|x| self.expr(a, x, args)).collect::<Result<Vec<_>>>()?;
                 match callee {
                     Callee::Intrinsic(f) => match a.call(f.info().name, &vals) {
                         Some(n) => n,

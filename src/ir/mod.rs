@@ -9,8 +9,8 @@
 
 mod arena;
 mod basis;
-mod lower;
 mod diff;
+mod lower;
 mod model;
 mod print;
 

@@ -86,23 +86,13 @@ pub struct ModelIr {
 impl ModelIr {
     /// An empty model with its variable names.
     pub fn new(name: impl Into<String>, names: Names) -> ModelIr {
-        ModelIr {
-            name: name.into(),
-            names,
-            ..ModelIr::default()
-        }
+        ModelIr { name: name.into(), names, ..ModelIr::default() }
     }
 
     /// The ODE order of state `s`: the highest derivative on the left of its equations (1 for
     /// a state without an equation).
     pub fn state_order(&self, s: u32) -> u32 {
-        self.equations
-            .iter()
-            .filter(|e| e.state == s)
-            .map(|e| e.order)
-            .max()
-            .unwrap_or(1)
-            .max(1)
+        self.equations.iter().filter(|e| e.state == s).map(|e| e.order).max().unwrap_or(1).max(1)
     }
 
     /// Records that `node` came from `span` (first span wins).
@@ -128,43 +118,19 @@ impl ModelIr {
     }
 
     /// Adds the equation `state^(order) = known` and returns its index.
-    pub fn add_equation(
-        &mut self,
-        state: u32,
-        order: u32,
-        known: NodeId,
-        span: Option<Span>,
-    ) -> usize {
+    pub fn add_equation(&mut self, state: u32, order: u32, known: NodeId, span: Option<Span>) -> usize {
         if let Some(s) = span {
             self.note_span(known, s);
         }
-        self.equations.push(Equation {
-            state,
-            order,
-            known,
-            sparse: vec![],
-            neural: vec![],
-            span,
-        });
+        self.equations.push(Equation { state, order, known, sparse: vec![], neural: vec![], span });
         self.equations.len() - 1
     }
 
     /// Adds a sparse block over `basis` to equation `eq`; `keep` and `exclude` are per basis
     /// term (empty means all false). Allocates a coefficient slot for every non-excluded term.
-    pub fn add_sparse(
-        &mut self,
-        eq: usize,
-        name: &str,
-        basis: &Basis,
-        keep: &[bool],
-        exclude: &[bool],
-    ) {
+    pub fn add_sparse(&mut self, eq: usize, name: &str, basis: &Basis, keep: &[bool], exclude: &[bool]) {
         let n = basis.len();
-        let mask = |m: &[bool]| {
-            (0..n)
-                .map(|i| m.get(i).copied().unwrap_or(false))
-                .collect::<Vec<_>>()
-        };
+        let mask = |m: &[bool]| (0..n).map(|i| m.get(i).copied().unwrap_or(false)).collect::<Vec<_>>();
         let (keep, exclude) = (mask(keep), mask(exclude));
         let mut terms = Vec::with_capacity(n);
         let mut slots = Vec::with_capacity(n);
@@ -172,20 +138,11 @@ impl ModelIr {
             let id = self.add_term(t);
             terms.push(id);
             slots.push((!exclude[i]).then(|| {
-                self.coefs.push(CoefSlot {
-                    equation: eq,
-                    term: id,
-                });
+                self.coefs.push(CoefSlot { equation: eq, term: id });
                 self.coefs.len() - 1
             }));
         }
-        let block = SparseBlock {
-            basis: name.to_string(),
-            terms,
-            keep,
-            exclude,
-            slots,
-        };
+        let block = SparseBlock { basis: name.to_string(), terms, keep, exclude, slots };
         self.equations[eq].sparse.push(block);
     }
 
@@ -215,12 +172,7 @@ impl ModelIr {
             let pairs: Vec<(usize, usize)> = self.equations[e]
                 .sparse
                 .iter()
-                .flat_map(|b| {
-                    b.terms
-                        .iter()
-                        .zip(&b.slots)
-                        .filter_map(|(&t, s)| s.map(|s| (t, s)))
-                })
+                .flat_map(|b| b.terms.iter().zip(&b.slots).filter_map(|(&t, s)| s.map(|s| (t, s))))
                 .collect();
             for (t, s) in pairs {
                 let c = self.arena.param(n_params + s as u32);
@@ -235,19 +187,12 @@ impl ModelIr {
     /// Maps output `col` of a kernel compiled for `outputs` to a readable label and span, for
     /// reporting a non-finite value: the term's name and span if it is a term, else the node's
     /// printed form and recorded span.
-    pub fn describe_output(
-        &self,
-        outputs: &[NodeId],
-        col: usize,
-    ) -> Option<(String, Option<Span>)> {
+    pub fn describe_output(&self, outputs: &[NodeId], col: usize) -> Option<(String, Option<Span>)> {
         let node = *outputs.get(col)?;
         if let Some(t) = self.terms.iter().find(|t| t.node == node) {
             return Some((t.name.clone(), t.span.or(self.span_of(node))));
         }
-        Some((
-            self.arena.display(node, &self.names).to_string(),
-            self.span_of(node),
-        ))
+        Some((self.arena.display(node, &self.names).to_string(), self.span_of(node)))
     }
 }
 
@@ -268,13 +213,9 @@ impl fmt::Display for ModelIr {
         }
         writeln!(f, "equations:")?;
         for e in &self.equations {
-            let lhs = self.names.var_name(super::Var::State {
-                index: e.state,
-                order: e.order,
-            });
+            let lhs = self.names.var_name(super::Var::State { index: e.state, order: e.order });
             // A zero known part is left out when something else is on the right side.
-            let bare = self.arena.const_value(e.known) == Some(0.0)
-                && !(e.sparse.is_empty() && e.neural.is_empty());
+            let bare = self.arena.const_value(e.known) == Some(0.0) && !(e.sparse.is_empty() && e.neural.is_empty());
             write!(f, "  {lhs} =")?;
             let mut sep = " ";
             if !bare {

@@ -26,11 +26,7 @@ impl Names {
     /// Names from string slices.
     pub fn new(states: &[&str], params: &[&str], inputs: &[&str]) -> Names {
         let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
-        Names {
-            states: own(states),
-            params: own(params),
-            inputs: own(inputs),
-        }
+        Names { states: own(states), params: own(params), inputs: own(inputs) }
     }
 
     /// The printed name of a variable; unnamed states and inputs print as `x3`, `u3`; parameters
@@ -38,17 +34,11 @@ impl Names {
     /// as `c0`, `c1`, ...
     pub fn var_name(&self, v: Var) -> String {
         let pick = |list: &[String], prefix: &str, i: u32| {
-            list.get(i as usize)
-                .cloned()
-                .unwrap_or_else(|| format!("{prefix}{i}"))
+            list.get(i as usize).cloned().unwrap_or_else(|| format!("{prefix}{i}"))
         };
         match v {
             Var::State { index, order } => {
-                format!(
-                    "{}{}",
-                    pick(&self.states, "x", index),
-                    "'".repeat(order as usize)
-                )
+                format!("{}{}", pick(&self.states, "x", index), "'".repeat(order as usize))
             }
             Var::Param(i) => match self.params.get(i as usize) {
                 Some(name) => name.clone(),
@@ -70,11 +60,7 @@ pub struct ExprDisplay<'a> {
 impl Arena {
     /// A printable view of the expression `node`.
     pub fn display<'a>(&'a self, node: NodeId, names: &'a Names) -> ExprDisplay<'a> {
-        ExprDisplay {
-            arena: self,
-            names,
-            node,
-        }
+        ExprDisplay { arena: self, names, node }
     }
 }
 
@@ -98,11 +84,7 @@ fn prec(arena: &Arena, id: NodeId) -> u8 {
 
 impl ExprDisplay<'_> {
     fn sub(&self, node: NodeId) -> ExprDisplay<'_> {
-        ExprDisplay {
-            arena: self.arena,
-            names: self.names,
-            node,
-        }
+        ExprDisplay { arena: self.arena, names: self.names, node }
     }
 
     /// Writes `node`, parenthesised when its precedence is below `min`.
@@ -138,11 +120,7 @@ impl fmt::Display for ExprDisplay<'_> {
             Node::Mul(x, y) => {
                 self.child(f, x, 2)?;
                 write!(f, "*")?;
-                let right_min = if matches!(a.node(y), Node::Mul(..)) {
-                    2
-                } else {
-                    3
-                };
+                let right_min = if matches!(a.node(y), Node::Mul(..)) { 2 } else { 3 };
                 self.child(f, y, right_min)
             }
             Node::Div(x, y) => {
@@ -183,16 +161,8 @@ impl ModelIr {
         vars.push(Var::Time);
         vars.extend((0..self.names.params.len() as u32).map(Var::Param));
         let jac = self.arena.jacobian(&rhs, &vars);
-        let lhs: Vec<String> = self
-            .equations
-            .iter()
-            .map(|e| {
-                self.names.var_name(Var::State {
-                    index: e.state,
-                    order: e.order,
-                })
-            })
-            .collect();
+        let lhs: Vec<String> =
+            self.equations.iter().map(|e| self.names.var_name(Var::State { index: e.state, order: e.order })).collect();
         for (l, &r) in lhs.iter().zip(&rhs) {
             let _ = writeln!(out, "  {l} = {}", self.arena.display(r, &self.names));
         }

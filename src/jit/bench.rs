@@ -68,11 +68,7 @@ fn best_of(reps: usize, mut f: impl FnMut()) -> f64 {
 fn xyz(arena: &mut Arena) -> (Vec<NodeId>, Layout, Names) {
     let vars = vec![arena.state(0), arena.state(1), arena.state(2)];
     let cols = (0..3).map(|i| Var::State { index: i, order: 0 }).collect();
-    (
-        vars,
-        Layout::new(cols, 0),
-        Names::new(&["x", "y", "z"], &[], &[]),
-    )
+    (vars, Layout::new(cols, 0), Names::new(&["x", "y", "z"], &[], &[]))
 }
 
 fn hand_poly3(x: &[f64], out: &mut [f64]) {
@@ -129,20 +125,7 @@ fn hand_mixed(x: &[f64], out: &mut [f64]) {
     for (o, r) in out.chunks_exact_mut(12).zip(x.chunks_exact(3)) {
         let (x, y, z) = (r[0], r[1], r[2]);
         let sx = x.sin();
-        let v = [
-            1.0,
-            x,
-            y,
-            z,
-            x * y,
-            y * z,
-            sx,
-            y.cos(),
-            (2.0 * z).sin(),
-            x.exp(),
-            x * (-y).exp(),
-            sx * z.cos(),
-        ];
+        let v = [1.0, x, y, z, x * y, y * z, sx, y.cos(), (2.0 * z).sin(), x.exp(), x * (-y).exp(), sx * z.cos()];
         o.copy_from_slice(&v);
     }
 }
@@ -171,28 +154,13 @@ fn time_case(
         jit_par = jit_par.min(best_of(1, || res = kernel.eval_par(n, x, &[], &mut out)));
         std::mem::replace(&mut res, Ok(()))?;
     }
-    let max_diff_vs_hand = out
-        .iter()
-        .zip(&hand_out)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
+    let max_diff_vs_hand = out.iter().zip(&hand_out).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
     let mut scratch = vec![0.0; n * k];
     let interp_t = best_of(1, || res = interp.eval(n, x, &[], &mut scratch));
     std::mem::replace(&mut res, Ok(()))?;
-    let tree = best_of(1, || {
-        res = eval_tree(arena, outputs, layout, n, x, &[], &mut scratch)
-    });
+    let tree = best_of(1, || res = eval_tree(arena, outputs, layout, n, x, &[], &mut scratch));
     res?;
-    Ok(CaseTiming {
-        name,
-        terms: k,
-        jit,
-        jit_par,
-        interp: interp_t,
-        tree,
-        hand: hand_t,
-        max_diff_vs_hand,
-    })
+    Ok(CaseTiming { name, terms: k, jit, jit_par, interp: interp_t, tree, hand: hand_t, max_diff_vs_hand })
 }
 
 /// Runs the benchmark on `rows` random rows (seeded; uniform in [-2, 2]^3).
@@ -204,18 +172,10 @@ pub fn run(rows: usize) -> Result<JitBench, JitError> {
     let poly = Basis::poly(&mut arena, &names, &vars, 3).nodes();
     let mixed = mixed_basis(&mut arena, &vars);
     let cases = vec![
-        time_case(
-            "poly(x, y, z, degree = 3)",
-            &arena,
-            &poly,
-            &layout,
-            &x,
-            hand_poly3,
-        )?,
+        time_case("poly(x, y, z, degree = 3)", &arena, &poly, &layout, &x, hand_poly3)?,
         time_case("mixed sin/cos/exp", &arena, &mixed, &layout, &x, hand_mixed)?,
     ];
-    let big = Basis::poly(&mut arena, &names, &vars, 6)
-        .concat(Basis::fourier(&mut arena, &names, &vars, 3));
+    let big = Basis::poly(&mut arena, &names, &vars, 6).concat(Basis::fourier(&mut arena, &names, &vars, 3));
     let big: Vec<NodeId> = big.nodes().into_iter().take(100).collect();
     let compile = median_of_5(|| compile(&arena, &big, &layout).map(drop))?;
     // A fresh arena each time, so every repetition differentiates from scratch.
@@ -223,13 +183,7 @@ pub fn run(rows: usize) -> Result<JitBench, JitError> {
         let mut a = arena.clone();
         DiffKernels::compile(&mut a, &big, &layout).map(drop)
     })?;
-    Ok(JitBench {
-        rows,
-        cases,
-        compile_terms: big.len(),
-        compile,
-        compile_with_jacobians,
-    })
+    Ok(JitBench { rows, cases, compile_terms: big.len(), compile, compile_with_jacobians })
 }
 
 fn median_of_5(mut f: impl FnMut() -> Result<(), JitError>) -> Result<f64, JitError> {
@@ -254,30 +208,10 @@ impl fmt::Display for JitBench {
             writeln!(f, "{} ({} terms):", c.name, c.terms)?;
             let ms = |s: f64| s * 1e3;
             writeln!(f, "  JIT             {:9.2} ms", ms(c.jit))?;
-            writeln!(
-                f,
-                "  JIT, parallel   {:9.2} ms   ({} threads)",
-                ms(c.jit_par),
-                rayon::current_num_threads()
-            )?;
-            writeln!(
-                f,
-                "  hand-written    {:9.2} ms   JIT speed = {:.2}x hand-written",
-                ms(c.hand),
-                c.hand / c.jit
-            )?;
-            writeln!(
-                f,
-                "  interpreter     {:9.2} ms   ({:.1}x slower than JIT)",
-                ms(c.interp),
-                c.interp / c.jit
-            )?;
-            writeln!(
-                f,
-                "  tree walker     {:9.2} ms   ({:.1}x slower than JIT)",
-                ms(c.tree),
-                c.tree / c.jit
-            )?;
+            writeln!(f, "  JIT, parallel   {:9.2} ms   ({} threads)", ms(c.jit_par), rayon::current_num_threads())?;
+            writeln!(f, "  hand-written    {:9.2} ms   JIT speed = {:.2}x hand-written", ms(c.hand), c.hand / c.jit)?;
+            writeln!(f, "  interpreter     {:9.2} ms   ({:.1}x slower than JIT)", ms(c.interp), c.interp / c.jit)?;
+            writeln!(f, "  tree walker     {:9.2} ms   ({:.1}x slower than JIT)", ms(c.tree), c.tree / c.jit)?;
             writeln!(f, "  max |JIT - hand-written| = {:.3e}", c.max_diff_vs_hand)?;
         }
         write!(

@@ -16,9 +16,7 @@ use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{
-    types, AbiParam, FuncRef, InstBuilder, MemFlagsData, Signature, Value,
-};
+use cranelift_codegen::ir::{types, AbiParam, FuncRef, InstBuilder, MemFlagsData, Signature, Value};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Linkage, Module};
@@ -34,8 +32,7 @@ fn err(e: impl std::fmt::Display) -> JitError {
 /// Signature of an intrinsic with `arity` float64 arguments.
 fn float_sig(module: &JITModule, arity: usize) -> Signature {
     let mut sig = module.make_signature();
-    sig.params
-        .extend((0..arity).map(|_| AbiParam::new(types::F64)));
+    sig.params.extend((0..arity).map(|_| AbiParam::new(types::F64)));
     sig.returns.push(AbiParam::new(types::F64));
     sig
 }
@@ -50,52 +47,30 @@ pub(super) fn define(
     let sched = Schedule::new(arena, outputs, layout)?;
     let ptr = module.target_config().pointer_type();
     let mut ctx = module.make_context();
-    ctx.func
-        .signature
-        .params
-        .extend((0..4).map(|_| AbiParam::new(ptr)));
+    ctx.func.signature.params.extend((0..4).map(|_| AbiParam::new(ptr)));
     let mut imports: BTreeMap<Func, FuncId> = BTreeMap::new();
     for &id in &sched.nodes {
         if let Node::Call1(f, _) | Node::Call2(f, _, _) = arena.node(id) {
             if let Native::Call(sym) = f.info().native {
                 if let Entry::Vacant(slot) = imports.entry(f) {
                     let sig = float_sig(module, f.info().arity);
-                    slot.insert(
-                        module
-                            .declare_function(sym, Linkage::Import, &sig)
-                            .map_err(err)?,
-                    );
+                    slot.insert(module.declare_function(sym, Linkage::Import, &sig).map_err(err)?);
                 }
             }
         }
     }
     let mut fctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-    let funcs: HashMap<Func, FuncRef> = imports
-        .iter()
-        .map(|(&f, &id)| (f, module.declare_func_in_func(id, b.func)))
-        .collect();
+    let funcs: HashMap<Func, FuncRef> =
+        imports.iter().map(|(&f, &id)| (f, module.declare_func_in_func(id, b.func))).collect();
     // Rows and parameters are shared borrows that the kernel never writes (and `out` is a
     // distinct exclusive borrow), so their loads may be marked read-only.
-    let (load, store) = (
-        MemFlagsData::trusted().with_readonly(),
-        MemFlagsData::trusted(),
-    );
-    let mut em = Emitter {
-        b: &mut b,
-        funcs,
-        vals: vec![None; arena.len()],
-        arena,
-        layout,
-        load,
-        store,
-    };
+    let (load, store) = (MemFlagsData::trusted().with_readonly(), MemFlagsData::trusted());
+    let mut em = Emitter { b: &mut b, funcs, vals: vec![None; arena.len()], arena, layout, load, store };
     em.body(&sched, outputs, ptr);
     b.seal_all_blocks();
     b.finalize(module.target_config());
-    let id = module
-        .declare_anonymous_function(&ctx.func.signature)
-        .map_err(err)?;
+    let id = module.declare_anonymous_function(&ctx.func.signature).map_err(err)?;
     module.define_function(id, &mut ctx).map_err(err)?;
     module.clear_context(&mut ctx);
     Ok(id)
@@ -114,24 +89,14 @@ struct Emitter<'a, 'b> {
 impl Emitter<'_, '_> {
     fn body(&mut self, sched: &Schedule, outputs: &[NodeId], ptr: types::Type) {
         let entry = self.b.create_block();
-        let (header, body, exit) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
+        let (header, body, exit) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
         self.b.append_block_params_for_function_params(entry);
         self.b.switch_to_block(entry);
-        let &[x, n, params, out] = self.b.block_params(entry) else {
-            unreachable!()
-        };
+        let &[x, n, params, out] = self.b.block_params(entry) else { unreachable!() };
         for &id in sched.nodes.iter().filter(|id| sched.invariant[id.index()]) {
             self.emit(id, x, params);
         }
-        let (vi, vx, vo) = (
-            self.b.declare_var(ptr),
-            self.b.declare_var(ptr),
-            self.b.declare_var(ptr),
-        );
+        let (vi, vx, vo) = (self.b.declare_var(ptr), self.b.declare_var(ptr), self.b.declare_var(ptr));
         let zero = self.b.ins().iconst(ptr, 0);
         self.b.def_var(vi, zero);
         self.b.def_var(vx, x);
@@ -153,10 +118,7 @@ impl Emitter<'_, '_> {
             self.b.ins().store(self.store, v, op, (8 * k) as i32);
         }
         let i1 = self.b.ins().iadd_imm_s(i, 1);
-        let xp1 = self
-            .b
-            .ins()
-            .iadd_imm_s(xp, 8 * self.layout.columns.len() as i64);
+        let xp1 = self.b.ins().iadd_imm_s(xp, 8 * self.layout.columns.len() as i64);
         let op1 = self.b.ins().iadd_imm_s(op, 8 * outputs.len() as i64);
         self.b.def_var(vi, i1);
         self.b.def_var(vx, xp1);
@@ -181,9 +143,7 @@ impl Emitter<'_, '_> {
                     Source::Column(j) => (row, j),
                     Source::Param(j) => (params, j),
                 };
-                self.b
-                    .ins()
-                    .load(types::F64, self.load, base, (8 * j) as i32)
+                self.b.ins().load(types::F64, self.load, base, (8 * j) as i32)
             }
             Node::Neg(a) => {
                 let a = self.v(a);

@@ -35,11 +35,7 @@ pub struct Interpreter {
 
 impl Interpreter {
     /// Prepares evaluation of `outputs` with variables read as `layout` says.
-    pub fn new(
-        arena: &Arena,
-        outputs: &[NodeId],
-        layout: &Layout,
-    ) -> Result<Interpreter, JitError> {
+    pub fn new(arena: &Arena, outputs: &[NodeId], layout: &Layout) -> Result<Interpreter, JitError> {
         let sched = Schedule::new(arena, outputs, layout)?;
         let mut reg = vec![usize::MAX; arena.len()];
         let mut ops = Vec::with_capacity(sched.nodes.len());
@@ -64,12 +60,7 @@ impl Interpreter {
             ops.push(op);
         }
         let outputs = outputs.iter().map(|o| reg[o.index()]).collect();
-        Ok(Interpreter {
-            ops,
-            outputs,
-            n_cols: layout.columns.len(),
-            n_params: layout.n_params,
-        })
+        Ok(Interpreter { ops, outputs, n_cols: layout.columns.len(), n_params: layout.n_params })
     }
 
     /// Number of outputs per row.
@@ -78,13 +69,7 @@ impl Interpreter {
     }
 
     /// Evaluates `n_rows` rows: `x` is `n_rows × columns`, `out` is `n_rows × outputs`.
-    pub fn eval(
-        &self,
-        n_rows: usize,
-        x: &[f64],
-        params: &[f64],
-        out: &mut [f64],
-    ) -> Result<(), JitError> {
+    pub fn eval(&self, n_rows: usize, x: &[f64], params: &[f64], out: &mut [f64]) -> Result<(), JitError> {
         let shape = EvalShape { cols: self.n_cols, params: self.n_params, outputs: self.outputs.len() };
         shape.check(n_rows, x, params, out)?;
         let mut regs = vec![0.0; self.ops.len()];

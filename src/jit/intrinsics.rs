@@ -158,91 +158,24 @@ fn d_pow(a: &mut Arena, x: &[NodeId], this: NodeId) -> Vec<NodeId> {
 
 /// The table, indexed by `Func as usize`.
 pub static INTRINSICS: [Intrinsic; 10] = [
-    row(
-        Func::Sin,
-        "sin",
-        Imp::Unary(mech_sin),
-        Native::Call("mech_sin"),
-        d_sin,
-    ),
-    row(
-        Func::Cos,
-        "cos",
-        Imp::Unary(mech_cos),
-        Native::Call("mech_cos"),
-        d_cos,
-    ),
-    row(
-        Func::Tan,
-        "tan",
-        Imp::Unary(mech_tan),
-        Native::Call("mech_tan"),
-        d_tan,
-    ),
-    row(
-        Func::Exp,
-        "exp",
-        Imp::Unary(mech_exp),
-        Native::Call("mech_exp"),
-        d_exp,
-    ),
-    row(
-        Func::Log,
-        "log",
-        Imp::Unary(mech_log),
-        Native::Call("mech_log"),
-        d_log,
-    ),
-    row(
-        Func::Sqrt,
-        "sqrt",
-        Imp::Unary(mech_sqrt),
-        Native::Sqrt,
-        d_sqrt,
-    ),
+    row(Func::Sin, "sin", Imp::Unary(mech_sin), Native::Call("mech_sin"), d_sin),
+    row(Func::Cos, "cos", Imp::Unary(mech_cos), Native::Call("mech_cos"), d_cos),
+    row(Func::Tan, "tan", Imp::Unary(mech_tan), Native::Call("mech_tan"), d_tan),
+    row(Func::Exp, "exp", Imp::Unary(mech_exp), Native::Call("mech_exp"), d_exp),
+    row(Func::Log, "log", Imp::Unary(mech_log), Native::Call("mech_log"), d_log),
+    row(Func::Sqrt, "sqrt", Imp::Unary(mech_sqrt), Native::Sqrt, d_sqrt),
     row(Func::Abs, "abs", Imp::Unary(mech_abs), Native::Abs, d_abs),
-    row(
-        Func::Tanh,
-        "tanh",
-        Imp::Unary(mech_tanh),
-        Native::Call("mech_tanh"),
-        d_tanh,
-    ),
-    row(
-        Func::Sign,
-        "sign",
-        Imp::Unary(mech_sign),
-        Native::Call("mech_sign"),
-        d_sign,
-    ),
-    row(
-        Func::Pow,
-        "pow",
-        Imp::Binary(mech_pow),
-        Native::Call("mech_pow"),
-        d_pow,
-    ),
+    row(Func::Tanh, "tanh", Imp::Unary(mech_tanh), Native::Call("mech_tanh"), d_tanh),
+    row(Func::Sign, "sign", Imp::Unary(mech_sign), Native::Call("mech_sign"), d_sign),
+    row(Func::Pow, "pow", Imp::Binary(mech_pow), Native::Call("mech_pow"), d_pow),
 ];
 
-const fn row(
-    func: Func,
-    name: &'static str,
-    imp: Imp,
-    native: Native,
-    deriv: DerivRule,
-) -> Intrinsic {
+const fn row(func: Func, name: &'static str, imp: Imp, native: Native, deriv: DerivRule) -> Intrinsic {
     let arity = match imp {
         Imp::Unary(_) => 1,
         Imp::Binary(_) => 2,
     };
-    Intrinsic {
-        func,
-        name,
-        arity,
-        imp,
-        native,
-        deriv,
-    }
+    Intrinsic { func, name, arity, imp, native, deriv }
 }
 
 impl Func {
@@ -276,12 +209,7 @@ impl Func {
 /// `x^n` as a fixed chain of multiplications (right-to-left binary exponentiation) and, for
 /// `n < 0`, one reciprocal at the end. Generic over the value type so that the interpreter
 /// (`f64`) and the JIT (Cranelift values) perform exactly the same operations in the same order.
-pub fn powi_chain<T: Copy>(
-    x: T,
-    n: i32,
-    mut mul: impl FnMut(T, T) -> T,
-    recip: impl FnOnce(T) -> T,
-) -> T {
+pub fn powi_chain<T: Copy>(x: T, n: i32, mut mul: impl FnMut(T, T) -> T, recip: impl FnOnce(T) -> T) -> T {
     let mut e = n.unsigned_abs();
     let mut base = x;
     let mut acc: Option<T> = None;

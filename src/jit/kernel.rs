@@ -40,16 +40,13 @@ fn isa() -> Result<OwnedTargetIsa, JitError> {
     static ISA: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
     ISA.get_or_init(|| {
         let mut flags = settings::builder();
-        let set =
-            |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| e.to_string());
+        let set = |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| e.to_string());
         set(&mut flags, "opt_level", "speed")?;
         set(&mut flags, "enable_verifier", "false")?;
         set(&mut flags, "use_colocated_libcalls", "false")?;
         set(&mut flags, "is_pic", "false")?;
         let builder = cranelift_native::builder().map_err(|e| e.to_string())?;
-        builder
-            .finish(settings::Flags::new(flags))
-            .map_err(|e| e.to_string())
+        builder.finish(settings::Flags::new(flags)).map_err(|e| e.to_string())
     })
     .clone()
     .map_err(JitError::Codegen)
@@ -69,9 +66,7 @@ pub fn compile(arena: &Arena, outputs: &[NodeId], layout: &Layout) -> Result<Ker
     }
     let mut module = JITModule::new(builder);
     let id = codegen::define(&mut module, arena, outputs, layout)?;
-    module
-        .finalize_definitions()
-        .map_err(|e| JitError::Codegen(e.to_string()))?;
+    module.finalize_definitions().map_err(|e| JitError::Codegen(e.to_string()))?;
     let code = module.get_finalized_function(id);
     // SAFETY: `code` is the entry of the function just defined with exactly this signature
     // (four pointer-sized arguments, no return, the platform's C calling convention).
@@ -107,13 +102,7 @@ impl Kernel {
 
     /// Evaluates `n_rows` rows: `x` is `n_rows × columns`, `out` is `n_rows × outputs`, both
     /// row-major; errors (before running anything) when a length is wrong.
-    pub fn eval(
-        &self,
-        n_rows: usize,
-        x: &[f64],
-        params: &[f64],
-        out: &mut [f64],
-    ) -> Result<(), JitError> {
+    pub fn eval(&self, n_rows: usize, x: &[f64], params: &[f64], out: &mut [f64]) -> Result<(), JitError> {
         self.shape().check(n_rows, x, params, out)?;
         // SAFETY: the generated code reads `n_rows * n_cols` values from `x`, `n_params` from
         // `params`, and writes `n_rows * n_outputs` values to `out`; all lengths were checked
@@ -123,25 +112,17 @@ impl Kernel {
     }
 
     /// Like [`Kernel::eval`], with the rows split into chunks evaluated in parallel.
-    pub fn eval_par(
-        &self,
-        n_rows: usize,
-        x: &[f64],
-        params: &[f64],
-        out: &mut [f64],
-    ) -> Result<(), JitError> {
+    pub fn eval_par(&self, n_rows: usize, x: &[f64], params: &[f64], out: &mut [f64]) -> Result<(), JitError> {
         self.shape().check(n_rows, x, params, out)?;
         const CHUNK: usize = 4096;
         if self.n_outputs == 0 || n_rows <= CHUNK {
             return self.eval(n_rows, x, params, out);
         }
-        out.par_chunks_mut(CHUNK * self.n_outputs)
-            .enumerate()
-            .try_for_each(|(c, o)| {
-                let rows = o.len() / self.n_outputs;
-                let start = c * CHUNK * self.n_cols;
-                self.eval(rows, &x[start..start + rows * self.n_cols], params, o)
-            })
+        out.par_chunks_mut(CHUNK * self.n_outputs).enumerate().try_for_each(|(c, o)| {
+            let rows = o.len() / self.n_outputs;
+            let start = c * CHUNK * self.n_cols;
+            self.eval(rows, &x[start..start + rows * self.n_cols], params, o)
+        })
     }
 }
 

@@ -95,11 +95,7 @@ pub(crate) fn check_len(what: &'static str, got: usize, expected: usize) -> Resu
     if got == expected {
         Ok(())
     } else {
-        Err(JitError::Length {
-            what,
-            got,
-            expected,
-        })
+        Err(JitError::Length { what, got, expected })
     }
 }
 

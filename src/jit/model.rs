@@ -46,13 +46,7 @@ impl Kernels {
         let rhs_nodes = ir.rhs_nodes();
         let basis = Arc::new(DiffKernels::compile(&mut ir.arena, &terms, &layout)?);
         let rhs = Arc::new(DiffKernels::compile(&mut ir.arena, &rhs_nodes, &layout)?);
-        Ok(Kernels {
-            layout,
-            terms,
-            rhs_nodes,
-            basis,
-            rhs,
-        })
+        Ok(Kernels { layout, terms, rhs_nodes, basis, rhs })
     }
 }
 
@@ -78,11 +72,5 @@ pub fn check_finite(ir: &ModelIr, outputs: &[NodeId], values: &[f64]) -> Result<
         return Ok(());
     };
     let (label, span) = ir.describe_output(outputs, output).unwrap_or_default();
-    Err(NonFinite {
-        row,
-        output,
-        value: values[row * outputs.len() + output],
-        label,
-        span,
-    })
+    Err(NonFinite { row, output, value: values[row * outputs.len() + output], label, span })
 }

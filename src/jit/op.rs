@@ -26,11 +26,7 @@ pub struct DiffKernels {
 impl DiffKernels {
     /// Differentiates `outputs` symbolically (adding the derivative nodes to `arena`) with
     /// respect to every column of `layout` and every parameter, and compiles the three kernels.
-    pub fn compile(
-        arena: &mut Arena,
-        outputs: &[NodeId],
-        layout: &Layout,
-    ) -> Result<DiffKernels, JitError> {
+    pub fn compile(arena: &mut Arena, outputs: &[NodeId], layout: &Layout) -> Result<DiffKernels, JitError> {
         let params: Vec<Var> = (0..layout.n_params as u32).map(Var::Param).collect();
         let jc = arena.jacobian(outputs, &layout.columns);
         let jp = arena.jacobian(outputs, &params);
@@ -81,10 +77,7 @@ impl CustomOp2 for KernelOp {
         let k = &self.0.value;
         let (n, c) = l1.shape().dims2()?;
         if c != k.n_cols() {
-            candle_core::bail!(
-                "row tensor has {c} columns, the kernel expects {}",
-                k.n_cols()
-            );
+            candle_core::bail!("row tensor has {c} columns, the kernel expects {}", k.n_cols());
         }
         let (x, p) = (f64_slice(s1, l1, "rows")?, f64_slice(s2, l2, "params")?);
         let mut out = vec![0.0; n * k.n_outputs()];

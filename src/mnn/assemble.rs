@@ -63,7 +63,10 @@ pub struct SmoothCache {
 
 impl Default for SmoothCache {
     fn default() -> Self {
-        SmoothCache { h_bits: f64::NAN.to_bits(), blocks: SmoothBlocks { left: [0.0; PP], right: [0.0; PP], off: [0.0; PP] } }
+        SmoothCache {
+            h_bits: f64::NAN.to_bits(),
+            blocks: SmoothBlocks { left: [0.0; PP], right: [0.0; PP], off: [0.0; PP] },
+        }
     }
 }
 
@@ -284,9 +287,10 @@ pub fn unpinned_dim(v: &LhsView<'_>) -> Option<usize> {
     let steps = if sh.coeff_steps == 1 { 1 } else { sh.n };
     let eq_on = v.opts.weight_equation != 0.0;
     (0..sh.d).find(|&dd| {
-        !(eq_on && (0..steps).any(|t| {
-            let c = v.c(t);
-            (0..sh.e).any(|e| c[e * m + dd * sh.p] != 0.0)
-        }))
+        !(eq_on
+            && (0..steps).any(|t| {
+                let c = v.c(t);
+                (0..sh.e).any(|e| c[e * m + dd * sh.p] != 0.0)
+            }))
     })
 }

@@ -30,10 +30,21 @@ pub trait SolverBackend: Send + Sync {
     /// Short name for messages and benchmarks.
     fn name(&self) -> &'static str;
     /// Checks and factorises every element of a batch of left-hand sides.
-    fn factorise(&self, shape: &LhsShape, coeffs: &[f64], steps: &[f64], opts: &OdeOptions) -> Result<Arc<dyn FactoredLhs>, SolveError>;
+    fn factorise(
+        &self,
+        shape: &LhsShape,
+        coeffs: &[f64],
+        steps: &[f64],
+        opts: &OdeOptions,
+    ) -> Result<Arc<dyn FactoredLhs>, SolveError>;
     /// Factorises and solves in one go; a backend may fuse the two (the CPU one runs the forward
     /// sweep inside the factorisation). Same results and errors as `factorise` then `solve`.
-    fn factorise_solve(&self, shape: &OdeShape, inputs: OdeInputs<'_>, opts: &OdeOptions) -> Result<(Arc<dyn FactoredLhs>, Vec<f64>), SolveError> {
+    fn factorise_solve(
+        &self,
+        shape: &OdeShape,
+        inputs: OdeInputs<'_>,
+        opts: &OdeOptions,
+    ) -> Result<(Arc<dyn FactoredLhs>, Vec<f64>), SolveError> {
         let factors = self.factorise(&shape.lhs, inputs.coeffs, inputs.steps, opts)?;
         let u = factors.solve(shape, inputs.rhs, inputs.init)?;
         Ok((factors, u))
@@ -50,7 +61,14 @@ pub trait FactoredLhs: Send + Sync {
     fn solve(&self, shape: &OdeShape, rhs: &[f64], init: &[f64]) -> Result<Vec<f64>, SolveError>;
     /// The backward pass: solves M g = ∂L/∂u with the stored factors and applies the closed
     /// forms of solver.md §3. `lhs_grads` = false skips the coefficient and step gradients.
-    fn backward(&self, shape: &OdeShape, rhs: &[f64], x: &[f64], grad_u: &[f64], lhs_grads: bool) -> Result<Gradients, SolveError>;
+    fn backward(
+        &self,
+        shape: &OdeShape,
+        rhs: &[f64],
+        x: &[f64],
+        grad_u: &[f64],
+        lhs_grads: bool,
+    ) -> Result<Gradients, SolveError>;
 }
 
 /// The four inputs of a solve, flat, in step-last layout (see [`OdeShape`]).
@@ -97,7 +115,12 @@ pub fn solve(shape: &OdeShape, inputs: OdeInputs<'_>, opts: &OdeOptions) -> Resu
 }
 
 /// Forward solve on a given backend.
-pub fn solve_with(backend: &dyn SolverBackend, shape: &OdeShape, inputs: OdeInputs<'_>, opts: &OdeOptions) -> Result<Solution, SolveError> {
+pub fn solve_with(
+    backend: &dyn SolverBackend,
+    shape: &OdeShape,
+    inputs: OdeInputs<'_>,
+    opts: &OdeOptions,
+) -> Result<Solution, SolveError> {
     shape.validate(opts)?;
     let (factors, u) = backend.factorise_solve(shape, inputs, opts)?;
     Ok(Solution { u, factors, shape: *shape, rhs: inputs.rhs.to_vec(), frozen: false })
@@ -117,7 +140,13 @@ impl FrozenLhs {
     }
 
     /// Factorises on a given backend.
-    pub fn with_backend(backend: &dyn SolverBackend, shape: &LhsShape, coeffs: &[f64], steps: &[f64], opts: &OdeOptions) -> Result<FrozenLhs, SolveError> {
+    pub fn with_backend(
+        backend: &dyn SolverBackend,
+        shape: &LhsShape,
+        coeffs: &[f64],
+        steps: &[f64],
+        opts: &OdeOptions,
+    ) -> Result<FrozenLhs, SolveError> {
         shape.validate(opts)?;
         Ok(FrozenLhs { factors: backend.factorise(shape, coeffs, steps, opts)? })
     }

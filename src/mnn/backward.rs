@@ -60,7 +60,15 @@ pub fn grad_coeffs(v: &LhsView<'_>, x: &[f64], g: &[f64], rhs: &[f64], rhs_steps
 
 /// [`grad_rhs`] and [`grad_coeffs`] in one pass over the coefficients (both need c·g_t), for an
 /// element with its own coefficients: adds into `drhs` (rhs_steps, E) and `dc` (coeff_steps, E, D, P).
-pub fn grad_rhs_coeffs(v: &LhsView<'_>, x: &[f64], g: &[f64], rhs: &[f64], rhs_steps: usize, drhs: &mut [f64], dc: &mut [f64]) {
+pub fn grad_rhs_coeffs(
+    v: &LhsView<'_>,
+    x: &[f64],
+    g: &[f64],
+    rhs: &[f64],
+    rhs_steps: usize,
+    drhs: &mut [f64],
+    dc: &mut [f64],
+) {
     match v.shape.m() {
         3 => grad_rhs_coeffs_m::<3>(v, x, g, rhs, rhs_steps, drhs, dc),
         6 => grad_rhs_coeffs_m::<6>(v, x, g, rhs, rhs_steps, drhs, dc),
@@ -71,7 +79,15 @@ pub fn grad_rhs_coeffs(v: &LhsView<'_>, x: &[f64], g: &[f64], rhs: &[f64], rhs_s
 }
 
 /// [`grad_rhs_coeffs`] with the block size m fixed at compile time (M = 0: run-time m).
-fn grad_rhs_coeffs_m<const M: usize>(v: &LhsView<'_>, x: &[f64], g: &[f64], rhs: &[f64], rhs_steps: usize, drhs: &mut [f64], dc: &mut [f64]) {
+fn grad_rhs_coeffs_m<const M: usize>(
+    v: &LhsView<'_>,
+    x: &[f64],
+    g: &[f64],
+    rhs: &[f64],
+    rhs_steps: usize,
+    drhs: &mut [f64],
+    dc: &mut [f64],
+) {
     let sh = v.shape;
     let m = if M == 0 { sh.m() } else { M };
     let we2 = v.opts.weight_equation * v.opts.weight_equation;
@@ -192,7 +208,9 @@ fn central_row_grad(v: &LhsView<'_>, t: usize, x: &[f64], g: &[f64]) -> f64 {
     let mut total = 0.0;
     for dd in 0..sh.d {
         let o = dd * p;
-        let val = |z: &[f64], a: f64, b: f64| w * (a * z[t * m + o + q] + b * z[(t + 1) * m + o + pt] - a * z[(t + 2) * m + o + q]);
+        let val = |z: &[f64], a: f64, b: f64| {
+            w * (a * z[t * m + o + q] + b * z[(t + 1) * m + o + pt] - a * z[(t + 2) * m + o + q])
+        };
         total -= val(x, c0, c1) * val(g, d0, d1) + val(g, c0, c1) * val(x, d0, d1);
     }
     total

@@ -17,8 +17,11 @@ use super::backend::{solve, FrozenLhs, OdeInputs};
 use super::shape::{LhsShape, OdeOptions, OdeShape};
 
 /// PyTorch CPU reference figures from the issue, (n, forward s, forward+backward s, fwd+bwd GB).
-const REFERENCE: [(usize, Option<f64>, Option<f64>, Option<f64>); 3] =
-    [(1_000, Some(0.19), Some(0.21), None), (10_000, Some(1.19), Some(3.75), None), (100_000, Some(13.8), Some(45.7), Some(9.2))];
+const REFERENCE: [(usize, Option<f64>, Option<f64>, Option<f64>); 3] = [
+    (1_000, Some(0.19), Some(0.21), None),
+    (10_000, Some(1.19), Some(3.75), None),
+    (100_000, Some(13.8), Some(45.7), Some(9.2)),
+];
 
 /// Entry point: `args` are the command-line arguments after the program name. With no arguments
 /// the whole table is produced; `--sizes 1000,10000` restricts the sizes; `--child …` is the
@@ -51,10 +54,13 @@ fn measure_first(args: &[&str]) -> Result<(f64, f64, f64, f64), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = Command::new(exe).arg("--child").args(args).output().map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().rev().find(|l| l.starts_with("RESULT")).ok_or_else(|| {
-        format!("child {args:?} failed: {}", String::from_utf8_lossy(&out.stderr))
-    })?;
-    let first = text.lines().find_map(|l| l.strip_prefix("FIRST ")).and_then(|x| x.trim().parse().ok()).unwrap_or(f64::NAN);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("RESULT"))
+        .ok_or_else(|| format!("child {args:?} failed: {}", String::from_utf8_lossy(&out.stderr)))?;
+    let first =
+        text.lines().find_map(|l| l.strip_prefix("FIRST ")).and_then(|x| x.trim().parse().ok()).unwrap_or(f64::NAN);
     let f: Vec<f64> = line.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
     match f.as_slice() {
         [s, kib, cpu] => Ok((*s, *kib, *cpu, first)),
@@ -69,14 +75,21 @@ fn table(sizes: &[usize]) -> Result<(), String> {
     let (rd, wr) = measure(&["stream"]).map(|(r, w, _)| (r, w / 1e6))?;
     println!("measured stream bandwidth: read {rd:.1} GB/s, write {wr:.1} GB/s");
     println!("(cpu s = process CPU time of the timed region over all threads, from /proc/self/stat)");
-    println!("{:>8} {:>9} {:>10} {:>8} {:>9} {:>10} {:>9} {:>10} {:>9}", "n", "pass", "wall s", "cpu s", "first s", "peak GB", "vs torch", "bound s", "x bound");
+    println!(
+        "{:>8} {:>9} {:>10} {:>8} {:>9} {:>10} {:>9} {:>10} {:>9}",
+        "n", "pass", "wall s", "cpu s", "first s", "peak GB", "vs torch", "bound s", "x bound"
+    );
     for &n in sizes {
         for pass in ["fwd", "fwd+bwd"] {
             let (t, kib, cpu, first) = measure_first(&["smnn", pass, &n.to_string()])?;
             let bound = traffic_bound(n, pass == "fwd+bwd", rd, wr);
             let refr = REFERENCE.iter().find(|r| r.0 == n).and_then(|r| if pass == "fwd" { r.1 } else { r.2 });
             let ratio = refr.map(|r| format!("{:.0}x", r / t)).unwrap_or_else(|| "-".into());
-            println!("{n:>8} {pass:>9} {t:>10.4} {cpu:>8.3} {first:>9.4} {:>10.3} {ratio:>9} {bound:>10.4} {:>9.2}", kib / 1048576.0, t / bound);
+            println!(
+                "{n:>8} {pass:>9} {t:>10.4} {cpu:>8.3} {first:>9.4} {:>10.3} {ratio:>9} {bound:>10.4} {:>9.2}",
+                kib / 1048576.0,
+                t / bound
+            );
         }
     }
     println!("torch reference fwd+bwd memory at n=1e5: 9.2 GB; targets: >= 30x torch at n=1e4 and 1e5, <= 3.07 GB at 1e5, <= 3x the traffic bound");
@@ -128,7 +141,11 @@ fn traffic_bound(n: usize, backward: bool, read_gbs: f64, write_gbs: f64) -> f64
 /// Peak resident set of this process in KiB.
 fn peak_kib() -> f64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN)
 }
 
 fn child(args: &[String]) -> i32 {
@@ -193,7 +210,9 @@ fn smnn_case(n: usize, backward: bool) -> Result<(f64, f64), String> {
     let mut best = (f64::INFINITY, f64::NAN);
     for _ in 0..reps {
         let (t, c) = (Instant::now(), cpu_seconds());
-        let sol = solve(&shape, OdeInputs { coeffs: &coeffs, rhs: &rhs, init: &init, steps: &steps }, &OdeOptions::default()).map_err(|e| e.to_string())?;
+        let sol =
+            solve(&shape, OdeInputs { coeffs: &coeffs, rhs: &rhs, init: &init, steps: &steps }, &OdeOptions::default())
+                .map_err(|e| e.to_string())?;
         if backward {
             std::hint::black_box(sol.backward(&grad_u).map_err(|e| e.to_string())?);
         }
@@ -214,7 +233,8 @@ fn smnn_case(n: usize, backward: bool) -> Result<(f64, f64), String> {
 /// backward) on the B=16, m=9 problem, printing them to stderr; returns the total.
 fn phases_case(n: usize) -> Result<(f64, f64), String> {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let lhs = LhsShape { n, e: 3, d: 3, p: 3, s: 1, k: 2, coeff_batch: 16, coeff_steps: n, step_batch: 16, step_len: n - 1 };
+    let lhs =
+        LhsShape { n, e: 3, d: 3, p: 3, s: 1, k: 2, coeff_batch: 16, coeff_steps: n, step_batch: 16, step_len: n - 1 };
     let shape = OdeShape { lhs, batch: 16, rhs_steps: n };
     let coeffs = uniform(&mut rng, lhs.coeff_len(), -1.0, 1.0);
     let rhs = uniform(&mut rng, shape.rhs_len(), -1.0, 1.0);
@@ -243,7 +263,8 @@ fn lorenz_case(frozen: bool) -> Result<(f64, f64), String> {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let (b, n) = (1536, 50);
     let lb = if frozen { 1 } else { b };
-    let lhs = LhsShape { n, e: 1, d: 1, p: 3, s: 1, k: 1, coeff_batch: lb, coeff_steps: 1, step_batch: lb, step_len: 1 };
+    let lhs =
+        LhsShape { n, e: 1, d: 1, p: 3, s: 1, k: 1, coeff_batch: lb, coeff_steps: 1, step_batch: lb, step_len: 1 };
     let shape = OdeShape { lhs, batch: b, rhs_steps: n };
     let coeffs: Vec<f64> = (0..lb).flat_map(|_| [0.0, 1.0, 0.0]).collect();
     let steps = vec![0.01; lb];
@@ -251,7 +272,8 @@ fn lorenz_case(frozen: bool) -> Result<(f64, f64), String> {
     let init = uniform(&mut rng, shape.init_len(), -20.0, 20.0);
     let grad_u = uniform(&mut rng, shape.u_len(), -1.0, 1.0);
     let opts = OdeOptions::default();
-    let frozen_lhs = if frozen { Some(FrozenLhs::new(&lhs, &coeffs, &steps, &opts).map_err(|e| e.to_string())?) } else { None };
+    let frozen_lhs =
+        if frozen { Some(FrozenLhs::new(&lhs, &coeffs, &steps, &opts).map_err(|e| e.to_string())?) } else { None };
     let reps = 200;
     let (t, c) = (Instant::now(), cpu_seconds());
     for _ in 0..reps {

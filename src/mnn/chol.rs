@@ -92,7 +92,9 @@ fn grad_steps_impl<const P: usize>(v: &LhsView<'_>, x: &[f64], g: &[f64], dh: &m
             (h_bits, db) = (h.to_bits(), taylor.dblocks(h));
         }
         let mut total = 0.0;
-        for (((xa, xb), ga), gb) in dims::<P>(x, m, t).iter().zip(dims::<P>(x, m, t + 1)).zip(dims::<P>(g, m, t)).zip(dims::<P>(g, m, t + 1)) {
+        for (((xa, xb), ga), gb) in
+            dims::<P>(x, m, t).iter().zip(dims::<P>(x, m, t + 1)).zip(dims::<P>(g, m, t)).zip(dims::<P>(g, m, t + 1))
+        {
             total += form(&db[0], xa, ga) + form(&db[1], xb, gb) + form(&db[2], xb, ga) + form(&db[2], gb, xa);
         }
         dh[if sh.step_len == 1 { 0 } else { t }] -= total;
@@ -126,18 +128,28 @@ pub struct RhsLanes<'a> {
 /// [`factor_group`] fused with the solve: assembles β_t and runs the forward sweep while each
 /// pivot factor is still in cache, then the backward sweep, so a forward pass reads the stored
 /// factors once instead of twice. `xs[l]` receives lane l's x (n·m values).
-pub fn factor_solve_group(views: &[LhsView<'_>; LANES], l0: &mut [f64], rhs: &RhsLanes<'_>, xs: &mut [&mut [f64]; LANES]) -> Option<Result<(), SolveError>> {
+pub fn factor_solve_group(
+    views: &[LhsView<'_>; LANES],
+    l0: &mut [f64],
+    rhs: &RhsLanes<'_>,
+    xs: &mut [&mut [f64]; LANES],
+) -> Option<Result<(), SolveError>> {
     dispatch_mp!(views[0].shape.m(), views[0].shape.p, factor_group_impl, LANES; views, l0, Some((rhs, &mut *xs)))
 }
 
 /// Solves M x = β in place for one group: `xs[l]` holds lane l's β (n·m values) on entry and its
 /// x on exit; `l0` comes from [`factor_group`] for the same views.
 pub fn solve_group(views: &[LhsView<'_>; LANES], l0: &[f64], xs: &mut [&mut [f64]; LANES]) {
-    let done = dispatch_mp!(views[0].shape.m(), views[0].shape.p, solve_impl, LANES; views, l0.as_chunks::<LANES>().0, xs);
+    let done =
+        dispatch_mp!(views[0].shape.m(), views[0].shape.p, solve_impl, LANES; views, l0.as_chunks::<LANES>().0, xs);
     debug_assert!(done.is_some(), "solve_group called for an unsupported shape");
 }
 
-fn factor_group_impl<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], l0: &mut [f64], fwd: Option<(&RhsLanes<'_>, &mut [&mut [f64]; L])>) -> Result<(), SolveError> {
+fn factor_group_impl<const M: usize, const P: usize, const L: usize>(
+    views: &[LhsView<'_>; L],
+    l0: &mut [f64],
+    fwd: Option<(&RhsLanes<'_>, &mut [&mut [f64]; L])>,
+) -> Result<(), SolveError> {
     let mut first = None;
     if views.iter().all(|v| factor::check_element(v).is_ok()) {
         let lanes = l0.as_chunks_mut::<L>().0;
@@ -304,7 +316,13 @@ fn lanes_row<const M: usize, const L: usize>(cs: &[&[f64]; L], e: usize) -> [V<L
 /// Adds into `a` the lower triangle of M0[t] (equations, initial values, smoothing of the intervals on both
 /// sides). `left` is interval t's block (absent at the last step), `right` interval t−1's.
 #[inline(always)]
-fn assemble_diag<const M: usize, const P: usize, const L: usize>(a: &mut [[V<L>; M]; M], views: &[LhsView<'_>; L], t: usize, left: Option<&[[V<L>; P]; P]>, right: Option<&[[V<L>; P]; P]>) {
+fn assemble_diag<const M: usize, const P: usize, const L: usize>(
+    a: &mut [[V<L>; M]; M],
+    views: &[LhsView<'_>; L],
+    t: usize,
+    left: Option<&[[V<L>; P]; P]>,
+    right: Option<&[[V<L>; P]; P]>,
+) {
     let (sh, opts) = (views[0].shape, views[0].opts);
     let we2 = opts.weight_equation * opts.weight_equation;
     let mut cs: [&[f64]; L] = [&[]; L];
@@ -341,7 +359,10 @@ fn assemble_diag<const M: usize, const P: usize, const L: usize>(a: &mut [[V<L>;
 /// In-place lower Cholesky factor (reciprocal diagonal), lane by lane the same operations as
 /// [`k::cholesky`]; on a rejected pivot returns (lane, column, pivot/diag0).
 #[inline(always)]
-fn cholesky<const M: usize, const L: usize>(a: &mut [[V<L>; M]; M], diag0: &[V<L>; M]) -> Result<(), (usize, usize, f64)> {
+fn cholesky<const M: usize, const L: usize>(
+    a: &mut [[V<L>; M]; M],
+    diag0: &[V<L>; M],
+) -> Result<(), (usize, usize, f64)> {
     for j in 0..M {
         let mut piv = a[j][j];
         for kk in 0..j {
@@ -382,7 +403,12 @@ const fn prefix<const P: usize>(i: usize) -> usize {
 /// it needs no clearing. Each entry is accumulated in registers as a dot product, in the same
 /// order as the row-by-row outer-product form.
 #[inline(always)]
-fn schur<const M: usize, const P: usize, const L: usize>(a: &[[V<L>; M]; M], off: &[[V<L>; P]; P], w: &mut [[V<L>; M]; M], s: &mut [[V<L>; M]; M]) {
+fn schur<const M: usize, const P: usize, const L: usize>(
+    a: &[[V<L>; M]; M],
+    off: &[[V<L>; P]; P],
+    w: &mut [[V<L>; M]; M],
+    s: &mut [[V<L>; M]; M],
+) {
     for i in 0..M {
         let (di, len) = (i / P * P, prefix::<P>(i));
         for c in 0..len {
@@ -412,7 +438,14 @@ fn schur<const M: usize, const P: usize, const L: usize>(a: &[[V<L>; M]; M], off
 /// One step of the forward sweep: y_t = D_t⁻¹(β_t − M1[t−1]·y_{t−1}), with β_t assembled here
 /// (its coefficients are in cache from the block assembly). `y` holds y_{t−1} on entry, y_t on exit.
 #[inline(always)]
-fn forward_step<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], t: usize, rhs: &RhsLanes<'_>, lt: &[V<L>], off_prev: Option<&[[V<L>; P]; P]>, y: &mut [V<L>; M]) {
+fn forward_step<const M: usize, const P: usize, const L: usize>(
+    views: &[LhsView<'_>; L],
+    t: usize,
+    rhs: &RhsLanes<'_>,
+    lt: &[V<L>],
+    off_prev: Option<&[[V<L>; P]; P]>,
+    y: &mut [V<L>; M],
+) {
     let (sh, opts) = (views[0].shape, views[0].opts);
     let rt = if rhs.rhs_steps == 1 { 0 } else { t * sh.e };
     let we2 = opts.weight_equation * opts.weight_equation;
@@ -450,7 +483,11 @@ fn forward_step<const M: usize, const P: usize, const L: usize>(views: &[LhsView
 /// The block recursion over all steps; errors carry the failing lane.
 /// With `fwd`, also assembles β and runs the forward sweep into its slices, and hands them back.
 #[allow(clippy::type_complexity)]
-fn factor_impl<'x, 'y, const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], l0: &mut [V<L>], mut fwd: Option<(&RhsLanes<'_>, &'x mut [&'y mut [f64]; L])>) -> Result<Option<&'x mut [&'y mut [f64]; L]>, (usize, SolveError)> {
+fn factor_impl<'x, 'y, const M: usize, const P: usize, const L: usize>(
+    views: &[LhsView<'_>; L],
+    l0: &mut [V<L>],
+    mut fwd: Option<(&RhsLanes<'_>, &'x mut [&'y mut [f64]; L])>,
+) -> Result<Option<&'x mut [&'y mut [f64]; L]>, (usize, SolveError)> {
     let mut y_prev = [[0.0; L]; M];
     let (n, tri) = (views[0].shape.n, M * (M + 1) / 2);
     let taylor = Taylor::<P>::new(views[0].opts.weight_smooth);
@@ -479,7 +516,9 @@ fn factor_impl<'x, 'y, const M: usize, const P: usize, const L: usize>(views: &[
                 }
             }
         }
-        cholesky(&mut a, &diag0).map_err(|(l, j, ratio)| (l, SolveError::Pivot { batch: views[l].b, step: t, dim: j / P, order: j % P, ratio }))?;
+        cholesky(&mut a, &diag0).map_err(|(l, j, ratio)| {
+            (l, SolveError::Pivot { batch: views[l].b, step: t, dim: j / P, order: j % P, ratio })
+        })?;
         let mut o = 0;
         for (i, row) in a.iter().enumerate() {
             for x in &row[..=i] {

@@ -74,7 +74,11 @@ pub(super) fn scatter<const M: usize, const L: usize>(xs: &mut [&mut [f64]; L], 
 }
 
 /// Solves one group in place; `l0` holds n packed factors of V<L> entries.
-pub(super) fn solve_impl<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], l0: &[V<L>], xs: &mut [&mut [f64]; L]) {
+pub(super) fn solve_impl<const M: usize, const P: usize, const L: usize>(
+    views: &[LhsView<'_>; L],
+    l0: &[V<L>],
+    xs: &mut [&mut [f64]; L],
+) {
     let (n, tri) = (views[0].shape.n, M * (M + 1) / 2);
     let taylor = Taylor::<P>::new(views[0].opts.weight_smooth);
     let mut cache = OffCache { taylor: &taylor, h: [f64::NAN; L], off: [[[0.0; L]; P]; P] };
@@ -103,7 +107,11 @@ pub(super) fn solve_impl<const M: usize, const P: usize, const L: usize>(views: 
 
 /// M1[t]·y added with a minus sign into `xt` (per dim, M1[t] = blockdiag(off)).
 #[inline(always)]
-pub(super) fn sub_off_y<const M: usize, const P: usize, const L: usize>(xt: &mut [V<L>; M], off: &[[V<L>; P]; P], y: &[V<L>; M]) {
+pub(super) fn sub_off_y<const M: usize, const P: usize, const L: usize>(
+    xt: &mut [V<L>; M],
+    off: &[[V<L>; P]; P],
+    y: &[V<L>; M],
+) {
     for d in (0..M).step_by(P) {
         for i in 0..P {
             for j in 0..P {
@@ -116,13 +124,22 @@ pub(super) fn sub_off_y<const M: usize, const P: usize, const L: usize>(xt: &mut
 }
 
 /// The backward sweep alone: `xs` holds y (the forward sweep's result) on entry, x on exit.
-pub(super) fn backward_only<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], l0: &[V<L>], xs: &mut [&mut [f64]; L]) {
+pub(super) fn backward_only<const M: usize, const P: usize, const L: usize>(
+    views: &[LhsView<'_>; L],
+    l0: &[V<L>],
+    xs: &mut [&mut [f64]; L],
+) {
     let taylor = Taylor::<P>::new(views[0].opts.weight_smooth);
     let mut cache = OffCache { taylor: &taylor, h: [f64::NAN; L], off: [[[0.0; L]; P]; P] };
     backward_sweep::<M, P, L>(views, l0, xs, &mut cache);
 }
 
-fn backward_sweep<const M: usize, const P: usize, const L: usize>(views: &[LhsView<'_>; L], l0: &[V<L>], xs: &mut [&mut [f64]; L], cache: &mut OffCache<'_, P, L>) {
+fn backward_sweep<const M: usize, const P: usize, const L: usize>(
+    views: &[LhsView<'_>; L],
+    l0: &[V<L>],
+    xs: &mut [&mut [f64]; L],
+    cache: &mut OffCache<'_, P, L>,
+) {
     let (n, tri) = (views[0].shape.n, M * (M + 1) / 2);
     let h = |t: usize| -> V<L> { lanes(|l| views[l].h(t)) };
     let mut prev = gather::<M, L>(xs, n - 1);

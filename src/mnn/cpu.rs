@@ -13,8 +13,8 @@ use rayon::prelude::*;
 use super::assemble::{self, LhsView};
 use super::backend::{FactoredLhs, Gradients, OdeInputs, SolverBackend};
 use super::backward;
-use super::error::SolveError;
 use super::chol::{self, LANES};
+use super::error::SolveError;
 use super::factor;
 use super::shape::{check_len, LhsShape, OdeOptions, OdeShape};
 
@@ -110,7 +110,14 @@ fn group_len(sh: &LhsShape) -> usize {
 }
 
 /// The views of lane group `g` of `count` elements; a short last group repeats its last element.
-fn group_views<'a>(sh: &'a LhsShape, opts: &'a OdeOptions, coeffs: &'a [f64], steps: &'a [f64], g: usize, count: usize) -> [LhsView<'a>; LANES] {
+fn group_views<'a>(
+    sh: &'a LhsShape,
+    opts: &'a OdeOptions,
+    coeffs: &'a [f64],
+    steps: &'a [f64],
+    g: usize,
+    count: usize,
+) -> [LhsView<'a>; LANES] {
     std::array::from_fn(|l| LhsView { shape: sh, opts, coeffs, steps, b: (g * LANES + l).min(count - 1) })
 }
 
@@ -119,13 +126,24 @@ impl SolverBackend for CpuBackend {
         "cpu"
     }
 
-    fn factorise(&self, shape: &LhsShape, coeffs: &[f64], steps: &[f64], opts: &OdeOptions) -> Result<Arc<dyn FactoredLhs>, SolveError> {
+    fn factorise(
+        &self,
+        shape: &LhsShape,
+        coeffs: &[f64],
+        steps: &[f64],
+        opts: &OdeOptions,
+    ) -> Result<Arc<dyn FactoredLhs>, SolveError> {
         let mut f = CpuFactors::new(shape, coeffs, steps, opts)?;
         f.factor_all()?;
         Ok(Arc::new(f))
     }
 
-    fn factorise_solve(&self, shape: &OdeShape, inputs: OdeInputs<'_>, opts: &OdeOptions) -> Result<(Arc<dyn FactoredLhs>, Vec<f64>), SolveError> {
+    fn factorise_solve(
+        &self,
+        shape: &OdeShape,
+        inputs: OdeInputs<'_>,
+        opts: &OdeOptions,
+    ) -> Result<(Arc<dyn FactoredLhs>, Vec<f64>), SolveError> {
         let lhs = &shape.lhs;
         let fusable = chol::supports(lhs.m(), lhs.p, opts.central)
             && shape.batch == lhs.factor_batch()
@@ -269,14 +287,23 @@ impl CpuFactors {
         let fb = self.shape.factor_batch();
         let fg = if fb == 1 { 0 } else { g };
         let (sh, op) = (&self.shape, &self.opts);
-        let views: [LhsView<'_>; LANES] = std::array::from_fn(|l| LhsView { shape: sh, opts: op, coeffs: &self.coeffs, steps: &self.steps, b: (fg * LANES + l).min(fb - 1) });
+        let views: [LhsView<'_>; LANES] = std::array::from_fn(|l| LhsView {
+            shape: sh,
+            opts: op,
+            coeffs: &self.coeffs,
+            steps: &self.steps,
+            b: (fg * LANES + l).min(fb - 1),
+        });
         debug_assert!(xg.len() >= nm && g * LANES + xg.len() / nm <= batch);
         with_lanes(xg, nm, |xs| chol::solve_group(&views, &self.l0[fg * len..(fg + 1) * len], xs));
     }
 
     fn check_rhs(&self, shape: &OdeShape, rhs: &[f64]) -> Result<(), SolveError> {
         if shape.lhs != self.shape {
-            return Err(SolveError::Shape(format!("solve shape {:?} differs from the factorised {:?}", shape.lhs, self.shape)));
+            return Err(SolveError::Shape(format!(
+                "solve shape {:?} differs from the factorised {:?}",
+                shape.lhs, self.shape
+            )));
         }
         shape.validate(&self.opts)?;
         check_len("rhs", rhs.len(), shape.rhs_len())
@@ -309,7 +336,14 @@ impl FactoredLhs for CpuFactors {
         Ok(x)
     }
 
-    fn backward(&self, shape: &OdeShape, rhs: &[f64], x: &[f64], grad_u: &[f64], lhs_grads: bool) -> Result<Gradients, SolveError> {
+    fn backward(
+        &self,
+        shape: &OdeShape,
+        rhs: &[f64],
+        x: &[f64],
+        grad_u: &[f64],
+        lhs_grads: bool,
+    ) -> Result<Gradients, SolveError> {
         self.check_rhs(shape, rhs)?;
         check_len("u", x.len(), shape.u_len())?;
         check_len("grad_u", grad_u.len(), shape.u_len())?;
@@ -319,8 +353,11 @@ impl FactoredLhs for CpuFactors {
         let mut g = vec![0.0; grad_u.len()];
         self.solve_all(&mut g, |b, gb| gb.copy_from_slice(&grad_u[b * nm..(b + 1) * nm]));
         let (rl, il) = (shape.rhs_steps * sh.e, sh.s * sh.d * sh.k);
-        let dinit = accumulate(bsz, bsz, il, |b, out| backward::grad_init(&self.view(b), &g[b * nm..(b + 1) * nm], out));
-        let grad_rhs = |b: usize, out: &mut [f64]| backward::grad_rhs(&self.view(b), &g[b * nm..(b + 1) * nm], shape.rhs_steps, out);
+        let dinit =
+            accumulate(bsz, bsz, il, |b, out| backward::grad_init(&self.view(b), &g[b * nm..(b + 1) * nm], out));
+        let grad_rhs = |b: usize, out: &mut [f64]| {
+            backward::grad_rhs(&self.view(b), &g[b * nm..(b + 1) * nm], shape.rhs_steps, out)
+        };
         if !lhs_grads {
             return Ok(Gradients { coeffs: None, rhs: accumulate(bsz, bsz, rl, grad_rhs), init: dinit, steps: None });
         }
@@ -330,12 +367,17 @@ impl FactoredLhs for CpuFactors {
         if chunkable && sh.step_len > 0 && sh.coeff_batch == bsz && sh.step_batch == bsz {
             // one pass per element for the rhs, coefficient and step gradients, while its u and g
             // are in cache
-            let (mut drhs, mut dc, mut dh) = (vec![0.0; bsz * rl], vec![0.0; bsz * per_coeff], vec![0.0; bsz * sh.step_len]);
-            drhs.par_chunks_mut(rl).zip(dc.par_chunks_mut(per_coeff)).zip(dh.par_chunks_mut(sh.step_len)).enumerate().for_each(|(b, ((dr, dcb), dhb))| {
-                let (v, xb, gb) = (self.view(b), &x[b * nm..(b + 1) * nm], &g[b * nm..(b + 1) * nm]);
-                backward::grad_rhs_coeffs(&v, xb, gb, &rhs[b * rl..(b + 1) * rl], shape.rhs_steps, dr, dcb);
-                backward::grad_steps(&v, xb, gb, dhb);
-            });
+            let (mut drhs, mut dc, mut dh) =
+                (vec![0.0; bsz * rl], vec![0.0; bsz * per_coeff], vec![0.0; bsz * sh.step_len]);
+            drhs.par_chunks_mut(rl)
+                .zip(dc.par_chunks_mut(per_coeff))
+                .zip(dh.par_chunks_mut(sh.step_len))
+                .enumerate()
+                .for_each(|(b, ((dr, dcb), dhb))| {
+                    let (v, xb, gb) = (self.view(b), &x[b * nm..(b + 1) * nm], &g[b * nm..(b + 1) * nm]);
+                    backward::grad_rhs_coeffs(&v, xb, gb, &rhs[b * rl..(b + 1) * rl], shape.rhs_steps, dr, dcb);
+                    backward::grad_steps(&v, xb, gb, dhb);
+                });
             return Ok(Gradients { coeffs: Some(dc), rhs: drhs, init: dinit, steps: Some(dh) });
         }
         let (drhs, dc) = if chunkable && sh.coeff_batch == bsz {
@@ -385,13 +427,19 @@ fn accumulate(batch: usize, out_batch: usize, len: usize, f: impl Fn(usize, &mut
     } else {
         (0..batch)
             .into_par_iter()
-            .fold(|| vec![0.0; len], |mut acc, b| {
-                f(b, &mut acc);
-                acc
-            })
-            .reduce(|| vec![0.0; len], |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            })
+            .fold(
+                || vec![0.0; len],
+                |mut acc, b| {
+                    f(b, &mut acc);
+                    acc
+                },
+            )
+            .reduce(
+                || vec![0.0; len],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            )
     }
 }

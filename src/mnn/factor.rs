@@ -62,11 +62,25 @@ struct Work {
     caches: StepCaches,
 }
 
-fn factor_impl<const M: usize>(v: &LhsView<'_>, l0: &mut [f64], u1: &mut [f64], u2: &mut [f64]) -> Result<(), SolveError> {
+fn factor_impl<const M: usize>(
+    v: &LhsView<'_>,
+    l0: &mut [f64],
+    u1: &mut [f64],
+    u2: &mut [f64],
+) -> Result<(), SolveError> {
     let m = if M == 0 { v.shape.m() } else { M };
     let mm = m * m;
     let z = || vec![0.0; mm];
-    let mut w = Work { w_prev: z(), w_cur: z(), m2_prev1: z(), m2_prev2: z(), m2_cur: z(), diag0: vec![0.0; m], pivot: z(), caches: StepCaches::default() };
+    let mut w = Work {
+        w_prev: z(),
+        w_cur: z(),
+        m2_prev1: z(),
+        m2_prev2: z(),
+        m2_cur: z(),
+        diag0: vec![0.0; m],
+        pivot: z(),
+        caches: StepCaches::default(),
+    };
     for t in 0..v.shape.n {
         factor_step(v, t, m, l0, u1, u2, &mut w)?;
     }
@@ -77,7 +91,15 @@ fn factor_impl<const M: usize>(v: &LhsView<'_>, l0: &mut [f64], u1: &mut [f64], 
 /// The multipliers are stored transposed (V = Uᵀ = D⁻¹·Mᵀ), and the work blocks hold the
 /// transposed sub-diagonal blocks (T = Wᵀ, Q = M2ᵀ), so every m³ kernel streams along rows.
 #[inline(always)]
-fn factor_step(v: &LhsView<'_>, t: usize, m: usize, l0: &mut [f64], u1: &mut [f64], u2: &mut [f64], w: &mut Work) -> Result<(), SolveError> {
+fn factor_step(
+    v: &LhsView<'_>,
+    t: usize,
+    m: usize,
+    l0: &mut [f64],
+    u1: &mut [f64],
+    u2: &mut [f64],
+    w: &mut Work,
+) -> Result<(), SolveError> {
     let (n, mm, central, tri) = (v.shape.n, m * m, v.opts.central, packed_len(m));
     let blk = &mut w.pivot;
     assemble::diag_block_cached(v, t, blk, &mut w.caches);

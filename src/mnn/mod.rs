@@ -13,8 +13,8 @@
 
 mod assemble;
 mod backend;
-pub mod bench;
 mod backward;
+pub mod bench;
 mod chol;
 mod chol_solve;
 mod cpu;

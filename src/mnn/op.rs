@@ -54,8 +54,12 @@ pub fn ode_solve_with(
 
 fn check_tensor(t: &Tensor) -> CResult<()> {
     if t.dtype() != DType::F64 || !t.device().is_cpu() {
-        return Err(SolveError::Shape(format!("solver inputs must be f64 CPU tensors, got {:?} on {:?}", t.dtype(), t.device()))
-            .into_candle());
+        return Err(SolveError::Shape(format!(
+            "solver inputs must be f64 CPU tensors, got {:?} on {:?}",
+            t.dtype(),
+            t.device()
+        ))
+        .into_candle());
     }
     Ok(())
 }
@@ -94,14 +98,29 @@ impl CustomOp3 for SolveOp {
         "mnn-ode-solve"
     }
 
-    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> CResult<(CpuStorage, Shape)> {
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> CResult<(CpuStorage, Shape)> {
         let sol = self.run(data(s1, l1)?, data(s2, l2)?, data(s3, l3)?)?;
         let out = CpuStorage::F64(sol.u.clone());
         *self.state.lock().map_err(|_| candle_core::Error::msg("mnn solver state poisoned"))? = Some(sol);
         Ok((out, u_shape(&self.shape)))
     }
 
-    fn bwd(&self, a1: &Tensor, a2: &Tensor, a3: &Tensor, _res: &Tensor, grad: &Tensor) -> CResult<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+    fn bwd(
+        &self,
+        a1: &Tensor,
+        a2: &Tensor,
+        a3: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> CResult<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let grad_u = grad.flatten_all()?.to_vec1::<f64>()?;
         let mut state = self.state.lock().map_err(|_| candle_core::Error::msg("mnn solver state poisoned"))?;
         if state.is_none() {
@@ -133,7 +152,8 @@ impl CustomOp2 for FrozenOp {
 
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> CResult<(CpuStorage, Shape)> {
         let sh = &self.shape;
-        let sol = self.lhs.solve(sh.batch, sh.rhs_steps, data(s1, l1)?, data(s2, l2)?).map_err(SolveError::into_candle)?;
+        let sol =
+            self.lhs.solve(sh.batch, sh.rhs_steps, data(s1, l1)?, data(s2, l2)?).map_err(SolveError::into_candle)?;
         let out = CpuStorage::F64(sol.u.clone());
         *self.state.lock().map_err(|_| candle_core::Error::msg("mnn solver state poisoned"))? = Some(sol);
         Ok((out, u_shape(sh)))
@@ -158,11 +178,23 @@ impl CustomOp2 for FrozenOp {
 impl FrozenLhs {
     /// Factorises from tensors: coefficients (B|1, n|1, E, D, P) and steps (B|1, n−1|1) for `n`
     /// steps with initial values at `s` steps for `k` orders. No gradient flows to them later.
-    pub fn from_tensors(coeffs: &Tensor, steps: &Tensor, n: usize, s: usize, k: usize, opts: &OdeOptions) -> CResult<FrozenLhs> {
+    pub fn from_tensors(
+        coeffs: &Tensor,
+        steps: &Tensor,
+        n: usize,
+        s: usize,
+        k: usize,
+        opts: &OdeOptions,
+    ) -> CResult<FrozenLhs> {
         check_tensor(coeffs)?;
         check_tensor(steps)?;
         let (&[cb, cn, e, d, p], &[hb, hl]) = (coeffs.dims(), steps.dims()) else {
-            return Err(SolveError::Shape(format!("coefficients {:?} / steps {:?} need ranks 5 / 2", coeffs.dims(), steps.dims())).into_candle());
+            return Err(SolveError::Shape(format!(
+                "coefficients {:?} / steps {:?} need ranks 5 / 2",
+                coeffs.dims(),
+                steps.dims()
+            ))
+            .into_candle());
         };
         let shape = LhsShape { n, e, d, p, s, k, coeff_batch: cb, coeff_steps: cn, step_batch: hb, step_len: hl };
         let (c, h) = (coeffs.flatten_all()?.to_vec1::<f64>()?, steps.flatten_all()?.to_vec1::<f64>()?);
@@ -175,7 +207,8 @@ impl FrozenLhs {
         check_tensor(rhs)?;
         check_tensor(init)?;
         let (&[b, rn, _], &[_, _, _, _]) = (rhs.dims(), init.dims()) else {
-            return Err(SolveError::Shape(format!("rhs {:?} / init {:?} need ranks 3 / 4", rhs.dims(), init.dims())).into_candle());
+            return Err(SolveError::Shape(format!("rhs {:?} / init {:?} need ranks 3 / 4", rhs.dims(), init.dims()))
+                .into_candle());
         };
         let shape = self.ode_shape(b, rn);
         let op = FrozenOp { lhs: self.clone(), shape, state: Mutex::new(None) };

@@ -33,7 +33,11 @@ impl Default for OdeOptions {
 impl OdeOptions {
     /// Highest smoothed order k_max: P−2 with central rows, P−1 without.
     pub fn k_max(&self, p: usize) -> usize {
-        if self.central { p.saturating_sub(2) } else { p - 1 }
+        if self.central {
+            p.saturating_sub(2)
+        } else {
+            p - 1
+        }
     }
 }
 
@@ -113,7 +117,10 @@ impl LhsShape {
             return bad("central smoothing needs P ≥ 2".into());
         }
         if self.k > self.p || self.s > self.n {
-            return bad(format!("initial values need K ≤ P and S ≤ n (K={}, P={}, S={}, n={})", self.k, self.p, self.s, self.n));
+            return bad(format!(
+                "initial values need K ≤ P and S ≤ n (K={}, P={}, S={}, n={})",
+                self.k, self.p, self.s, self.n
+            ));
         }
         if self.coeff_steps != 1 && self.coeff_steps != self.n {
             return bad(format!("coefficient step axis is {}, expected 1 or n={}", self.coeff_steps, self.n));
@@ -165,10 +172,16 @@ impl OdeShape {
         self.lhs.validate(opts)?;
         let fb = self.lhs.factor_batch();
         if self.batch == 0 || (fb != 1 && fb != self.batch) {
-            return Err(SolveError::Shape(format!("batch {} does not match the coefficient/step batch {fb}", self.batch)));
+            return Err(SolveError::Shape(format!(
+                "batch {} does not match the coefficient/step batch {fb}",
+                self.batch
+            )));
         }
         if self.rhs_steps != 1 && self.rhs_steps != self.lhs.n {
-            return Err(SolveError::Shape(format!("rhs step axis is {}, expected 1 or n={}", self.rhs_steps, self.lhs.n)));
+            return Err(SolveError::Shape(format!(
+                "rhs step axis is {}, expected 1 or n={}",
+                self.rhs_steps, self.lhs.n
+            )));
         }
         Ok(())
     }
@@ -191,7 +204,9 @@ impl OdeShape {
         let n = match n_steps {
             Some(n) => n,
             None if cn == 1 && rn == 1 && hl == 1 => {
-                return Err(SolveError::Shape("every input broadcasts over the steps, so n cannot be inferred: set OdeOptions::n_steps".into()));
+                return Err(SolveError::Shape(
+                    "every input broadcasts over the steps, so n cannot be inferred: set OdeOptions::n_steps".into(),
+                ));
             }
             None => [cn, rn, if hl > 1 { hl + 1 } else { 1 }].into_iter().max().unwrap_or(1),
         };

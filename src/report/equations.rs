@@ -48,7 +48,10 @@ pub fn equations(ir: &ModelIr, coefficients: &[f64], active: &[bool], precision:
                     let Some(s) = *slot else { continue };
                     let c = coefficients.get(s).copied().unwrap_or(0.0);
                     if active.get(s).copied().unwrap_or(true) && c != 0.0 {
-                        terms.push(TermValue { term: mech_expr(&ir.arena, &ir.names, ir.terms[t].node), coefficient: c });
+                        terms.push(TermValue {
+                            term: mech_expr(&ir.arena, &ir.names, ir.terms[t].node),
+                            coefficient: c,
+                        });
                     }
                 }
             }
@@ -107,7 +110,13 @@ fn wrap(term: &str) -> String {
 pub fn format_sig(v: f64, digits: usize) -> String {
     let digits = digits.clamp(1, 17);
     if v == 0.0 || !v.is_finite() {
-        return if v.is_nan() { "nan".into() } else if v == 0.0 { "0".into() } else { format!("{v}") };
+        return if v.is_nan() {
+            "nan".into()
+        } else if v == 0.0 {
+            "0".into()
+        } else {
+            format!("{v}")
+        };
     }
     let mag = v.abs().log10().floor() as i32;
     if !(-4..15).contains(&mag) {

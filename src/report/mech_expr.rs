@@ -41,6 +41,8 @@ pub fn mech_expr(arena: &Arena, names: &Names, id: NodeId) -> String {
         Node::Powi(a, n) => format!("{}^{n}", child(a, 5)),
         Node::Call2(Func::Pow, a, b) => format!("{}^{}", child(a, 5), child(b, 5)),
         Node::Call1(f, a) => format!("{}({})", f.info().name, mech_expr(arena, names, a)),
-        Node::Call2(f, a, b) => format!("{}({}, {})", f.info().name, mech_expr(arena, names, a), mech_expr(arena, names, b)),
+        Node::Call2(f, a, b) => {
+            format!("{}({}, {})", f.info().name, mech_expr(arena, names, a), mech_expr(arena, names, b))
+        }
     }
 }

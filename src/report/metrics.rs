@@ -61,17 +61,11 @@ impl<'a> Compare<'a> {
 
     /// `‖x̂_i − x_i‖²` over observed components (NaN/∞ when the prediction is not finite).
     fn row_error_sq(&self, i: usize) -> f64 {
-        (0..self.width)
-            .filter_map(|d| self.pair(i, d))
-            .map(|(p, x)| (p - x).powi(2))
-            .sum()
+        (0..self.width).filter_map(|d| self.pair(i, d)).map(|(p, x)| (p - x).powi(2)).sum()
     }
 
     fn row_norm_sq(&self, i: usize) -> f64 {
-        (0..self.width)
-            .filter_map(|d| self.pair(i, d))
-            .map(|(_, x)| x * x)
-            .sum()
+        (0..self.width).filter_map(|d| self.pair(i, d)).map(|(_, x)| x * x).sum()
     }
 }
 
@@ -79,10 +73,7 @@ impl<'a> Compare<'a> {
 pub fn rmse_per_state(c: &Compare<'_>) -> Vec<f64> {
     (0..c.width)
         .map(|d| {
-            let errs: Vec<f64> = (0..c.rows())
-                .filter_map(|i| c.pair(i, d))
-                .map(|(p, x)| (p - x).powi(2))
-                .collect();
+            let errs: Vec<f64> = (0..c.rows()).filter_map(|i| c.pair(i, d)).map(|(p, x)| (p - x).powi(2)).collect();
             (errs.iter().sum::<f64>() / errs.len() as f64).sqrt()
         })
         .collect()
@@ -90,9 +81,7 @@ pub fn rmse_per_state(c: &Compare<'_>) -> Vec<f64> {
 
 /// Relative L2 error at every grid point: `‖x̂(t_i) − x(t_i)‖ / ‖x(t_i)‖`.
 pub fn relative_errors(c: &Compare<'_>) -> Vec<f64> {
-    (0..c.rows())
-        .map(|i| (c.row_error_sq(i) / c.row_norm_sq(i)).sqrt())
-        .collect()
+    (0..c.rows()).map(|i| (c.row_error_sq(i) / c.row_norm_sq(i)).sqrt()).collect()
 }
 
 /// Relative L2 error of a rollout over the horizon `[t_0, t_0 + horizon]`:
@@ -123,19 +112,14 @@ pub struct ValidTime {
 /// The normalised error `e(t_i)` of every grid point (see the module docs).
 pub fn normalised_errors(c: &Compare<'_>) -> Vec<f64> {
     let scale = spread(c);
-    (0..c.rows())
-        .map(|i| c.row_error_sq(i).sqrt() / scale)
-        .collect()
+    (0..c.rows()).map(|i| c.row_error_sq(i).sqrt() / scale).collect()
 }
 
 /// `sqrt(mean_i ‖x_i − mean(x)‖²)`, i.e. the square root of the summed per-state variances.
 fn spread(c: &Compare<'_>) -> f64 {
     let mut total = 0.0;
     for d in 0..c.width {
-        let xs: Vec<f64> = (0..c.rows())
-            .filter_map(|i| c.pair(i, d))
-            .map(|(_, x)| x)
-            .collect();
+        let xs: Vec<f64> = (0..c.rows()).filter_map(|i| c.pair(i, d)).map(|(_, x)| x).collect();
         if xs.is_empty() {
             continue;
         }
@@ -156,10 +140,5 @@ pub fn valid_prediction_time(c: &Compare<'_>, tolerance: f64, lyapunov: Option<f
         None => c.times.last().copied().unwrap_or(t0),
     };
     let time = end - t0;
-    ValidTime {
-        time,
-        lyapunov_times: lyapunov.map(|l| time * l),
-        exceeded: first_bad.is_some(),
-        tolerance,
-    }
+    ValidTime { time, lyapunov_times: lyapunov.map(|l| time * l), exceeded: first_bad.is_some(), tolerance }
 }

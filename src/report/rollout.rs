@@ -9,7 +9,7 @@
 
 use crate::data::{largest_lyapunov, simulate, LyapunovOptions, SimError, SimOptions, Trajectory};
 use crate::ir::{ModelIr, NodeId, Var};
-use crate::jit::{compile, Interpreter, Kernel, Layout, JitError};
+use crate::jit::{compile, Interpreter, JitError, Kernel, Layout};
 
 /// The discovered right-hand side in first-order form, ready to integrate.
 pub struct DiscoveredRhs {
@@ -48,7 +48,12 @@ impl DiscoveredRhs {
         let layout = Layout::new(cols, all.len());
         // Output e is the equation of state `ir.equations[e].state`; reorder to state order.
         let by_state: Vec<NodeId> = (0..n_states)
-            .map(|s| ir.equations.iter().position(|e| e.state as usize == s).map_or_else(|| ir.arena.constant(0.0), |e| outputs[e]))
+            .map(|s| {
+                ir.equations
+                    .iter()
+                    .position(|e| e.state as usize == s)
+                    .map_or_else(|| ir.arena.constant(0.0), |e| outputs[e])
+            })
             .collect();
         let eval = match compile(&ir.arena, &by_state, &layout) {
             Ok(k) => Eval::Native(Box::new(k)),
@@ -121,7 +126,11 @@ impl DiscoveredRhs {
             for k in 0..m {
                 factorial *= k.max(1) as f64;
                 y[o + k] = diffs.first().copied().unwrap_or(0.0) * factorial;
-                diffs = diffs.windows(2).enumerate().map(|(r, w)| (w[1] - w[0]) / (tr.times[r + k + 1] - tr.times[r])).collect();
+                diffs = diffs
+                    .windows(2)
+                    .enumerate()
+                    .map(|(r, w)| (w[1] - w[0]) / (tr.times[r + k + 1] - tr.times[r]))
+                    .collect();
             }
         }
         y

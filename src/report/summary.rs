@@ -112,7 +112,14 @@ pub struct Report {
 
 /// Builds the report of `fitted` on `data`. `threshold_mode` is the `fit { threshold }`
 /// setting as written; `wall_seconds` the fit's duration.
-pub fn build(ir: &ModelIr, data: &Dataset, fitted: &Fitted, threshold_mode: &str, wall_seconds: f64, precision: usize) -> Report {
+pub fn build(
+    ir: &ModelIr,
+    data: &Dataset,
+    fitted: &Fitted,
+    threshold_mode: &str,
+    wall_seconds: f64,
+    precision: usize,
+) -> Report {
     let n = data.states.len();
     let name = |i: usize, v: f64| (data.states.get(i).cloned().unwrap_or_default(), v);
     let (rollouts, failure, rhs) = roll_all(ir, data, fitted);
@@ -133,7 +140,17 @@ pub fn build(ir: &ModelIr, data: &Dataset, fitted: &Fitted, threshold_mode: &str
         noise: fitted.noise.iter().take(n).enumerate().map(|(i, &v)| name(i, v)).collect(),
         rollout,
         rollout_failure: failure,
-        path: fitted.path.iter().map(|p| PathPoint { threshold: p.threshold, terms: p.terms, loss: p.loss, criterion: p.criterion, chosen: p.chosen }).collect(),
+        path: fitted
+            .path
+            .iter()
+            .map(|p| PathPoint {
+                threshold: p.threshold,
+                terms: p.terms,
+                loss: p.loss,
+                criterion: p.criterion,
+                chosen: p.chosen,
+            })
+            .collect(),
         interrupted: fitted.interrupted,
         trajectories: data.trajectories.len(),
         rows: data.total_rows(),
@@ -159,7 +176,9 @@ fn roll_all(ir: &ModelIr, data: &Dataset, fitted: &Fitted) -> Rolled {
         match rhs.rollout(tr, n, Some(&y0)) {
             Ok(v) => rolls.push(Some(v)),
             Err(e) => {
-                failure.get_or_insert_with(|| format!("trajectory `{}`: {}", tr.label, crate::data::from_model::sim_words(&e)));
+                failure.get_or_insert_with(|| {
+                    format!("trajectory `{}`: {}", tr.label, crate::data::from_model::sim_words(&e))
+                });
                 rolls.push(None);
             }
         }
@@ -176,7 +195,13 @@ fn denoised<'a>(fitted: &'a Fitted, k: usize, tr: &crate::data::Trajectory) -> O
 /// The denoised trajectory's state columns (row-major, `n` wide): the first `n` columns, or
 /// the state columns of the first-order layout.
 fn denoised_states(d: &crate::data::Trajectory, n: usize, offsets: &[usize]) -> Option<Vec<f64>> {
-    let cols: Vec<usize> = if d.width == n { (0..n).collect() } else if offsets.len() == n && offsets.last().is_some_and(|&o| o < d.width) { offsets.to_vec() } else { return None };
+    let cols: Vec<usize> = if d.width == n {
+        (0..n).collect()
+    } else if offsets.len() == n && offsets.last().is_some_and(|&o| o < d.width) {
+        offsets.to_vec()
+    } else {
+        return None;
+    };
     Some((0..d.len()).flat_map(|r| cols.iter().map(move |&c| d.values[r * d.width + c])).collect())
 }
 
@@ -193,7 +218,9 @@ fn training_rmse(data: &Dataset, fitted: &Fitted, rollouts: &[Option<Vec<f64>>],
     let n = data.states.len();
     let mut sums = vec![(0.0, 0usize); n];
     for (k, tr) in data.trajectories.iter().enumerate() {
-        let pred = denoised(fitted, k, tr).and_then(|d| denoised_states(d, n, offsets)).or_else(|| rollouts.get(k).cloned().flatten());
+        let pred = denoised(fitted, k, tr)
+            .and_then(|d| denoised_states(d, n, offsets))
+            .or_else(|| rollouts.get(k).cloned().flatten());
         let Some(pred) = pred else { continue };
         let c = Compare::trajectory(tr, n, &pred);
         let rows = tr.len();
@@ -265,7 +292,8 @@ impl Report {
             let _ = writeln!(s, "  {}", e.text);
         }
         if !self.params.is_empty() {
-            let ps: Vec<String> = self.params.iter().map(|(n, v)| format!("{n} = {}", format_sig(*v, self.precision))).collect();
+            let ps: Vec<String> =
+                self.params.iter().map(|(n, v)| format!("{n} = {}", format_sig(*v, self.precision))).collect();
             let _ = writeln!(s, "  params: {}", ps.join(", "));
         }
         let _ = writeln!(s, "{}", self.data_line());
@@ -314,7 +342,14 @@ impl Report {
         let _ = writeln!(s, "threshold path:");
         for p in &self.path {
             let mark = if p.chosen { "*" } else { " " };
-            let _ = writeln!(s, " {mark} threshold {:<10} terms {:<4} loss {:<10} criterion {}", g3(p.threshold), p.terms, g3(p.loss), g3(p.criterion));
+            let _ = writeln!(
+                s,
+                " {mark} threshold {:<10} terms {:<4} loss {:<10} criterion {}",
+                g3(p.threshold),
+                p.terms,
+                g3(p.loss),
+                g3(p.criterion)
+            );
         }
     }
 }

@@ -147,7 +147,11 @@ pub struct SimEntry {
 pub enum SimEntryKind {
     /// `init x = 1, x' = 0`: (name, derivative order, value).
     Init(Vec<InitItem>),
-    Time { start: Expr, end: Expr, step: Expr },
+    Time {
+        start: Expr,
+        end: Expr,
+        step: Expr,
+    },
     Noise(Expr),
     Seed(Expr),
     Trajectories(Expr),
@@ -222,10 +226,16 @@ impl BinOp {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     /// A number with its text as written (`1e-3` stays `1e-3` when formatted).
-    Num { value: f64, text: String },
+    Num {
+        value: f64,
+        text: String,
+    },
     Name(Ident),
     /// `x'`, `x''` on a right-hand side.
-    Deriv { name: Ident, order: u32 },
+    Deriv {
+        name: Ident,
+        order: u32,
+    },
     Neg(Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Paren(Box<Expr>),

@@ -35,7 +35,9 @@ fn item_line(o: &mut String, item: &Item, depth: usize) {
         ItemKind::Const(c) => format!("const {} = {}", c.name.name, sexpr(&c.value)),
         ItemKind::Fn(f) => format!("fn {}({}) = {}", f.name.name, names(&f.params), sexpr(&f.body)),
         ItemKind::Basis { name, value } => format!("basis {} = {}", name.name, sexpr(value)),
-        ItemKind::Equation(e) => format!("equation {}{} = {}", e.target.name, "'".repeat(e.order as usize), sexpr(&e.rhs)),
+        ItemKind::Equation(e) => {
+            format!("equation {}{} = {}", e.target.name, "'".repeat(e.order as usize), sexpr(&e.rhs))
+        }
         ItemKind::Data(d) => format!("data {} = {}", d.name.name, data(&d.source)),
         ItemKind::System(s) => format!("system {}({})", s.name.name, names(&s.params)),
         ItemKind::Fit(f) => {
@@ -75,14 +77,21 @@ fn data(s: &DataSource) -> String {
 fn sim_entry(k: &SimEntryKind) -> String {
     match k {
         SimEntryKind::Init(items) => {
-            let v: Vec<String> = items.iter().map(|i| format!("{}{} = {}", i.name.name, "'".repeat(i.order as usize), sexpr(&i.value))).collect();
+            let v: Vec<String> = items
+                .iter()
+                .map(|i| format!("{}{} = {}", i.name.name, "'".repeat(i.order as usize), sexpr(&i.value)))
+                .collect();
             format!("init {}", v.join(", "))
         }
-        SimEntryKind::Time { start, end, step } => format!("time {} .. {} step {}", sexpr(start), sexpr(end), sexpr(step)),
+        SimEntryKind::Time { start, end, step } => {
+            format!("time {} .. {} step {}", sexpr(start), sexpr(end), sexpr(step))
+        }
         SimEntryKind::Noise(e) => format!("noise {}%", sexpr(e)),
         SimEntryKind::Seed(e) => format!("seed {}", sexpr(e)),
         SimEntryKind::Trajectories(e) => format!("trajectories {}", sexpr(e)),
-        SimEntryKind::Equation(e) => format!("equation {}{} = {}", e.target.name, "'".repeat(e.order as usize), sexpr(&e.rhs)),
+        SimEntryKind::Equation(e) => {
+            format!("equation {}{} = {}", e.target.name, "'".repeat(e.order as usize), sexpr(&e.rhs))
+        }
     }
 }
 

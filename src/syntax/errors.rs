@@ -81,8 +81,8 @@ fn rule_words(r: Rule) -> &'static str {
         call_args | fn_params => "`(`",
         semi => "`;`",
         EOI => "a declaration or equation",
-        model_decl | use_decl | state_decl | input_decl | param_decl | const_decl | fn_decl
-        | basis_decl | data_decl | system_decl | fit_decl | equation => "a declaration or equation",
+        model_decl | use_decl | state_decl | input_decl | param_decl | const_decl | fn_decl | basis_decl
+        | data_decl | system_decl | fit_decl | equation => "a declaration or equation",
         csv_source => "`csv`",
         sim_source => "`simulate`",
         csv_map => "`{`",
@@ -129,10 +129,15 @@ fn join_or(words: &[String]) -> String {
 
 /// A concrete fix for common mistakes, judged from the text around the error.
 fn hint(text: &str, pos: usize, found: &str) -> Option<String> {
-    const KEYWORDS: &[&str] =
-        &["model", "use", "state", "input", "param", "const", "fn", "basis", "data", "system", "fit", "in", "per", "simulate", "csv"];
+    const KEYWORDS: &[&str] = &[
+        "model", "use", "state", "input", "param", "const", "fn", "basis", "data", "system", "fit", "in", "per",
+        "simulate", "csv",
+    ];
     if found == "'" {
-        return Some("strings use double quotes: write \"...\"; a single quote only marks a derivative, glued to a name: `x'`".into());
+        return Some(
+            "strings use double quotes: write \"...\"; a single quote only marks a derivative, glued to a name: `x'`"
+                .into(),
+        );
     }
     if KEYWORDS.contains(&found) {
         return Some(format!("`{found}` is a reserved word and cannot be used as a name"));

@@ -26,9 +26,7 @@ pub fn parse(sources: &SourceMap, src: SourceId) -> (Option<ast::Module>, Vec<Di
         return (None, scanned.errors);
     }
     match parser::parse_module(text, src, &scanned.comments) {
-        Ok((items, diags)) => {
-            (Some(ast::Module { src, items, comments: scanned.comments }), diags)
-        }
+        Ok((items, diags)) => (Some(ast::Module { src, items, comments: scanned.comments }), diags),
         Err(d) => (None, vec![d]),
     }
 }

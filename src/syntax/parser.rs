@@ -27,7 +27,11 @@ struct Builder<'t> {
 }
 
 /// Parses a whole file (rule `file`).
-pub fn parse_module(text: &str, src: SourceId, comments: &[Comment]) -> Result<(Vec<Item>, Vec<Diagnostic>), Diagnostic> {
+pub fn parse_module(
+    text: &str,
+    src: SourceId,
+    comments: &[Comment],
+) -> Result<(Vec<Item>, Vec<Diagnostic>), Diagnostic> {
     let mut pairs = parse_pairs(text).map_err(|e| syntax_error(e, text, src))?;
     let file = pairs.next().expect("rule file always yields one pair");
     let comment_at_end = comments.iter().map(|c| (c.span.end as usize, c.span.start as usize)).collect();

@@ -85,7 +85,12 @@ fn typographic(c: char, src: SourceId, at: usize) -> Option<Diagnostic> {
     };
     let span = Span::new(src, at, at + c.len_utf8());
     Some(
-        Diagnostic::new(codes::TYPOGRAPHIC, format!("found {what} where ASCII `{ascii}` is expected"), span, "not ASCII")
-            .with_help(format!("replace it with `{ascii}`")),
+        Diagnostic::new(
+            codes::TYPOGRAPHIC,
+            format!("found {what} where ASCII `{ascii}` is expected"),
+            span,
+            "not ASCII",
+        )
+        .with_help(format!("replace it with `{ascii}`")),
     )
 }

@@ -73,7 +73,8 @@ fn clean_data_satisfies_the_lorenz_equations() {
         for (d, fd) in f.iter().enumerate() {
             let deriv = (c(i - 2, d) - 8.0 * c(i - 1, d) + 8.0 * c(i + 1, d) - c(i + 2, d)) / (12.0 * dt);
             worst = worst.max((deriv - fd).abs());
-            let d5 = c(i + 3, d) - 4.0 * c(i + 2, d) + 5.0 * c(i + 1, d) - 5.0 * c(i - 1, d) + 4.0 * c(i - 2, d) - c(i - 3, d);
+            let d5 = c(i + 3, d) - 4.0 * c(i + 2, d) + 5.0 * c(i + 1, d) - 5.0 * c(i - 1, d) + 4.0 * c(i - 2, d)
+                - c(i - 3, d);
             fifth = fifth.max((d5 / (2.0 * dt.powi(5))).abs());
         }
     }
@@ -116,7 +117,15 @@ fn written_files_reload_identically_and_are_named_by_level_and_seed() {
     let spec = LorenzSpec { t1: 0.5, ..LorenzSpec::default() };
     let files = write_datasets(&spec, &[0.0, 5.0], &[1, 2], &dir).unwrap();
     let names: Vec<String> = files.iter().map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned()).collect();
-    assert_eq!(names, ["lorenz_noise00_seed01.csv", "lorenz_noise00_seed02.csv", "lorenz_noise05_seed01.csv", "lorenz_noise05_seed02.csv"]);
+    assert_eq!(
+        names,
+        [
+            "lorenz_noise00_seed01.csv",
+            "lorenz_noise00_seed02.csv",
+            "lorenz_noise05_seed01.csv",
+            "lorenz_noise05_seed02.csv"
+        ]
+    );
     let clean = lorenz_clean(&spec).unwrap();
     let expect = noisy_copy(&clean, 5.0, 2).unwrap();
     let back = mechc::data::load_csv(&mechc::data::CsvSpec::new(&files[3].path, "t", &["x", "y", "z"])).unwrap();
@@ -183,7 +192,13 @@ fn record(tool: &str, level: f64, seed: u64, err: Option<f64>, exact: bool, wall
         seed,
         file: format!("f{seed}.csv"),
         wall_s: Some(wall),
-        score: err.map(|e| Score { exact_support: exact, missing: 0, extra: usize::from(!exact), max_rel_error: e, terms_kept: 7 + usize::from(!exact) }),
+        score: err.map(|e| Score {
+            exact_support: exact,
+            missing: 0,
+            extra: usize::from(!exact),
+            max_rel_error: e,
+            terms_kept: 7 + usize::from(!exact),
+        }),
         error: if err.is_none() { Some("training is not supported yet".into()) } else { None },
         coefficients: None,
     }
@@ -225,7 +240,8 @@ fn summary_table() {
 
 #[test]
 fn pysindy_results_are_scored_against_their_files() {
-    let files: Vec<DataFile> = (1..=2).map(|seed| DataFile { level: 5.0, seed, path: PathBuf::from(format!("/d/s{seed}.csv")) }).collect();
+    let files: Vec<DataFile> =
+        (1..=2).map(|seed| DataFile { level: 5.0, seed, path: PathBuf::from(format!("/d/s{seed}.csv")) }).collect();
     let row = |a: f64| format!("[0, {a}, 10, 0, 0, 0, 0, 0, 0, 0]");
     let coefs = format!(
         "[{}, [0, 28, -1, 0, 0, 0, -1, 0, 0, 0], [0, 0, 0, -2.6666666666666665, 0, 1, 0, 0, 0, 0]]",
@@ -262,7 +278,8 @@ fn a_missing_python_environment_says_how_to_make_it() {
 #[test]
 fn command_line_parses_the_benchmark_options() {
     use mechc::cli::{bench::BenchCommand, Cli, Command};
-    let cli = Cli::try_parse_from(["mechc", "bench", "discovery", "--seeds", "3", "--levels", "0,2.5", "--no-pysindy"]).unwrap();
+    let cli = Cli::try_parse_from(["mechc", "bench", "discovery", "--seeds", "3", "--levels", "0,2.5", "--no-pysindy"])
+        .unwrap();
     match cli.command {
         Command::Bench { which: BenchCommand::Discovery { seeds, levels, no_pysindy, .. } } => {
             assert_eq!((seeds, levels, no_pysindy), (3, vec![0.0, 2.5], true));
@@ -290,10 +307,12 @@ fn harness_runs_end_to_end_without_python() {
     if let Some(e) = &r.error {
         assert!(lines[0].contains(&format!("failed: {e}")), "{}", lines[0]);
         let t = table(&report);
-        let row: Vec<&str> = t.lines().find(|l| l.trim_start().starts_with("mechc")).unwrap().split_whitespace().take(3).collect();
+        let row: Vec<&str> =
+            t.lines().find(|l| l.trim_start().starts_with("mechc")).unwrap().split_whitespace().take(3).collect();
         assert_eq!(row, ["mechc", "0/1", "1"], "{t}");
     }
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
     assert_eq!(json["records"][0]["tool"], "mechc");
     assert!(out.join("lorenz_noise05_seed01.csv").is_file());
     let _ = std::fs::remove_dir_all(&out);
@@ -315,7 +334,11 @@ fn bad_configurations_are_errors() {
 }
 
 fn mechc(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_mechc")).args(args).env("NO_COLOR", "1").output().expect("runs mechc")
+    std::process::Command::new(env!("CARGO_BIN_EXE_mechc"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs mechc")
 }
 
 #[test]
@@ -324,7 +347,14 @@ fn solver_benchmark_child_runs_are_served_by_the_executable() {
     let out = mechc(&["--child", "smnn", "fwd", "50"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let fields: Vec<f64> = text.lines().find(|l| l.starts_with("RESULT")).unwrap().split_whitespace().skip(1).map(|x| x.parse().unwrap()).collect();
+    let fields: Vec<f64> = text
+        .lines()
+        .find(|l| l.starts_with("RESULT"))
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().unwrap())
+        .collect();
     assert_eq!(fields.len(), 3);
     assert!(fields[0] > 0.0, "wall time {}", fields[0]);
     assert!(!mechc(&["--child", "nonsense"]).status.success());
@@ -335,15 +365,25 @@ fn discovery_command_writes_table_and_results() {
     let out = temp("cli");
     let model = root().join("examples/lorenz.mech");
     let run = mechc(&[
-        "bench", "discovery", "--seeds", "1", "--levels", "10", "--no-pysindy",
-        "--out", out.to_str().unwrap(), "--model", model.to_str().unwrap(),
+        "bench",
+        "discovery",
+        "--seeds",
+        "1",
+        "--levels",
+        "10",
+        "--no-pysindy",
+        "--out",
+        out.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
     ]);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("noise 10%") && stdout.contains(">=1/1"), "{stdout}");
     assert_eq!(std::fs::read_to_string(out.join("table.txt")).unwrap(), stdout);
     assert!(out.join("results.json").is_file() && out.join("lorenz_noise10_seed01.csv").is_file());
-    let bad = mechc(&["bench", "discovery", "--model", "/no/such.mech", "--no-pysindy", "--out", out.to_str().unwrap()]);
+    let bad =
+        mechc(&["bench", "discovery", "--model", "/no/such.mech", "--no-pysindy", "--out", out.to_str().unwrap()]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot read /no/such.mech"));
     let _ = std::fs::remove_dir_all(&out);

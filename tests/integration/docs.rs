@@ -47,15 +47,9 @@ fn readme_main_command_runs_and_writes_its_plot() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let root = env!("CARGO_MANIFEST_DIR");
-    let args: Vec<String> = args
-        .iter()
-        .map(|a| if a.ends_with(".mech") { format!("{root}/{a}") } else { a.to_string() })
-        .collect();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mechc"))
-        .args(&args)
-        .current_dir(&dir)
-        .output()
-        .unwrap();
+    let args: Vec<String> =
+        args.iter().map(|a| if a.ends_with(".mech") { format!("{root}/{a}") } else { a.to_string() }).collect();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mechc")).args(&args).current_dir(&dir).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}{stderr}");

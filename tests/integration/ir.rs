@@ -16,12 +16,7 @@ fn degree(name: &str) -> u32 {
     if name == "1" {
         return 0;
     }
-    name.split('*')
-        .map(|f| {
-            f.split_once('^')
-                .map_or(1, |(_, n)| n.parse::<u32>().unwrap())
-        })
-        .sum()
+    name.split('*').map(|f| f.split_once('^').map_or(1, |(_, n)| n.parse::<u32>().unwrap())).sum()
 }
 
 #[test]
@@ -31,10 +26,7 @@ fn poly_three_vars_degree_four_has_35_terms_in_graded_order() {
     assert_eq!(b.len(), 35, "C(3+4, 4) monomials");
     let degs: Vec<u32> = b.names().iter().map(|n| degree(n)).collect();
     assert!(degs.windows(2).all(|w| w[0] <= w[1]), "graded: {degs:?}");
-    assert_eq!(
-        &b.names()[..10],
-        ["1", "x", "y", "z", "x^2", "x*y", "x*z", "y^2", "y*z", "z^2"]
-    );
+    assert_eq!(&b.names()[..10], ["1", "x", "y", "z", "x^2", "x*y", "x*z", "y^2", "y*z", "z^2"]);
     assert_eq!(&b.names()[10..14], ["x^3", "x^2*y", "x^2*z", "x*y^2"]);
     let (dedup, dropped) = b.clone().dedup();
     assert!(dropped.is_empty());
@@ -44,19 +36,8 @@ fn poly_three_vars_degree_four_has_35_terms_in_graded_order() {
 #[test]
 fn poly_term_counts_match_binomials() {
     let (mut a, v, names) = xyz();
-    for (nv, d, want) in [
-        (1, 0, 1),
-        (1, 5, 6),
-        (2, 3, 10),
-        (3, 2, 10),
-        (3, 3, 20),
-        (3, 6, 84),
-    ] {
-        assert_eq!(
-            Basis::poly(&mut a, &names, &v[..nv], d).len(),
-            want,
-            "{nv} vars degree {d}"
-        );
+    for (nv, d, want) in [(1, 0, 1), (1, 5, 6), (2, 3, 10), (3, 2, 10), (3, 3, 20), (3, 6, 84)] {
+        assert_eq!(Basis::poly(&mut a, &names, &v[..nv], d).len(), want, "{nv} vars degree {d}");
     }
 }
 
@@ -70,10 +51,7 @@ fn product_of_linear_polys_has_canonical_monomials_without_duplicates() {
     assert!(dropped.is_empty());
     // y*x built the other way round is the same node.
     let (p2, _) = py.product(&px, &mut a, &names).dedup();
-    assert_eq!(
-        p2.terms.iter().find(|t| t.name == "x*y").unwrap().node,
-        p.terms[3].node
-    );
+    assert_eq!(p2.terms.iter().find(|t| t.name == "x*y").unwrap().node, p.terms[3].node);
 }
 
 #[test]
@@ -84,10 +62,7 @@ fn self_product_reports_every_dropped_duplicate() {
     assert_eq!(prod.len(), 9);
     let (p, dropped) = prod.dedup();
     assert_eq!(p.names(), ["1", "x", "y", "x^2", "x*y", "y^2"]);
-    let d: Vec<(usize, &str, usize)> = dropped
-        .iter()
-        .map(|d| (d.index, d.name.as_str(), d.duplicate_of))
-        .collect();
+    let d: Vec<(usize, &str, usize)> = dropped.iter().map(|d| (d.index, d.name.as_str(), d.duplicate_of)).collect();
     assert_eq!(d, [(3, "x", 1), (6, "y", 2), (7, "x*y", 4)]);
 }
 
@@ -102,20 +77,14 @@ fn concat_with_explicit_list_drops_exact_duplicates_with_their_spans() {
     let (b, dropped) = poly.concat(list).dedup();
     assert_eq!(b.names(), ["1", "x", "y", "x^2", "x*y", "y^2", "sin(x)"]);
     assert_eq!(dropped.len(), 1);
-    assert_eq!(
-        (dropped[0].index, dropped[0].duplicate_of, dropped[0].span),
-        (6, 4, Some(span))
-    );
+    assert_eq!((dropped[0].index, dropped[0].duplicate_of, dropped[0].span), (6, 4, Some(span)));
 }
 
 #[test]
 fn fourier_terms_are_per_harmonic_then_per_variable() {
     let (mut a, v, names) = xyz();
     let f = Basis::fourier(&mut a, &names, &v[..2], 2);
-    assert_eq!(
-        f.names(),
-        ["sin(x)", "cos(x)", "sin(y)", "cos(y)", "sin(2*x)", "cos(2*x)", "sin(2*y)", "cos(2*y)"]
-    );
+    assert_eq!(f.names(), ["sin(x)", "cos(x)", "sin(y)", "cos(y)", "sin(2*x)", "cos(2*x)", "sin(2*y)", "cos(2*y)"]);
 }
 
 #[test]
@@ -125,10 +94,7 @@ fn constructors_fold_constants_with_the_runtime_functions() {
     let five = a.add(two, three);
     assert_eq!(a.const_value(five), Some(5.0));
     let s = a.call1(Func::Sin, two);
-    assert_eq!(
-        a.const_value(s).map(f64::to_bits),
-        Some(2.0f64.sin().to_bits())
-    );
+    assert_eq!(a.const_value(s).map(f64::to_bits), Some(2.0f64.sin().to_bits()));
     let p = a.powi(three, -3);
     assert_eq!(a.const_value(p), Some(1.0 / 27.0));
     let q = a.pow(two, three);
@@ -167,11 +133,7 @@ fn hash_consing_shares_subexpressions_and_orders_commutative_operands() {
     let n = a.len();
     let yx = a.mul(y, x);
     let s2 = a.call1(Func::Sin, yx);
-    assert_eq!(
-        (s1, a.len()),
-        (s2, n),
-        "no new node for an existing expression"
-    );
+    assert_eq!((s1, a.len()), (s2, n), "no new node for an existing expression");
     let e = a.add(s1, x);
     assert_eq!(a.add(x, s2), e);
     assert_ne!(a.sub(x, y), a.sub(y, x));
@@ -203,16 +165,9 @@ fn jacobian_is_row_major_outputs_by_vars() {
     let mu = a.param(0);
     let f0 = a.mul(mu, x);
     let f1 = a.mul(x, y);
-    let vars = [
-        Var::State { index: 0, order: 0 },
-        Var::State { index: 1, order: 0 },
-        Var::Param(0),
-    ];
+    let vars = [Var::State { index: 0, order: 0 }, Var::State { index: 1, order: 0 }, Var::Param(0)];
     let j = a.jacobian(&[f0, f1], &vars);
-    let shown: Vec<String> = j
-        .iter()
-        .map(|&n| a.display(n, &names).to_string())
-        .collect();
+    let shown: Vec<String> = j.iter().map(|&n| a.display(n, &names).to_string()).collect();
     assert_eq!(shown, ["mu", "0", "x", "y", "x", "0"]);
 }
 
@@ -234,12 +189,7 @@ fn lorenz_ir() -> ModelIr {
     m.arena = a;
     for s in 0..3u32 {
         let known = if s == 2 { known_z } else { zero };
-        let eq = m.add_equation(
-            s,
-            1,
-            known,
-            span(70 + 20 * s as usize, 85 + 20 * s as usize),
-        );
+        let eq = m.add_equation(s, 1, known, span(70 + 20 * s as usize, 85 + 20 * s as usize));
         let mut keep = vec![false; lib.len()];
         let mut exclude = vec![false; lib.len()];
         keep[1 + s as usize] = true;
@@ -276,14 +226,7 @@ fn oscillator_model_ir_prints_readably() {
     let mut m = ModelIr::new("oscillator", names);
     m.arena = a;
     let eq = m.add_equation(0, 2, known, span(5, 30));
-    m.add_neural(
-        eq,
-        NeuralSpec {
-            inputs: vec![x, xd],
-            hidden: vec![16, 16],
-            span: span(33, 60),
-        },
-    );
+    m.add_neural(eq, NeuralSpec { inputs: vec![x, xd], hidden: vec![16, 16], span: span(33, 60) });
     insta::assert_snapshot!("oscillator_ir", m.to_string());
 }
 
@@ -292,10 +235,7 @@ fn describe_output_names_the_term_and_its_span() {
     let m = lorenz_ir();
     let outs = m.term_nodes();
     let (name, sp) = m.describe_output(&outs, 5).unwrap();
-    assert_eq!(
-        (name.as_str(), sp),
-        ("x*y", Some(Span::new(SourceId(0), 40, 65)))
-    );
+    assert_eq!((name.as_str(), sp), ("x*y", Some(Span::new(SourceId(0), 40, 65))));
     assert!(m.describe_output(&outs, outs.len()).is_none());
 }
 
@@ -311,10 +251,7 @@ fn calls_by_name_check_names_and_arity() {
     let two = a.constant(2.0);
     let sx = a.call("sin", &[v[0]]).unwrap();
     assert_eq!(a.node(sx), Node::Call1(Func::Sin, v[0]));
-    assert_eq!(
-        a.call("pow", &[v[0], two]).map(|p| a.node(p)),
-        Some(Node::Powi(v[0], 2))
-    );
+    assert_eq!(a.call("pow", &[v[0], two]).map(|p| a.node(p)), Some(Node::Powi(v[0], 2)));
     assert!(a.call("sin", &[v[0], v[1]]).is_none());
     assert!(a.call("pow", &[v[0]]).is_none());
     assert!(a.call("sinh", &[v[0]]).is_none());

@@ -115,13 +115,7 @@ fn eval(r: &Recipe, x: &[f64], p: &[f64]) -> f64 {
 #[test]
 fn simplification_and_folding_preserve_values() {
     let mut rng = ChaCha8Rng::seed_from_u64(2024);
-    let layout = Layout::new(
-        vec![
-            Var::State { index: 0, order: 0 },
-            Var::State { index: 1, order: 0 },
-        ],
-        2,
-    );
+    let layout = Layout::new(vec![Var::State { index: 0, order: 0 }, Var::State { index: 1, order: 0 }], 2);
     let mut finite = 0;
     for case in 0..400 {
         let recipe = gen(&mut rng, 5);
@@ -134,19 +128,11 @@ fn simplification_and_folding_preserve_values() {
             let mut got = [0.0];
             interp.eval(1, &x, &p, &mut got).unwrap();
             let want = eval(&recipe, &x, &p);
-            let ok = (got[0].is_nan() && want.is_nan())
-                || got[0] == want
-                || (got[0].is_infinite() && want.is_infinite());
-            assert!(
-                ok,
-                "case {case}, x = {x:?}, p = {p:?}: IR {} vs direct {want}",
-                got[0]
-            );
+            let ok =
+                (got[0].is_nan() && want.is_nan()) || got[0] == want || (got[0].is_infinite() && want.is_infinite());
+            assert!(ok, "case {case}, x = {x:?}, p = {p:?}: IR {} vs direct {want}", got[0]);
             finite += usize::from(want.is_finite());
         }
     }
-    assert!(
-        finite > 1600,
-        "most comparisons are of ordinary numbers: {finite} of 3200"
-    );
+    assert!(finite > 1600, "most comparisons are of ordinary numbers: {finite} of 3200");
 }

@@ -17,12 +17,7 @@ pub(crate) static UNARY: std::sync::LazyLock<Vec<Func>> = std::sync::LazyLock::n
 });
 
 fn cols() -> Vec<Var> {
-    vec![
-        Var::State { index: 0, order: 0 },
-        Var::State { index: 1, order: 0 },
-        Var::Input(0),
-        Var::Time,
-    ]
+    vec![Var::State { index: 0, order: 0 }, Var::State { index: 1, order: 0 }, Var::Input(0), Var::Time]
 }
 
 /// A random expression over states x, y, input u, time t and params a, b, using every operator
@@ -90,28 +85,15 @@ fn jit_matches_interpreter_bit_for_bit_on_random_expressions() {
         let x = random_rows(&mut rng, n, 4);
         let p = [rng.random_range(-2.0..2.0), rng.random_range(0.1..3.0)];
         let (mut o1, mut o2) = (vec![0.0; n * 4], vec![0.0; n * 4]);
-        jit::compile(&a, &outs, &layout)
-            .unwrap()
-            .eval(n, &x, &p, &mut o1)
-            .unwrap();
-        Interpreter::new(&a, &outs, &layout)
-            .unwrap()
-            .eval(n, &x, &p, &mut o2)
-            .unwrap();
+        jit::compile(&a, &outs, &layout).unwrap().eval(n, &x, &p, &mut o1).unwrap();
+        Interpreter::new(&a, &outs, &layout).unwrap().eval(n, &x, &p, &mut o2).unwrap();
         for (i, (u, v)) in o1.iter().zip(&o2).enumerate() {
-            assert!(
-                same_bits(*u, *v),
-                "case {case}, value {i}: jit {u:e} vs interp {v:e}"
-            );
+            assert!(same_bits(*u, *v), "case {case}, value {i}: jit {u:e} vs interp {v:e}");
         }
         seen_nan |= o1.iter().any(|v| v.is_nan());
     }
     assert!(seen_nan, "domain edges produced NaN somewhere");
-    assert_eq!(
-        funcs_seen.len(),
-        10,
-        "every intrinsic exercised: {funcs_seen:?}"
-    );
+    assert_eq!(funcs_seen.len(), 10, "every intrinsic exercised: {funcs_seen:?}");
 }
 
 /// Central differences with step h have error about h²|f'''|/6 + ε|f|/h; with h = 1e-5·(1+|x|)
@@ -166,20 +148,13 @@ fn symbolic_derivatives_match_central_differences() {
                     continue;
                 }
                 checked += 1;
-                assert!(
-                    (dj - g2).abs() <= 1e-6 * scale,
-                    "d/d{:?}: symbolic {dj} vs fd {g2} (fd at 2h: {g1})",
-                    vars[j]
-                );
+                assert!((dj - g2).abs() <= 1e-6 * scale, "d/d{:?}: symbolic {dj} vs fd {g2} (fd at 2h: {g1})", vars[j]);
             }
         }
     }
     // Random expressions are often undefined (log or real powers of negatives); what matters is
     // that most defined points are checked and that thousands are.
-    assert!(
-        checked > 2000 && unstable * 10 < checked,
-        "checked {checked}, undefined {undefined}, unstable {unstable}"
-    );
+    assert!(checked > 2000 && unstable * 10 < checked, "checked {checked}, undefined {undefined}, unstable {unstable}");
 }
 
 #[test]
@@ -197,11 +172,7 @@ fn domain_errors_give_nan_and_inf_and_are_located() {
     let mut out = vec![0.0; 12];
     k.eval(3, &x_rows, &[], &mut out).unwrap();
     assert!(out[..4].iter().all(|v| v.is_finite()));
-    assert_eq!(
-        (out[5], out[6]),
-        (f64::NEG_INFINITY, f64::INFINITY),
-        "log 0 and 1/0"
-    );
+    assert_eq!((out[5], out[6]), (f64::NEG_INFINITY, f64::INFINITY), "log 0 and 1/0");
     assert!(out[9].is_nan() && out[11].is_nan(), "log and sqrt of -1");
     assert_eq!(jit::find_non_finite(&out, 4), Some((1, 1)));
 
@@ -224,36 +195,15 @@ fn wrong_lengths_and_unbound_variables_are_errors() {
     let layout = Layout::new(vec![Var::State { index: 0, order: 0 }], 1);
     let k = jit::compile(&a, &[e], &layout).unwrap();
     let mut out = vec![0.0; 3];
-    assert!(matches!(
-        k.eval(3, &[1.0, 2.0], &[1.0], &mut out),
-        Err(JitError::Length {
-            what: "row data",
-            ..
-        })
-    ));
-    assert!(matches!(
-        k.eval(3, &[1.0; 3], &[], &mut out),
-        Err(JitError::Length {
-            what: "parameters",
-            ..
-        })
-    ));
-    assert!(matches!(
-        k.eval(2, &[1.0; 2], &[1.0], &mut out),
-        Err(JitError::Length { what: "output", .. })
-    ));
+    assert!(matches!(k.eval(3, &[1.0, 2.0], &[1.0], &mut out), Err(JitError::Length { what: "row data", .. })));
+    assert!(matches!(k.eval(3, &[1.0; 3], &[], &mut out), Err(JitError::Length { what: "parameters", .. })));
+    assert!(matches!(k.eval(2, &[1.0; 2], &[1.0], &mut out), Err(JitError::Length { what: "output", .. })));
     k.eval(3, &[1.0, 2.0, 3.0], &[2.0], &mut out).unwrap();
     assert_eq!(out, [2.0, 4.0, 6.0]);
     let t = a.time();
     let bad = Layout::new(vec![Var::State { index: 0, order: 0 }], 0);
-    assert!(matches!(
-        jit::compile(&a, &[t], &bad),
-        Err(JitError::Unbound(Var::Time))
-    ));
-    assert!(matches!(
-        Interpreter::new(&a, &[e], &bad),
-        Err(JitError::Unbound(Var::Param(0)))
-    ));
+    assert!(matches!(jit::compile(&a, &[t], &bad), Err(JitError::Unbound(Var::Time))));
+    assert!(matches!(Interpreter::new(&a, &[e], &bad), Err(JitError::Unbound(Var::Param(0)))));
 }
 
 #[test]
@@ -262,16 +212,9 @@ fn parallel_evaluation_equals_serial_bit_for_bit() {
     let mut a = Arena::new();
     let names = Names::new(&["x", "y"], &[], &[]);
     let v = [a.state(0), a.state(1)];
-    let basis = mechc::ir::Basis::poly(&mut a, &names, &v, 3)
-        .concat(mechc::ir::Basis::fourier(&mut a, &names, &v, 2));
+    let basis = mechc::ir::Basis::poly(&mut a, &names, &v, 3).concat(mechc::ir::Basis::fourier(&mut a, &names, &v, 2));
     let outs = basis.nodes();
-    let layout = Layout::new(
-        vec![
-            Var::State { index: 0, order: 0 },
-            Var::State { index: 1, order: 0 },
-        ],
-        0,
-    );
+    let layout = Layout::new(vec![Var::State { index: 0, order: 0 }, Var::State { index: 1, order: 0 }], 0);
     let k = jit::compile(&a, &outs, &layout).unwrap();
     let n = 10_007; // not a multiple of the chunk size
     let x = random_rows(&mut rng, n, 2);
@@ -311,10 +254,7 @@ fn candle_op_backward_matches_finite_differences() -> candle_core::Result<()> {
         let d = a.add(one, sq);
         a.pow(d, pb)
     };
-    let layout = Layout::new(
-        (0..3).map(|i| Var::State { index: i, order: 0 }).collect(),
-        2,
-    );
+    let layout = Layout::new((0..3).map(|i| Var::State { index: i, order: 0 }).collect(), 2);
     let dk = Arc::new(DiffKernels::compile(&mut a, &[axy, f1, f2, f3], &layout).unwrap());
     let dev = Device::Cpu;
     let n = 6;
@@ -329,22 +269,12 @@ fn candle_op_backward_matches_finite_differences() -> candle_core::Result<()> {
     };
     let xv = CVar::from_vec(xs.clone(), (n, 3), &dev)?;
     let pv = CVar::from_vec(ps.clone(), 2, &dev)?;
-    let l = dk
-        .apply(xv.as_tensor(), pv.as_tensor())?
-        .mul(&wt)?
-        .sum_all()?;
+    let l = dk.apply(xv.as_tensor(), pv.as_tensor())?.mul(&wt)?.sum_all()?;
     let grads = l.backward()?;
-    let gx = grads
-        .get(xv.as_tensor())
-        .unwrap()
-        .flatten_all()?
-        .to_vec1::<f64>()?;
+    let gx = grads.get(xv.as_tensor()).unwrap().flatten_all()?.to_vec1::<f64>()?;
     let gp = grads.get(pv.as_tensor()).unwrap().to_vec1::<f64>()?;
     let h = 1e-6;
-    let fd = |v: &[f64],
-              i: usize,
-              f: &dyn Fn(&[f64]) -> candle_core::Result<f64>|
-     -> candle_core::Result<f64> {
+    let fd = |v: &[f64], i: usize, f: &dyn Fn(&[f64]) -> candle_core::Result<f64>| -> candle_core::Result<f64> {
         let (mut up, mut dn) = (v.to_vec(), v.to_vec());
         up[i] += h;
         dn[i] -= h;
@@ -352,17 +282,11 @@ fn candle_op_backward_matches_finite_differences() -> candle_core::Result<()> {
     };
     for (i, &op) in gx.iter().enumerate() {
         let g = fd(&xs, i, &|v| loss(v, &ps))?;
-        assert!(
-            (g - op).abs() <= 1e-6 * (1.0 + g.abs()),
-            "dL/dX[{i}]: op {op} vs fd {g}"
-        );
+        assert!((g - op).abs() <= 1e-6 * (1.0 + g.abs()), "dL/dX[{i}]: op {op} vs fd {g}");
     }
     for (i, &op) in gp.iter().enumerate() {
         let g = fd(&ps, i, &|v| loss(&xs, v))?;
-        assert!(
-            (g - op).abs() <= 1e-6 * (1.0 + g.abs()),
-            "dL/dθ[{i}]: op {op} vs fd {g}"
-        );
+        assert!((g - op).abs() <= 1e-6 * (1.0 + g.abs()), "dL/dθ[{i}]: op {op} vs fd {g}");
     }
     Ok(())
 }
@@ -376,8 +300,7 @@ fn small_model() -> mechc::ir::ModelIr {
     let v = [a.state(0), a.state(1)];
     let lx = a.call1(Func::Log, v[0]);
     let span = mechc::source::Span::new(mechc::source::SourceId(0), 20, 26);
-    let lib =
-        Basis::poly(&mut a, &names, &v, 1).concat(Basis::explicit(&a, &names, &[(lx, Some(span))]));
+    let lib = Basis::poly(&mut a, &names, &v, 1).concat(Basis::explicit(&a, &names, &[(lx, Some(span))]));
     let beta = a.param(0);
     let by = a.mul(beta, v[1]);
     let known = a.neg(by);
@@ -400,11 +323,7 @@ fn model_rhs_kernel_evaluates_known_part_plus_coefficients_times_terms() {
     let k = jit::Kernels::compile(&mut m).unwrap();
     assert_eq!(k.layout.columns.len(), 3, "x, y, t");
     assert_eq!(k.layout.n_params, 1 + 7, "beta and 4 + 3 coefficients");
-    let shown: Vec<String> = k
-        .rhs_nodes
-        .iter()
-        .map(|&n| m.arena.display(n, &m.names).to_string())
-        .collect();
+    let shown: Vec<String> = k.rhs_nodes.iter().map(|&n| m.arena.display(n, &m.names).to_string()).collect();
     assert_eq!(shown[0], "c0 + x*c1 + y*c2 + c3*log(x)");
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     let n = 50;
@@ -417,10 +336,7 @@ fn model_rhs_kernel_evaluates_known_part_plus_coefficients_times_terms() {
         let f0 = p[1] + p[2] * xv + p[3] * yv + p[4] * xv.ln();
         let f1 = -(p[0] * yv) + p[5] + p[6] * xv + p[7] * yv;
         for (got, want) in [(out[2 * r], f0), (out[2 * r + 1], f1)] {
-            assert!(
-                (got - want).abs() <= 1e-14 * (1.0 + want.abs()),
-                "row {r}: {got} vs {want}"
-            );
+            assert!((got - want).abs() <= 1e-14 * (1.0 + want.abs()), "row {r}: {got} vs {want}");
         }
     }
     assert!(jit::check_finite(&m, &k.rhs_nodes, &out).is_ok());
@@ -436,10 +352,7 @@ fn non_finite_basis_values_are_reported_with_term_and_span() {
     let err = jit::check_finite(&m, &k.terms, &theta).unwrap_err();
     assert_eq!((err.row, err.output, err.label.as_str()), (1, 3, "log(x)"));
     assert!(err.value.is_nan());
-    assert_eq!(
-        err.span,
-        Some(mechc::source::Span::new(mechc::source::SourceId(0), 20, 26))
-    );
+    assert_eq!(err.span, Some(mechc::source::Span::new(mechc::source::SourceId(0), 20, 26)));
 }
 
 /// A parameter listed as a column is read per row (per-trajectory parameters); zero rows is a
@@ -458,10 +371,7 @@ fn parameters_can_be_per_row_columns_and_zero_rows_is_fine() {
     k.eval(2, &[0.5, 2.0, 0.25, 4.0], &[], &mut out).unwrap();
     assert_eq!(out, [0.5, 0.75]);
     k.eval(0, &[], &[], &mut []).unwrap();
-    Interpreter::new(&a, &[logistic], &layout)
-        .unwrap()
-        .eval(0, &[], &[], &mut [])
-        .unwrap();
+    Interpreter::new(&a, &[logistic], &layout).unwrap().eval(0, &[], &[], &mut []).unwrap();
 }
 
 /// Misusing the builder (a two-argument function built as a one-argument call) is caught
@@ -472,12 +382,6 @@ fn calls_with_the_wrong_arity_are_rejected() {
     let x = a.state(0);
     let bad = a.call1(Func::Pow, x);
     let layout = Layout::new(vec![Var::State { index: 0, order: 0 }], 0);
-    assert!(matches!(
-        jit::compile(&a, &[bad], &layout),
-        Err(JitError::Arity("pow"))
-    ));
-    assert!(matches!(
-        Interpreter::new(&a, &[bad], &layout),
-        Err(JitError::Arity("pow"))
-    ));
+    assert!(matches!(jit::compile(&a, &[bad], &layout), Err(JitError::Arity("pow"))));
+    assert!(matches!(Interpreter::new(&a, &[bad], &layout), Err(JitError::Arity("pow"))));
 }

@@ -29,9 +29,7 @@ fn ir_print_of_every_example_and_lowering_fixture() {
 fn eval_rhs(ir: &mut ModelIr, states: &[f64], params: &[f64]) -> Vec<f64> {
     let outputs = ir.rhs_nodes();
     let layout = Layout {
-        columns: (0..states.len() as u32)
-            .map(|i| mechc::ir::Var::State { index: i, order: 0 })
-            .collect(),
+        columns: (0..states.len() as u32).map(|i| mechc::ir::Var::State { index: i, order: 0 }).collect(),
         n_params: params.len(),
     };
     let interp = Interpreter::new(&ir.arena, &outputs, &layout).unwrap();
@@ -60,15 +58,11 @@ fn keep_and_exclude_become_masks_over_deduplicated_terms() {
     let ir = lower_file(std::path::Path::new("tests/cases/lower/basis_algebra.mech"));
     let names: Vec<&str> = ir.terms.iter().map(|t| t.name.as_str()).collect();
     // poly(x,1)*poly(y,1) = 1, y, x, x*y (no duplicate x); `y*x` repeats x*y and is dropped.
-    assert_eq!(
-        names,
-        ["1", "y", "x", "x*y", "sin(x)", "sin(y)", "cos(y)", "sin(2*y)", "cos(2*y)"]
-    );
+    assert_eq!(names, ["1", "y", "x", "x*y", "sin(x)", "sin(y)", "cos(y)", "sin(2*y)", "cos(2*y)"]);
     let block = &ir.equations[0].sparse[0];
     let term_name = |i: usize| ir.terms[block.terms[i]].name.as_str();
     let kept: Vec<&str> = (0..block.terms.len()).filter(|&i| block.keep[i]).map(term_name).collect();
-    let excluded: Vec<&str> =
-        (0..block.terms.len()).filter(|&i| block.exclude[i]).map(term_name).collect();
+    let excluded: Vec<&str> = (0..block.terms.len()).filter(|&i| block.exclude[i]).map(term_name).collect();
     assert_eq!(kept, ["x"]);
     assert_eq!(excluded, ["1"]);
     // Excluded terms get no coefficient: 9 - 1 for x', 4 for y'.
@@ -98,10 +92,8 @@ fn known_systems_lower_with_their_parameters() {
     let sys = model.systems.iter().find(|s| s.name == "lorenz").unwrap();
     let ir = mechc::ir::lower_system(&model, sys).unwrap();
     assert_eq!(ir.names.params, ["sigma", "rho", "beta"]);
-    let layout = Layout {
-        columns: (0..3).map(|i| mechc::ir::Var::State { index: i, order: 0 }).collect(),
-        n_params: 3,
-    };
+    let layout =
+        Layout { columns: (0..3).map(|i| mechc::ir::Var::State { index: i, order: 0 }).collect(), n_params: 3 };
     let interp = Interpreter::new(&ir.arena, &ir.rhs, &layout).unwrap();
     let (x, y, z) = (1.5, -2.0, 20.0);
     let (s, r, b) = (10.0, 28.0, 8.0 / 3.0);

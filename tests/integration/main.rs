@@ -4,13 +4,13 @@
 mod bench;
 mod data;
 mod docs;
+mod fit;
+mod frontend;
 mod ir;
 mod ir_simplify;
 mod jit;
-mod mnn;
-mod frontend;
 mod lower;
+mod mnn;
 mod plot;
 mod repl;
 mod run;
-mod fit;

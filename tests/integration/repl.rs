@@ -54,7 +54,11 @@ fn mechc_in(dir: &std::path::Path, args: &[&str], stdin: &str) -> (String, Strin
         .unwrap();
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned(), out.status.success())
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.success(),
+    )
 }
 
 #[test]
@@ -139,7 +143,9 @@ fn an_open_brace_continues_the_input() {
 #[test]
 fn commands_and_names_complete() {
     let names = vec!["x".to_string(), "xi".to_string(), "lin".to_string()];
-    let c = |w: &str| mechc::cli::repl::editor::candidates(w, &names).into_iter().map(|p| p.replacement).collect::<Vec<_>>();
+    let c = |w: &str| {
+        mechc::cli::repl::editor::candidates(w, &names).into_iter().map(|p| p.replacement).collect::<Vec<_>>()
+    };
     assert_eq!(c(":s"), vec![":show", ":save"]);
     assert_eq!(c("x"), vec!["x", "xi"]);
     assert_eq!(c("si"), vec!["sin", "simulate"]);

@@ -11,7 +11,8 @@ use crate::syntax::ast::{self, SimEntryKind};
 
 impl Checker<'_> {
     pub(super) fn sim_entries(&mut self, s: &ast::SimSource, states: &[State], head: Span) -> Option<Entries> {
-        let mut init: Vec<Vec<Option<SimValue>>> = states.iter().map(|st| vec![None; st.order.max(1) as usize]).collect();
+        let mut init: Vec<Vec<Option<SimValue>>> =
+            states.iter().map(|st| vec![None; st.order.max(1) as usize]).collect();
         let mut time = None;
         let (mut noise, mut seed, mut trajs) = (0.0, 0u64, 1u32);
         let mut seen: Vec<(&'static str, Span)> = Vec::new();
@@ -25,8 +26,11 @@ impl Checker<'_> {
                 SimEntryKind::Equation(_) => continue,
             };
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
-                let d = Diagnostic::new(codes::BAD_SIMULATION, format!("`{key}` given twice"), e.span, "given again").with_label(*first, "first given here");
-                self.err(d.with_help(format!("give `{key}` once (an `init` line lists every state: `init x = 1, y = 2`)")));
+                let d = Diagnostic::new(codes::BAD_SIMULATION, format!("`{key}` given twice"), e.span, "given again")
+                    .with_label(*first, "first given here");
+                self.err(
+                    d.with_help(format!("give `{key}` once (an `init` line lists every state: `init x = 1, y = 2`)")),
+                );
                 continue;
             }
             seen.push((key, e.span));
@@ -35,7 +39,9 @@ impl Checker<'_> {
                 SimEntryKind::Time { start, end, step } => time = self.time_range(start, end, step),
                 SimEntryKind::Noise(x) => noise = self.ranged(x, "noise", 0.0, 1e4, false).unwrap_or(0.0),
                 SimEntryKind::Seed(x) => seed = self.ranged(x, "seed", 0.0, 9.0e15, true).unwrap_or(0.0) as u64,
-                SimEntryKind::Trajectories(x) => trajs = self.ranged(x, "trajectories", 1.0, 1e6, true).unwrap_or(1.0) as u32,
+                SimEntryKind::Trajectories(x) => {
+                    trajs = self.ranged(x, "trajectories", 1.0, 1e6, true).unwrap_or(1.0) as u32
+                }
                 SimEntryKind::Equation(_) => {}
             }
         }
@@ -50,17 +56,34 @@ impl Checker<'_> {
         if !missing.is_empty() {
             let list = missing.iter().map(|m| format!("{m} = ...")).collect::<Vec<_>>().join(", ");
             self.err(
-                Diagnostic::new(codes::MISSING_INIT, format!("no initial value for {}", missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")), head, "simulated here")
-                    .with_help(format!("add them to the `init` line: `init {list}`")),
+                Diagnostic::new(
+                    codes::MISSING_INIT,
+                    format!(
+                        "no initial value for {}",
+                        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                    head,
+                    "simulated here",
+                )
+                .with_help(format!("add them to the `init` line: `init {list}`")),
             );
         }
         let Some((t0, t1, step)) = time else {
             if !seen.iter().any(|(k, _)| *k == "time") {
-                self.err(Diagnostic::new(codes::BAD_SIMULATION, "a `simulate` block needs a time range", head, "no `time` entry").with_help("add e.g. `time 0 .. 10 step 0.01`"));
+                self.err(
+                    Diagnostic::new(
+                        codes::BAD_SIMULATION,
+                        "a `simulate` block needs a time range",
+                        head,
+                        "no `time` entry",
+                    )
+                    .with_help("add e.g. `time 0 .. 10 step 0.01`"),
+                );
             }
             return None;
         };
-        let init = init.into_iter().map(|v| v.into_iter().map(|x| x.unwrap_or(SimValue::Fixed(0.0))).collect()).collect();
+        let init =
+            init.into_iter().map(|v| v.into_iter().map(|x| x.unwrap_or(SimValue::Fixed(0.0))).collect()).collect();
         Some((init, t0, t1, step, noise, seed, trajs))
     }
 
@@ -68,24 +91,47 @@ impl Checker<'_> {
         for it in items {
             let Some(s) = states.iter().position(|st| st.name == it.name.name) else {
                 let names: Vec<&str> = states.iter().map(|st| st.name.as_str()).collect();
-                let help = crate::check::scope::suggest(&it.name.name, names.iter().copied()).map(|x| format!("did you mean `{x}`?"));
+                let help = crate::check::scope::suggest(&it.name.name, names.iter().copied())
+                    .map(|x| format!("did you mean `{x}`?"));
                 self.err(
-                    Diagnostic::new(codes::UNKNOWN_NAME, format!("`{}` is not a state of the simulated system", it.name.name), it.name.span, "not a simulated state")
-                        .with_note(format!("the simulated states are: {}", names.join(", ")))
-                        .with_help_opt(help),
+                    Diagnostic::new(
+                        codes::UNKNOWN_NAME,
+                        format!("`{}` is not a state of the simulated system", it.name.name),
+                        it.name.span,
+                        "not a simulated state",
+                    )
+                    .with_note(format!("the simulated states are: {}", names.join(", ")))
+                    .with_help_opt(help),
                 );
                 continue;
             };
             let k = it.order as usize;
             if k >= init[s].len() {
                 self.err(
-                    Diagnostic::new(codes::BAD_DERIVATIVE, format!("`{}` has an equation of order {}, so its derivative of order {k} has no initial value", it.name.name, states[s].order), it.span, "too many primes")
-                        .with_help(format!("initial values are given for `{}` up to order {}", it.name.name, init[s].len() - 1)),
+                    Diagnostic::new(
+                        codes::BAD_DERIVATIVE,
+                        format!(
+                            "`{}` has an equation of order {}, so its derivative of order {k} has no initial value",
+                            it.name.name, states[s].order
+                        ),
+                        it.span,
+                        "too many primes",
+                    )
+                    .with_help(format!(
+                        "initial values are given for `{}` up to order {}",
+                        it.name.name,
+                        init[s].len() - 1
+                    )),
                 );
                 continue;
             }
             if init[s][k].is_some() {
-                self.err(Diagnostic::new(codes::BAD_SIMULATION, format!("initial value of `{}{}` given twice", it.name.name, "'".repeat(k)), it.span, "given again"));
+                self.err(Diagnostic::new(
+                    codes::BAD_SIMULATION,
+                    format!("initial value of `{}{}` given twice", it.name.name, "'".repeat(k)),
+                    it.span,
+                    "given again",
+                ));
                 continue;
             }
             init[s][k] = Some(self.sim_value(&it.value).unwrap_or(SimValue::Fixed(0.0)));
@@ -96,11 +142,27 @@ impl Checker<'_> {
         let (a, b, h) = (self.constant(start), self.constant(end), self.constant(step));
         let (a, b, h) = (a?, b?, h?);
         if a >= b {
-            self.err(Diagnostic::new(codes::BAD_SIMULATION, format!("empty time range {a} .. {b}"), start.span.to(end.span), "start must be before end").with_help("write `time start .. end step h` with start < end"));
+            self.err(
+                Diagnostic::new(
+                    codes::BAD_SIMULATION,
+                    format!("empty time range {a} .. {b}"),
+                    start.span.to(end.span),
+                    "start must be before end",
+                )
+                .with_help("write `time start .. end step h` with start < end"),
+            );
             return None;
         }
         if h <= 0.0 || h > b - a {
-            self.err(Diagnostic::new(codes::BAD_SIMULATION, format!("time step {h} is not in (0, {}]", b - a), step.span, "invalid step").with_help("the step must be positive and at most the length of the range"));
+            self.err(
+                Diagnostic::new(
+                    codes::BAD_SIMULATION,
+                    format!("time step {h} is not in (0, {}]", b - a),
+                    step.span,
+                    "invalid step",
+                )
+                .with_help("the step must be positive and at most the length of the range"),
+            );
             return None;
         }
         Some((a, b, h))
@@ -110,7 +172,12 @@ impl Checker<'_> {
         let v = self.constant(e)?;
         if v < lo || v > hi || (integer && v.fract() != 0.0) {
             let kind = if integer { "an integer" } else { "a number" };
-            self.err(Diagnostic::new(codes::BAD_SIMULATION, format!("`{what}` must be {kind} in [{lo}, {hi}], found {v}"), e.span, "out of range"));
+            self.err(Diagnostic::new(
+                codes::BAD_SIMULATION,
+                format!("`{what}` must be {kind} in [{lo}, {hi}], found {v}"),
+                e.span,
+                "out of range",
+            ));
             return None;
         }
         Some(v)

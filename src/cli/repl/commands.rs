@@ -29,7 +29,8 @@ A line with an unclosed `{` continues on the next lines.
 ";
 
 /// Every command name, for completion.
-pub const COMMANDS: &[&str] = &[":help", ":show", ":check", ":run", ":eqs", ":plot", ":save", ":load", ":undo", ":quit"];
+pub const COMMANDS: &[&str] =
+    &[":help", ":show", ":check", ":run", ":eqs", ":plot", ":save", ":load", ":undo", ":quit"];
 
 /// The last training: what was trained and its result.
 pub struct LastRun {
@@ -86,14 +87,24 @@ impl Repl {
         };
         self.cancel.store(false, Ordering::SeqCst);
         let seed = prepared.model.fit.int("seed").max(0) as u64;
-        let input = FitInput { ir: &prepared.ir, model: &prepared.model, data: &prepared.data, seed, cancel: Some(self.cancel), progress: None };
+        let input = FitInput {
+            ir: &prepared.ir,
+            model: &prepared.model,
+            data: &prepared.data,
+            seed,
+            cancel: Some(self.cancel),
+            progress: None,
+        };
         let fitted = match fit(&input) {
             Ok(f) => f,
-            Err(e) => return render::render_text(&[fit_diagnostic(&e, &prepared.model)], &prepared.sources, self.color),
+            Err(e) => {
+                return render::render_text(&[fit_diagnostic(&e, &prepared.model)], &prepared.sources, self.color)
+            }
         };
         let report = crate::report::build(&prepared.ir, &prepared.data, &fitted, "auto", 0.0, 4);
         let equations: Vec<String> = report.equations.iter().map(|e| e.text.clone()).collect();
-        let mut out = if fitted.interrupted { "interrupted: the best model so far\n".to_string() } else { String::new() };
+        let mut out =
+            if fitted.interrupted { "interrupted: the best model so far\n".to_string() } else { String::new() };
         out.push_str(&lines(&equations));
         self.last = Some(LastRun { prepared, fitted, equations });
         out
@@ -111,7 +122,17 @@ impl Repl {
     pub fn plot(&self, file: &str) -> String {
         let Some(l) = &self.last else { return "nothing to plot yet: use :run\n".into() };
         let path = self.resolve(file);
-        let args = RunArgs { file: path.clone(), seed: None, json: None, emit_model: None, plot: Some(path.clone()), out_dir: None, quiet: true, verbose: false, precision: 4 };
+        let args = RunArgs {
+            file: path.clone(),
+            seed: None,
+            json: None,
+            emit_model: None,
+            plot: Some(path.clone()),
+            out_dir: None,
+            quiet: true,
+            verbose: false,
+            precision: 4,
+        };
         let report = crate::report::build(&l.prepared.ir, &l.prepared.data, &l.fitted, "auto", 0.0, 4);
         match outputs::write_all(&args, &l.prepared, &l.fitted, &report, "<repl>") {
             Ok(_) => format!("wrote the plot to {}\n", path.display()),

@@ -24,7 +24,9 @@ impl Completer for ReplHelper {
     type Candidate = Pair;
 
     fn complete(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let start = line[..pos].rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).map_or(0, |i| i + line[i..].chars().next().map_or(1, char::len_utf8));
+        let start = line[..pos]
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .map_or(0, |i| i + line[i..].chars().next().map_or(1, char::len_utf8));
         let word = &line[start..pos];
         Ok((start, candidates(word, &self.names)))
     }
@@ -39,13 +41,20 @@ pub fn candidates(word: &str, names: &[String]) -> Vec<Pair> {
     if word.is_empty() {
         return Vec::new();
     }
-    let mut out: Vec<Pair> = names.iter().map(String::as_str).chain(BUILTINS.iter().copied()).filter(|n| n.starts_with(word)).map(pair).collect();
+    let mut out: Vec<Pair> = names
+        .iter()
+        .map(String::as_str)
+        .chain(BUILTINS.iter().copied())
+        .filter(|n| n.starts_with(word))
+        .map(pair)
+        .collect();
     out.dedup_by(|a, b| a.display == b.display);
     out
 }
 
 /// Built-in functions and basis families.
-const BUILTINS: &[&str] = &["sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "poly", "fourier", "sparse", "mlp", "simulate", "csv"];
+const BUILTINS: &[&str] =
+    &["sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "poly", "fourier", "sparse", "mlp", "simulate", "csv"];
 
 impl Hinter for ReplHelper {
     type Hint = String;

@@ -98,7 +98,8 @@ pub fn dispatch(repl: &mut Repl, input: &str) -> (String, Flow) {
         return (repl.declare(input), Flow::Continue);
     }
     let (cmd, arg) = trimmed.split_once(char::is_whitespace).map_or((trimmed, ""), |(c, a)| (c, a.trim()));
-    let needs_file = |f: &dyn Fn(&str) -> String| if arg.is_empty() { format!("{cmd} needs a file name\n") } else { f(arg) };
+    let needs_file =
+        |f: &dyn Fn(&str) -> String| if arg.is_empty() { format!("{cmd} needs a file name\n") } else { f(arg) };
     let out = match cmd {
         ":help" | ":h" => HELP.to_string(),
         ":show" => repl.session.formatted(),

@@ -76,7 +76,9 @@ pub fn key_of(item: &Item) -> String {
 pub fn split(name: &str, text: &str) -> Result<Vec<Decl>, Checked> {
     let (sources, module, diags) = crate::syntax::parse_str(name, text);
     match module {
-        Some(m) if !diag::has_errors(&diags) => Ok(m.items.iter().map(|it| Decl { key: key_of(it), text: sources.slice(it.span).to_string() }).collect()),
+        Some(m) if !diag::has_errors(&diags) => {
+            Ok(m.items.iter().map(|it| Decl { key: key_of(it), text: sources.slice(it.span).to_string() }).collect())
+        }
         _ => Err(Checked { sources, diags }),
     }
 }
@@ -185,8 +187,12 @@ const UNFINISHED: &[Code] = &[codes::NO_STATES, codes::NO_DATA, codes::NO_EQUATI
 /// Whether `after` has an error that `before` did not (by code and message), other than the
 /// errors of an unfinished model.
 fn introduces_errors(before: &Checked, after: &Checked) -> bool {
-    let old: Vec<(Code, &str)> = before.diags.iter().filter(|d| d.is_error()).map(|d| (d.code, d.message.as_str())).collect();
-    after.diags.iter().any(|d| d.is_error() && !UNFINISHED.contains(&d.code) && !old.contains(&(d.code, d.message.as_str())))
+    let old: Vec<(Code, &str)> =
+        before.diags.iter().filter(|d| d.is_error()).map(|d| (d.code, d.message.as_str())).collect();
+    after
+        .diags
+        .iter()
+        .any(|d| d.is_error() && !UNFINISHED.contains(&d.code) && !old.contains(&(d.code, d.message.as_str())))
 }
 
 fn model_text(decls: &[Decl]) -> String {

@@ -67,7 +67,14 @@ pub fn run(args: &RunArgs) -> u8 {
             b.set_message(format!("round {} loss {:.3e} terms {}", p.round, p.loss, p.active_terms));
         }
     };
-    let input = FitInput { ir: &prepared.ir, model: &prepared.model, data: &prepared.data, seed, cancel: Some(cancel), progress: Some(&on_progress) };
+    let input = FitInput {
+        ir: &prepared.ir,
+        model: &prepared.model,
+        data: &prepared.data,
+        seed,
+        cancel: Some(cancel),
+        progress: Some(&on_progress),
+    };
     let start = Instant::now();
     let result = fit(&input);
     if let Some(b) = &bar {
@@ -155,7 +162,8 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(1);
-    let style = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let style = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style);
     Some(bar)
 }

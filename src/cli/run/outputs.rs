@@ -27,7 +27,13 @@ pub fn paths(args: &RunArgs) -> [(&'static str, Option<PathBuf>); 3] {
 }
 
 /// Writes every requested output; `source` names the model file in the emitted model's header.
-pub fn write_all(args: &RunArgs, p: &Prepared, fitted: &Fitted, report: &Report, source: &str) -> Result<Vec<(&'static str, PathBuf)>, String> {
+pub fn write_all(
+    args: &RunArgs,
+    p: &Prepared,
+    fitted: &Fitted,
+    report: &Report,
+    source: &str,
+) -> Result<Vec<(&'static str, PathBuf)>, String> {
     if let Some(dir) = &args.out_dir {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
@@ -55,8 +61,13 @@ fn write_plot(p: &Prepared, fitted: &Fitted, report: &Report, path: &Path) -> Re
         .enumerate()
         .map(|(k, tr)| PlotTrajectory::from_trajectory(tr, n, report.rollouts.get(k).cloned().flatten()))
         .collect();
-    let round_starts = fitted.history.windows(2).enumerate().filter(|(_, w)| w[1].round != w[0].round).map(|(i, _)| i + 1).collect();
-    let loss = LossHistory { values: fitted.history.iter().map(|h| h.loss).collect(), unit: LossUnit::Iteration, round_starts };
+    let round_starts =
+        fitted.history.windows(2).enumerate().filter(|(_, w)| w[1].round != w[0].round).map(|(i, _)| i + 1).collect();
+    let loss = LossHistory {
+        values: fitted.history.iter().map(|h| h.loss).collect(),
+        unit: LossUnit::Iteration,
+        round_starts,
+    };
     let data = PlotData { title: report.model.clone(), state_names: p.data.states.clone(), trajectories, loss };
     render(&data, path).map(|_| ()).map_err(|e| e.to_string())
 }

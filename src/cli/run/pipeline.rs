@@ -44,7 +44,8 @@ pub enum Failure {
 
 /// Checks and lowers the model at `path` (no data).
 pub fn check_and_lower(path: &Path) -> Result<(SourceMap, hir::Model, ModelIr, Vec<Diagnostic>), Failure> {
-    let (sources, model, diags) = crate::check::check_file(path).map_err(|e| Failure::Unreadable(format!("cannot read {}: {e}", path.display())))?;
+    let (sources, model, diags) = crate::check::check_file(path)
+        .map_err(|e| Failure::Unreadable(format!("cannot read {}: {e}", path.display())))?;
     let model = match model {
         Some(m) if !diag::has_errors(&diags) => m,
         _ => return Err(Failure::User { sources, diags }),
@@ -89,8 +90,13 @@ pub fn unsupported(model: &hir::Model, ir: &ModelIr) -> Result<(), Diagnostic> {
     for e in &ir.equations {
         if let Some(n) = e.neural.first() {
             let span = n.span.or(e.span).unwrap_or_else(|| model_span(model));
-            return Err(Diagnostic::new(codes::UNSUPPORTED, "training neural terms `mlp(...)` is not supported yet", span, "neural term")
-                .with_note("`mechc check` accepts this model; `mechc run` refuses rather than give a wrong answer"));
+            return Err(Diagnostic::new(
+                codes::UNSUPPORTED,
+                "training neural terms `mlp(...)` is not supported yet",
+                span,
+                "neural term",
+            )
+            .with_note("`mechc check` accepts this model; `mechc run` refuses rather than give a wrong answer"));
         }
     }
     Ok(())
@@ -104,8 +110,13 @@ pub fn prefit_checks(model: &hir::Model, ir: &ModelIr, data: &Dataset) -> Result
         let rows = data.total_rows();
         if missing.get(s).copied() == Some(rows) {
             let span = model.data.first().map_or_else(|| model_span(model), |d| d.span);
-            return Err(Diagnostic::new(codes::FIT_FAILED, format!("state `{name}` has no observed value in the data"), span, "no values for this state")
-                .with_help("map the state to a column that holds values"));
+            return Err(Diagnostic::new(
+                codes::FIT_FAILED,
+                format!("state `{name}` has no observed value in the data"),
+                span,
+                "no values for this state",
+            )
+            .with_help("map the state to a column that holds values"));
         }
     }
     finite_terms(model, ir, data)
@@ -133,8 +144,12 @@ fn finite_terms(model: &hir::Model, ir: &ModelIr, data: &Dataset) -> Result<(), 
                 row[tr.width] = tr.times[r];
                 if interp.eval(1, &row, &guesses, &mut out).is_ok() && !out[0].is_finite() {
                     let span = term_span(model, ir, t);
-                    let msg = format!("term `{}` is not finite ({}) at t = {} of trajectory `{}`", term.name, out[0], tr.times[r], tr.label);
-                    return Err(Diagnostic::new(codes::NON_FINITE_TERM, msg, span, "this term").with_help("remove the term from the basis (`exclude = {...}`), or transform the data"));
+                    let msg = format!(
+                        "term `{}` is not finite ({}) at t = {} of trajectory `{}`",
+                        term.name, out[0], tr.times[r], tr.label
+                    );
+                    return Err(Diagnostic::new(codes::NON_FINITE_TERM, msg, span, "this term")
+                        .with_help("remove the term from the basis (`exclude = {...}`), or transform the data"));
                 }
             }
         }
@@ -155,11 +170,23 @@ fn term_span(model: &hir::Model, ir: &ModelIr, t: usize) -> Span {
 pub fn fit_diagnostic(e: &FitError, model: &hir::Model) -> Diagnostic {
     let here = model_span(model);
     match e {
-        FitError::Unsupported { what, span } => Diagnostic::new(codes::UNSUPPORTED, format!("{what} is not supported yet"), span.unwrap_or(here), "not supported yet")
-            .with_note("`mechc check` accepts this model; `mechc run` refuses rather than give a wrong answer"),
-        FitError::NonFinite { span, .. } => Diagnostic::new(codes::NON_FINITE_TERM, e.to_string(), span.unwrap_or(here), "not finite on the data")
-            .with_help("remove the term from the basis (`exclude = {...}`), or transform the data"),
-        FitError::Diverged { .. } => Diagnostic::new(codes::FIT_FAILED, e.to_string(), here, "while training this model").with_help("lower the learning rate: `fit { lr = ... }`"),
-        FitError::Singular { .. } | FitError::Data(_) => Diagnostic::new(codes::FIT_FAILED, e.to_string(), here, "while training this model"),
+        FitError::Unsupported { what, span } => Diagnostic::new(
+            codes::UNSUPPORTED,
+            format!("{what} is not supported yet"),
+            span.unwrap_or(here),
+            "not supported yet",
+        )
+        .with_note("`mechc check` accepts this model; `mechc run` refuses rather than give a wrong answer"),
+        FitError::NonFinite { span, .. } => {
+            Diagnostic::new(codes::NON_FINITE_TERM, e.to_string(), span.unwrap_or(here), "not finite on the data")
+                .with_help("remove the term from the basis (`exclude = {...}`), or transform the data")
+        }
+        FitError::Diverged { .. } => {
+            Diagnostic::new(codes::FIT_FAILED, e.to_string(), here, "while training this model")
+                .with_help("lower the learning rate: `fit { lr = ... }`")
+        }
+        FitError::Singular { .. } | FitError::Data(_) => {
+            Diagnostic::new(codes::FIT_FAILED, e.to_string(), here, "while training this model")
+        }
     }
 }

@@ -152,8 +152,7 @@ fn validate_trajectory(tr: &PlotTrajectory, n: usize) -> Result<(), PlotError> {
 }
 
 fn has_finite(tr: &PlotTrajectory) -> bool {
-    tr.observed.iter().any(|v| v.is_finite())
-        || tr.rollout.as_ref().is_some_and(|r| r.iter().any(|v| v.is_finite()))
+    tr.observed.iter().any(|v| v.is_finite()) || tr.rollout.as_ref().is_some_and(|r| r.iter().any(|v| v.is_finite()))
 }
 
 fn finite(v: f64) -> Option<f64> {

@@ -31,9 +31,8 @@ pub(super) fn figure<DB: DrawingBackend>(
 ) -> Result<Vec<PanelSummary>, PlotError> {
     root.fill(&WHITE).map_err(err)?;
     let (title, body) = root.split_vertically(layout::TITLE_HEIGHT);
-    let style = (FONT, layout::TITLE_SIZE, FontStyle::Bold)
-        .into_text_style(&title)
-        .pos(Pos::new(HPos::Center, VPos::Center));
+    let style =
+        (FONT, layout::TITLE_SIZE, FontStyle::Bold).into_text_style(&title).pos(Pos::new(HPos::Center, VPos::Center));
     let centre = ((fig.width / 2) as i32, (layout::TITLE_HEIGHT / 2) as i32);
     title.draw_text(&data.title, &style, centre).map_err(err)?;
 
@@ -131,8 +130,7 @@ fn loss_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &PlotData
     let xr = axis_range(&xs, &[]);
     let x_span = xr.end - xr.start;
     let yr = log_range(&loss.values);
-    let mut chart =
-        chart_builder(area, &title).build_cartesian_2d(xr.clone(), yr.clone().log_scale()).map_err(err)?;
+    let mut chart = chart_builder(area, &title).build_cartesian_2d(xr.clone(), yr.clone().log_scale()).map_err(err)?;
     let (x_label, y_label) = (loss.unit.axis_label().to_string(), "loss (log scale)".to_string());
     chart
         .configure_mesh()
@@ -228,5 +226,9 @@ fn tick(v: f64, span: f64) -> String {
     }
     let s = format!("{v:.4}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.into() }
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.into()
+    }
 }

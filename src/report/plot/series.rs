@@ -59,9 +59,7 @@ fn scale_floor(lo: f64, hi: f64) -> f64 {
 
 /// `(min, max)` of the finite values; `(inf, -inf)` when there are none.
 fn min_max(v: &[f64]) -> (f64, f64) {
-    v.iter()
-        .filter(|x| x.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)))
+    v.iter().filter(|x| x.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)))
 }
 
 /// Clamps a value into a range, so out-of-range model values run along the panel's edge.

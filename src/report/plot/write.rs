@@ -32,11 +32,7 @@ impl PlotFormat {
 }
 
 /// Renders in memory, then writes a temporary sibling of `path` and renames it over `path`.
-pub(super) fn render_atomically(
-    data: &PlotData,
-    path: &Path,
-    format: PlotFormat,
-) -> Result<PlotSummary, PlotError> {
+pub(super) fn render_atomically(data: &PlotData, path: &Path, format: PlotFormat) -> Result<PlotSummary, PlotError> {
     let (bytes, summary) = render_bytes(data, format)?;
     let io = |source| PlotError::Io { path: path.to_path_buf(), source };
     let tmp = temp_path(path);
@@ -81,8 +77,8 @@ fn draw_on<DB: DrawingBackend>(
 }
 
 fn encode_png(rgb: Vec<u8>, w: u32, h: u32) -> Result<Vec<u8>, PlotError> {
-    let img = image::RgbImage::from_raw(w, h, rgb)
-        .ok_or_else(|| PlotError::Draw("the bitmap has the wrong size".into()))?;
+    let img =
+        image::RgbImage::from_raw(w, h, rgb).ok_or_else(|| PlotError::Draw("the bitmap has the wrong size".into()))?;
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageOutputFormat::Png).map_err(|e| PlotError::Draw(e.to_string()))?;
     Ok(out.into_inner())

@@ -173,8 +173,13 @@ impl Builder<'_> {
         let value: f64 = text.parse().unwrap_or(f64::INFINITY);
         if !value.is_finite() {
             self.diags.push(
-                Diagnostic::new(codes::BAD_NUMBER, format!("number `{text}` is too large for a 64-bit float"), span, "out of range")
-                    .with_help("the largest finite value is about 1.8e308"),
+                Diagnostic::new(
+                    codes::BAD_NUMBER,
+                    format!("number `{text}` is too large for a 64-bit float"),
+                    span,
+                    "out of range",
+                )
+                .with_help("the largest finite value is about 1.8e308"),
             );
         }
         ExprKind::Num { value, text }

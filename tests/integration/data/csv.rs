@@ -19,17 +19,10 @@ fn missing_values_are_masked_and_counted() {
     assert_eq!(ds.trajectories.len(), 1);
     let tr = &ds.trajectories[0];
     assert_eq!(tr.label, "basic");
-    assert_eq!(
-        tr.times,
-        vec![0.0, 0.1, 0.25, 0.3, 0.7],
-        "irregular steps are kept"
-    );
+    assert_eq!(tr.times, vec![0.0, 0.1, 0.25, 0.3, 0.7], "irregular steps are kept");
     assert_eq!(tr.row(3), &[2.0, 3.0], "cells are trimmed");
     // Missing: y on line 3 (empty), x on line 4 (NaN), y on line 6 (nan).
-    assert_eq!(
-        tr.mask,
-        vec![true, true, true, false, false, true, true, true, true, false]
-    );
+    assert_eq!(tr.mask, vec![true, true, true, false, false, true, true, true, true, false]);
     assert!(tr.values[3].is_nan() && tr.values[4].is_nan());
     assert_eq!(tr.missing_per_column(), vec![1, 2]);
     assert_eq!(ds.missing_count(), 3);
@@ -73,40 +66,22 @@ fn several_files_make_several_trajectories() {
     assert_eq!(ds.trajectories.len(), 2);
     assert_eq!(ds.trajectories[1].label, "short_b");
     assert_eq!(ds.trajectories[1].values, vec![5.0, 6.0, 7.0]);
-    let e =
-        load_csv_files(&[spec("short_a.csv", &["x"]), spec("basic.csv", &["x", "y"])]).unwrap_err();
+    let e = load_csv_files(&[spec("short_a.csv", &["x"]), spec("basic.csv", &["x", "y"])]).unwrap_err();
     assert!(matches!(e, CsvError::Inconsistent { .. }), "{e:?}");
 }
 
 #[test]
 fn missing_file_and_unreadable_file() {
-    assert!(matches!(
-        err(&spec("no_such_file.csv", &["x"])),
-        CsvError::FileMissing { .. }
-    ));
-    assert!(matches!(
-        err(&spec("invalid_utf8.csv", &["x"])),
-        CsvError::Unreadable { .. }
-    ));
-    assert!(matches!(
-        err(&CsvSpec::new(DIR, "t", &["x"])),
-        CsvError::Unreadable { .. }
-    ));
-    assert!(matches!(
-        err(&spec("empty.csv", &["x"])),
-        CsvError::Empty { .. }
-    ));
+    assert!(matches!(err(&spec("no_such_file.csv", &["x"])), CsvError::FileMissing { .. }));
+    assert!(matches!(err(&spec("invalid_utf8.csv", &["x"])), CsvError::Unreadable { .. }));
+    assert!(matches!(err(&CsvSpec::new(DIR, "t", &["x"])), CsvError::Unreadable { .. }));
+    assert!(matches!(err(&spec("empty.csv", &["x"])), CsvError::Empty { .. }));
 }
 
 #[test]
 fn missing_column_lists_columns_and_suggests() {
     match err(&spec("basic.csv", &["x", "yy"])) {
-        CsvError::MissingColumn {
-            column,
-            available,
-            suggestion,
-            ..
-        } => {
+        CsvError::MissingColumn { column, available, suggestion, .. } => {
             assert_eq!(column, "yy");
             assert_eq!(available, vec!["t", "x", "y"]);
             assert_eq!(suggestion.as_deref(), Some("y"));
@@ -114,30 +89,16 @@ fn missing_column_lists_columns_and_suggests() {
         other => panic!("{other:?}"),
     }
     match err(&spec("mapped.csv", &["x"]).map("x", "Hare")) {
-        CsvError::MissingColumn {
-            column, suggestion, ..
-        } => {
+        CsvError::MissingColumn { column, suggestion, .. } => {
             assert_eq!(column, "t", "the time column is checked first");
             assert_eq!(suggestion, None);
         }
         other => panic!("{other:?}"),
     }
     let e = err(&CsvSpec::new(format!("{DIR}/mapped.csv"), "time", &["x"]).map("x", "hair"));
-    assert!(
-        matches!(e, CsvError::MissingColumn { suggestion: Some(ref s), .. } if s == "hare"),
-        "{e:?}"
-    );
+    assert!(matches!(e, CsvError::MissingColumn { suggestion: Some(ref s), .. } if s == "hare"), "{e:?}");
     let e = err(&CsvSpec::new(format!("{DIR}/mapped.csv"), "time", &["x"]).map("x", "zebra"));
-    assert!(
-        matches!(
-            e,
-            CsvError::MissingColumn {
-                suggestion: None,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert!(matches!(e, CsvError::MissingColumn { suggestion: None, .. }), "{e:?}");
 }
 
 #[test]
@@ -153,50 +114,23 @@ fn bad_cells_name_line_and_column() {
     assert!(
         matches!(err(&spec("infinite.csv", &["x", "y"])), CsvError::Infinite { line: 3, ref column, .. } if column == "x")
     );
-    assert!(matches!(
-        err(&spec("missing_time.csv", &["x", "y"])),
-        CsvError::MissingTime { line: 3, .. }
-    ));
+    assert!(matches!(err(&spec("missing_time.csv", &["x", "y"])), CsvError::MissingTime { line: 3, .. }));
     match err(&spec("time_not_increasing.csv", &["x", "y"])) {
-        CsvError::NonIncreasingTime {
-            line,
-            previous,
-            value,
-            ..
-        } => assert_eq!((line, previous, value), (4, 0.1, 0.1)),
+        CsvError::NonIncreasingTime { line, previous, value, .. } => assert_eq!((line, previous, value), (4, 0.1, 0.1)),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(
-        err(&spec("ragged.csv", &["x", "y"])),
-        CsvError::Ragged {
-            line: 3,
-            expected: 3,
-            found: 2,
-            ..
-        }
-    ));
+    assert!(matches!(err(&spec("ragged.csv", &["x", "y"])), CsvError::Ragged { line: 3, expected: 3, found: 2, .. }));
 }
 
 #[test]
 fn too_few_rows_for_the_window() {
-    match err(&spec("trajectories.csv", &["x"])
-        .trajectory_column("run")
-        .min_rows(4))
-    {
-        CsvError::TooFewRows {
-            trajectory,
-            rows,
-            needed,
-            ..
-        } => assert_eq!((trajectory.as_str(), rows, needed), ("a", 3, 4)),
+    match err(&spec("trajectories.csv", &["x"]).trajectory_column("run").min_rows(4)) {
+        CsvError::TooFewRows { trajectory, rows, needed, .. } => {
+            assert_eq!((trajectory.as_str(), rows, needed), ("a", 3, 4))
+        }
         other => panic!("{other:?}"),
     }
-    assert!(load_csv(
-        &spec("trajectories.csv", &["x"])
-            .trajectory_column("run")
-            .min_rows(3)
-    )
-    .is_ok());
+    assert!(load_csv(&spec("trajectories.csv", &["x"]).trajectory_column("run").min_rows(3)).is_ok());
 }
 
 #[test]

@@ -2,10 +2,7 @@
 //! error, reproducibility from the seed, and seeded simulated datasets with their true values.
 
 use mechc::data::noise::{noise_sigmas, observed_std};
-use mechc::data::{
-    add_noise, grid, normal, seeded, simulate_dataset, uniform, Dist, SimOptions, SimSpec,
-    Trajectory,
-};
+use mechc::data::{add_noise, grid, normal, seeded, simulate_dataset, uniform, Dist, SimOptions, SimSpec, Trajectory};
 
 /// A clean two-state trajectory with very different scales, plus one missing value.
 fn clean(n: usize) -> Trajectory {
@@ -32,33 +29,18 @@ fn noise_has_the_defined_standard_deviation() {
         let mean = obs.iter().sum::<f64>() / obs.len() as f64;
         let std = (obs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / obs.len() as f64).sqrt();
         assert!((sigma - 0.05 * std).abs() <= 1e-12 * std);
-        let resid: Vec<f64> = noisy
-            .column(d)
-            .iter()
-            .zip(&col)
-            .filter(|(_, c)| !c.is_nan())
-            .map(|(a, b)| a - b)
-            .collect();
+        let resid: Vec<f64> =
+            noisy.column(d).iter().zip(&col).filter(|(_, c)| !c.is_nan()).map(|(a, b)| a - b).collect();
         let m = resid.len() as f64;
         let r_mean = resid.iter().sum::<f64>() / m;
         let r_std = (resid.iter().map(|r| (r - r_mean).powi(2)).sum::<f64>() / (m - 1.0)).sqrt();
         // Sampling error: the mean has standard error σ/√m, the sample std about σ/√(2(m−1))
         // (chi distribution); allow 5 standard errors each.
-        assert!(
-            r_mean.abs() <= 5.0 * sigma / m.sqrt(),
-            "state {d}: mean {r_mean}"
-        );
+        assert!(r_mean.abs() <= 5.0 * sigma / m.sqrt(), "state {d}: mean {r_mean}");
         let se = sigma / (2.0 * (m - 1.0)).sqrt();
-        assert!(
-            (r_std - sigma).abs() <= 5.0 * se,
-            "state {d}: std {r_std} vs {}",
-            sigma
-        );
+        assert!((r_std - sigma).abs() <= 5.0 * se, "state {d}: std {r_std} vs {}", sigma);
     }
-    assert!(
-        noisy.values[7].is_nan() && !noisy.mask[7],
-        "missing values stay missing"
-    );
+    assert!(noisy.values[7].is_nan() && !noisy.mask[7], "missing values stay missing");
 }
 
 #[test]
@@ -91,53 +73,31 @@ fn inputs_are_not_noised() {
     assert_eq!(sigmas, noise_sigmas(&clean, 2, 10.0));
     assert!((sigmas[1] - 0.1 * observed_std(&clean.column(1))).abs() < 1e-15);
     assert_eq!(noisy.column(2), clean.column(2));
-    assert!(noisy
-        .column(0)
-        .iter()
-        .zip(clean.column(0))
-        .all(|(a, b)| *a != b));
+    assert!(noisy.column(0).iter().zip(clean.column(0)).all(|(a, b)| *a != b));
 }
 
 #[test]
 fn draws_follow_their_distributions() {
     let mut rng = seeded(3);
     let m = 10_000;
-    let xs: Vec<f64> = (0..m)
-        .map(|_| normal(&mut rng, 2.0, 0.5).unwrap())
-        .collect();
+    let xs: Vec<f64> = (0..m).map(|_| normal(&mut rng, 2.0, 0.5).unwrap()).collect();
     let mean = xs.iter().sum::<f64>() / m as f64;
     // Standard error of the mean 0.5/√m; 5 of them.
-    assert!(
-        (mean - 2.0).abs() <= 5.0 * 0.5 / (m as f64).sqrt(),
-        "mean {mean}"
-    );
-    let us: Vec<f64> = (0..m)
-        .map(|_| uniform(&mut rng, -1.0, 3.0).unwrap())
-        .collect();
+    assert!((mean - 2.0).abs() <= 5.0 * 0.5 / (m as f64).sqrt(), "mean {mean}");
+    let us: Vec<f64> = (0..m).map(|_| uniform(&mut rng, -1.0, 3.0).unwrap()).collect();
     assert!(us.iter().all(|u| (-1.0..3.0).contains(u)));
     let umean = us.iter().sum::<f64>() / m as f64;
     // Uniform(−1, 3): mean 1, sd 4/√12.
-    assert!(
-        (umean - 1.0).abs() <= 5.0 * (4.0 / 12f64.sqrt()) / (m as f64).sqrt(),
-        "mean {umean}"
-    );
+    assert!((umean - 1.0).abs() <= 5.0 * (4.0 / 12f64.sqrt()) / (m as f64).sqrt(), "mean {umean}");
     assert!(normal(&mut rng, 0.0, -1.0).is_err());
     assert!(uniform(&mut rng, 1.0, 1.0).is_err());
-    assert!(Dist::Normal {
-        mean: f64::NAN,
-        sd: 1.0
-    }
-    .sample(&mut rng)
-    .is_err());
+    assert!(Dist::Normal { mean: f64::NAN, sd: 1.0 }.sample(&mut rng).is_err());
 }
 
 fn decay_spec(noise: f64, seed: u64) -> SimSpec {
     SimSpec {
         states: vec!["x".into()],
-        params: vec![
-            ("k".into(), Dist::Uniform { lo: 0.5, hi: 2.0 }),
-            ("unused".into(), Dist::Fixed(4.0)),
-        ],
+        params: vec![("k".into(), Dist::Uniform { lo: 0.5, hi: 2.0 }), ("unused".into(), Dist::Fixed(4.0))],
         init: vec![Dist::Normal { mean: 3.0, sd: 0.5 }],
         times: grid(0.0, 2.0, 0.05).unwrap(),
         noise_percent: noise,
@@ -171,10 +131,7 @@ fn simulated_datasets_keep_their_true_values() {
     assert_eq!(ds, again);
     let noisy = simulate_dataset(&decay_spec(5.0, 11), &mut f).unwrap();
     let other = simulate_dataset(&decay_spec(5.0, 12), &mut f).unwrap();
-    assert_eq!(
-        noisy,
-        simulate_dataset(&decay_spec(5.0, 11), &mut f).unwrap()
-    );
+    assert_eq!(noisy, simulate_dataset(&decay_spec(5.0, 11), &mut f).unwrap());
     assert_ne!(noisy, other);
     // Draws of parameters and initial states precede all noise, so the noise-free run with the
     // same seed is the clean counterpart, and its per-state std defines the σ that was used.

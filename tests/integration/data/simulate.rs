@@ -4,11 +4,7 @@
 use mechc::data::{grid, simulate, SimError, SimOptions, Solution};
 
 fn opts(rtol: f64, atol: f64) -> SimOptions {
-    SimOptions {
-        rtol,
-        atol,
-        ..SimOptions::default()
-    }
+    SimOptions { rtol, atol, ..SimOptions::default() }
 }
 
 /// Largest error at the grid, and the bound "steps × local tolerance": the controller keeps each
@@ -16,22 +12,14 @@ fn opts(rtol: f64, atol: f64) -> SimOptions {
 /// errors by more than `growth` the global error is at most `growth` times the sum of the local
 /// ones. The factor 10 covers the 4th-order continuous extension, whose error is of the order of
 /// the local error estimate rather than strictly below it.
-fn check_against(
-    sol: &Solution,
-    exact: impl Fn(f64) -> Vec<f64>,
-    o: &SimOptions,
-    growth: f64,
-) -> f64 {
+fn check_against(sol: &Solution, exact: impl Fn(f64) -> Vec<f64>, o: &SimOptions, growth: f64) -> f64 {
     let steps = sol.stats.accepted as f64;
     let mut worst = 0.0_f64;
     for (i, &t) in sol.times.iter().enumerate() {
         let want = exact(t);
         for (got, want) in sol.row(i).iter().zip(&want) {
             let bound = 10.0 * growth * steps * (o.atol + o.rtol * want.abs());
-            assert!(
-                (got - want).abs() <= bound,
-                "t = {t}: {got} vs {want}, bound {bound}"
-            );
+            assert!((got - want).abs() <= bound, "t = {t}: {got} vs {want}, bound {bound}");
             worst = worst.max((got - want).abs());
         }
     }
@@ -84,10 +72,7 @@ fn dense_output_is_accurate_inside_long_steps() {
     let times = grid(0.0, 4.0, 0.001).unwrap();
     let mut f = |_t: f64, x: &[f64], dx: &mut [f64]| dx[0] = -x[0];
     let sol = simulate(&mut f, &[1.0], &times, &o).unwrap();
-    assert!(
-        sol.stats.accepted * 20 < times.len(),
-        "steps should span many output points"
-    );
+    assert!(sol.stats.accepted * 20 < times.len(), "steps should span many output points");
     check_against(&sol, |t| vec![(-t).exp()], &o, 1.0);
 }
 
@@ -101,19 +86,12 @@ fn error_decreases_with_tolerance() {
             dx[1] = -w * w * x[0];
         };
         let sol = simulate(&mut f, &[1.0, 0.0], &times, &opts(tol, tol * 1e-3)).unwrap();
-        times
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (sol.row(i)[0] - t.cos()).abs())
-            .fold(0.0, f64::max)
+        times.iter().enumerate().map(|(i, t)| (sol.row(i)[0] - t.cos()).abs()).fold(0.0, f64::max)
     };
     let errs: Vec<f64> = [1e-5, 1e-7, 1e-9].iter().map(|&t| max_err(t)).collect();
     // Step sizes scale like tol^(1/5) and the propagated 5th-order error like h^5, so the global
     // error is about proportional to the tolerance: 100x tighter must give at least 10x smaller.
-    assert!(
-        errs[1] * 10.0 < errs[0] && errs[2] * 10.0 < errs[1],
-        "errors {errs:?}"
-    );
+    assert!(errs[1] * 10.0 < errs[0] && errs[2] * 10.0 < errs[1], "errors {errs:?}");
 }
 
 fn lorenz(_t: f64, x: &[f64], dx: &mut [f64]) {
@@ -179,10 +157,7 @@ fn lorenz_with_default_tolerances_matches_a_fine_reference() {
     // errors about 1e5-fold over ten time units, so this needs rtol ≈ 5e-14).
     assert!(err < 1e-8, "default tolerances give {err:e}");
     let loose = simulate(&mut lorenz, &y0, &times, &opts(1e-10, 1e-12)).unwrap();
-    assert!(
-        max_rel(&loose.values, &fine, 3) > 10.0 * err,
-        "tighter tolerances must pay off"
-    );
+    assert!(max_rel(&loose.values, &fine, 3) > 10.0 * err, "tighter tolerances must pay off");
 }
 
 #[test]
@@ -220,33 +195,17 @@ fn failures_are_values() {
     // x' = x² from 1 blows up at t = 1.
     let mut blow = |_t: f64, x: &[f64], dx: &mut [f64]| dx[0] = x[0] * x[0];
     match simulate(&mut blow, &[1.0], &times, &SimOptions::default()) {
-        Err(
-            SimError::StepUnderflow { t, .. }
-            | SimError::NonFinite { t }
-            | SimError::MaxSteps { t, .. },
-        ) => {
+        Err(SimError::StepUnderflow { t, .. } | SimError::NonFinite { t } | SimError::MaxSteps { t, .. }) => {
             assert!(t > 0.99 && t <= 1.0, "stopped at {t}")
         }
         other => panic!("expected a failure near t = 1, got {other:?}"),
     }
     let mut nan = |t: f64, _x: &[f64], dx: &mut [f64]| dx[0] = if t > 0.5 { f64::NAN } else { 1.0 };
-    assert!(matches!(
-        simulate(&mut nan, &[0.0], &times, &SimOptions::default()),
-        Err(SimError::NonFinite { .. })
-    ));
-    let few = SimOptions {
-        max_steps: 3,
-        ..SimOptions::default()
-    };
-    assert!(matches!(
-        simulate(&mut lorenz, &[1.0, 1.0, 1.0], &times, &few),
-        Err(SimError::MaxSteps { .. })
-    ));
+    assert!(matches!(simulate(&mut nan, &[0.0], &times, &SimOptions::default()), Err(SimError::NonFinite { .. })));
+    let few = SimOptions { max_steps: 3, ..SimOptions::default() };
+    assert!(matches!(simulate(&mut lorenz, &[1.0, 1.0, 1.0], &times, &few), Err(SimError::MaxSteps { .. })));
     let bad = [0.0, 1.0, 1.0];
-    assert!(matches!(
-        simulate(&mut lorenz, &[1.0; 3], &bad, &SimOptions::default()),
-        Err(SimError::BadGrid(_))
-    ));
+    assert!(matches!(simulate(&mut lorenz, &[1.0; 3], &bad, &SimOptions::default()), Err(SimError::BadGrid(_))));
     assert!(matches!(
         simulate(&mut lorenz, &[f64::NAN; 3], &times, &SimOptions::default()),
         Err(SimError::BadInput(_))
@@ -259,24 +218,10 @@ fn step_limits_are_respected() {
     let times = [0.0, 1.0];
     let mut f = |_t: f64, x: &[f64], dx: &mut [f64]| dx[0] = -x[0];
     let free = simulate(&mut f, &[1.0], &times, &opts(1e-6, 1e-9)).unwrap();
-    let capped = SimOptions {
-        max_step: Some(0.01),
-        ..opts(1e-6, 1e-9)
-    };
+    let capped = SimOptions { max_step: Some(0.01), ..opts(1e-6, 1e-9) };
     let sol = simulate(&mut f, &[1.0], &times, &capped).unwrap();
     // Steps of at most 0.01 need at least 100 of them to cover [0, 1]; the free run needs far fewer.
-    assert!(
-        sol.stats.accepted >= 100 && free.stats.accepted < 50,
-        "{:?} {:?}",
-        sol.stats,
-        free.stats
-    );
-    let start = SimOptions {
-        initial_step: Some(-1.0),
-        ..SimOptions::default()
-    };
-    assert!(matches!(
-        simulate(&mut f, &[1.0], &times, &start),
-        Err(SimError::BadInput(_))
-    ));
+    assert!(sol.stats.accepted >= 100 && free.stats.accepted < 50, "{:?} {:?}", sol.stats, free.stats);
+    let start = SimOptions { initial_step: Some(-1.0), ..SimOptions::default() };
+    assert!(matches!(simulate(&mut f, &[1.0], &times, &start), Err(SimError::BadInput(_))));
 }

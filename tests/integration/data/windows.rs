@@ -2,28 +2,20 @@
 //! masks with missing values zeroed), and seeded shuffling.
 
 use mechc::data::window::window_count;
-use mechc::data::{
-    batches, seeded, window_at, window_starts, windows, Dataset, Trajectory, WindowError,
-};
+use mechc::data::{batches, seeded, window_at, window_starts, windows, Dataset, Trajectory, WindowError};
 
 /// Two trajectories (10 and 7 rows, 2 columns) with distinct values `100·k + 10·row + col`,
 /// irregular times, and one missing value.
 fn dataset() -> Dataset {
     let make = |k: usize, rows: usize| {
         let times: Vec<f64> = (0..rows).map(|i| (i * i) as f64 * 0.1).collect();
-        let mut values: Vec<f64> = (0..rows * 2)
-            .map(|c| (100 * k + 10 * (c / 2) + c % 2) as f64)
-            .collect();
+        let mut values: Vec<f64> = (0..rows * 2).map(|c| (100 * k + 10 * (c / 2) + c % 2) as f64).collect();
         if k == 1 {
             values[2 * 3 + 1] = f64::NAN;
         }
         Trajectory::from_rows(k.to_string(), times, 2, values)
     };
-    Dataset {
-        states: vec!["x".into(), "y".into()],
-        inputs: vec![],
-        trajectories: vec![make(0, 10), make(1, 7)],
-    }
+    Dataset { states: vec!["x".into(), "y".into()], inputs: vec![], trajectories: vec![make(0, 10), make(1, 7)] }
 }
 
 #[test]
@@ -37,11 +29,7 @@ fn window_counts() {
     // Worked by hand: stride 1 gives rows − len + 1 windows: (10 − 4 + 1) + (7 − 4 + 1) = 11.
     assert_eq!(windows(&ds, 4, 1).unwrap().len(), 11);
     // Stride 2: starts 0,2,4,6 and 0,2 → 6.
-    let starts: Vec<(usize, usize)> = windows(&ds, 4, 2)
-        .unwrap()
-        .iter()
-        .map(|w| (w.trajectory, w.start))
-        .collect();
+    let starts: Vec<(usize, usize)> = windows(&ds, 4, 2).unwrap().iter().map(|w| (w.trajectory, w.start)).collect();
     assert_eq!(starts, vec![(0, 0), (0, 2), (0, 4), (0, 6), (1, 0), (1, 2)]);
 }
 
@@ -49,10 +37,7 @@ fn window_counts() {
 fn window_contents() {
     let ds = dataset();
     let w = windows(&ds, 3, 1).unwrap();
-    let win = w
-        .iter()
-        .find(|w| w.trajectory == 1 && w.start == 2)
-        .unwrap();
+    let win = w.iter().find(|w| w.trajectory == 1 && w.start == 2).unwrap();
     assert_eq!(win.times, vec![0.4, 0.9, 1.6]);
     let steps: Vec<f64> = win.times.windows(2).map(|p| p[1] - p[0]).collect();
     assert_eq!(win.steps, steps);
@@ -65,31 +50,15 @@ fn window_contents() {
 #[test]
 fn bad_window_shapes_are_errors() {
     let ds = dataset();
-    assert_eq!(
-        windows(&ds, 1, 1),
-        Err(WindowError::BadShape { len: 1, stride: 1 })
-    );
-    assert_eq!(
-        windows(&ds, 3, 0),
-        Err(WindowError::BadShape { len: 3, stride: 0 })
-    );
-    assert_eq!(
-        windows(&ds, 8, 1),
-        Err(WindowError::TooShort {
-            trajectory: 1,
-            rows: 7,
-            len: 8
-        })
-    );
+    assert_eq!(windows(&ds, 1, 1), Err(WindowError::BadShape { len: 1, stride: 1 }));
+    assert_eq!(windows(&ds, 3, 0), Err(WindowError::BadShape { len: 3, stride: 0 }));
+    assert_eq!(windows(&ds, 8, 1), Err(WindowError::TooShort { trajectory: 1, rows: 7, len: 8 }));
 }
 
 #[test]
 fn batches_are_seeded_permutations() {
     let b = batches(23, 5, &mut seeded(4));
-    assert_eq!(
-        b.iter().map(Vec::len).collect::<Vec<_>>(),
-        vec![5, 5, 5, 5, 3]
-    );
+    assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), vec![5, 5, 5, 5, 3]);
     let mut all: Vec<usize> = b.concat();
     assert_ne!(all, (0..23).collect::<Vec<_>>(), "shuffled");
     all.sort_unstable();

@@ -17,24 +17,11 @@ fn dataset(n_traj: usize) -> Dataset {
     let trajectories = (0..n_traj)
         .map(|k| {
             let times = vec![0.0, 0.1, 0.30000000000000004, 1.0 / 3.0];
-            let values = vec![
-                1.0 / 7.0,
-                -2.5e-17,
-                f64::NAN,
-                3.0,
-                1e300,
-                k as f64,
-                0.1 + 0.2,
-                f64::NAN,
-            ];
+            let values = vec![1.0 / 7.0, -2.5e-17, f64::NAN, 3.0, 1e300, k as f64, 0.1 + 0.2, f64::NAN];
             Trajectory::from_rows(format!("r{k}"), times, 2, values)
         })
         .collect();
-    Dataset {
-        states: vec!["x".into(), "y".into()],
-        inputs: vec![],
-        trajectories,
-    }
+    Dataset { states: vec!["x".into(), "y".into()], inputs: vec![], trajectories }
 }
 
 #[test]
@@ -47,12 +34,7 @@ fn round_trip_is_exact() {
     let (a, b) = (&ds.trajectories[0], &back.trajectories[0]);
     assert_eq!(a.times, b.times);
     assert_eq!(a.mask, b.mask);
-    let bits = |t: &Trajectory| {
-        t.values
-            .iter()
-            .map(|v| if v.is_nan() { 0 } else { v.to_bits() })
-            .collect::<Vec<_>>()
-    };
+    let bits = |t: &Trajectory| t.values.iter().map(|v| if v.is_nan() { 0 } else { v.to_bits() }).collect::<Vec<_>>();
     assert_eq!(bits(a), bits(b));
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -64,8 +46,7 @@ fn several_trajectories_get_a_label_column() {
     write_csv(&dataset(2), &path, "time").unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with("trajectory,time,x,y\nr0,0,"), "{text}");
-    let back = load_csv(&CsvSpec::new(&path, "time", &["x", "y"]).trajectory_column("trajectory"))
-        .unwrap();
+    let back = load_csv(&CsvSpec::new(&path, "time", &["x", "y"]).trajectory_column("trajectory")).unwrap();
     assert_eq!(back.trajectories.len(), 2);
     assert_eq!(back.trajectories[1].label, "r1");
     assert_eq!(back.trajectories[1].row(2), &[1e300, 1.0]);
@@ -83,28 +64,11 @@ fn failed_write_leaves_no_partial_file() {
     let last = ds.trajectories.len() - 1;
     ds.trajectories[last].values[5] = f64::INFINITY;
     let e = write_csv(&ds, &path, "t").unwrap_err();
-    assert_eq!(
-        e,
-        WriteError::Infinite {
-            trajectory: "r2".into(),
-            row: 2,
-            column: "y".into()
-        }
-    );
+    assert_eq!(e, WriteError::Infinite { trajectory: "r2".into(), row: 2, column: "y".into() });
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "old contents\n");
-    let names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(
-        names,
-        vec![std::ffi::OsString::from("out.csv")],
-        "no temporary file is left behind"
-    );
+    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("out.csv")], "no temporary file is left behind");
     let missing_dir = dir.join("no/such/dir/out.csv");
-    assert!(matches!(
-        write_csv(&dataset(1), &missing_dir, "t"),
-        Err(WriteError::Io { .. })
-    ));
+    assert!(matches!(write_csv(&dataset(1), &missing_dir, "t"), Err(WriteError::Io { .. })));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,9 +1,9 @@
 //! Tests of the training engine: equation discovery and parameter fitting on simulated data
 //! with known truth, the threshold settings, failures, determinism and the derivative code.
 
-mod discovery;
 mod banded;
 mod behaviour;
+mod discovery;
 mod models;
 
 use mechc::check::hir;
@@ -43,11 +43,7 @@ pub fn simulated(
 
 /// A dataset of the given trajectories over `states` (no inputs).
 pub fn dataset(states: &[&str], trajectories: Vec<Trajectory>) -> Dataset {
-    Dataset {
-        states: states.iter().map(|s| s.to_string()).collect(),
-        inputs: vec![],
-        trajectories,
-    }
+    Dataset { states: states.iter().map(|s| s.to_string()).collect(), inputs: vec![], trajectories }
 }
 
 /// Runs the fit with seed 0, no cancel flag and no progress callback.

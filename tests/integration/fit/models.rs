@@ -88,7 +88,9 @@ fn hybrid_known_part_with_parameters_and_sparse_terms() {
 
 #[test]
 fn per_trajectory_growth_rate() {
-    let (m, ir) = model("model lg\nstate u\nparam r = 1 in (0.01, 10) per trajectory\nparam k = 1 in (0.1, 10)\nu' = r*u*(1 - u/k)\n");
+    let (m, ir) = model(
+        "model lg\nstate u\nparam r = 1 in (0.01, 10) per trajectory\nparam k = 1 in (0.1, 10)\nu' = r*u*(1 - u/k)\n",
+    );
     let rates = [2.0, 3.0, 4.0];
     let trs: Vec<Trajectory> = rates
         .iter()

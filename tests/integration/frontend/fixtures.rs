@@ -130,7 +130,8 @@ fn examples_check_clean() {
 
 #[test]
 fn stdlib_checks_clean() {
-    for (name, text) in [("prelude.mech", mechc::check::STDLIB_PRELUDE), ("systems.mech", mechc::check::STDLIB_SYSTEMS)] {
+    for (name, text) in [("prelude.mech", mechc::check::STDLIB_PRELUDE), ("systems.mech", mechc::check::STDLIB_SYSTEMS)]
+    {
         let (sources, model, diags) = check_text(name, text);
         assert!(model.is_some() && diags.is_empty(), "{name}:\n{}", render_text(&diags, &sources, false));
     }

@@ -47,7 +47,14 @@ fn round_trip(name: &str, text: &str) -> Result<(), String> {
 
 #[test]
 fn fmt_round_trips_and_is_idempotent() {
-    let dirs = ["examples", "stdlib", "tests/cases/parse/ok", "tests/cases/parse/err", "tests/cases/check/ok", "tests/cases/check/err"];
+    let dirs = [
+        "examples",
+        "stdlib",
+        "tests/cases/parse/ok",
+        "tests/cases/parse/err",
+        "tests/cases/check/ok",
+        "tests/cases/check/err",
+    ];
     let mut failures = Vec::new();
     let mut n = 0;
     for dir in dirs {

@@ -196,7 +196,10 @@ fn json_diagnostics_have_positions() {
 
 #[test]
 fn emit_ast_snapshot() {
-    let (_, m, d) = parse_str("t.mech", "model m  # c\nstate x\nparam k = 2 in (0, 5)\nx' = -k*x^2 + sparse({x}, keep = {x}) + mlp(x; hidden = [4])\n");
+    let (_, m, d) = parse_str(
+        "t.mech",
+        "model m  # c\nstate x\nparam k = 2 in (0, 5)\nx' = -k*x^2 + sparse({x}, keep = {x}) + mlp(x; hidden = [4])\n",
+    );
     let m = m.unwrap_or_else(|| panic!("{d:?}"));
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("ast_small", mechc::syntax::dump::dump(&m));

@@ -33,7 +33,9 @@ fn gradients_reach_all_four_inputs() {
         let p = random_problem(21, Layout::plain(2, 6, 2, 2, 3, 1, 2), OdeOptions { central, ..OdeOptions::default() });
         let [dc, dr, di, dh] = dims(&p);
         let vars = [var(&p.coeffs, &dc), var(&p.rhs, &dr), var(&p.init, &di), var(&p.steps, &dh)];
-        let u = mnn::ode_solve(vars[0].as_tensor(), vars[1].as_tensor(), vars[2].as_tensor(), vars[3].as_tensor(), &p.opts).unwrap();
+        let u =
+            mnn::ode_solve(vars[0].as_tensor(), vars[1].as_tensor(), vars[2].as_tensor(), vars[3].as_tensor(), &p.opts)
+                .unwrap();
         assert_eq!(u.dims(), &[2, 6, 2, 3]);
         assert!(rel_diff(&flat(&u), &p.solve()) < 1e-15);
         let w = random_weights(22, u.elem_count());

@@ -84,7 +84,19 @@ pub struct Layout {
 
 impl Layout {
     pub fn plain(batch: usize, n: usize, e: usize, d: usize, p: usize, s: usize, k: usize) -> Layout {
-        Layout { batch, n, e, d, p, s, k, coeff_batch_shared: false, coeff_steps_shared: false, steps_shared: false, rhs_steps_shared: false }
+        Layout {
+            batch,
+            n,
+            e,
+            d,
+            p,
+            s,
+            k,
+            coeff_batch_shared: false,
+            coeff_steps_shared: false,
+            steps_shared: false,
+            rhs_steps_shared: false,
+        }
     }
 }
 

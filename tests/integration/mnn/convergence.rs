@@ -6,10 +6,19 @@ use mechc::mnn::{self, LhsShape, OdeInputs, OdeOptions, OdeShape};
 
 /// Max |u − exact| over [0, T] for a scalar ODE with constant coefficients `c`, rhs f(t),
 /// initial values `iv` at t = 0, step h.
-fn max_error(c: &[f64], f: impl Fn(f64) -> f64, iv: &[f64], h: f64, t_end: f64, exact: impl Fn(f64) -> f64, central: bool) -> f64 {
+fn max_error(
+    c: &[f64],
+    f: impl Fn(f64) -> f64,
+    iv: &[f64],
+    h: f64,
+    t_end: f64,
+    exact: impl Fn(f64) -> f64,
+    central: bool,
+) -> f64 {
     let n = (t_end / h).round() as usize + 1;
     let p = c.len();
-    let lhs = LhsShape { n, e: 1, d: 1, p, s: 1, k: iv.len(), coeff_batch: 1, coeff_steps: 1, step_batch: 1, step_len: 1 };
+    let lhs =
+        LhsShape { n, e: 1, d: 1, p, s: 1, k: iv.len(), coeff_batch: 1, coeff_steps: 1, step_batch: 1, step_len: 1 };
     let shape = OdeShape { lhs, batch: 1, rhs_steps: n };
     let rhs: Vec<f64> = (0..n).map(|i| f(i as f64 * h)).collect();
     let opts = OdeOptions { central, ..OdeOptions::default() };
@@ -49,7 +58,9 @@ fn damped_oscillator_converges() {
 #[test]
 fn first_order_forced_converges() {
     let exact = |t: f64| 0.4 * t.sin() - 0.8 * t.cos() + 1.8 * (-t / 2.0).exp();
-    for (c, central) in [(&[0.5, 1.0][..], false), (&[0.5, 1.0], true), (&[0.5, 1.0, 0.0], false), (&[0.5, 1.0, 0.0], true)] {
+    for (c, central) in
+        [(&[0.5, 1.0][..], false), (&[0.5, 1.0], true), (&[0.5, 1.0, 0.0], false), (&[0.5, 1.0, 0.0], true)]
+    {
         let label = format!("u' = -u/2 + sin t, P={}, central={central}", c.len());
         let (e, o) = study(&label, |h| max_error(c, f64::sin, &[1.0], h, 5.0, exact, central));
         assert_converges(&e, &o, &label);

@@ -15,7 +15,9 @@ fn unpinned_dim_names_batch_element() {
     let sh = shape(2, 10, 1, 1, 0, 0);
     let coeffs = [0.3, 1.0, 0.0, 0.0, 1.0, 0.0];
     let rhs = vec![0.5; 20];
-    let err = mnn::solve(&sh, OdeInputs { coeffs: &coeffs, rhs: &rhs, init: &[], steps: &[0.1] }, &OdeOptions::default()).err();
+    let err =
+        mnn::solve(&sh, OdeInputs { coeffs: &coeffs, rhs: &rhs, init: &[], steps: &[0.1] }, &OdeOptions::default())
+            .err();
     assert_eq!(err, Some(SolveError::Unpinned { batch: 1, dim: 0 }));
     let msg = err.unwrap().to_string();
     assert!(msg.contains("batch element 1") && msg.contains("dim 0"), "{msg}");
@@ -28,7 +30,9 @@ fn numerically_singular_is_a_pivot_error() {
     let sh = shape(1, 12, 1, 2, 0, 0);
     let coeffs = [1.0, 0.5, 0.0, 1.0, -0.5, 0.0];
     let rhs: Vec<f64> = (0..12).map(|t| (t as f64).cos()).collect();
-    let err = mnn::solve(&sh, OdeInputs { coeffs: &coeffs, rhs: &rhs, init: &[], steps: &[0.1] }, &OdeOptions::default()).err();
+    let err =
+        mnn::solve(&sh, OdeInputs { coeffs: &coeffs, rhs: &rhs, init: &[], steps: &[0.1] }, &OdeOptions::default())
+            .err();
     match err {
         Some(SolveError::Pivot { batch: 0, step, ratio, .. }) => {
             assert!(step < 12 && !(ratio > mnn::PIVOT_TOL), "step {step}, ratio {ratio}")
@@ -41,7 +45,8 @@ fn numerically_singular_is_a_pivot_error() {
 /// check fails at step 0, order 1, with a zero pivot.
 #[test]
 fn zero_rows_are_a_pivot_error_at_their_step() {
-    let lhs = LhsShape { n: 4, e: 1, d: 1, p: 2, s: 0, k: 0, coeff_batch: 1, coeff_steps: 4, step_batch: 1, step_len: 1 };
+    let lhs =
+        LhsShape { n: 4, e: 1, d: 1, p: 2, s: 0, k: 0, coeff_batch: 1, coeff_steps: 4, step_batch: 1, step_len: 1 };
     let sh = OdeShape { lhs, batch: 1, rhs_steps: 4 };
     let coeffs = [1.0, 1.0, 2.0, 1.0, 0.0, 0.0, 1.0, 1.0];
     let opts = OdeOptions { weight_smooth: 0.0, ..OdeOptions::default() };
@@ -54,12 +59,21 @@ fn bad_steps_and_shapes_are_errors() {
     let sh = shape(1, 5, 1, 1, 1, 1);
     let c = [1.0, 1.0, 0.0];
     let ok_rhs = [0.0; 5];
-    let err = mnn::solve(&sh, OdeInputs { coeffs: &c, rhs: &ok_rhs, init: &[1.0], steps: &[-0.1] }, &OdeOptions::default()).err();
+    let err =
+        mnn::solve(&sh, OdeInputs { coeffs: &c, rhs: &ok_rhs, init: &[1.0], steps: &[-0.1] }, &OdeOptions::default())
+            .err();
     assert!(matches!(err, Some(SolveError::InvalidStep { batch: 0, interval: 0, .. })), "{err:?}");
-    let err = mnn::solve(&sh, OdeInputs { coeffs: &c, rhs: &ok_rhs[..4], init: &[1.0], steps: &[0.1] }, &OdeOptions::default()).err();
+    let err = mnn::solve(
+        &sh,
+        OdeInputs { coeffs: &c, rhs: &ok_rhs[..4], init: &[1.0], steps: &[0.1] },
+        &OdeOptions::default(),
+    )
+    .err();
     assert!(matches!(err, Some(SolveError::Shape(_))), "{err:?}");
     let nan = [f64::NAN, 1.0, 0.0];
-    let err = mnn::solve(&sh, OdeInputs { coeffs: &nan, rhs: &ok_rhs, init: &[1.0], steps: &[0.1] }, &OdeOptions::default()).err();
+    let err =
+        mnn::solve(&sh, OdeInputs { coeffs: &nan, rhs: &ok_rhs, init: &[1.0], steps: &[0.1] }, &OdeOptions::default())
+            .err();
     assert!(matches!(err, Some(SolveError::Pivot { .. })), "NaN input must not give a silent NaN: {err:?}");
 }
 

@@ -13,7 +13,8 @@ use super::common::{array, golden, rel_diff};
 fn check_case(file: &str, central: bool, tol: f64, steps_tol: f64) {
     let g = golden(file);
     let inp = &g["inputs"];
-    let (c, r, iv, h) = (array(inp, "coefficients"), array(inp, "rhs_equation"), array(inp, "init_vars"), array(inp, "steps"));
+    let (c, r, iv, h) =
+        (array(inp, "coefficients"), array(inp, "rhs_equation"), array(inp, "init_vars"), array(inp, "steps"));
     let n_arg = g["n_steps_argument"].as_u64().map(|x| x as usize);
     let shape = OdeShape::from_dims(&c.dims, &r.dims, &iv.dims, &h.dims, n_arg).expect("golden shape");
     let opts = OdeOptions { central, ..OdeOptions::default() };
@@ -88,10 +89,13 @@ fn damped_oscillator_error_vs_exact_matches_reference() {
     let exact = array(&g["exact_solution"], "u").data;
     for (central, key) in [(false, "central_false"), (true, "central_true")] {
         let inp = &g["inputs"];
-        let (c, r, iv, h) = (array(inp, "coefficients"), array(inp, "rhs_equation"), array(inp, "init_vars"), array(inp, "steps"));
+        let (c, r, iv, h) =
+            (array(inp, "coefficients"), array(inp, "rhs_equation"), array(inp, "init_vars"), array(inp, "steps"));
         let shape = OdeShape::from_dims(&c.dims, &r.dims, &iv.dims, &h.dims, None).unwrap();
         let opts = OdeOptions { central, ..OdeOptions::default() };
-        let u = mnn::solve(&shape, OdeInputs { coeffs: &c.data, rhs: &r.data, init: &iv.data, steps: &h.data }, &opts).unwrap().u;
+        let u = mnn::solve(&shape, OdeInputs { coeffs: &c.data, rhs: &r.data, init: &iv.data, steps: &h.data }, &opts)
+            .unwrap()
+            .u;
         let err = (0..exact.len()).map(|t| (u[t * 3] - exact[t]).abs()).fold(0.0, f64::max);
         let want = g["results"][key]["max_abs_err_vs_exact"]["u"].as_f64().unwrap();
         assert!((err - want).abs() < 1e-6, "central={central}: error vs exact {err} but reference {want}");
@@ -108,9 +112,21 @@ fn blocks(v: &Value, key: &str) -> Vec<f64> {
 fn normal_matrix_blocks() {
     let g = golden("normal_matrix_blocks.json");
     let inp = &g["inputs"];
-    let (c, r, iv, h) = (array(inp, "coefficients"), array(inp, "rhs_equation"), array(inp, "init_vars"), array(inp, "steps"));
+    let (c, r, iv, h) =
+        (array(inp, "coefficients"), array(inp, "rhs_equation"), array(inp, "init_vars"), array(inp, "steps"));
     let (n, e, d, p) = (c.dims[0], c.dims[1], c.dims[2], c.dims[3]);
-    let lhs = LhsShape { n, e, d, p, s: iv.dims[0], k: iv.dims[2], coeff_batch: 1, coeff_steps: n, step_batch: 1, step_len: n - 1 };
+    let lhs = LhsShape {
+        n,
+        e,
+        d,
+        p,
+        s: iv.dims[0],
+        k: iv.dims[2],
+        coeff_batch: 1,
+        coeff_steps: n,
+        step_batch: 1,
+        step_len: n - 1,
+    };
     let m = d * p;
     for central in [false, true] {
         let opts = OdeOptions { central, ..OdeOptions::default() };
@@ -140,7 +156,9 @@ fn normal_matrix_blocks() {
             assert!(rel_diff(&m2, &blocks(want, "block_diag_2_lower")) < 1e-13, "M2");
         }
         let shape = OdeShape { lhs, batch: 1, rhs_steps: n };
-        let u = mnn::solve(&shape, OdeInputs { coeffs: &c.data, rhs: &r.data, init: &iv.data, steps: &h.data }, &opts).unwrap().u;
+        let u = mnn::solve(&shape, OdeInputs { coeffs: &c.data, rhs: &r.data, init: &iv.data, steps: &h.data }, &opts)
+            .unwrap()
+            .u;
         assert!(rel_diff(&u, &blocks(want, "solution_u")) < 1e-8, "solution central={central}");
     }
 }

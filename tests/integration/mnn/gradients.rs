@@ -23,7 +23,11 @@ fn check(seed: u64, layout: Layout, opts: OdeOptions) {
         let fd = finite_differences(&p, which, &w);
         let scale = fd.iter().fold(1e-3f64, |m, x| m.max(x.abs()));
         let err = ours.iter().zip(&fd).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
-        assert!(err < 2e-6 * scale, "seed {seed} central={} {which:?}: |analytic − fd| = {err:e}, scale {scale:e}", opts.central);
+        assert!(
+            err < 2e-6 * scale,
+            "seed {seed} central={} {which:?}: |analytic − fd| = {err:e}, scale {scale:e}",
+            opts.central
+        );
     }
 }
 

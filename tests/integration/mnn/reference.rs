@@ -1,7 +1,7 @@
 //! The block solver against the dense Householder-QR reference on random problems (both modes,
 //! several shapes, broadcasting), including ill-conditioned but well-posed cases.
 
-use mechc::mnn::{dense::dense_solve, OdeInputs, OdeOptions, OdeShape, LhsShape};
+use mechc::mnn::{dense::dense_solve, LhsShape, OdeInputs, OdeOptions, OdeShape};
 
 use super::common::{random_problem, rel_diff, Layout};
 
@@ -27,7 +27,8 @@ fn block_solver_matches_dense_least_squares() {
     for (i, l) in cases.into_iter().enumerate() {
         for central in [false, true] {
             let p = random_problem(100 + i as u64, l, OdeOptions { central, ..OdeOptions::default() });
-            let dense = dense_solve(&p.shape, p.inputs(), &p.opts).unwrap_or_else(|| panic!("case {i} central={central}: dense system rank-deficient"));
+            let dense = dense_solve(&p.shape, p.inputs(), &p.opts)
+                .unwrap_or_else(|| panic!("case {i} central={central}: dense system rank-deficient"));
             let d = rel_diff(&p.solve(), &dense);
             let tol = if l.p >= 5 { 1e-6 } else { 1e-8 };
             assert!(d < tol, "case {i} central={central}: block vs dense {d:e}");

@@ -6,7 +6,11 @@ use std::process::Command;
 
 fn mechc(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_mechc")).args(args).env("NO_COLOR", "1").output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -22,7 +26,10 @@ fn neural_closure_is_not_supported_yet() {
     let (code, out, err) = mechc(&["run", "examples/neural_closure.mech"]);
     assert_eq!(code, 1);
     assert!(out.is_empty());
-    assert!(err.contains("E045") && err.contains("not supported yet") && err.contains("mlp(v, w; hidden = [16, 16])"), "{err}");
+    assert!(
+        err.contains("E045") && err.contains("not supported yet") && err.contains("mlp(v, w; hidden = [16, 16])"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -49,7 +56,10 @@ fn simulate_writes_csv_reproducibly() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), out);
     // No temporary file is left next to the output.
-    let leftovers = std::fs::read_dir(file.parent().unwrap()).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp")).count();
+    let leftovers = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+        .count();
     assert_eq!(leftovers, 0);
 }
 

@@ -47,7 +47,8 @@ fn csv_data_match_the_file() {
     let (_, model, _) = checked("examples/lotka_volterra.mech");
     let ds = load_model_data(&model, 2).unwrap();
     let text = std::fs::read_to_string("examples/data/lotka_volterra.csv").unwrap();
-    let rows: Vec<Vec<f64>> = text.lines().skip(1).map(|l| l.split(',').map(|c| c.parse().unwrap()).collect()).collect();
+    let rows: Vec<Vec<f64>> =
+        text.lines().skip(1).map(|l| l.split(',').map(|c| c.parse().unwrap()).collect()).collect();
     let tr = &ds.trajectories[0];
     assert_eq!(tr.len(), rows.len());
     for (r, row) in rows.iter().enumerate() {
@@ -86,7 +87,9 @@ fn second_order_systems_integrate_in_first_order_form() {
 
 #[test]
 fn state_map_reorders_system_states() {
-    let body = |states: &str| format!("model m\nstate {states}\ndata d = simulate lorenz(sigma = 10, rho = 28, beta = 8/3) {{\n init x = 1, y = 2, z = 3\n time 0 .. 1 step 0.01\n}}\nx' = sparse({{x}})\ny' = sparse({{y}})\nz' = sparse({{z}})\n");
+    let body = |states: &str| {
+        format!("model m\nstate {states}\ndata d = simulate lorenz(sigma = 10, rho = 28, beta = 8/3) {{\n init x = 1, y = 2, z = 3\n time 0 .. 1 step 0.01\n}}\nx' = sparse({{x}})\ny' = sparse({{y}})\nz' = sparse({{z}})\n")
+    };
     let a = data_of("lorenz_xyz", &body("x, y, z"));
     let b = data_of("lorenz_zxy", &body("z, x, y"));
     let (ta, tb) = (&a.trajectories[0], &b.trajectories[0]);
@@ -99,7 +102,9 @@ fn state_map_reorders_system_states() {
 
 #[test]
 fn draws_are_per_trajectory_and_seeded() {
-    let text = |seed: u32| format!("model m\nstate u\ndata d = simulate logistic(r = normal(3, 0.5), k = 1) {{\n init u = uniform(0.01, 0.1)\n time 0 .. 1 step 0.1\n noise 2%\n seed {seed}\n trajectories 4\n}}\nu' = sparse(poly(u, degree = 2))\n");
+    let text = |seed: u32| {
+        format!("model m\nstate u\ndata d = simulate logistic(r = normal(3, 0.5), k = 1) {{\n init u = uniform(0.01, 0.1)\n time 0 .. 1 step 0.1\n noise 2%\n seed {seed}\n trajectories 4\n}}\nu' = sparse(poly(u, degree = 2))\n")
+    };
     let a = data_of("logistic_a", &text(7));
     let b = data_of("logistic_b", &text(7));
     let c = data_of("logistic_c", &text(8));

@@ -4,9 +4,9 @@
 
 mod cli;
 mod data;
+mod examples;
 mod fixtures;
 mod report;
-mod examples;
 
 pub use crate::frontend::mech_files;
 

@@ -12,7 +12,11 @@ use mechc::report::{build, emit::emit_model, json::to_json, Report};
 fn fitted(ir: &ModelIr, coefs: &[(usize, &str, f64)], params: Vec<f64>) -> Fitted {
     let mut coefficients = vec![0.0; ir.coefs.len()];
     for &(e, name, c) in coefs {
-        let s = ir.coefs.iter().position(|slot| slot.equation == e && ir.terms[slot.term].name == name).unwrap_or_else(|| panic!("no slot {e} {name}"));
+        let s = ir
+            .coefs
+            .iter()
+            .position(|slot| slot.equation == e && ir.terms[slot.term].name == name)
+            .unwrap_or_else(|| panic!("no slot {e} {name}"));
         coefficients[s] = c;
     }
     let active = coefficients.iter().map(|&c| c != 0.0).collect();
@@ -82,7 +86,10 @@ fn equations_print_in_basis_order_with_precision() {
     let text: Vec<&str> = eqs.iter().map(|e| e.text.as_str()).collect();
     assert_eq!(text, ["x' = x*-a + 2*y", "y' = -2*x - 0.1*y"]);
     use mechc::report::equations::format_sig;
-    assert_eq!((format_sig(9.9996, 4), format_sig(1.23456e-7, 3), format_sig(123456.0, 2)), ("10".into(), "1.23e-7".into(), "120000".into()));
+    assert_eq!(
+        (format_sig(9.9996, 4), format_sig(1.23456e-7, 3), format_sig(123456.0, 2)),
+        ("10".into(), "1.23e-7".into(), "120000".into())
+    );
 }
 
 #[test]
@@ -110,7 +117,15 @@ fn emitted_model_checks_and_simulates_the_discovered_system() {
 fn lorenz_rollout_is_measured_in_lyapunov_times() {
     let (_, model, ir) = checked("examples/lorenz.mech");
     let data = load_model_data(&model, 2).unwrap();
-    let truth = [(0, "x", -10.0), (0, "y", 10.0), (1, "x", 28.0), (1, "y", -1.0), (1, "x*z", -1.0), (2, "x*y", 1.0), (2, "z", -8.0 / 3.0)];
+    let truth = [
+        (0, "x", -10.0),
+        (0, "y", 10.0),
+        (1, "x", 28.0),
+        (1, "y", -1.0),
+        (1, "x*z", -1.0),
+        (2, "x*y", 1.0),
+        (2, "z", -8.0 / 3.0),
+    ];
     let fit = fitted(&ir, &truth, vec![]);
     let report = build(&ir, &data, &fit, "auto", 1.0, 4);
     let r = report.rollout.as_ref().unwrap();
@@ -133,13 +148,26 @@ fn outputs_are_written_into_the_out_dir() {
     use mechc::cli::run::{outputs::write_all, pipeline::prepare, RunArgs};
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("run-outputs");
     let _ = std::fs::remove_dir_all(&dir);
-    let p = prepare(std::path::Path::new("tests/cases/run/ok/spiral.mech")).unwrap_or_else(|_| panic!("spiral prepares"));
+    let p =
+        prepare(std::path::Path::new("tests/cases/run/ok/spiral.mech")).unwrap_or_else(|_| panic!("spiral prepares"));
     let (_, _, fit, report) = spiral();
-    let args = RunArgs { file: "tests/cases/run/ok/spiral.mech".into(), seed: None, json: None, emit_model: Some("found.mech".into()), plot: None, out_dir: Some(dir.clone()), quiet: false, verbose: false, precision: 4 };
+    let args = RunArgs {
+        file: "tests/cases/run/ok/spiral.mech".into(),
+        seed: None,
+        json: None,
+        emit_model: Some("found.mech".into()),
+        plot: None,
+        out_dir: Some(dir.clone()),
+        quiet: false,
+        verbose: false,
+        precision: 4,
+    };
     let written = write_all(&args, &p, &fit, &report, "spiral.mech").unwrap();
-    let names: Vec<String> = written.iter().map(|(_, p)| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        written.iter().map(|(_, p)| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["report.json", "found.mech", "fit.svg"]);
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
     assert_eq!(json["equations"][0]["text"], "x' = x*-a + 1.99*y");
     checked(dir.join("found.mech").to_str().unwrap());
     let svg = std::fs::read_to_string(dir.join("fit.svg")).unwrap();
@@ -204,7 +232,11 @@ fn missing_values_are_counted_in_the_report() {
     std::fs::create_dir_all(&dir).unwrap();
     // Two empty cells and one NaN among 6 rows × 2 states.
     std::fs::write(dir.join("gaps.csv"), "t,x,y\n0,1,2\n1,,2\n2,1,NaN\n3,1,2\n4,1,\n5,1,2\n").unwrap();
-    std::fs::write(dir.join("gaps.mech"), "model gaps\nstate x, y\ndata d = csv \"gaps.csv\"\nx' = sparse({x})\ny' = sparse({y})\n").unwrap();
+    std::fs::write(
+        dir.join("gaps.mech"),
+        "model gaps\nstate x, y\ndata d = csv \"gaps.csv\"\nx' = sparse({x})\ny' = sparse({y})\n",
+    )
+    .unwrap();
     let (_, model, ir) = checked(dir.join("gaps.mech").to_str().unwrap());
     let data = load_model_data(&model, 2).unwrap();
     let report = build(&ir, &data, &fitted(&ir, &[(0, "x", -0.1)], vec![]), "auto", 0.0, 4);
