@@ -11,8 +11,8 @@ use crate::ir::NodeId;
 use crate::ir::Var;
 use crate::jit::{compile, model_layout, DiffKernels, Kernel, Layout};
 
-use super::smooth::{noise_std, smooth};
-use super::{FitError, FitInput};
+use crate::fit::smooth::{noise_std, smooth};
+use crate::fit::{FitError, FitInput};
 
 /// Where the time derivative of a learned column comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -346,7 +346,7 @@ pub fn initial_z(p: &Problem, k: usize) -> (Vec<f64>, Vec<f64>) {
         } else {
             let prev: Vec<f64> = (0..n).map(|i| z[i * nz + c - 1]).collect();
             let d = gradient(&prev, &tr.t);
-            let sd = super::smooth::std_dev(&prev).max(f64::MIN_POSITIVE);
+            let sd = crate::fit::smooth::std_dev(&prev).max(f64::MIN_POSITIVE);
             let rms = (d.iter().map(|v| v * v).sum::<f64>() / n as f64).sqrt();
             sigma[c] = (sigma[c - 1] * rms / sd).max(f64::MIN_POSITIVE);
             d

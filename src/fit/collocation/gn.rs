@@ -11,9 +11,9 @@
 
 use rayon::prelude::*;
 
-use super::banded::{cholesky_solve, dense_cholesky, dense_solve, Banded};
 use super::problem::{Deriv, Problem, State, Unknown};
-use super::FitError;
+use crate::fit::banded::{cholesky_solve, dense_cholesky, dense_solve, Banded};
+use crate::fit::FitError;
 
 /// Kernel outputs of one trajectory: values (n×neq), column Jacobian (n×neq×ncols) and
 /// parameter Jacobian (n×neq×P).

@@ -9,7 +9,8 @@
 use super::gn::{cost, gradient};
 use super::init::initial_state;
 use super::problem::{Problem, State, Unknown};
-use super::{FitError, FitInput, KAPPA};
+use super::KAPPA;
+use crate::fit::{FitError, FitInput};
 
 /// The objective `J` of a fit with its starting point.
 pub struct Objective {

@@ -6,10 +6,10 @@
 //! Input: a [`Problem`]. Output: an initial [`State`], or a [`FitError::NonFinite`] naming the
 //! term; magnitudes per coefficient slot.
 
-use super::banded::dense_solve;
 use super::gn::eval;
 use super::problem::{gradient, initial_z, Problem, State};
-use super::{FitError, FitInput};
+use crate::fit::banded::dense_solve;
+use crate::fit::{FitError, FitInput};
 use crate::jit::check_finite;
 
 /// The initial state: smoothed learned trajectories (which also fixes the noise scales of

@@ -10,7 +10,7 @@ use super::init::magnitudes;
 use super::problem::State;
 use super::problem::Unknown;
 use super::run::Runner;
-use super::{FitError, PathEntry};
+use crate::fit::{FitError, PathEntry};
 
 /// Iterations per level of the threshold path: each level starts from the previous level's
 /// solution, which is already close, so a few Gauss–Newton steps converge most of the way.
