@@ -1,167 +1,86 @@
-//! The joint nonlinear least-squares objective and its Levenberg–Marquardt minimisation.
+//! Levenberg–Marquardt minimisation of the objective ([`super::eval`]).
 //!
-//! `J(z, q) = Σ w²(z − y)² + Σ r_dyn²` where, for each interval `[t_i, t_{i+1}]` and learned
-//! column `c` with derivative `g_c` (the next column, or a right-hand side),
-//! `r_dyn = (z_{i+1,c} − z_{i,c} − h_i/2 (g_c(i) + g_c(i+1))) / (κ σ_c h_i)` (trapezoid
-//! collocation). The normal matrix in `z` is banded (half bandwidth `2·nz − 1`); the dense
-//! unknowns `q` (active coefficients, parameters) are eliminated by a Schur complement.
+//! The normal matrix in the learned values `z` is banded (each residual row touches one
+//! sub-interval's points); the dense unknowns `q` (active coefficients, parameters) are kept by
+//! a Schur complement: with `A_zz = UᵀU` (banded Cholesky) and `W = U⁻ᵀ [A_zq | g_z]`,
+//! `S = A_qq − W_qᵀW_q` and the step solves `(S + λ D) dq = −g_q + W_qᵀ w₀`, then
+//! `dz = −U⁻¹ (w₀ + W_q dq)`. Damping acts on `q` first; `z` is damped too only when an undamped
+//! `z` step fails. One iteration costs O(points · (bandwidth + nq) · nq).
 //!
-//! Input: a [`Problem`] and a [`State`]. Output: the cost, its gradient (for checks), and
-//! improved states.
+//! Input: a [`Problem`] and a [`State`]. Output: improved states, the Schur complement (for
+//! Wald statistics and the selection path), and the gradient (for checks).
 
 use rayon::prelude::*;
 
+use super::eval::{cost, dq as dq_of, eps, eval, qmap};
 use super::problem::{Deriv, Problem, State, Unknown};
-use crate::fit::banded::{cholesky_solve, dense_cholesky, dense_solve, Banded};
+use crate::fit::banded::{dense_solve, Banded};
 use crate::fit::FitError;
 
-/// Kernel outputs of one trajectory: values (n×neq), column Jacobian (n×neq×ncols) and
-/// parameter Jacobian (n×neq×P).
-pub struct Eval {
-    /// Right-hand side values.
-    pub f: Vec<f64>,
-    /// Jacobian with respect to the row columns.
-    pub jc: Vec<f64>,
-    /// Jacobian with respect to the kernel parameters.
-    pub jp: Vec<f64>,
-}
-
 /// The normal-equation pieces of one trajectory.
-struct Normal {
+pub struct Normal {
     azz: Banded,
+    /// `[A_zq | g_z]`, row-major `points·nz × (nq + 1)`.
     azq: Vec<f64>,
-    gz: Vec<f64>,
     aqq: Vec<f64>,
     gq: Vec<f64>,
 }
 
-/// Evaluates the right-hand sides of trajectory `k` (with Jacobians when `jac`).
-pub fn eval(p: &Problem, st: &State, k: usize, jac: bool) -> Result<Eval, FitError> {
-    let x = p.rows(st, k);
-    let n = p.trajs[k].t.len();
-    let (nc, np) = (p.layout.columns.len(), p.layout.n_params);
-    let err = |e: crate::jit::JitError| FitError::Data(format!("kernel call failed: {e}"));
-    let mut f = vec![0.0; n * p.neq];
-    p.rhs.value.eval_par(n, &x, &st.theta, &mut f).map_err(err)?;
-    let (mut jc, mut jp) = (Vec::new(), Vec::new());
-    if jac {
-        jc = vec![0.0; n * p.neq * nc];
-        jp = vec![0.0; n * p.neq * np];
-        p.rhs.d_cols.eval_par(n, &x, &st.theta, &mut jc).map_err(err)?;
-        p.rhs.d_params.eval_par(n, &x, &st.theta, &mut jp).map_err(err)?;
-    }
-    Ok(Eval { f, jc, jp })
-}
-
-/// Derivative of learned column `c` at row `i`.
-#[inline]
-fn g(p: &Problem, z: &[f64], ev: &Eval, i: usize, c: usize) -> f64 {
-    match p.deriv[c] {
-        Deriv::Next(k) => z[i * p.nz + k],
-        Deriv::Rhs(e) => ev.f[i * p.neq + e],
-    }
-}
-
-/// Noise scale of learned column `c` of trajectory `k` times κ (the dynamics residual divisor
-/// per unit step).
-fn eps(p: &Problem, k: usize, c: usize) -> f64 {
-    p.kappa * p.trajs[k].sigma[c]
-}
-
-/// Cost of trajectory `k` given its evaluation.
-fn traj_cost(p: &Problem, st: &State, k: usize, ev: &Eval) -> f64 {
-    let tr = &p.trajs[k];
-    let z = &st.z[k];
-    let nz = p.nz;
-    let mut j = 0.0;
-    for (idx, (&w, &y)) in tr.w.iter().zip(&tr.y).enumerate() {
-        if w > 0.0 {
-            let r = w * (z[idx] - y);
-            j += r * r;
-        }
-    }
-    for (i, &h) in tr.h.iter().enumerate() {
-        for c in 0..nz {
-            let r = (z[(i + 1) * nz + c] - z[i * nz + c] - 0.5 * h * (g(p, z, ev, i, c) + g(p, z, ev, i + 1, c)))
-                / (eps(p, k, c) * h);
-            j += r * r;
-        }
-    }
-    j
-}
-
-/// The objective `J` at `st`.
-pub fn cost(p: &Problem, st: &State) -> Result<f64, FitError> {
-    let parts: Result<Vec<f64>, FitError> =
-        (0..p.trajs.len()).into_par_iter().map(|k| eval(p, st, k, false).map(|ev| traj_cost(p, st, k, &ev))).collect();
-    Ok(parts?.iter().sum())
-}
-
-/// For each equation, the dense unknowns it depends on: (position in `unknowns`, kernel
-/// parameter index), for trajectory `k`.
-fn qmap(p: &Problem, unknowns: &[Unknown], k: usize) -> Vec<Vec<(usize, usize)>> {
-    let mut m = vec![Vec::new(); p.neq];
-    for (qi, u) in unknowns.iter().enumerate() {
-        match *u {
-            Unknown::Coef(s) => m[p.slot_eq[s]].push((qi, p.np + s)),
-            Unknown::Param(pp) => (0..p.neq).for_each(|e| m[e].push((qi, pp))),
-            Unknown::PerTraj { k: kk, traj } if traj == k => (0..p.neq).for_each(|e| m[e].push((qi, p.per_traj[kk]))),
-            Unknown::PerTraj { .. } => {}
-        }
-    }
-    m
-}
-
 /// Assembles `JᵀJ` and `Jᵀr` of trajectory `k`.
-fn assemble(p: &Problem, st: &State, unknowns: &[Unknown], k: usize) -> Result<Normal, FitError> {
+pub fn assemble(p: &Problem, st: &State, unknowns: &[Unknown], k: usize) -> Result<Normal, FitError> {
     let ev = eval(p, st, k, true)?;
     let tr = &p.trajs[k];
-    let (nz, n, nq) = (p.nz, tr.t.len(), unknowns.len());
-    let (nc, npar) = (p.layout.columns.len(), p.layout.n_params);
-    let z = &st.z[k];
-    let qm = qmap(p, unknowns, k);
+    let (nz, nq) = (p.nz, unknowns.len());
+    let w = nq + 1;
+    let pts = p.scheme.stride() + 1;
+    let nn = tr.grid.len() * nz;
     let mut nm = Normal {
-        azz: Banded::zeros(n * nz, 2 * nz - 1),
-        azq: vec![0.0; n * nz * nq],
-        gz: vec![0.0; n * nz],
+        azz: Banded::zeros(nn, pts * nz - 1),
+        azq: vec![0.0; nn * w],
         aqq: vec![0.0; nq * nq],
         gq: vec![0.0; nq],
     };
-    for (idx, &w) in tr.w.iter().enumerate() {
-        if w > 0.0 {
-            nm.azz.add(idx, idx, w * w);
-            nm.gz[idx] += w * w * (z[idx] - tr.y[idx]);
-        }
-    }
-    let mut v = vec![0.0; 2 * nz];
-    let mut u: Vec<(usize, f64)> = Vec::new();
-    for (i, &h) in tr.h.iter().enumerate() {
+    super::eval::data_residuals(p, st, k, |idx, wt, r| {
+        nm.azz.add(idx, idx, wt * wt);
+        nm.azq[idx * w + nq] += wt * r;
+    });
+    let qm = qmap(p, unknowns, k);
+    let nc = p.layout.columns.len();
+    let z = &st.z[k];
+    let mut v = vec![0.0; pts * nz];
+    let mut u: Vec<(usize, f64)> = Vec::with_capacity(nq);
+    for iv in &tr.grid.intervals {
         for c in 0..nz {
-            let e_ = eps(p, k, c) * h;
-            let r =
-                (z[(i + 1) * nz + c] - z[i * nz + c] - 0.5 * h * (g(p, z, &ev, i, c) + g(p, z, &ev, i + 1, c))) / e_;
-            v.iter_mut().for_each(|x| *x = 0.0);
-            u.clear();
-            v[c] -= 1.0 / e_;
-            v[nz + c] += 1.0 / e_;
-            let a = -0.5 * h / e_;
-            match p.deriv[c] {
-                Deriv::Next(kc) => {
-                    v[kc] += a;
-                    v[nz + kc] += a;
-                }
-                Deriv::Rhs(e) => {
-                    for col in 0..nz {
-                        v[col] += a * ev.jc[(i * p.neq + e) * nc + col];
-                        v[nz + col] += a * ev.jc[((i + 1) * p.neq + e) * nc + col];
+            let e_ = eps(p, k, c) * iv.scale;
+            for s in p.scheme.stencils() {
+                v.iter_mut().for_each(|x| *x = 0.0);
+                u.clear();
+                let mut r = 0.0;
+                for t in 0..pts {
+                    let i = iv.a + t;
+                    let (a, b) = (s.alpha[t] / e_, iv.h * s.beta[t] / e_);
+                    v[t * nz + c] += a;
+                    r += a * z[i * nz + c];
+                    match p.deriv[c] {
+                        Deriv::Next(kc) => {
+                            v[t * nz + kc] += b;
+                            r += b * z[i * nz + kc];
+                        }
+                        Deriv::Rhs(e) => {
+                            r += b * ev.f[i * p.neq + e];
+                            let row = &ev.jc[(i * p.neq + e) * nc..(i * p.neq + e) * nc + nz];
+                            v[t * nz..(t + 1) * nz].iter_mut().zip(row).for_each(|(x, j)| *x += b * j);
+                        }
                     }
-                    for &(qi, pi) in &qm[e] {
-                        let d = ev.jp[(i * p.neq + e) * npar + pi] + ev.jp[((i + 1) * p.neq + e) * npar + pi];
-                        u.push((qi, a * d));
+                }
+                if let Deriv::Rhs(e) = p.deriv[c] {
+                    for &(qi, src) in &qm[e] {
+                        let d: f64 = (0..pts).map(|t| iv.h * s.beta[t] / e_ * dq_of(p, &ev, iv.a + t, e, src)).sum();
+                        u.push((qi, d));
                     }
                 }
+                accumulate(&mut nm, &v, &u, r, iv.a * nz, nq);
             }
-            accumulate(&mut nm, &v, &u, r, i * nz, nq);
         }
     }
     Ok(nm)
@@ -170,6 +89,7 @@ fn assemble(p: &Problem, st: &State, unknowns: &[Unknown], k: usize) -> Result<N
 /// Adds one residual row (dense local z entries `v` starting at `base`, sparse q entries `u`).
 #[inline]
 fn accumulate(nm: &mut Normal, v: &[f64], u: &[(usize, f64)], r: f64, base: usize, nq: usize) {
+    let w = nq + 1;
     for (a, &va) in v.iter().enumerate() {
         if va == 0.0 {
             continue;
@@ -179,8 +99,8 @@ fn accumulate(nm: &mut Normal, v: &[f64], u: &[(usize, f64)], r: f64, base: usiz
                 nm.azz.add(base + a, base + b, va * vb);
             }
         }
-        nm.gz[base + a] += va * r;
-        let row = &mut nm.azq[(base + a) * nq..(base + a + 1) * nq];
+        let row = &mut nm.azq[(base + a) * w..(base + a + 1) * w];
+        row[nq] += va * r;
         for &(qi, uq) in u {
             row[qi] += va * uq;
         }
@@ -188,144 +108,156 @@ fn accumulate(nm: &mut Normal, v: &[f64], u: &[(usize, f64)], r: f64, base: usiz
     for &(qi, ui) in u {
         nm.gq[qi] += ui * r;
         for &(qj, uj) in u {
-            nm.aqq[qi * nq + qj] += ui * uj;
+            if qj >= qi {
+                nm.aqq[qi * nq + qj] += ui * uj;
+            }
         }
     }
 }
 
-/// `Jᵀr` (half the gradient of the cost) at `st`: per trajectory for `z`, then for the dense
-/// unknowns; exposed for derivative checks.
-pub fn gradient(p: &Problem, st: &State) -> Result<(Vec<Vec<f64>>, Vec<f64>), FitError> {
-    let unknowns = p.unknowns(st);
-    let mut gq = vec![0.0; unknowns.len()];
-    let mut gz = Vec::new();
-    for k in 0..p.trajs.len() {
-        let nm = assemble(p, st, &unknowns, k)?;
-        gq.iter_mut().zip(&nm.gq).for_each(|(a, b)| *a += b);
-        gz.push(nm.gz);
-    }
-    Ok((gz, gq))
+/// One trajectory's elimination: the factor `U` of `A_zz + μ diag(A_zz)` and `W = U⁻ᵀ [A_zq | g_z]`.
+struct Reduced {
+    u: Banded,
+    wq: Vec<f64>,
 }
 
-/// One trajectory's share of the Schur complement: `(A_zz + λD)⁻¹ [A_zq, g_z]`.
-fn eliminate(nm: &Normal, lambda: f64, nq: usize, k: usize) -> Result<Vec<f64>, FitError> {
+fn reduce(nm: &Normal, mu: f64, nq: usize, k: usize) -> Result<Reduced, FitError> {
     let mut a = nm.azz.clone();
-    let nn = a.n;
-    for i in 0..nn {
-        let d = a.diag(i);
-        a.add(i, i, lambda * d);
+    if mu > 0.0 {
+        for i in 0..a.n {
+            let d = a.diag(i);
+            a.add(i, i, mu * d);
+        }
     }
     a.cholesky().map_err(|row| FitError::Singular {
         detail: format!("learned-state block of trajectory {k} (row {row}) is not positive definite"),
     })?;
-    let w = nq + 1;
-    let mut rhs = vec![0.0; nn * w];
-    for i in 0..nn {
-        rhs[i * w..i * w + nq].copy_from_slice(&nm.azq[i * nq..(i + 1) * nq]);
-        rhs[i * w + nq] = nm.gz[i];
-    }
-    a.solve(&mut rhs, w);
-    Ok(rhs)
+    let mut wq = nm.azq.clone();
+    a.solve_lower(&mut wq, nq + 1);
+    Ok(Reduced { u: a, wq })
 }
 
-/// The Schur complement `S = A_qq + λD − A_qz (A_zz + λD)⁻¹ A_zq` and its right-hand side,
-/// with each trajectory's eliminated block `(A_zz + λD)⁻¹ [A_zq, g_z]`.
-type Schur = (Vec<Vec<f64>>, Vec<f64>, Vec<f64>);
-
-fn schur(normals: &[Normal], nq: usize, lambda: f64) -> Result<Schur, FitError> {
-    let zs: Vec<Vec<f64>> =
-        normals.par_iter().enumerate().map(|(k, nm)| eliminate(nm, lambda, nq, k)).collect::<Result<_, _>>()?;
+/// `S = Σ_k (A_qq − W_qᵀW_q)` (upper triangle mirrored) and `rq = Σ_k (−g_q + W_qᵀ w₀)`.
+fn schur(normals: &[Normal], red: &[Reduced], nq: usize) -> (Vec<f64>, Vec<f64>) {
     let w = nq + 1;
     let mut s = vec![0.0; nq * nq];
     let mut rq = vec![0.0; nq];
-    for (nm, zk) in normals.iter().zip(&zs) {
+    for (nm, rd) in normals.iter().zip(red) {
         for a in 0..nq {
-            rq[a] += -nm.gq[a];
-            for b in 0..nq {
+            rq[a] -= nm.gq[a];
+            for b in a..nq {
                 s[a * nq + b] += nm.aqq[a * nq + b];
             }
         }
-        for i in 0..nm.gz.len() {
-            let arow = &nm.azq[i * nq..(i + 1) * nq];
-            let zrow = &zk[i * w..(i + 1) * w];
-            for a in 0..nq {
-                if arow[a] == 0.0 {
-                    continue;
+        let rows = rd.wq.len() / w;
+        let chunk = rows.div_ceil(rayon::current_num_threads().max(1) * 4).max(64);
+        let parts: Vec<(Vec<f64>, Vec<f64>)> = rd
+            .wq
+            .par_chunks(chunk * w)
+            .map(|block| {
+                let mut ps = vec![0.0; nq * nq];
+                let mut pr = vec![0.0; nq];
+                for row in block.chunks_exact(w) {
+                    for a in 0..nq {
+                        let ra = row[a];
+                        if ra == 0.0 {
+                            continue;
+                        }
+                        pr[a] += ra * row[nq];
+                        let dst = &mut ps[a * nq + a..(a + 1) * nq];
+                        for (d, &rb) in dst.iter_mut().zip(&row[a..nq]) {
+                            *d += ra * rb;
+                        }
+                    }
                 }
-                rq[a] += arow[a] * zrow[nq];
-                for b in 0..nq {
-                    s[a * nq + b] -= arow[a] * zrow[b];
-                }
-            }
+                (ps, pr)
+            })
+            .collect();
+        for (ps, pr) in parts {
+            s.iter_mut().zip(&ps).for_each(|(x, y)| *x -= y);
+            rq.iter_mut().zip(&pr).for_each(|(x, y)| *x += y);
         }
     }
     for a in 0..nq {
-        let d = normals.iter().map(|nm| nm.aqq[a * nq + a]).sum::<f64>();
-        s[a * nq + a] += lambda * d;
-    }
-    Ok((zs, s, rq))
-}
-
-/// For each dense unknown, the Gauss–Newton estimate of how much the cost rises when it is
-/// forced to zero and everything else (trajectories included) is refitted: `q_j² / (S⁻¹)_jj`,
-/// the squared Wald statistic. `None` for an unknown whose variance cannot be computed.
-pub fn wald(p: &Problem, st: &State) -> Result<Vec<(Unknown, Option<f64>)>, FitError> {
-    let unknowns = p.unknowns(st);
-    let nq = unknowns.len();
-    let normals: Vec<Normal> =
-        (0..p.trajs.len()).into_par_iter().map(|k| assemble(p, st, &unknowns, k)).collect::<Result<_, _>>()?;
-    // A damping of 1e-10 of the diagonal only guards against exact singularity.
-    let (_, s, _) = schur(&normals, nq, 1e-10)?;
-    let l = dense_cholesky(&s, nq);
-    Ok(unknowns
-        .iter()
-        .enumerate()
-        .map(|(j, &u)| {
-            let value = match u {
-                Unknown::Coef(sl) => st.theta[p.np + sl],
-                Unknown::Param(q) => st.theta[q],
-                Unknown::PerTraj { k, traj } => st.pt[traj][k],
-            };
-            let mut e = vec![0.0; nq];
-            e[j] = 1.0;
-            let var = l.as_ref().map(|l| cholesky_solve(l, &e, nq)[j]).filter(|v| *v > 0.0 && v.is_finite());
-            (u, var.map(|v| value * value / v))
-        })
-        .collect())
-}
-
-/// The damped Gauss–Newton step for damping `lambda`: a candidate state.
-fn step(p: &Problem, st: &State, unknowns: &[Unknown], normals: &[Normal], lambda: f64) -> Result<State, FitError> {
-    let nq = unknowns.len();
-    let (zs, s, rq) = schur(normals, nq, lambda)?;
-    let w = nq + 1;
-    let dq = if nq == 0 {
-        vec![]
-    } else {
-        dense_solve(&s, &rq, nq).ok_or_else(|| FitError::Singular {
-            detail: "the coefficient and parameter block (Schur complement) is not positive definite".into(),
-        })?
-    };
-    let mut out = st.clone();
-    for (k, zk) in zs.iter().enumerate() {
-        for (i, zv) in out.z[k].iter_mut().enumerate() {
-            let zrow = &zk[i * w..(i + 1) * w];
-            let dz = -zrow[nq] - zrow[..nq].iter().zip(&dq).map(|(a, b)| a * b).sum::<f64>();
-            *zv += dz;
+        for b in 0..a {
+            s[a * nq + b] = s[b * nq + a];
         }
     }
-    p.apply(&mut out, unknowns, &dq);
-    Ok(out)
+    (s, rq)
+}
+
+/// The assembled and reduced normal equations at one state.
+pub struct System {
+    /// The dense unknowns, in the order of `s`.
+    pub unknowns: Vec<Unknown>,
+    normals: Vec<Normal>,
+    red: Vec<Reduced>,
+    /// The Schur complement in the dense unknowns (the curvature of the cost with the learned
+    /// trajectories refitted).
+    pub s: Vec<f64>,
+    rq: Vec<f64>,
+}
+
+/// Assembles and reduces the normal equations at `st` with `z` damping `mu`.
+pub fn system(p: &Problem, st: &State, mu: f64) -> Result<System, FitError> {
+    let unknowns = p.unknowns(st);
+    let normals: Vec<Normal> =
+        (0..p.trajs.len()).into_par_iter().map(|k| assemble(p, st, &unknowns, k)).collect::<Result<_, _>>()?;
+    let nq = unknowns.len();
+    let red: Vec<Reduced> =
+        normals.par_iter().enumerate().map(|(k, nm)| reduce(nm, mu, nq, k)).collect::<Result<_, _>>()?;
+    let (s, rq) = schur(&normals, &red, nq);
+    Ok(System { unknowns, normals, red, s, rq })
+}
+
+impl System {
+    /// Re-reduces with `z` damping `mu` (the assembly is kept).
+    fn redamp(&mut self, mu: f64) -> Result<(), FitError> {
+        let nq = self.unknowns.len();
+        self.red =
+            self.normals.par_iter().enumerate().map(|(k, nm)| reduce(nm, mu, nq, k)).collect::<Result<_, _>>()?;
+        (self.s, self.rq) = schur(&self.normals, &self.red, nq);
+        Ok(())
+    }
+
+    /// The candidate state for q damping `lambda` (relative to the diagonal of `S`).
+    fn trial(&self, p: &Problem, st: &State, lambda: f64) -> Result<State, FitError> {
+        let nq = self.unknowns.len();
+        let dq = if nq == 0 {
+            vec![]
+        } else {
+            let mut s = self.s.clone();
+            for a in 0..nq {
+                s[a * nq + a] += lambda * self.s[a * nq + a].max(f64::MIN_POSITIVE);
+            }
+            dense_solve(&s, &self.rq, nq).ok_or_else(|| FitError::Singular {
+                detail: "the coefficient and parameter block (Schur complement) is not positive definite".into(),
+            })?
+        };
+        let w = nq + 1;
+        let mut out = st.clone();
+        for (k, rd) in self.red.iter().enumerate() {
+            let mut y: Vec<f64> = rd
+                .wq
+                .chunks_exact(w)
+                .map(|row| -row[nq] - row[..nq].iter().zip(&dq).map(|(a, b)| a * b).sum::<f64>())
+                .collect();
+            rd.u.solve_upper(&mut y, 1);
+            out.z[k].iter_mut().zip(&y).for_each(|(z, d)| *z += d);
+        }
+        p.apply(&mut out, &self.unknowns, &dq);
+        Ok(out)
+    }
 }
 
 /// Levenberg–Marquardt state carried between calls.
 #[derive(Clone, Debug)]
 pub struct Lm {
-    /// Current damping.
+    /// Current damping of the dense unknowns.
     pub lambda: f64,
 }
 
-/// Outcome of one accepted (or failed) iteration.
+/// Outcome of one iteration.
 pub enum Outcome {
     /// Cost decreased.
     Improved,
@@ -333,14 +265,12 @@ pub enum Outcome {
     Stalled,
 }
 
-/// One Levenberg–Marquardt iteration: assembles at `st` (cost `c0`), tries steps with growing
-/// damping until the cost decreases. Updates `st`, returns its new cost.
+/// One Levenberg–Marquardt iteration from `st` (cost `c0`): tries steps with growing damping
+/// until the cost decreases. Updates `st`, returns its new cost.
 pub fn iterate(p: &Problem, st: &mut State, c0: f64, lm: &mut Lm) -> Result<(f64, Outcome), FitError> {
-    let unknowns = p.unknowns(st);
-    let normals: Vec<Normal> =
-        (0..p.trajs.len()).into_par_iter().map(|k| assemble(p, st, &unknowns, k)).collect::<Result<_, _>>()?;
+    let mut sys = system(p, st, 0.0)?;
     loop {
-        let trial = match step(p, st, &unknowns, &normals, lm.lambda) {
+        let trial = match sys.trial(p, st, lm.lambda) {
             Ok(t) => Some(t),
             Err(FitError::Singular { .. }) if lm.lambda < 1e6 => None,
             Err(e) => return Err(e),
@@ -358,5 +288,41 @@ pub fn iterate(p: &Problem, st: &mut State, c0: f64, lm: &mut Lm) -> Result<(f64
             lm.lambda = 1e-3;
             return Ok((c0, Outcome::Stalled));
         }
+        // A failed step: damp the learned trajectories as well.
+        sys.redamp(lm.lambda)?;
     }
+}
+
+/// `Jᵀr` (half the gradient of the cost) at `st`: per trajectory for `z`, then for the dense
+/// unknowns; exposed for derivative checks.
+pub fn gradient(p: &Problem, st: &State) -> Result<(Vec<Vec<f64>>, Vec<f64>), FitError> {
+    let unknowns = p.unknowns(st);
+    let nq = unknowns.len();
+    let mut gq = vec![0.0; nq];
+    let mut gz = Vec::new();
+    for k in 0..p.trajs.len() {
+        let nm = assemble(p, st, &unknowns, k)?;
+        gq.iter_mut().zip(&nm.gq).for_each(|(a, b)| *a += b);
+        gz.push(nm.azq.chunks_exact(nq + 1).map(|r| r[nq]).collect());
+    }
+    Ok((gz, gq))
+}
+
+/// The cost as a quadratic in the dense unknowns `q` with the learned trajectories held fixed:
+/// `J(q₀ + Δ) ≈ J(q₀) + 2 gᵀΔ + ΔᵀAΔ` (exact in the coefficients, which enter linearly).
+/// Returns `(A, g)`, `A` row-major.
+pub fn fixed_z_quadratic(p: &Problem, st: &State, unknowns: &[Unknown]) -> Result<(Vec<f64>, Vec<f64>), FitError> {
+    let nq = unknowns.len();
+    let (mut a, mut g) = (vec![0.0; nq * nq], vec![0.0; nq]);
+    for k in 0..p.trajs.len() {
+        let nm = assemble(p, st, unknowns, k)?;
+        a.iter_mut().zip(&nm.aqq).for_each(|(x, y)| *x += y);
+        g.iter_mut().zip(&nm.gq).for_each(|(x, y)| *x += y);
+    }
+    for i in 0..nq {
+        for j in 0..i {
+            a[i * nq + j] = a[j * nq + i];
+        }
+    }
+    Ok((a, g))
 }

@@ -52,31 +52,45 @@
 //! On clean data the noise level is floored at three times the trapezoid truncation error
 //! estimated from the data, so that discretisation error is not mistaken for missing terms.
 
+mod eval;
 mod gn;
+mod grid;
 mod init;
 mod objective;
 mod problem;
 mod run;
 mod sparsity;
+mod traj;
 
 pub use objective::Objective;
 
 use super::{FitError, FitInput, Fitted};
 use crate::check::settings::Value;
 use crate::data::Trajectory;
-use problem::{Problem, State};
+use grid::Scheme;
+use problem::{GridChoice, Problem, State};
 use run::Runner;
 use sparsity::Selection;
 
-/// κ: the dynamics residual is scaled by `κ σ h`.
+/// κ: the dynamics residual is scaled by `κ σ √(H h)`.
 const KAPPA: f64 = 1.0;
+
+/// The grid the fit uses (for experiments: `MECHC_SCHEME=trapezoid`, `MECHC_SUBSTEPS=k`).
+fn grid_choice() -> GridChoice {
+    let scheme = match std::env::var("MECHC_SCHEME").as_deref() {
+        Ok("trapezoid") => Scheme::Trapezoid,
+        _ => Scheme::HermiteSimpson,
+    };
+    let substeps = std::env::var("MECHC_SUBSTEPS").ok().and_then(|v| v.parse().ok());
+    GridChoice { scheme, substeps }
+}
 /// Iteration cap of the fit of the whole library.
 const FULL_ITERS: usize = 30;
 
 /// Fits the model to the data with the collocation engine.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
-    let mut p = Problem::new(input, KAPPA)?;
-    let st = init::initial_state(&mut p, input)?;
+    let p = Problem::new(input, KAPPA, grid_choice())?;
+    let st = init::initial_state(&p, input)?;
     let mut r = Runner::new(p, input);
     let mut st = st;
     let c0 = r.cost(&st, 0)?;
@@ -107,12 +121,10 @@ fn finish(input: &FitInput, r: Runner, sel: Selection) -> Fitted {
     }
     let denoised = (0..p.trajs.len())
         .map(|k| {
-            let mut t = Trajectory::from_rows(
-                input.data.trajectories[k].label.clone(),
-                p.trajs[k].t.clone(),
-                p.nz,
-                st.z[k].clone(),
-            );
+            let tr = &p.trajs[k];
+            let z: Vec<f64> =
+                (0..tr.t.len()).flat_map(|i| st.z[k][tr.point(i) * p.nz..(tr.point(i) + 1) * p.nz].to_vec()).collect();
+            let mut t = Trajectory::from_rows(input.data.trajectories[k].label.clone(), tr.t.clone(), p.nz, z);
             t.truth = None;
             t
         })

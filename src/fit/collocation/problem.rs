@@ -1,17 +1,16 @@
 //! The discovery problem in the form the Gauss–Newton solver works on: the learned-state
 //! columns (a state and, for a higher-order state, its lower derivatives), where each column's
-//! time derivative comes from, the compiled right-hand sides with their Jacobians, and the
-//! per-trajectory data with noise weights.
+//! time derivative comes from, the compiled kernels, the coefficient slots, and the
+//! per-trajectory data on their collocation grids ([`super::traj`]).
 //!
-//! Input: a [`FitInput`]. Output: a [`Problem`] (fixed for the whole fit) and an initial
-//! [`State`] built by [`super::init`].
+//! Input: a [`FitInput`]. Output: a [`Problem`] (fixed for the whole fit) and the [`State`] type
+//! of its unknowns.
 
-use crate::data::Trajectory;
-use crate::ir::NodeId;
-use crate::ir::Var;
-use crate::jit::{compile, model_layout, DiffKernels, Kernel, Layout};
+use crate::ir::{NodeId, Var};
+use crate::jit::{compile, model_layout, Kernel, Layout};
 
-use crate::fit::smooth::{noise_std, smooth};
+use super::grid::Scheme;
+use super::traj::{load_trajs, Traj};
 use crate::fit::{FitError, FitInput};
 
 /// Where the time derivative of a learned column comes from.
@@ -34,30 +33,24 @@ pub enum Unknown {
     PerTraj { k: usize, traj: usize },
 }
 
-/// One trajectory's data, laid out on the learned columns.
-#[derive(Clone, Debug)]
-pub struct Traj {
-    /// Time points.
-    pub t: Vec<f64>,
-    /// Step sizes `t[i+1] - t[i]`.
-    pub h: Vec<f64>,
-    /// Data on the learned columns, n×nz row-major (0 where unobserved).
-    pub y: Vec<f64>,
-    /// Data weights `1/σ` where observed, 0 where missing or unobserved; n×nz.
-    pub w: Vec<f64>,
-    /// Input columns, n×ni row-major.
-    pub inputs: Vec<f64>,
-    /// Noise standard deviation per learned column.
-    pub sigma: Vec<f64>,
+/// The compiled kernels of a fit, over [`Problem::layout`].
+pub struct Kernels {
+    /// Right-hand sides, one output per equation.
+    pub value: Kernel,
+    /// `∂rhs/∂column`, row-major `neq × ncols` per row.
+    pub d_cols: Kernel,
+    /// `∂rhs/∂parameter` for the model's parameters (not the coefficients), `neq × np` per row.
+    pub d_params: Kernel,
+    /// The basis terms Θ, one output per [`crate::ir::ModelIr::terms`] entry: the right-hand
+    /// sides are linear in the coefficients, so `∂rhs_e/∂c_s = Θ_term(s)`.
+    pub basis: Kernel,
 }
 
 /// The fixed description of one fit.
 pub struct Problem {
-    /// Right-hand sides (one per equation) with Jacobians over [`Problem::layout`].
-    pub rhs: DiffKernels,
-    /// The basis terms Θ (one output per [`crate::ir::ModelIr::terms`] entry), to check them on the data.
-    pub basis: Kernel,
-    /// The term nodes (outputs of `basis`).
+    /// The compiled kernels.
+    pub kernels: Kernels,
+    /// The term nodes (outputs of the basis kernel).
     pub terms: Vec<NodeId>,
     /// Kernel row layout: learned columns, inputs, `t`, then per-trajectory parameters.
     pub layout: Layout,
@@ -73,6 +66,8 @@ pub struct Problem {
     pub ncoef: usize,
     /// Equation of each coefficient slot.
     pub slot_eq: Vec<usize>,
+    /// Basis term of each coefficient slot.
+    pub slot_term: Vec<usize>,
     /// Time derivative source of each learned column.
     pub deriv: Vec<Deriv>,
     /// Learned column of each equation (the column whose derivative it gives).
@@ -85,18 +80,20 @@ pub struct Problem {
     pub bounds: Vec<Option<(f64, f64)>>,
     /// Coefficient slots that are never dropped.
     pub keep: Vec<bool>,
-    /// Data per trajectory.
+    /// Data per trajectory, on its collocation grid.
     pub trajs: Vec<Traj>,
     /// Observed values in all (the N of the information criterion).
     pub n_obs: usize,
-    /// Scale of the dynamics residual relative to the noise (`ε = κ σ h`).
+    /// Scale of the dynamics residual relative to the noise (`ε = κ σ √(H h)`).
     pub kappa: f64,
+    /// The collocation rule.
+    pub scheme: Scheme,
 }
 
 /// The unknowns of the fit at one point.
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
-    /// Learned trajectory per data trajectory, n×nz row-major.
+    /// Learned trajectory per data trajectory, one row of `nz` values per grid point.
     pub z: Vec<Vec<f64>>,
     /// Kernel parameters: model parameters, then coefficients (0 when inactive).
     pub theta: Vec<f64>,
@@ -106,9 +103,18 @@ pub struct State {
     pub active: Vec<bool>,
 }
 
+/// How the collocation grid is built.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GridChoice {
+    /// The rule.
+    pub scheme: Scheme,
+    /// Sub-intervals per data interval, or `None` to choose from the data.
+    pub substeps: Option<usize>,
+}
+
 impl Problem {
-    /// Validates the model and data and compiles the kernels.
-    pub fn new(input: &FitInput, kappa: f64) -> Result<Problem, FitError> {
+    /// Validates the model and data, compiles the kernels and lays the data on their grids.
+    pub fn new(input: &FitInput, kappa: f64, grid: GridChoice) -> Result<Problem, FitError> {
         let ir = input.ir;
         for e in &ir.equations {
             if let Some(n) = e.neural.first() {
@@ -119,57 +125,51 @@ impl Problem {
         if cols.is_empty() {
             return Err(FitError::Data("the model has no states to fit".into()));
         }
-        let per_traj: Vec<usize> =
-            (0..input.model.params.len()).filter(|&p| input.model.params[p].per_trajectory).collect();
+        let np = ir.names.params.len();
+        let per_traj: Vec<usize> = (0..np).filter(|&p| input.model.params[p].per_trajectory).collect();
         let mut layout = model_layout(ir);
         layout.columns.extend(per_traj.iter().map(|&p| Var::Param(p as u32)));
-        let mut ir2 = ir.clone();
-        let outputs = ir2.rhs_nodes();
-        let rhs = DiffKernels::compile(&mut ir2.arena, &outputs, &layout)
-            .map_err(|e| FitError::Data(format!("cannot compile the right-hand sides: {e}")))?;
-        let terms = ir2.term_nodes();
-        let basis = compile(&ir2.arena, &terms, &layout)
-            .map_err(|e| FitError::Data(format!("cannot compile the basis: {e}")))?;
-        let trajs = load_trajs(input, &cols)?;
+        let (kernels, terms) = compile_kernels(input, &layout)?;
+        let trajs = load_trajs(input, &cols, &deriv, grid)?;
         let n_obs = trajs.iter().map(|t| t.w.iter().filter(|&&w| w > 0.0).count()).sum();
         if n_obs == 0 {
             return Err(FitError::Data("the data has no observed values of the states".into()));
         }
-        let keep = slot_keep(input);
         Ok(Problem {
-            rhs,
-            basis,
+            kernels,
             terms,
             nz: cols.len(),
             ni: ir.names.inputs.len(),
             neq: ir.equations.len(),
-            np: ir.names.params.len(),
+            np,
             ncoef: ir.coefs.len(),
             slot_eq: ir.coefs.iter().map(|c| c.equation).collect(),
+            slot_term: ir.coefs.iter().map(|c| c.term).collect(),
             deriv,
             eq_col,
             cols,
             per_traj,
             bounds: input.model.params.iter().map(|p| p.bounds).collect(),
-            keep,
+            keep: slot_keep(input),
             layout,
             trajs,
             n_obs,
             kappa,
+            scheme: grid.scheme,
         })
     }
 
-    /// Kernel rows of trajectory `k` at state `st`: learned columns, inputs, `t`, per-trajectory
-    /// parameters.
+    /// Kernel rows of trajectory `k` at state `st`, one per grid point: learned columns, inputs,
+    /// `t`, per-trajectory parameters.
     pub fn rows(&self, st: &State, k: usize) -> Vec<f64> {
         let tr = &self.trajs[k];
         let nc = self.layout.columns.len();
-        let n = tr.t.len();
+        let n = tr.grid.len();
         let mut x = Vec::with_capacity(n * nc);
         for i in 0..n {
             x.extend_from_slice(&st.z[k][i * self.nz..(i + 1) * self.nz]);
             x.extend_from_slice(&tr.inputs[i * self.ni..(i + 1) * self.ni]);
-            x.push(tr.t[i]);
+            x.push(tr.grid.t[i]);
             x.extend_from_slice(&st.pt[k]);
         }
         x
@@ -184,6 +184,15 @@ impl Problem {
             u.extend((0..self.per_traj.len()).map(|k| Unknown::PerTraj { k, traj }));
         }
         u
+    }
+
+    /// The value of a dense unknown at `st`.
+    pub fn value(&self, st: &State, u: Unknown) -> f64 {
+        match u {
+            Unknown::Coef(s) => st.theta[self.np + s],
+            Unknown::Param(q) => st.theta[q],
+            Unknown::PerTraj { k, traj } => st.pt[traj][k],
+        }
     }
 
     /// Applies a step `dq` to the dense unknowns, projecting bounded parameters back inside
@@ -202,6 +211,30 @@ impl Problem {
             }
         }
     }
+
+    /// Sets coefficient slot `s` inactive (and zero).
+    pub fn drop_slot(&self, st: &mut State, s: usize) {
+        st.active[s] = false;
+        st.theta[self.np + s] = 0.0;
+    }
+}
+
+/// Compiles the right-hand sides with their Jacobians and the basis.
+fn compile_kernels(input: &FitInput, layout: &Layout) -> Result<(Kernels, Vec<NodeId>), FitError> {
+    let err = |what: &str, e: crate::jit::JitError| FitError::Data(format!("cannot compile the {what}: {e}"));
+    let mut ir = input.ir.clone();
+    let outputs = ir.rhs_nodes();
+    let params: Vec<Var> = (0..ir.names.params.len() as u32).map(Var::Param).collect();
+    let jc = ir.arena.jacobian(&outputs, &layout.columns);
+    let jp = ir.arena.jacobian(&outputs, &params);
+    let terms = ir.term_nodes();
+    let kernels = Kernels {
+        value: compile(&ir.arena, &outputs, layout).map_err(|e| err("right-hand sides", e))?,
+        d_cols: compile(&ir.arena, &jc, layout).map_err(|e| err("right-hand sides' Jacobian", e))?,
+        d_params: compile(&ir.arena, &jp, layout).map_err(|e| err("right-hand sides' Jacobian", e))?,
+        basis: compile(&ir.arena, &terms, layout).map_err(|e| err("basis", e))?,
+    };
+    Ok((kernels, terms))
 }
 
 /// Learned columns as (state, order), the derivative source of each, and each equation's column.
@@ -251,145 +284,3 @@ fn slot_keep(input: &FitInput) -> Vec<bool> {
     }
     keep
 }
-
-/// Position of `name` among `names`, or a data error.
-fn column_of(names: &[String], name: &str, what: &str) -> Result<usize, FitError> {
-    names
-        .iter()
-        .position(|n| n == name)
-        .ok_or_else(|| FitError::Data(format!("the data has no column for {what} `{name}`")))
-}
-
-/// Lays each data trajectory out on the learned columns, with noise estimates and weights.
-fn load_trajs(input: &FitInput, cols: &[(usize, u32)]) -> Result<Vec<Traj>, FitError> {
-    let (ir, data) = (input.ir, input.data);
-    let state_col: Vec<usize> =
-        ir.names.states.iter().map(|s| column_of(&data.states, s, "state")).collect::<Result<_, _>>()?;
-    let input_col: Vec<usize> = ir
-        .names
-        .inputs
-        .iter()
-        .map(|s| column_of(&data.inputs, s, "input").map(|j| data.states.len() + j))
-        .collect::<Result<_, _>>()?;
-    if data.trajectories.is_empty() {
-        return Err(FitError::Data("the data has no trajectories".into()));
-    }
-    data.trajectories.iter().map(|tr| one_traj(tr, cols, &state_col, &input_col)).collect()
-}
-
-/// One trajectory on the learned columns.
-fn one_traj(
-    tr: &Trajectory,
-    cols: &[(usize, u32)],
-    state_col: &[usize],
-    input_col: &[usize],
-) -> Result<Traj, FitError> {
-    let n = tr.times.len();
-    if n < 5 {
-        return Err(FitError::Data(format!("trajectory `{}` has {n} rows; the fit needs at least 5", tr.label)));
-    }
-    let nz = cols.len();
-    let mut y = vec![0.0; n * nz];
-    let mut w = vec![0.0; n * nz];
-    let mut sigma = vec![0.0; nz];
-    for (c, &(s, k)) in cols.iter().enumerate() {
-        if k != 0 {
-            continue;
-        }
-        let (col, mask): (Vec<f64>, Vec<bool>) = (0..n)
-            .map(|i| {
-                let j = i * tr.width + state_col[s];
-                (tr.values[j], tr.mask[j] && tr.values[j].is_finite())
-            })
-            .unzip();
-        sigma[c] = noise_std(&col, &mask);
-        for i in 0..n {
-            if mask[i] {
-                y[i * nz + c] = col[i];
-                w[i * nz + c] = 1.0 / sigma[c];
-            }
-        }
-    }
-    let mut inputs = Vec::with_capacity(n * input_col.len());
-    for i in 0..n {
-        for &j in input_col {
-            let v = tr.values[i * tr.width + j];
-            if !v.is_finite() {
-                return Err(FitError::Data(format!(
-                    "input column {j} of trajectory `{}` is missing at t = {}",
-                    tr.label, tr.times[i]
-                )));
-            }
-            inputs.push(v);
-        }
-    }
-    let h: Vec<f64> = tr.times.windows(2).map(|p| p[1] - p[0]).collect();
-    Ok(Traj { t: tr.times.clone(), h, y, w, inputs, sigma })
-}
-
-/// Initial learned trajectory of one trajectory: each observed column smoothed, each derivative
-/// column the finite-difference derivative of the column before it; returns also the noise
-/// scale of derivative columns (`σ_x · rms(x')/std(x)`, so that their dynamics rows weigh like
-/// those of the state itself).
-pub fn initial_z(p: &Problem, k: usize) -> (Vec<f64>, Vec<f64>) {
-    let tr = &p.trajs[k];
-    let (n, nz) = (tr.t.len(), p.nz);
-    let mut z = vec![0.0; n * nz];
-    let mut sigma = tr.sigma.clone();
-    for c in 0..nz {
-        let col: Vec<f64> = if p.cols[c].1 == 0 {
-            let y: Vec<f64> = (0..n).map(|i| tr.y[i * nz + c]).collect();
-            let m: Vec<bool> = (0..n).map(|i| tr.w[i * nz + c] > 0.0).collect();
-            let x = smooth(&y, &m, tr.sigma[c]);
-            sigma[c] = sigma[c].max(truncation_floor(&x, &tr.h));
-            x
-        } else {
-            let prev: Vec<f64> = (0..n).map(|i| z[i * nz + c - 1]).collect();
-            let d = gradient(&prev, &tr.t);
-            let sd = crate::fit::smooth::std_dev(&prev).max(f64::MIN_POSITIVE);
-            let rms = (d.iter().map(|v| v * v).sum::<f64>() / n as f64).sqrt();
-            sigma[c] = (sigma[c - 1] * rms / sd).max(f64::MIN_POSITIVE);
-            d
-        };
-        for i in 0..n {
-            z[i * nz + c] = col[i];
-        }
-    }
-    (z, sigma)
-}
-
-/// Second-order finite-difference derivative on a possibly irregular grid (one-sided at the
-/// ends).
-pub fn gradient(x: &[f64], t: &[f64]) -> Vec<f64> {
-    let n = x.len();
-    let mut d = vec![0.0; n];
-    for i in 1..n - 1 {
-        let (h0, h1) = (t[i] - t[i - 1], t[i + 1] - t[i]);
-        d[i] = (h0 * h0 * (x[i + 1] - x[i]) + h1 * h1 * (x[i] - x[i - 1])) / (h0 * h1 * (h0 + h1));
-    }
-    d[0] = (x[1] - x[0]) / (t[1] - t[0]);
-    d[n - 1] = (x[n - 1] - x[n - 2]) / (t[n - 1] - t[n - 2]);
-    d
-}
-
-/// The size of the trapezoid rule's local error in the units of the noise level: the
-/// collocation residual of a step is `h³ x'''/12` even for the exact trajectory, so a noise
-/// level below `h² rms(x''')/12` would make the fit chase discretisation error (on clean data,
-/// by spurious terms). Estimated from third differences of the smoothed column.
-pub fn truncation_floor(x: &[f64], h: &[f64]) -> f64 {
-    let n = x.len();
-    if n < 4 {
-        return 0.0;
-    }
-    let ss: f64 = (0..n - 3)
-        .map(|i| {
-            let hm = (h[i] + h[i + 1] + h[i + 2]) / 3.0;
-            let d3 = (x[i + 3] - 3.0 * x[i + 2] + 3.0 * x[i + 1] - x[i]) / hm.powi(3);
-            (hm * hm * d3 / 12.0).powi(2)
-        })
-        .sum();
-    TRUNCATION_SAFETY * (ss / (n - 3) as f64).sqrt()
-}
-
-/// Multiple of the truncation error used as a noise floor.
-const TRUNCATION_SAFETY: f64 = 3.0;

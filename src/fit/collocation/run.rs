@@ -6,7 +6,8 @@
 
 use std::sync::atomic::Ordering;
 
-use super::gn::{cost, iterate, Lm, Outcome};
+use super::eval::cost;
+use super::gn::{iterate, Lm, Outcome};
 use super::problem::{Problem, State};
 use crate::fit::{FitError, FitInput, HistoryEntry, Progress};
 
