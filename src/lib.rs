@@ -3,7 +3,6 @@
 //! The pipeline is a chain of stage functions with typed boundaries (see `ARCHITECTURE.md`):
 //! text → `syntax` (AST) → `check` (HIR) → `ir` (expression DAG) → `jit` (native kernels),
 //! `data` (trajectories) → `fit` (training with the `mnn` solver) → `report`.
-#![deny(unsafe_code)]
 
 pub mod check;
 pub mod data;
