@@ -6,9 +6,10 @@
 
 use std::sync::atomic::Ordering;
 
-use super::gn::{cost, iterate, Lm, Outcome};
+use super::eval::cost;
+use super::gn::{iterate, Lm, Outcome};
 use super::problem::{Problem, State};
-use super::{FitError, FitInput, HistoryEntry, Progress};
+use crate::fit::{FitError, FitInput, HistoryEntry, Progress};
 
 /// Relative cost decrease below which an iteration counts as converged: far above round-off
 /// in a sum of ~10⁴ squares (~1e-12 relative) and far below any change a threshold decision
