@@ -99,9 +99,9 @@ pub struct Expr {
 }
 
 /// Built-in math functions: the compiler's one intrinsics table (names, arities, float64
-/// implementations, derivatives, native symbols) lives in [`crate::jit::intrinsics`]; the checker,
+/// implementations, derivatives, native symbols) lives in [`crate::intrinsics`]; the checker,
 /// the lowering, the interpreter and the JIT all read it.
-pub use crate::jit::intrinsics::Func as Intrinsic;
+pub use crate::intrinsics::Func as Intrinsic;
 
 /// What a call calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -244,7 +244,7 @@ fn generate_words(e: &GenerateError) -> String {
 /// The integrator's failure in words, times to 3 significant digits (the exact digits of a
 /// failure point mean nothing to a reader).
 pub fn sim_words(e: &SimError) -> String {
-    let t3 = |t: f64| crate::report::equations::format_sig(t, 3);
+    let t3 = |t: f64| crate::number::format_sig(t, 3);
     match e {
         SimError::NonFinite { t } => format!("the solution stops being finite after t = {}", t3(*t)),
         SimError::StepUnderflow { t, .. } => format!(

@@ -13,7 +13,8 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::backend::{solve, FrozenLhs, OdeInputs};
+use super::backend::{solve, FrozenLhs};
+use super::device::OdeInputs;
 use super::shape::{LhsShape, OdeOptions, OdeShape};
 
 /// One reference row: (n, forward s, forward+backward s, fwd+bwd GB).

@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use super::assemble::{self, LhsView};
-use super::backend::{FactoredLhs, Gradients, OdeInputs, SolverBackend};
 use super::backward;
 use super::chol::{self, LANES};
+use super::device::{FactoredLhs, Gradients, OdeInputs, SolverBackend};
 use super::error::SolveError;
 use super::factor;
 use super::shape::{check_len, LhsShape, OdeOptions, OdeShape};

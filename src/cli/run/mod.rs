@@ -94,7 +94,7 @@ pub fn run(args: &RunArgs) -> u8 {
 /// Prints the report and writes the outputs.
 fn finish(args: &RunArgs, p: &Prepared, fitted: &crate::fit::Fitted, wall: f64) -> u8 {
     let mode = match p.model.fit.float("threshold") {
-        Some(t) => crate::report::equations::format_sig(t, 4),
+        Some(t) => crate::number::format_sig(t, 4),
         None => "auto".to_string(),
     };
     let report = crate::report::build(&p.ir, &p.data, fitted, &mode, wall, args.precision as usize);

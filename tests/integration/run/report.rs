@@ -55,7 +55,7 @@ fn round_json(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Number(n) if n.is_f64() => {
             if let Some(x) = n.as_f64() {
-                let r: f64 = mechc::report::equations::format_sig(x.abs(), 3).parse().unwrap_or(x);
+                let r: f64 = mechc::number::format_sig(x.abs(), 3).parse().unwrap_or(x);
                 *v = serde_json::json!(if x < 0.0 { -r } else { r });
             }
         }
@@ -85,7 +85,7 @@ fn equations_print_in_basis_order_with_precision() {
     let eqs = mechc::report::equations::equations(&ir, &fit.coefficients, &fit.active, 2);
     let text: Vec<&str> = eqs.iter().map(|e| e.text.as_str()).collect();
     assert_eq!(text, ["x' = x*-a + 2*y", "y' = -2*x - 0.1*y"]);
-    use mechc::report::equations::format_sig;
+    use mechc::number::format_sig;
     assert_eq!(
         (format_sig(9.9996, 4), format_sig(1.23456e-7, 3), format_sig(123456.0, 2)),
         ("10".into(), "1.23e-7".into(), "120000".into())
