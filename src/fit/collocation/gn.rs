@@ -86,6 +86,45 @@ pub fn assemble(p: &Problem, st: &State, unknowns: &[Unknown], k: usize) -> Resu
     Ok(nm)
 }
 
+impl Normal {
+    /// The part of the predicted decrease `−2 hᵀg − hᵀAh` that involves `dz`:
+    /// `−2 dzᵀg_z − dzᵀA_zz dz − 2 dzᵀA_zq dq`.
+    fn predicted(&self, dz: &[f64], dq: &[f64]) -> f64 {
+        let nq = dq.len();
+        let w = nq + 1;
+        let (n, b, bw) = (self.azz.n, self.azz.b, self.azz.b + 1);
+        let mut out = 0.0;
+        for i in 0..n {
+            let row = &self.azq[i * w..(i + 1) * w];
+            let aq: f64 = row[..nq].iter().zip(dq).map(|(a, d)| a * d).sum();
+            // A_zz dz at row i from the stored upper band (both triangles).
+            let mut az = 0.0;
+            for k in 0..=b.min(n - 1 - i) {
+                az += self.azz.data[i * bw + k] * dz[i + k];
+            }
+            for k in 1..=b.min(i) {
+                az += self.azz.data[(i - k) * bw + k] * dz[i - k];
+            }
+            out -= dz[i] * (2.0 * row[nq] + az + 2.0 * aq);
+        }
+        out
+    }
+}
+
+/// The part of the predicted decrease that involves `dq` alone: `−2 dqᵀg_q − dqᵀA_qq dq`
+/// (`A_qq` stored as its upper triangle).
+fn predicted_q(qq: &[f64], gq: &[f64], dq: &[f64]) -> f64 {
+    let nq = dq.len();
+    let mut out = 0.0;
+    for a in 0..nq {
+        out -= 2.0 * dq[a] * gq[a] + qq[a * nq + a] * dq[a] * dq[a];
+        for b in a + 1..nq {
+            out -= 2.0 * qq[a * nq + b] * dq[a] * dq[b];
+        }
+    }
+    out
+}
+
 /// Adds one residual row (dense local z entries `v` starting at `base`, sparse q entries `u`).
 #[inline]
 fn accumulate(nm: &mut Normal, v: &[f64], u: &[(usize, f64)], r: f64, base: usize, nq: usize) {
@@ -137,45 +176,28 @@ fn reduce(nm: &Normal, mu: f64, nq: usize, k: usize) -> Result<Reduced, FitError
     Ok(Reduced { u: a, wq })
 }
 
-/// `S = Σ_k (A_qq − W_qᵀW_q)` (upper triangle mirrored) and `rq = Σ_k (−g_q + W_qᵀ w₀)`.
-fn schur(normals: &[Normal], red: &[Reduced], nq: usize) -> (Vec<f64>, Vec<f64>) {
+/// `WᵀW` for `W` row-major `rows × w`, by candle's matrix product (a tuned, multithreaded
+/// kernel): the dominant cost of an iteration with a large library.
+fn gram(wq: &[f64], w: usize) -> Result<Vec<f64>, FitError> {
+    let err = |e: candle_core::Error| FitError::Data(format!("matrix product failed: {e}"));
+    let rows = wq.len() / w;
+    let t = candle_core::Tensor::from_slice(wq, (rows, w), &candle_core::Device::Cpu).map_err(err)?;
+    let g = t.t().and_then(|tt| tt.matmul(&t)).map_err(err)?;
+    g.flatten_all().and_then(|g| g.to_vec1::<f64>()).map_err(err)
+}
+
+/// `S = Σ_k (A_qq − W_qᵀW_q)` and `rq = Σ_k (−g_q + W_qᵀ w₀)`.
+fn schur(normals: &[Normal], red: &[Reduced], nq: usize) -> Result<(Vec<f64>, Vec<f64>), FitError> {
     let w = nq + 1;
     let mut s = vec![0.0; nq * nq];
     let mut rq = vec![0.0; nq];
     for (nm, rd) in normals.iter().zip(red) {
+        let g = gram(&rd.wq, w)?;
         for a in 0..nq {
-            rq[a] -= nm.gq[a];
+            rq[a] += g[a * w + nq] - nm.gq[a];
             for b in a..nq {
-                s[a * nq + b] += nm.aqq[a * nq + b];
+                s[a * nq + b] += nm.aqq[a * nq + b] - g[a * w + b];
             }
-        }
-        let rows = rd.wq.len() / w;
-        let chunk = rows.div_ceil(rayon::current_num_threads().max(1) * 4).max(64);
-        let parts: Vec<(Vec<f64>, Vec<f64>)> = rd
-            .wq
-            .par_chunks(chunk * w)
-            .map(|block| {
-                let mut ps = vec![0.0; nq * nq];
-                let mut pr = vec![0.0; nq];
-                for row in block.chunks_exact(w) {
-                    for a in 0..nq {
-                        let ra = row[a];
-                        if ra == 0.0 {
-                            continue;
-                        }
-                        pr[a] += ra * row[nq];
-                        let dst = &mut ps[a * nq + a..(a + 1) * nq];
-                        for (d, &rb) in dst.iter_mut().zip(&row[a..nq]) {
-                            *d += ra * rb;
-                        }
-                    }
-                }
-                (ps, pr)
-            })
-            .collect();
-        for (ps, pr) in parts {
-            s.iter_mut().zip(&ps).for_each(|(x, y)| *x -= y);
-            rq.iter_mut().zip(&pr).for_each(|(x, y)| *x += y);
         }
     }
     for a in 0..nq {
@@ -183,7 +205,7 @@ fn schur(normals: &[Normal], red: &[Reduced], nq: usize) -> (Vec<f64>, Vec<f64>)
             s[a * nq + b] = s[b * nq + a];
         }
     }
-    (s, rq)
+    Ok((s, rq))
 }
 
 /// The assembled and reduced normal equations at one state.
@@ -196,6 +218,9 @@ pub struct System {
     /// trajectories refitted).
     pub s: Vec<f64>,
     rq: Vec<f64>,
+    /// `Σ_k A_qq` (upper triangle) and `Σ_k g_q`.
+    qq: Vec<f64>,
+    gq: Vec<f64>,
 }
 
 /// Assembles and reduces the normal equations at `st` with `z` damping `mu`.
@@ -206,8 +231,14 @@ pub fn system(p: &Problem, st: &State, mu: f64) -> Result<System, FitError> {
     let nq = unknowns.len();
     let red: Vec<Reduced> =
         normals.par_iter().enumerate().map(|(k, nm)| reduce(nm, mu, nq, k)).collect::<Result<_, _>>()?;
-    let (s, rq) = schur(&normals, &red, nq);
-    Ok(System { unknowns, normals, red, s, rq })
+    let (s, rq) = schur(&normals, &red, nq)?;
+    let mut qq = vec![0.0; nq * nq];
+    let mut gq = vec![0.0; nq];
+    for nm in &normals {
+        qq.iter_mut().zip(&nm.aqq).for_each(|(a, b)| *a += b);
+        gq.iter_mut().zip(&nm.gq).for_each(|(a, b)| *a += b);
+    }
+    Ok(System { unknowns, normals, red, s, rq, qq, gq })
 }
 
 impl System {
@@ -216,12 +247,13 @@ impl System {
         let nq = self.unknowns.len();
         self.red =
             self.normals.par_iter().enumerate().map(|(k, nm)| reduce(nm, mu, nq, k)).collect::<Result<_, _>>()?;
-        (self.s, self.rq) = schur(&self.normals, &self.red, nq);
+        (self.s, self.rq) = schur(&self.normals, &self.red, nq)?;
         Ok(())
     }
 
-    /// The candidate state for q damping `lambda` (relative to the diagonal of `S`).
-    fn trial(&self, p: &Problem, st: &State, lambda: f64) -> Result<State, FitError> {
+    /// The candidate state for q damping `lambda` (relative to the diagonal of `S`), with the
+    /// decrease of the cost the Gauss–Newton model predicts for it.
+    fn trial(&self, p: &Problem, st: &State, lambda: f64) -> Result<(State, f64), FitError> {
         let nq = self.unknowns.len();
         let dq = if nq == 0 {
             vec![]
@@ -236,59 +268,83 @@ impl System {
         };
         let w = nq + 1;
         let mut out = st.clone();
-        for (k, rd) in self.red.iter().enumerate() {
+        let mut pred = 0.0;
+        for (k, (rd, nm)) in self.red.iter().zip(&self.normals).enumerate() {
             let mut y: Vec<f64> = rd
                 .wq
                 .chunks_exact(w)
                 .map(|row| -row[nq] - row[..nq].iter().zip(&dq).map(|(a, b)| a * b).sum::<f64>())
                 .collect();
             rd.u.solve_upper(&mut y, 1);
+            pred += nm.predicted(&y, &dq);
             out.z[k].iter_mut().zip(&y).for_each(|(z, d)| *z += d);
         }
+        pred += predicted_q(&self.qq, &self.gq, &dq);
         p.apply(&mut out, &self.unknowns, &dq);
-        Ok(out)
+        Ok((out, pred))
     }
 }
 
 /// Levenberg–Marquardt state carried between calls.
 #[derive(Clone, Debug)]
 pub struct Lm {
-    /// Current damping of the dense unknowns.
+    /// Current damping of the dense unknowns (relative to the diagonal of `S`).
     pub lambda: f64,
+    /// Growth factor of the damping after a rejected step.
+    pub nu: f64,
+}
+
+impl Default for Lm {
+    fn default() -> Lm {
+        Lm { lambda: 1e-6, nu: 2.0 }
+    }
 }
 
 /// Outcome of one iteration.
 pub enum Outcome {
     /// Cost decreased.
     Improved,
+    /// The Gauss–Newton model predicts a decrease below [`PRED_TOL`]: converged.
+    Converged,
     /// No damping gave a decrease: converged to working precision.
     Stalled,
 }
 
+/// A predicted decrease of the cost below `PRED_TOL + 1e-12 J` is convergence: the cost is a
+/// sum of squared residuals in units of the noise, so such a step moves every unknown by far
+/// less than a thousandth of its standard error.
+pub const PRED_TOL: f64 = 1e-6;
+
 /// One Levenberg–Marquardt iteration from `st` (cost `c0`): tries steps with growing damping
-/// until the cost decreases. Updates `st`, returns its new cost.
+/// until the cost decreases (damping adapted to the ratio of actual to predicted decrease).
+/// Updates `st`, returns its new cost.
 pub fn iterate(p: &Problem, st: &mut State, c0: f64, lm: &mut Lm) -> Result<(f64, Outcome), FitError> {
     let mut sys = system(p, st, 0.0)?;
     loop {
-        let trial = match sys.trial(p, st, lm.lambda) {
-            Ok(t) => Some(t),
-            Err(FitError::Singular { .. }) if lm.lambda < 1e6 => None,
-            Err(e) => return Err(e),
-        };
-        if let Some(t) = trial {
-            let c = cost(p, &t)?;
-            if c.is_finite() && c < c0 {
-                *st = t;
-                lm.lambda = (lm.lambda / 3.0).max(1e-9);
-                return Ok((c, Outcome::Improved));
+        match sys.trial(p, st, lm.lambda) {
+            Ok((t, pred)) => {
+                if pred <= PRED_TOL + 1e-12 * c0 {
+                    return Ok((c0, Outcome::Converged));
+                }
+                let c = cost(p, &t)?;
+                if c.is_finite() && c < c0 {
+                    let rho = (c0 - c) / pred;
+                    lm.lambda = (lm.lambda * (1.0 - (2.0 * rho - 1.0).powi(3)).max(1.0 / 3.0)).max(1e-12);
+                    lm.nu = 2.0;
+                    *st = t;
+                    return Ok((c, Outcome::Improved));
+                }
             }
+            Err(FitError::Singular { .. }) if lm.lambda < 1e6 => {}
+            Err(e) => return Err(e),
         }
-        lm.lambda *= 4.0;
+        lm.lambda *= lm.nu;
+        lm.nu *= 2.0;
         if lm.lambda > 1e8 {
-            lm.lambda = 1e-3;
+            *lm = Lm::default();
             return Ok((c0, Outcome::Stalled));
         }
-        // A failed step: damp the learned trajectories as well.
+        // A rejected step: damp the learned trajectories as well.
         sys.redamp(lm.lambda)?;
     }
 }

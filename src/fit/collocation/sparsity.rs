@@ -22,8 +22,12 @@ use crate::fit::{FitError, PathEntry};
 const LEVEL_ITERS: usize = 12;
 /// Iterations per round of fixed-threshold sequential thresholding, and of the final polish.
 const ROUND_ITERS: usize = 12;
-/// Levels on either side of the best predicted level that are refitted too.
+/// Levels on either side of the best predicted level that may be refitted too.
 const REFIT_SPREAD: usize = 2;
+/// A neighbouring level is refitted only when its predicted criterion is within this many
+/// terms' worth of penalty (`ln N` each) of the best predicted one: the quadratic model is
+/// accurate near the full fit, so a level predicted far worse cannot win.
+const REFIT_MARGIN_TERMS: f64 = 10.0;
 
 /// The outcome of sparsity selection.
 pub struct Selection {
@@ -111,8 +115,10 @@ pub fn auto_path(r: &mut Runner, full: State, full_cost: f64) -> Result<Selectio
     let terms = |l: &Level| n_active - l.dropped.len();
     let predicted: Vec<f64> = levels.iter().map(|l| score(r, l.cost, terms(l))).collect();
     let best = (0..levels.len()).min_by(|&a, &b| predicted[a].total_cmp(&predicted[b])).unwrap_or(0);
-    let lo = best.saturating_sub(REFIT_SPREAD);
-    let hi = (best + REFIT_SPREAD).min(levels.len() - 1);
+    let margin = REFIT_MARGIN_TERMS * (r.p.n_obs as f64).ln();
+    let near = |at: usize| predicted[at] <= predicted[best] + margin;
+    let lo = (best.saturating_sub(REFIT_SPREAD)..best).find(|&at| near(at)).unwrap_or(best);
+    let hi = (best..=(best + REFIT_SPREAD).min(levels.len() - 1)).rev().find(|&at| near(at)).unwrap_or(best);
     let mut path: Vec<PathEntry> = levels
         .iter()
         .zip(&predicted)
