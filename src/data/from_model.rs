@@ -34,11 +34,10 @@ pub fn load_model_data(model: &hir::Model, min_rows: usize) -> Result<Dataset, D
         trajectories: Vec::new(),
     };
     if model.data.is_empty() {
-        let span = model.name.as_ref().map_or(model.states[0].span, |n| n.span);
         return Err(Diagnostic::new(
             codes::NO_DATA,
             "the model declares no data",
-            span,
+            model.span(),
             "no `data` declaration in this model",
         )
         .with_help("add `data NAME = csv \"file.csv\"` or `data NAME = simulate SYSTEM(...) { ... }`"));

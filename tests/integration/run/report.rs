@@ -102,7 +102,7 @@ fn emitted_model_checks_and_simulates_the_discovered_system() {
     let path = dir.join("spiral_emitted.mech");
     std::fs::write(&path, &text).unwrap();
     let (_, model, _) = checked(path.to_str().unwrap());
-    let sim = mechc::cli::simulate::simulated(&model).unwrap_or_else(|d| panic!("{}", d.message));
+    let sim = mechc::pipeline::simulated(&model).unwrap_or_else(|d| panic!("{}", d.message));
     let rollout = report.rollouts[0].as_ref().unwrap();
     let tr = &sim.trajectories[0];
     assert_eq!(tr.len() * 2, rollout.len());
@@ -145,11 +145,10 @@ fn lorenz_rollout_is_measured_in_lyapunov_times() {
 
 #[test]
 fn outputs_are_written_into_the_out_dir() {
-    use mechc::cli::run::{outputs::write_all, pipeline::prepare, RunArgs};
+    use mechc::cli::run::{outputs::write_all, RunArgs};
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("run-outputs");
     let _ = std::fs::remove_dir_all(&dir);
-    let p =
-        prepare(std::path::Path::new("tests/cases/run/ok/spiral.mech")).unwrap_or_else(|_| panic!("spiral prepares"));
+    let p = super::prepare("tests/cases/run/ok/spiral.mech").1.unwrap_or_else(|_| panic!("spiral prepares"));
     let (_, _, fit, report) = spiral();
     let args = RunArgs {
         file: "tests/cases/run/ok/spiral.mech".into(),
@@ -201,7 +200,7 @@ fn second_order_rollout_starts_from_the_learned_derivative() {
     let path = dir.join("oscillator_emitted.mech");
     std::fs::write(&path, &text).unwrap();
     let (_, emitted, _) = checked(path.to_str().unwrap());
-    let sim = mechc::cli::simulate::simulated(&emitted).unwrap_or_else(|d| panic!("{}", d.message));
+    let sim = mechc::pipeline::simulated(&emitted).unwrap_or_else(|d| panic!("{}", d.message));
     // Both integrate x'' = -0.4x' - 4x from (1, 0) at tolerances of 1e-9 or tighter.
     for (a, b) in sim.trajectories[0].values.iter().zip(report.rollouts[0].as_ref().unwrap()) {
         assert!((a - b).abs() < 1e-6, "{a} vs {b}");
