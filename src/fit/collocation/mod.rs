@@ -87,24 +87,32 @@ fn grid_choice() -> GridChoice {
 }
 /// Iteration cap of the fit of the whole library.
 const FULL_ITERS: usize = 30;
+/// Relative decrease of the cost below which the fit of the whole library stops: it only feeds
+/// the selection's quadratic models, which add the Gauss–Newton step still pending, and every
+/// selected level is refitted to full precision.
+const FULL_REL_TOL: f64 = 1e-4;
 
 /// Fits the model to the data with the collocation engine.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
-    let p = Problem::new(input, KAPPA, grid_choice())?;
+    let kappa = std::env::var("MECHC_KAPPA").ok().and_then(|v| v.parse().ok()).unwrap_or(KAPPA);
+    let p = Problem::new(input, kappa, grid_choice())?;
     let st = init::initial_state(&p, input)?;
     let mut r = Runner::new(p, input);
     let mut st = st;
     let c0 = r.cost(&st, 0)?;
-    let c = r.solve(&mut st, c0, FULL_ITERS, 0)?;
     let settings = &input.model.fit;
     let rounds = settings.int("rounds").max(0) as usize;
-    let sel = if rounds == 0 || r.p.ncoef == 0 || r.interrupted {
-        Selection { state: st, cost: c, path: vec![], threshold: None, rounds: 0 }
-    } else {
-        match settings.get("threshold") {
-            Some(Value::Float(t)) => sparsity::fixed(&mut r, st, c, *t, rounds)?,
-            _ => sparsity::auto_path(&mut r, st, c)?,
-        }
+    let threshold = match settings.get("threshold") {
+        Some(Value::Float(t)) => Some(*t),
+        _ => None,
+    };
+    let select = rounds > 0 && r.p.ncoef > 0;
+    let tol = if select && threshold.is_none() { FULL_REL_TOL } else { run::REL_TOL };
+    let c = r.solve_to(&mut st, c0, FULL_ITERS, 0, tol)?;
+    let sel = match (select && !r.interrupted, threshold) {
+        (false, _) => Selection { state: st, cost: c, path: vec![], threshold: None, rounds: 0 },
+        (true, Some(t)) => sparsity::fixed(&mut r, st, c, t, rounds)?,
+        (true, None) => sparsity::auto_path(&mut r, st, c)?,
     };
     Ok(finish(input, r, sel))
 }

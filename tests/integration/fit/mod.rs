@@ -5,6 +5,7 @@ mod banded;
 mod behaviour;
 mod discovery;
 mod models;
+mod sparse_series;
 
 use mechc::check::hir;
 use mechc::data::{add_noise, seeded, simulate, Dataset, SimOptions, Trajectory};
