@@ -19,6 +19,7 @@ pub mod source;
 pub mod syntax;
 
 pub mod bench;
+#[cfg(feature = "cli")]
 pub mod cli;
 
 pub use check::{check, check_file};

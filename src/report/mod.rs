@@ -16,6 +16,7 @@ pub mod json;
 pub mod mech_expr;
 pub mod metrics;
 pub mod output;
+#[cfg(feature = "plot")]
 pub mod plot;
 pub mod rollout;
 pub mod summary;
