@@ -2,6 +2,8 @@
 //! dependencies (candle, Cranelift) are linked once.
 
 mod bench;
+mod bench_broad;
+mod bench_broad_score;
 mod data;
 mod docs;
 mod fit;

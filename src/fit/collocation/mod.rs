@@ -59,6 +59,7 @@ mod init;
 mod objective;
 mod problem;
 mod run;
+mod search;
 mod sparsity;
 mod traj;
 

@@ -186,6 +186,14 @@ impl Problem {
         u
     }
 
+    /// Every coefficient slot (active or not) followed by the parameters: the unknowns of a
+    /// model in which dropped terms may come back.
+    pub fn all_unknowns(&self, st: &State) -> Vec<Unknown> {
+        let mut u: Vec<Unknown> = (0..self.ncoef).map(Unknown::Coef).collect();
+        u.extend(self.unknowns(st).into_iter().filter(|x| !matches!(x, Unknown::Coef(_))));
+        u
+    }
+
     /// The value of a dense unknown at `st`.
     pub fn value(&self, st: &State, u: Unknown) -> f64 {
         match u {
