@@ -33,7 +33,7 @@ pub fn assemble(p: &Problem, st: &State, unknowns: &[Unknown], k: usize) -> Resu
     let (nz, nq) = (p.nz, unknowns.len());
     let w = nq + 1;
     let pts = p.scheme.stride() + 1;
-    let nn = tr.grid.len() * nz;
+    let nn = tr.grid.t.len() * nz;
     let mut nm = Normal {
         azz: Banded::zeros(nn, pts * nz - 1),
         azq: vec![0.0; nn * w],
