@@ -1,8 +1,9 @@
 //! The broad discovery suite (`mechc bench discovery --suite broad`): a [`BroadConfig`] (which
 //! systems, densities, noise levels, library degrees and seeds) → the CSV files, one generated
 //! model per (system, degree), one [`BroadRecord`] per (tool, file, degree), and a
-//! [`BroadReport`], written as `results.json` (records also stream to `records.jsonl` as each fit
-//! finishes, so a long run that is stopped keeps what it measured).
+//! [`BroadReport`], written as `results.json` with its aggregates in `summary.json` (records also
+//! stream to `records.jsonl` as each fit finishes, so a long run that is stopped keeps what it
+//! measured).
 //!
 //! mechc fits each file with a generated model — the system's states, `basis lib =
 //! poly(states, degree = d)`, `x' = sparse(lib)` for every state, the file as `csv` data and no
@@ -201,21 +202,7 @@ pub fn run_broad(cfg: &BroadConfig, log: &mut dyn FnMut(&str)) -> Result<BroadRe
     let systems = catalog.select(&cfg.systems)?;
     let runner = if cfg.pysindy { Some(pysindy_broad::Runner::locate(&cfg.root)?) } else { None };
     std::fs::create_dir_all(&cfg.out).map_err(|e| BenchError::Io(format!("{}: {e}", cfg.out.display())))?;
-    let axes =
-        DataAxes { spp: cfg.spp.clone(), levels: cfg.levels.clone(), seeds: cfg.seeds.clone(), periods: cfg.periods };
-    let mut infos = Vec::new();
-    let mut files = Vec::new();
-    for sys in &systems {
-        let info = system_info(sys)?;
-        log(&format!(
-            "{:<16} period {:.4}, {} rows per file at the densest",
-            info.name,
-            info.period,
-            cfg.periods * cfg.spp.iter().max().unwrap_or(&0)
-        ));
-        files.extend(write_system_files(sys, &info, &axes, &cfg.out)?);
-        infos.push(info);
-    }
+    let (infos, files) = generate(&systems, cfg, log)?;
     let (libraries, skipped) = libraries(&systems, &infos, &files, cfg)?;
     let mut records = Vec::new();
     let mut stream = Stream::open(&cfg.out.join("records.jsonl"))?;
@@ -227,8 +214,8 @@ pub fn run_broad(cfg: &BroadConfig, log: &mut dyn FnMut(&str)) -> Result<BroadRe
             records.push(r);
         }
     }
-    let mut version = None;
     let thresholds = pysindy_broad::thresholds();
+    let mut version = None;
     if let Some(runner) = runner {
         let cases: Vec<BroadCase> = files
             .iter()
@@ -236,12 +223,16 @@ pub fn run_broad(cfg: &BroadConfig, log: &mut dyn FnMut(&str)) -> Result<BroadRe
                 libraries.iter().filter(|l| l.system == f.system).map(move |l| BroadCase::new(f, l.degree, &l.truth))
             })
             .collect();
-        let (v, py) = runner.run(&cases, &thresholds, &cfg.out)?;
+        // A PySINDy side that cannot run at all is recorded as failed fits, like any failure.
+        let (v, py) = match runner.run(&cases, &thresholds, &cfg.out) {
+            Ok((v, py)) => (Some(v), py),
+            Err(e) => (None, pysindy_broad::records(&cases, &[], Some(&e.to_string()))),
+        };
         for r in &py {
             log(&record_line(r));
             stream.push(r)?;
         }
-        version = Some(v);
+        version = v;
         records.extend(py);
     }
     let report = BroadReport {
@@ -258,7 +249,30 @@ pub fn run_broad(cfg: &BroadConfig, log: &mut dyn FnMut(&str)) -> Result<BroadRe
         records,
     };
     write_json(&report, &cfg.out.join("results.json"))?;
+    write_json(&super::broad_summary::summarise(&report), &cfg.out.join("summary.json"))?;
     Ok(report)
+}
+
+/// Settles every system, finds its period and writes its files.
+fn generate(
+    systems: &[&BenchSystem],
+    cfg: &BroadConfig,
+    log: &mut dyn FnMut(&str),
+) -> Result<(Vec<SystemInfo>, Vec<BroadFile>), BenchError> {
+    let axes =
+        DataAxes { spp: cfg.spp.clone(), levels: cfg.levels.clone(), seeds: cfg.seeds.clone(), periods: cfg.periods };
+    let mut infos = Vec::new();
+    let mut files = Vec::new();
+    for sys in systems {
+        let info = system_info(sys)?;
+        log(&format!(
+            "{:<16} period {:.4} (from {} cycles of its probe window)",
+            info.name, info.period, info.probe_cycles
+        ));
+        files.extend(write_system_files(sys, &info, &axes, &cfg.out)?);
+        infos.push(info);
+    }
+    Ok((infos, files))
 }
 
 /// The generated model of every runnable (system, degree) pair, and the pairs skipped.

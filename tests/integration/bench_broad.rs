@@ -295,6 +295,9 @@ fn harness_runs_one_small_case_end_to_end() {
     let streamed = std::fs::read_to_string(out.join("records.jsonl")).unwrap();
     let line: serde_json::Value = serde_json::from_str(streamed.lines().next().unwrap()).unwrap();
     assert_eq!(line, json["records"][0]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["by_level"][0]["cells"][0]["fits"], 1);
     let _ = std::fs::remove_dir_all(&out);
 }
 
