@@ -44,34 +44,40 @@ impl Checker<'_> {
                     (v, None)
                 }
             };
-            match settings::convert(&spec.kind, number, word) {
-                Ok(v) => {
-                    self.model.fit.values.insert(spec.key, v);
-                    self.model.fit.explicit.push(spec.key);
-                    if settings::NO_EFFECT.contains(&spec.key) {
-                        self.err(
-                            Diagnostic::new(
-                                codes::NO_EFFECT,
-                                format!("`{}` has no effect on the fit", spec.key),
-                                s.key.span,
-                                "not read by the fit",
-                            )
-                            .with_help("remove it; `mechc explain W004` says why"),
-                        );
-                    }
-                }
-                Err(expected) => {
-                    let found = word.map_or_else(|| number.map_or("?".into(), |x| x.to_string()), |w| format!("`{w}`"));
+            self.fit_value(spec, s, number, word);
+        }
+    }
+
+    /// Stores a setting's converted value (`W004` when the fit does not read it), or reports a
+    /// value of the wrong type or out of range (`E025`).
+    fn fit_value(&mut self, spec: &settings::SettingSpec, s: &ast::Setting, number: Option<f64>, word: Option<&str>) {
+        match settings::convert(&spec.kind, number, word) {
+            Ok(v) => {
+                self.model.fit.values.insert(spec.key, v);
+                self.model.fit.explicit.push(spec.key);
+                if settings::NO_EFFECT.contains(&spec.key) {
                     self.err(
                         Diagnostic::new(
-                            codes::BAD_SETTING,
-                            format!("`{}` must be {expected}, found {found}", spec.key),
-                            s.value.span,
-                            "invalid value",
+                            codes::NO_EFFECT,
+                            format!("`{}` has no effect on the fit", spec.key),
+                            s.key.span,
+                            "not read by the fit",
                         )
-                        .with_note(format!("{}: {} (default {})", spec.key, spec.doc, spec.default)),
+                        .with_help("remove it; `mechc explain W004` says why"),
                     );
                 }
+            }
+            Err(expected) => {
+                let found = word.map_or_else(|| number.map_or("?".into(), |x| x.to_string()), |w| format!("`{w}`"));
+                self.err(
+                    Diagnostic::new(
+                        codes::BAD_SETTING,
+                        format!("`{}` must be {expected}, found {found}", spec.key),
+                        s.value.span,
+                        "invalid value",
+                    )
+                    .with_note(format!("{}: {} (default {})", spec.key, spec.doc, spec.default)),
+                );
             }
         }
     }

@@ -11,6 +11,7 @@ mod frontend;
 mod ir;
 mod ir_simplify;
 mod jit;
+mod layers;
 mod lower;
 mod mnn;
 mod plot;

@@ -26,7 +26,7 @@ pub struct Eval {
 /// Evaluates the kernels on trajectory `k` (with Jacobians and basis when `jac`).
 pub fn eval(p: &Problem, st: &State, k: usize, jac: bool) -> Result<Eval, FitError> {
     let x = p.rows(st, k);
-    let n = p.trajs[k].grid.len();
+    let n = p.trajs[k].grid.t.len();
     let err = |e: crate::jit::JitError| FitError::Data(format!("kernel call failed: {e}"));
     let kn = &p.kernels;
     let mut f = vec![0.0; n * p.neq];

@@ -33,7 +33,7 @@ pub fn assemble(p: &Problem, st: &State, unknowns: &[Unknown], k: usize) -> Resu
     let (nz, nq) = (p.nz, unknowns.len());
     let w = nq + 1;
     let pts = p.scheme.stride() + 1;
-    let nn = tr.grid.len() * nz;
+    let nn = tr.grid.t.len() * nz;
     let mut nm = Normal {
         azz: Banded::zeros(nn, pts * nz - 1),
         azq: vec![0.0; nn * w],
@@ -217,7 +217,9 @@ pub struct System {
     /// The Schur complement in the dense unknowns (the curvature of the cost with the learned
     /// trajectories refitted).
     pub s: Vec<f64>,
-    rq: Vec<f64>,
+    /// The right-hand side of the reduced normal equations `S dq = rq` (minus the reduced
+    /// gradient).
+    pub rq: Vec<f64>,
     /// `Σ_k A_qq` (upper triangle) and `Σ_k g_q`.
     qq: Vec<f64>,
     gq: Vec<f64>,
@@ -225,7 +227,11 @@ pub struct System {
 
 /// Assembles and reduces the normal equations at `st` with `z` damping `mu`.
 pub fn system(p: &Problem, st: &State, mu: f64) -> Result<System, FitError> {
-    let unknowns = p.unknowns(st);
+    system_for(p, st, p.unknowns(st), mu)
+}
+
+/// [`system`] over a given list of dense unknowns (e.g. inactive coefficients too, held at 0).
+pub fn system_for(p: &Problem, st: &State, unknowns: Vec<Unknown>, mu: f64) -> Result<System, FitError> {
     let normals: Vec<Normal> =
         (0..p.trajs.len()).into_par_iter().map(|k| assemble(p, st, &unknowns, k)).collect::<Result<_, _>>()?;
     let nq = unknowns.len();
@@ -253,7 +259,7 @@ impl System {
 
     /// The candidate state for q damping `lambda` (relative to the diagonal of `S`), with the
     /// decrease of the cost the Gauss–Newton model predicts for it.
-    fn trial(&self, p: &Problem, st: &State, lambda: f64) -> Result<(State, f64), FitError> {
+    pub fn trial(&self, p: &Problem, st: &State, lambda: f64) -> Result<(State, f64), FitError> {
         let nq = self.unknowns.len();
         let dq = if nq == 0 {
             vec![]

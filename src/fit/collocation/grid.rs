@@ -13,7 +13,7 @@
 //!   `z_b − z_a − H/6 (g_a + 4 g_m + g_b)` and the Hermite row
 //!   `z_m − (z_a + z_b)/2 − H/8 (g_a − g_b)` (the midpoint lies on the cubic Hermite interpolant).
 //!
-//! Input: data times and the number of sub-intervals. Output: a [`Grid`].
+//! Input: data times and the number of sub-intervals of each data interval. Output: a [`Grid`].
 
 /// The collocation rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,11 +56,12 @@ impl Scheme {
         }
     }
 
-    /// The order of the rule's global error.
-    pub fn order(self) -> i32 {
+    /// The rule's relative error per step for a signal of rate `ω`, `(ωH)^p / C`: its order `p`
+    /// and constant `C` (`H²x‴/12` for the trapezoid, `H⁴x⁽⁵⁾/2880` for Simpson).
+    pub fn error_model(self) -> (i32, f64) {
         match self {
-            Scheme::Trapezoid => 2,
-            Scheme::HermiteSimpson => 4,
+            Scheme::Trapezoid => (2, 12.0),
+            Scheme::HermiteSimpson => (4, 2880.0),
         }
     }
 }
@@ -77,6 +78,15 @@ pub struct Interval {
     pub scale: f64,
 }
 
+/// How the collocation grid is built.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GridChoice {
+    /// The rule.
+    pub scheme: Scheme,
+    /// Sub-intervals per data interval, or `None` to choose them from the data.
+    pub substeps: Option<usize>,
+}
+
 /// The grid of one trajectory.
 #[derive(Clone, Debug)]
 pub struct Grid {
@@ -84,53 +94,43 @@ pub struct Grid {
     pub t: Vec<f64>,
     /// Sub-intervals, in time order.
     pub intervals: Vec<Interval>,
-    /// Grid points per data interval (`k · stride`): data row `i` is grid point `i · per_data`.
-    pub per_data: usize,
+    /// The grid point of each data row.
+    pub data_point: Vec<usize>,
 }
 
 impl Grid {
-    /// The grid for data times `times` with `k` sub-intervals per data interval.
-    pub fn new(times: &[f64], k: usize, scheme: Scheme) -> Grid {
+    /// The grid for data times `times` with `k[i]` sub-intervals in data interval `i`.
+    pub fn new(times: &[f64], k: &[usize], scheme: Scheme) -> Grid {
         let s = scheme.stride();
-        let per_data = k * s;
-        let mut t = Vec::with_capacity((times.len() - 1) * per_data + 1);
-        let mut intervals = Vec::with_capacity((times.len() - 1) * k);
-        for w in times.windows(2) {
+        let mut t = Vec::new();
+        let mut intervals = Vec::new();
+        let mut data_point = Vec::with_capacity(times.len());
+        for (w, &ki) in times.windows(2).zip(k) {
+            data_point.push(t.len());
             let hd = w[1] - w[0];
-            let hs = hd / k as f64;
-            for j in 0..k {
-                let a = t.len();
-                intervals.push(Interval { a, h: hs, scale: (hs * hd).sqrt() });
+            let hs = hd / ki as f64;
+            let per = ki * s;
+            for j in 0..ki {
+                intervals.push(Interval { a: t.len(), h: hs, scale: (hs * hd).sqrt() });
                 for q in 0..s {
-                    // The last point of the data interval is the next data time exactly.
-                    t.push(w[0] + hd * (j * s + q) as f64 / per_data as f64);
+                    t.push(w[0] + hd * (j * s + q) as f64 / per as f64);
                 }
             }
         }
+        data_point.push(t.len());
         t.push(*times.last().expect("a trajectory has rows"));
-        Grid { t, intervals, per_data }
-    }
-
-    /// Number of grid points.
-    pub fn len(&self) -> usize {
-        self.t.len()
-    }
-
-    /// Whether the grid is empty (never, for a trajectory with rows).
-    pub fn is_empty(&self) -> bool {
-        self.t.is_empty()
+        Grid { t, intervals, data_point }
     }
 
     /// Values of a data column (one per data row, with their slopes) carried to every grid point
     /// by cubic Hermite interpolation.
     pub fn interpolate(&self, y: &[f64], slope: &[f64]) -> Vec<f64> {
-        let per = self.per_data;
-        let mut out = Vec::with_capacity(self.len());
+        let mut out = Vec::with_capacity(self.t.len());
         for i in 0..y.len() - 1 {
-            let (t0, t1) = (self.t[i * per], self.t[(i + 1) * per]);
-            let h = t1 - t0;
-            for q in 0..per {
-                let s = (self.t[i * per + q] - t0) / h;
+            let (a, b) = (self.data_point[i], self.data_point[i + 1]);
+            let h = self.t[b] - self.t[a];
+            for p in a..b {
+                let s = (self.t[p] - self.t[a]) / h;
                 let (h00, h10) = (2.0 * s * s * s - 3.0 * s * s + 1.0, s * s * s - 2.0 * s * s + s);
                 let (h01, h11) = (-2.0 * s * s * s + 3.0 * s * s, s * s * s - s * s);
                 out.push(h00 * y[i] + h10 * h * slope[i] + h01 * y[i + 1] + h11 * h * slope[i + 1]);
@@ -143,11 +143,11 @@ impl Grid {
     /// Values of a data column carried to every grid point by linear interpolation (inputs: a
     /// measured signal is not assumed smooth).
     pub fn interpolate_linear(&self, y: &[f64]) -> Vec<f64> {
-        let per = self.per_data;
-        let mut out = Vec::with_capacity(self.len());
+        let mut out = Vec::with_capacity(self.t.len());
         for i in 0..y.len() - 1 {
-            for q in 0..per {
-                let s = q as f64 / per as f64;
+            let (a, b) = (self.data_point[i], self.data_point[i + 1]);
+            for p in a..b {
+                let s = (self.t[p] - self.t[a]) / (self.t[b] - self.t[a]);
                 out.push((1.0 - s) * y[i] + s * y[i + 1]);
             }
         }

@@ -59,6 +59,7 @@ mod init;
 mod objective;
 mod problem;
 mod run;
+mod search;
 mod sparsity;
 mod traj;
 
@@ -67,8 +68,8 @@ pub use objective::Objective;
 use super::{FitError, FitInput, Fitted};
 use crate::check::settings::Value;
 use crate::data::Trajectory;
-use grid::Scheme;
-use problem::{GridChoice, Problem, State};
+use grid::{GridChoice, Scheme};
+use problem::{Problem, State};
 use run::Runner;
 use sparsity::Selection;
 

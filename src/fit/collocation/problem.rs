@@ -9,7 +9,7 @@
 use crate::ir::{NodeId, Var};
 use crate::jit::{compile, model_layout, Kernel, Layout};
 
-use super::grid::Scheme;
+use super::grid::{GridChoice, Scheme};
 use super::traj::{load_trajs, Traj};
 use crate::fit::{FitError, FitInput};
 
@@ -70,8 +70,6 @@ pub struct Problem {
     pub slot_term: Vec<usize>,
     /// Time derivative source of each learned column.
     pub deriv: Vec<Deriv>,
-    /// Learned column of each equation (the column whose derivative it gives).
-    pub eq_col: Vec<usize>,
     /// (state, derivative order) of each learned column.
     pub cols: Vec<(usize, u32)>,
     /// Model parameters that take one value per trajectory.
@@ -103,15 +101,6 @@ pub struct State {
     pub active: Vec<bool>,
 }
 
-/// How the collocation grid is built.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct GridChoice {
-    /// The rule.
-    pub scheme: Scheme,
-    /// Sub-intervals per data interval, or `None` to choose from the data.
-    pub substeps: Option<usize>,
-}
-
 impl Problem {
     /// Validates the model and data, compiles the kernels and lays the data on their grids.
     pub fn new(input: &FitInput, kappa: f64, grid: GridChoice) -> Result<Problem, FitError> {
@@ -121,7 +110,7 @@ impl Problem {
                 return Err(FitError::Unsupported { what: "neural terms (`mlp`)".into(), span: n.span });
             }
         }
-        let (cols, deriv, eq_col) = learned_columns(input)?;
+        let (cols, deriv) = learned_columns(input)?;
         if cols.is_empty() {
             return Err(FitError::Data("the model has no states to fit".into()));
         }
@@ -130,7 +119,7 @@ impl Problem {
         let mut layout = model_layout(ir);
         layout.columns.extend(per_traj.iter().map(|&p| Var::Param(p as u32)));
         let (kernels, terms) = compile_kernels(input, &layout)?;
-        let trajs = load_trajs(input, &cols, &deriv, grid)?;
+        let trajs = load_trajs(input, &cols, grid)?;
         let n_obs = trajs.iter().map(|t| t.w.iter().filter(|&&w| w > 0.0).count()).sum();
         if n_obs == 0 {
             return Err(FitError::Data("the data has no observed values of the states".into()));
@@ -146,7 +135,6 @@ impl Problem {
             slot_eq: ir.coefs.iter().map(|c| c.equation).collect(),
             slot_term: ir.coefs.iter().map(|c| c.term).collect(),
             deriv,
-            eq_col,
             cols,
             per_traj,
             bounds: input.model.params.iter().map(|p| p.bounds).collect(),
@@ -164,7 +152,7 @@ impl Problem {
     pub fn rows(&self, st: &State, k: usize) -> Vec<f64> {
         let tr = &self.trajs[k];
         let nc = self.layout.columns.len();
-        let n = tr.grid.len();
+        let n = tr.grid.t.len();
         let mut x = Vec::with_capacity(n * nc);
         for i in 0..n {
             x.extend_from_slice(&st.z[k][i * self.nz..(i + 1) * self.nz]);
@@ -183,6 +171,14 @@ impl Problem {
         for traj in 0..self.trajs.len() {
             u.extend((0..self.per_traj.len()).map(|k| Unknown::PerTraj { k, traj }));
         }
+        u
+    }
+
+    /// Every coefficient slot (active or not) followed by the parameters: the unknowns of a
+    /// model in which dropped terms may come back.
+    pub fn all_unknowns(&self, st: &State) -> Vec<Unknown> {
+        let mut u: Vec<Unknown> = (0..self.ncoef).map(Unknown::Coef).collect();
+        u.extend(self.unknowns(st).into_iter().filter(|x| !matches!(x, Unknown::Coef(_))));
         u
     }
 
@@ -237,8 +233,8 @@ fn compile_kernels(input: &FitInput, layout: &Layout) -> Result<(Kernels, Vec<No
     Ok((kernels, terms))
 }
 
-/// Learned columns as (state, order), the derivative source of each, and each equation's column.
-type Columns = (Vec<(usize, u32)>, Vec<Deriv>, Vec<usize>);
+/// Learned columns as (state, order) and the derivative source of each.
+type Columns = (Vec<(usize, u32)>, Vec<Deriv>);
 
 /// The learned columns: for each state of order `o`, `s, s', …, s^(o-1)`, in the order of
 /// [`model_layout`]; with the source of each column's derivative.
@@ -246,7 +242,6 @@ fn learned_columns(input: &FitInput) -> Result<Columns, FitError> {
     let ir = input.ir;
     let mut cols = Vec::new();
     let mut deriv = Vec::new();
-    let mut eq_col = vec![0; ir.equations.len()];
     for s in 0..ir.names.states.len() {
         let o = ir.state_order(s as u32);
         let eqs: Vec<usize> = (0..ir.equations.len()).filter(|&e| ir.equations[e].state as usize == s).collect();
@@ -263,11 +258,10 @@ fn learned_columns(input: &FitInput) -> Result<Columns, FitError> {
                 deriv.push(Deriv::Next(c + 1));
             } else {
                 deriv.push(Deriv::Rhs(eqs[0]));
-                eq_col[eqs[0]] = c;
             }
         }
     }
-    Ok((cols, deriv, eq_col))
+    Ok((cols, deriv))
 }
 
 /// Keep flags per coefficient slot.

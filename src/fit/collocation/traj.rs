@@ -4,8 +4,7 @@
 //!
 //! Input: a data [`Trajectory`], the learned columns and the grid choice. Output: a [`Traj`].
 
-use super::grid::{Grid, Scheme};
-use super::problem::{Deriv, GridChoice};
+use super::grid::{Grid, GridChoice, Scheme};
 use crate::data::Trajectory;
 use crate::fit::smooth::{noise_std, smooth, std_dev};
 use crate::fit::{FitError, FitInput};
@@ -36,7 +35,7 @@ pub struct Traj {
 impl Traj {
     /// The grid point of data row `i`.
     pub fn point(&self, i: usize) -> usize {
-        i * self.grid.per_data
+        self.grid.data_point[i]
     }
 }
 
@@ -49,12 +48,7 @@ fn column_of(names: &[String], name: &str, what: &str) -> Result<usize, FitError
 }
 
 /// Lays each data trajectory out on the learned columns and its grid.
-pub fn load_trajs(
-    input: &FitInput,
-    cols: &[(usize, u32)],
-    deriv: &[Deriv],
-    grid: GridChoice,
-) -> Result<Vec<Traj>, FitError> {
+pub fn load_trajs(input: &FitInput, cols: &[(usize, u32)], grid: GridChoice) -> Result<Vec<Traj>, FitError> {
     let (ir, data) = (input.ir, input.data);
     let state_col: Vec<usize> =
         ir.names.states.iter().map(|s| column_of(&data.states, s, "state")).collect::<Result<_, _>>()?;
@@ -67,16 +61,24 @@ pub fn load_trajs(
     if data.trajectories.is_empty() {
         return Err(FitError::Data("the data has no trajectories".into()));
     }
-    let cols = Columns { cols, deriv, state_col: &state_col, input_col: &input_col };
+    let cols = Columns { cols, state_col: &state_col, input_col: &input_col };
     let observed: Vec<Observed> = data.trajectories.iter().map(|tr| observe(tr, &cols)).collect::<Result<_, _>>()?;
-    let k = grid.substeps.unwrap_or_else(|| auto_substeps(&observed, cols.cols, grid.scheme));
-    data.trajectories.iter().zip(observed).map(|(tr, ob)| lay_out(tr, ob, &cols, k, grid.scheme)).collect()
+    let times: Vec<&[f64]> = data.trajectories.iter().map(|t| t.times.as_slice()).collect();
+    let ks = match grid.substeps {
+        Some(k) => times.iter().map(|t| vec![k.max(1); t.len() - 1]).collect(),
+        None => auto_substeps(&observed, &times, grid.scheme),
+    };
+    data.trajectories
+        .iter()
+        .zip(observed)
+        .zip(ks)
+        .map(|((tr, ob), k)| lay_out(tr, ob, &cols, &k, grid.scheme))
+        .collect()
 }
 
 /// The column maps of a fit.
 struct Columns<'a> {
     cols: &'a [(usize, u32)],
-    deriv: &'a [Deriv],
     state_col: &'a [usize],
     input_col: &'a [usize],
 }
@@ -121,23 +123,46 @@ fn observe(tr: &Trajectory, c: &Columns) -> Result<Observed, FitError> {
     Ok(Observed { y, w, sigma, smooth: smoothed })
 }
 
-/// Sub-intervals per data interval: enough that the rule's discretisation error stays below the
-/// data's resolution. The dynamics' rate is estimated per column as `ω = rms(x')/std(x)` from the
-/// smoothed data; the rule's relative error per step is about `(ωH)^p / C` (p its order,
-/// `C = 12` for the trapezoid and `2880` for Simpson); the resolution `δ` is the smallest
-/// relative noise level of any observed column (`σ/std`, floored at 1e-4 by the noise estimate).
-/// So `ωH ≤ (C δ)^(1/p)`.
-fn auto_substeps(obs: &[Observed], cols: &[(usize, u32)], scheme: Scheme) -> usize {
-    let _ = (obs, cols, scheme);
-    1
+/// Sub-intervals of each data interval: enough that the rule's discretisation error stays below
+/// the data's resolution. The dynamics' rate is estimated per column as `ω = rms(x')/std(x)` from
+/// the smoothed data (the largest over the observed columns of all trajectories); the rule's
+/// relative error per step is about `(ωH)^p / C` ([`Scheme::error_model`]); the resolution `δ` is
+/// the smallest relative noise level `σ/std` of any observed column (the noise estimate is floored
+/// at 1e-4 of the spread). So each data interval `h` gets `k = ⌈ωh / (Cδ)^(1/p)⌉` sub-intervals,
+/// at most [`MAX_SUBSTEPS`].
+fn auto_substeps(obs: &[Observed], times: &[&[f64]], scheme: Scheme) -> Vec<Vec<usize>> {
+    let (mut omega, mut delta) = (0.0f64, f64::INFINITY);
+    for (ob, t) in obs.iter().zip(times) {
+        for (c, x) in ob.smooth.iter().enumerate() {
+            if x.is_empty() {
+                continue;
+            }
+            let sd = std_dev(x);
+            if sd <= 0.0 {
+                continue;
+            }
+            let d = gradient(x, t);
+            let rms = (d.iter().map(|v| v * v).sum::<f64>() / d.len() as f64).sqrt();
+            omega = omega.max(rms / sd);
+            delta = delta.min(ob.sigma[c] / sd);
+        }
+    }
+    let (p, cst) = scheme.error_model();
+    let target = if delta.is_finite() { (cst * delta).powf(1.0 / p as f64) } else { f64::INFINITY };
+    times
+        .iter()
+        .map(|t| {
+            t.windows(2).map(|w| ((omega * (w[1] - w[0]) / target).ceil() as usize).clamp(1, MAX_SUBSTEPS)).collect()
+        })
+        .collect()
 }
 
-/// Puts one trajectory on its grid with `k` sub-intervals per data interval.
-fn lay_out(tr: &Trajectory, ob: Observed, c: &Columns, k: usize, scheme: Scheme) -> Result<Traj, FitError> {
+/// Puts one trajectory on its grid with `k[i]` sub-intervals in data interval `i`.
+fn lay_out(tr: &Trajectory, ob: Observed, c: &Columns, k: &[usize], scheme: Scheme) -> Result<Traj, FitError> {
     let n = tr.times.len();
     let nz = c.cols.len();
     let grid = Grid::new(&tr.times, k, scheme);
-    let np = grid.len();
+    let np = grid.t.len();
     let mut sigma = ob.sigma.clone();
     let mut z0 = vec![0.0; np * nz];
     let mut prev: Vec<f64> = Vec::new();
@@ -158,7 +183,6 @@ fn lay_out(tr: &Trajectory, ob: Observed, c: &Columns, k: usize, scheme: Scheme)
         }
         prev = col;
     }
-    let _ = c.deriv;
     let mut w = ob.w;
     for (wv, ci) in w.iter_mut().zip((0..nz).cycle()) {
         if *wv > 0.0 {
