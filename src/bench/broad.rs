@@ -14,13 +14,12 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::broad_data::{system_info, write_system_files, BroadFile, DataAxes, SystemInfo};
+pub use super::broad_record::{BroadRecord, BroadReport, Skipped};
 use super::discovery::{coef_table, prepare, write_atomic, write_json, Prepared, MECHC};
 use super::poly::truth;
 use super::pysindy_broad::{self, BroadCase};
-use super::score::{score, CoefTable, Score, Truth};
+use super::score::{score, Truth};
 use super::systems::{BenchSystem, Catalog};
 use super::timed_fit::timed_fit;
 use super::BenchError;
@@ -92,99 +91,6 @@ impl BroadConfig {
             _ => Ok(()),
         }
     }
-}
-
-/// The outcome of one fit of one file with one library by one tool.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct BroadRecord {
-    /// `mechc` or a PySINDy variant.
-    pub tool: String,
-    /// System name.
-    pub system: String,
-    /// Library degree.
-    pub degree: u32,
-    /// Samples per characteristic period.
-    pub spp: usize,
-    /// Noise level, percent.
-    pub level: f64,
-    /// Noise seed.
-    pub seed: u64,
-    /// The CSV file.
-    pub file: String,
-    /// Wall time of the fit, seconds (PySINDy: one fit at the chosen threshold).
-    pub wall_s: Option<f64>,
-    /// CPU time of the fit, seconds (all threads).
-    pub cpu_s: Option<f64>,
-    /// The score, when the fit succeeded.
-    pub score: Option<Score>,
-    /// Why the fit failed, when it did.
-    pub error: Option<String>,
-    /// PySINDy: the threshold the oracle chose (the best of its grid against the truth).
-    pub threshold: Option<f64>,
-    /// PySINDy: wall time of the whole threshold sweep, seconds.
-    pub sweep_wall_s: Option<f64>,
-    /// The discovered coefficients, when the fit succeeded.
-    pub coefficients: Option<CoefTable>,
-}
-
-impl BroadRecord {
-    /// An empty record for `tool` on `file` with library `degree`.
-    pub fn new(tool: &str, file: &BroadFile, degree: u32) -> BroadRecord {
-        BroadRecord {
-            tool: tool.into(),
-            system: file.system.clone(),
-            degree,
-            spp: file.spp,
-            level: file.level,
-            seed: file.seed,
-            file: file.path.display().to_string(),
-            wall_s: None,
-            cpu_s: None,
-            score: None,
-            error: None,
-            threshold: None,
-            sweep_wall_s: None,
-            coefficients: None,
-        }
-    }
-}
-
-/// A (system, degree) pair left out, and why.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Skipped {
-    /// System name.
-    pub system: String,
-    /// Library degree.
-    pub degree: u32,
-    /// Why.
-    pub reason: String,
-}
-
-/// Everything the broad suite measured.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct BroadReport {
-    /// The systems run, with their periods and settled starts.
-    pub systems: Vec<SystemInfo>,
-    /// Densities, samples per period.
-    pub spp: Vec<usize>,
-    /// Noise levels, percent.
-    pub levels: Vec<f64>,
-    /// Library degrees.
-    pub degrees: Vec<u32>,
-    /// Seeds.
-    pub seeds: Vec<u64>,
-    /// Periods per file.
-    pub periods: usize,
-    /// The per-fit time limit of mechc, seconds.
-    pub time_limit: Option<f64>,
-    /// The PySINDy version that ran, if it ran.
-    pub pysindy_version: Option<String>,
-    /// The PySINDy threshold grid (each variant's threshold is the best of these per case).
-    pub pysindy_thresholds: Vec<f64>,
-    /// Pairs not run.
-    pub skipped: Vec<Skipped>,
-    /// One record per (tool, file, degree).
-    pub records: Vec<BroadRecord>,
 }
 
 /// One (system, degree) with its generated model and truth.

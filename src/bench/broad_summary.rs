@@ -14,7 +14,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::broad::{BroadRecord, BroadReport};
+use super::broad_record::{BroadRecord, BroadReport};
 use super::discovery::MECHC;
 use super::pysindy_broad::VARIANTS;
 use super::summary::median;

@@ -333,9 +333,9 @@ fn flows_integrate_what_the_truth_says() {
     for i in (2..399).step_by(20) {
         let row = |j: usize| &v[j * 3..j * 3 + 3];
         let f = eval_truth(&t, &sys.states, row(i));
-        for d in 0..3 {
+        for (d, want) in f.iter().enumerate() {
             let fd = (row(i - 2)[d] - 8.0 * row(i - 1)[d] + 8.0 * row(i + 1)[d] - row(i + 2)[d]) / (12.0 * dt);
-            assert!((fd - f[d]).abs() < 1e-8 * (1.0 + f[d].abs()), "row {i} state {d}: {fd} vs {}", f[d]);
+            assert!((fd - want).abs() < 1e-8 * (1.0 + want.abs()), "row {i} state {d}: {fd} vs {want}");
         }
     }
 }
