@@ -39,7 +39,9 @@
 //! dynamics (the whole observed path of `x` must follow from it). [`Fitted::denoised`] then
 //! holds, per state, the state followed by its lower derivatives.
 //!
-//! `method = sindy` runs the same engine. Neural terms are not supported yet.
+//! This is `method = collocation` (the default). `method = sindy` ([`sindy`]) is classic SINDy
+//! on smoothed derivatives; `method = mnn` ([`mnn`]) trains through the S-MNN solver layer.
+//! Neural terms are not supported yet.
 //!
 //! # Measured (`mechc bench discovery`, release, 2-core machine)
 //! Lorenz (σ = 10, ρ = 28, β = 8/3), x0 = (−8, 8, 27), t ∈ [0, 10] step 0.002, degree-2
@@ -53,10 +55,13 @@
 mod banded;
 mod gn;
 mod init;
+pub mod mnn;
 mod objective;
 mod problem;
 mod run;
+mod sindy;
 mod smooth;
+mod smoothed;
 mod sparsity;
 mod types;
 
@@ -64,7 +69,7 @@ pub use banded::{dense_solve, Banded};
 pub use objective::Objective;
 pub use types::{FitError, FitInput, Fitted, HistoryEntry, PathEntry, Progress};
 
-use crate::check::settings::Value;
+use crate::check::settings::{FitSettings, Method, Threshold};
 use crate::data::Trajectory;
 use problem::{Problem, State};
 use run::Runner;
@@ -75,8 +80,38 @@ const KAPPA: f64 = 1.0;
 /// Iteration cap of the fit of the whole library.
 const FULL_ITERS: usize = 30;
 
-/// Fits the model to the data: the stage function `mechc run` calls.
+/// Fits the model to the data with the method its settings choose: the stage function
+/// `mechc run` calls.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
+    match input.model.fit.method {
+        Method::Collocation => collocation(input),
+        Method::Sindy => sindy::fit(input),
+        Method::Mnn => mnn::fit(input),
+    }
+}
+
+/// Rows every trajectory needs under these settings: one training window under `mnn`, two
+/// points otherwise (the fits themselves then ask for five, with a message naming the
+/// trajectory).
+pub fn min_rows(settings: &FitSettings) -> usize {
+    match settings.method {
+        Method::Mnn => mnn::min_rows(settings),
+        Method::Collocation | Method::Sindy => 2,
+    }
+}
+
+/// What to try when a fit diverges, naming only settings the method reads.
+pub fn divergence_help(settings: &FitSettings) -> String {
+    match settings.method {
+        Method::Mnn => format!("lower the learning rate: `fit {{ lr = {} }}`", settings.lr / 10.0),
+        Method::Collocation | Method::Sindy => {
+            "check the model's scale against the data, or drop terms that grow fast (high powers, `exp`)".into()
+        }
+    }
+}
+
+/// `method = collocation`: the engine described above.
+pub fn collocation(input: &FitInput) -> Result<Fitted, FitError> {
     let mut p = Problem::new(input, KAPPA)?;
     let st = init::initial_state(&mut p, input)?;
     let mut r = Runner::new(p, input);
@@ -84,13 +119,13 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     let c0 = r.cost(&st, 0)?;
     let c = r.solve(&mut st, c0, FULL_ITERS, 0)?;
     let settings = &input.model.fit;
-    let rounds = settings.int("rounds").max(0) as usize;
+    let rounds = settings.rounds;
     let sel = if rounds == 0 || r.p.ncoef == 0 || r.interrupted {
         Selection { state: st, cost: c, path: vec![], threshold: None, rounds: 0 }
     } else {
-        match settings.get("threshold") {
-            Some(Value::Float(t)) => sparsity::fixed(&mut r, st, c, *t, rounds)?,
-            _ => sparsity::auto_path(&mut r, st, c)?,
+        match settings.threshold {
+            Threshold::Level(t) => sparsity::fixed(&mut r, st, c, t, rounds)?,
+            Threshold::Auto => sparsity::auto_path(&mut r, st, c)?,
         }
     };
     Ok(finish(input, r, sel))

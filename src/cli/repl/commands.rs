@@ -86,7 +86,7 @@ impl Repl {
             Err(Failure::Unreadable(m)) => return format!("error: {m}\n"),
         };
         self.cancel.store(false, Ordering::SeqCst);
-        let seed = prepared.model.fit.int("seed").max(0) as u64;
+        let seed = prepared.model.fit.seed;
         let input = FitInput {
             ir: &prepared.ir,
             model: &prepared.model,

@@ -9,6 +9,7 @@ pub mod outputs;
 pub mod pipeline;
 
 use super::{EXIT_INTERNAL, EXIT_OK, EXIT_USER};
+use crate::check::settings::{Method, Threshold};
 use crate::diag::render;
 use crate::fit::{fit, FitInput, Progress};
 use pipeline::{fit_diagnostic, prepare, Failure, Prepared};
@@ -57,10 +58,17 @@ pub fn run(args: &RunArgs) -> u8 {
         Err(f) => return report_failure(f),
     };
     eprint!("{}", render::render_text(&prepared.warnings, &prepared.sources, render::use_color()));
-    let seed = args.seed.unwrap_or(prepared.model.fit.int("seed").max(0) as u64);
+    let settings = &prepared.model.fit;
+    if args.seed.is_some() && settings.method != Method::Mnn {
+        eprintln!("note: `--seed` has no effect: `method = {}` makes no random draws", settings.method.name());
+    }
+    let seed = args.seed.unwrap_or(settings.seed);
     let cancel = cancel_flag();
-    let bar = progress_bar(args.quiet);
+    let bar = progress_bar(args.quiet || settings.verbose);
     let on_progress = |p: &Progress| {
+        if settings.verbose {
+            eprintln!("round {} step {} loss {:.6e} terms {}", p.round, p.iteration, p.loss, p.active_terms);
+        }
         if let Some(b) = &bar {
             b.set_length(p.iterations as u64);
             b.set_position(p.iteration as u64);
@@ -93,9 +101,9 @@ pub fn run(args: &RunArgs) -> u8 {
 
 /// Prints the report and writes the outputs.
 fn finish(args: &RunArgs, p: &Prepared, fitted: &crate::fit::Fitted, wall: f64) -> u8 {
-    let mode = match p.model.fit.float("threshold") {
-        Some(t) => crate::report::equations::format_sig(t, 4),
-        None => "auto".to_string(),
+    let mode = match p.model.fit.threshold {
+        Threshold::Level(t) => crate::report::equations::format_sig(t, 4),
+        Threshold::Auto => "auto".to_string(),
     };
     let report = crate::report::build(&p.ir, &p.data, fitted, &mode, wall, args.precision as usize);
     if args.quiet {

@@ -71,13 +71,9 @@ pub fn prepare(path: &Path) -> Result<Prepared, Failure> {
     Ok(Prepared { sources, model, ir, data, warnings })
 }
 
-/// Rows a trajectory needs: one training window for the `mnn` method, two points otherwise.
+/// Rows a trajectory needs: one training window under `method = mnn`, two points otherwise.
 pub fn min_rows(model: &hir::Model) -> usize {
-    if model.fit.word("method") == "mnn" {
-        model.fit.int("window").max(2) as usize
-    } else {
-        2
-    }
+    crate::fit::min_rows(&model.fit)
 }
 
 /// Where a model-level diagnostic points: the `model` line, else the first state.
@@ -183,7 +179,7 @@ pub fn fit_diagnostic(e: &FitError, model: &hir::Model) -> Diagnostic {
         }
         FitError::Diverged { .. } => {
             Diagnostic::new(codes::FIT_FAILED, e.to_string(), here, "while training this model")
-                .with_help("lower the learning rate: `fit { lr = ... }`")
+                .with_help(crate::fit::divergence_help(&model.fit))
         }
         FitError::Singular { .. } | FitError::Data(_) => {
             Diagnostic::new(codes::FIT_FAILED, e.to_string(), here, "while training this model")

@@ -4,6 +4,7 @@
 mod banded;
 mod behaviour;
 mod discovery;
+mod mnn;
 mod models;
 
 use mechc::check::hir;
