@@ -66,6 +66,12 @@ impl SourceMap {
         SourceMap::default()
     }
 
+    /// Reads a file and adds it under its path (relative `use` and data paths resolve from it).
+    pub fn load(&mut self, path: &std::path::Path) -> std::io::Result<SourceId> {
+        let text = std::fs::read_to_string(path)?;
+        Ok(self.add(path.to_string_lossy(), text))
+    }
+
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> SourceId {
         self.sources.push(Source { name: name.into(), text: text.into() });
         SourceId((self.sources.len() - 1) as u32)

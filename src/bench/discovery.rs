@@ -101,11 +101,15 @@ pub struct Prepared {
 
 /// Reads, checks and lowers a model file; errors come back rendered as text.
 pub fn prepare(path: &Path) -> Result<Prepared, BenchError> {
-    let (sources, model, diags) = crate::check::check_file(path)
-        .map_err(|e| BenchError::Model(format!("cannot read {}: {e}", path.display())))?;
-    let model = model.ok_or_else(|| BenchError::Model(crate::diag::render::render_text(&diags, &sources, false)))?;
-    let ir = crate::ir::lower(&model).map_err(|e| BenchError::Model(e.to_string()))?;
-    Ok(Prepared { model, ir })
+    let mut sources = crate::source::SourceMap::new();
+    let root = sources.load(path).map_err(|e| BenchError::Model(format!("cannot read {}: {e}", path.display())))?;
+    match crate::pipeline::check_and_lower(&mut sources, root) {
+        Ok(c) => Ok(Prepared { model: c.model, ir: c.ir }),
+        Err(crate::pipeline::Failure::User(diags)) => {
+            Err(BenchError::Model(crate::diag::render::render_text(&diags, &sources, false)))
+        }
+        Err(crate::pipeline::Failure::Internal(m)) => Err(BenchError::Model(m)),
+    }
 }
 
 /// Runs the whole benchmark. `log` receives one line per finished fit (progress for a person).

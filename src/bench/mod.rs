@@ -1,18 +1,36 @@
-//! Benchmarks behind `mechc bench`: the equation-discovery acceptance benchmark (Lorenz at several
-//! noise levels and seeds, mechc's fit side by side with PySINDy 2.1). The solver and JIT
-//! benchmarks live with their modules (`mnn::bench`, `jit::bench`).
+//! Benchmarks behind `mechc bench`: the equation-discovery benchmarks — the Lorenz acceptance
+//! suite (several noise levels and seeds) and the broad suite (dozens of polynomial systems across
+//! sampling densities, noise levels, library degrees and seeds) — with mechc's fit side by side
+//! with PySINDy 2.1. The solver and JIT benchmarks live with their modules (`mnn::bench`,
+//! `jit::bench`).
 //!
+//! - [`args`]: the command's options → the suite to run with its configuration.
 //! - [`dataset`]: the Lorenz data and its CSV files.
 //! - [`score`]: a discovered coefficient table against the truth → exact support, error, size.
 //! - [`discovery`]: the harness: configuration → per-fit [`discovery::FitRecord`]s.
 //! - [`pysindy`]: runs `benches/pysindy/run.py` in its virtual environment, reads its JSON.
 //! - [`summary`]: per-level, per-tool aggregates, the acceptance targets and the printed table.
+//! - [`systems`], [`poly`]: the broad suite's systems (`systems.mech` and the standard library)
+//!   and their right-hand sides expanded exactly into the truth on a polynomial library.
+//! - [`trajectory`], [`broad_data`]: settled starts, characteristic periods and the CSV files.
+//! - [`timed_fit`]: one mechc fit with wall and CPU time and an optional time limit.
+//! - [`broad`], [`pysindy_broad`], [`broad_summary`]: the broad harness, its PySINDy side with
+//!   an oracle threshold, and its tables.
 
+pub mod args;
+pub mod broad;
+pub mod broad_data;
+pub mod broad_summary;
 pub mod dataset;
 pub mod discovery;
+pub mod poly;
 pub mod pysindy;
+pub mod pysindy_broad;
 pub mod score;
 pub mod summary;
+pub mod systems;
+pub mod timed_fit;
+pub mod trajectory;
 
 pub use discovery::{run_discovery, DiscoveryConfig, DiscoveryReport, FitRecord};
 pub use score::{score, CoefTable, Score, Truth};

@@ -42,6 +42,39 @@ impl Checker<'_> {
                 return None;
             }
         };
+        let (time, traj, mut cols) = self.column_map(c);
+        let mapped = |t: ColumnTarget| cols.iter().any(|(x, ..)| *x == t);
+        let defaults: Vec<(ColumnTarget, String)> = (0..self.model.states.len())
+            .map(ColumnTarget::State)
+            .chain((0..self.model.inputs.len()).map(ColumnTarget::Input))
+            .filter(|t| !mapped(*t))
+            .map(|t| (t, self.target_name(t)))
+            .collect();
+        cols.extend(defaults.into_iter().map(|(t, n)| (t, n, None)));
+        let mut wanted: Vec<(String, Option<Span>, String)> = vec![(time.0.clone(), time.1, "time".into())];
+        wanted.extend(traj.iter().map(|(n, s)| (n.clone(), *s, "trajectory".into())));
+        wanted.extend(cols.iter().map(|(t, n, s)| (n.clone(), *s, self.target_name(*t))));
+        for (col, span, target) in wanted {
+            if !header.contains(&col) {
+                self.missing_column(&col, span.unwrap_or(c.path.span), &target, &header, span.is_none());
+            }
+        }
+        cols.sort_by_key(|(t, ..)| match t {
+            ColumnTarget::State(s) => (0, *s),
+            ColumnTarget::Input(i) => (1, *i),
+        });
+        Some(CsvData {
+            path,
+            time_column: time.0,
+            trajectory_column: traj.map(|x| x.0),
+            columns: cols.into_iter().map(|(t, n, _)| (t, n)).collect(),
+            span: c.span,
+        })
+    }
+
+    /// The explicit `{ key = column }` mappings: the time column (default `t`), the trajectory
+    /// column, and the columns of states and inputs; unknown keys and duplicates are reported.
+    fn column_map(&mut self, c: &ast::CsvSource) -> (MappedColumn, Option<MappedColumn>, Vec<TargetColumn>) {
         let mut time = ("t".to_string(), None::<Span>);
         let mut traj = None;
         let mut cols: Vec<(ColumnTarget, String, Option<Span>)> = Vec::new();
@@ -73,33 +106,7 @@ impl Checker<'_> {
                 }
             }
         }
-        let mapped = |t: ColumnTarget| cols.iter().any(|(x, ..)| *x == t);
-        let defaults: Vec<(ColumnTarget, String)> = (0..self.model.states.len())
-            .map(ColumnTarget::State)
-            .chain((0..self.model.inputs.len()).map(ColumnTarget::Input))
-            .filter(|t| !mapped(*t))
-            .map(|t| (t, self.target_name(t)))
-            .collect();
-        cols.extend(defaults.into_iter().map(|(t, n)| (t, n, None)));
-        let mut wanted: Vec<(String, Option<Span>, String)> = vec![(time.0.clone(), time.1, "time".into())];
-        wanted.extend(traj.iter().map(|(n, s)| (n.clone(), *s, "trajectory".into())));
-        wanted.extend(cols.iter().map(|(t, n, s)| (n.clone(), *s, self.target_name(*t))));
-        for (col, span, target) in wanted {
-            if !header.contains(&col) {
-                self.missing_column(&col, span.unwrap_or(c.path.span), &target, &header, span.is_none());
-            }
-        }
-        cols.sort_by_key(|(t, ..)| match t {
-            ColumnTarget::State(s) => (0, *s),
-            ColumnTarget::Input(i) => (1, *i),
-        });
-        Some(CsvData {
-            path,
-            time_column: time.0,
-            trajectory_column: traj.map(|x| x.0),
-            columns: cols.into_iter().map(|(t, n, _)| (t, n)).collect(),
-            span: c.span,
-        })
+        (time, traj, cols)
     }
 
     fn target_name(&self, t: ColumnTarget) -> String {
@@ -173,6 +180,13 @@ impl Checker<'_> {
         let entries = self.sim_entries(s, &states, head)?;
         let state_map =
             states.iter().map(|st| self.model.states.iter().position(|m| m.name == st.name)).collect::<Vec<_>>();
+        self.sim_covers_model(&states, head);
+        let (init, t0, t1, step, noise_percent, seed, trajectories) = entries;
+        Some(SimData { system, args, init, t0, t1, step, noise_percent, seed, trajectories, state_map, span: s.span })
+    }
+
+    /// Every model state must be produced by the simulated system; inputs cannot be simulated.
+    fn sim_covers_model(&mut self, states: &[State], head: Span) {
         for m in &self.model.states {
             if !states.iter().any(|st| st.name == m.name) {
                 let msg = format!("the simulated system does not produce state `{}`", m.name);
@@ -191,8 +205,6 @@ impl Checker<'_> {
                     .with_help("read inputs from a csv file, or make the signal a state of the simulated system"),
             );
         }
-        let (init, t0, t1, step, noise_percent, seed, trajectories) = entries;
-        Some(SimData { system, args, init, t0, t1, step, noise_percent, seed, trajectories, state_map, span: s.span })
     }
 
     /// Resolves the named system and matches its arguments to its parameters.
@@ -215,6 +227,26 @@ impl Checker<'_> {
         };
         let params: Vec<String> = self.model.systems[id].params.iter().map(|p| p.name.clone()).collect();
         let sig = format!("signature: {}({})", name.name, params.join(", "));
+        let values = self.sim_args(name, args, &params, &sig);
+        let missing: Vec<&str> =
+            params.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(p, _)| p.as_str()).collect();
+        if !missing.is_empty() {
+            self.err(
+                Diagnostic::new(
+                    codes::ARG_COUNT,
+                    format!("system `{}` is missing arguments: {}", name.name, missing.join(", ")),
+                    args.span,
+                    "missing arguments",
+                )
+                .with_note(sig),
+            );
+        }
+        Some((id, values.into_iter().map(|v| v.unwrap_or(SimValue::Fixed(0.0))).collect()))
+    }
+
+    /// Matches the call's arguments (positional, then named) to the system's parameters; extra,
+    /// unknown and repeated arguments are reported. `None` marks a parameter without a value.
+    fn sim_args(&mut self, name: &ast::Ident, args: &ast::Args, params: &[String], sig: &str) -> Vec<Option<SimValue>> {
         let mut values: Vec<Option<SimValue>> = vec![None; params.len()];
         for (i, a) in args.items.iter().enumerate() {
             let slot = match &a.name {
@@ -232,7 +264,7 @@ impl Checker<'_> {
                         a.span(),
                         "given again",
                     )
-                    .with_note(sig.clone()),
+                    .with_note(sig.to_string()),
                 ),
                 None if a.name.is_some() => self.err(
                     Diagnostic::new(
@@ -245,7 +277,7 @@ impl Checker<'_> {
                         a.span(),
                         "unknown parameter",
                     )
-                    .with_note(sig.clone()),
+                    .with_note(sig.to_string()),
                 ),
                 None => self.err(
                     Diagnostic::new(
@@ -259,24 +291,11 @@ impl Checker<'_> {
                         a.span(),
                         "extra argument",
                     )
-                    .with_note(sig.clone()),
+                    .with_note(sig.to_string()),
                 ),
             }
         }
-        let missing: Vec<&str> =
-            params.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(p, _)| p.as_str()).collect();
-        if !missing.is_empty() {
-            self.err(
-                Diagnostic::new(
-                    codes::ARG_COUNT,
-                    format!("system `{}` is missing arguments: {}", name.name, missing.join(", ")),
-                    args.span,
-                    "missing arguments",
-                )
-                .with_note(sig),
-            );
-        }
-        Some((id, values.into_iter().map(|v| v.unwrap_or(SimValue::Fixed(0.0))).collect()))
+        values
     }
 
     /// A number or a random draw; learnables are `E017`.
@@ -344,6 +363,11 @@ impl Checker<'_> {
         }
     }
 }
+
+/// A mapped column's name and where the mapping was written.
+type MappedColumn = (String, Option<Span>);
+/// A state or input, its column, and where the mapping was written (`None`: implied by name).
+type TargetColumn = (ColumnTarget, String, Option<Span>);
 
 type Entries = (Vec<Vec<SimValue>>, f64, f64, f64, f64, u64, u32);
 

@@ -267,39 +267,8 @@ impl Checker<'_> {
             let args = self.positional(call, f.info().arity, sig, cx);
             return hir::Expr { kind: H::Call(Callee::Intrinsic(f), args), span };
         }
-        match name {
-            "sparse" | "mlp" => {
-                let (code, help) = if cx.place == Place::Simulation {
-                    (codes::LEARNABLE_IN_SIM, "simulated systems are fully known: write the term explicitly")
-                } else {
-                    (codes::MISPLACED_TERM, "make it a top-level summand of an equation: `x' = ... + sparse(lib)`")
-                };
-                self.err(
-                    Diagnostic::new(
-                        code,
-                        format!("`{name}(...)` is not allowed here"),
-                        call.name.span,
-                        "learnable term inside an expression",
-                    )
-                    .with_help(help),
-                );
-                return num(span);
-            }
-            "poly" | "fourier" => {
-                return self.kind_error(
-                    span,
-                    &format!("the basis family `{name}(...)`"),
-                    "families build bases: `basis lib = poly(x, degree = 2)`",
-                );
-            }
-            "normal" | "uniform" if !cx.random => {
-                self.err(
-                    Diagnostic::new(codes::MISPLACED_RANDOM, format!("random draw `{name}(...)` outside a simulate block"), span, "random draw")
-                        .with_help("random draws give simulated trajectories their parameters and initial values: use them in `simulate` arguments or `init`"),
-                );
-                return num(span);
-            }
-            _ => {}
+        if let Some(reported) = self.misplaced_builtin(call, span, cx) {
+            return reported;
         }
         let Some(entry) = self.scope.get(name) else {
             self.err(
@@ -331,6 +300,45 @@ impl Checker<'_> {
         let params: Vec<String> = self.model.fns[f].params.iter().map(|p| p.name.clone()).collect();
         let args = self.positional(call, params.len(), &params.join(", "), cx);
         hir::Expr { kind: H::Call(Callee::Fn(f), args), span }
+    }
+
+    /// A built-in that is not a scalar function in this place (`sparse`/`mlp` inside an
+    /// expression, a basis family, a random draw outside `simulate`): reported, with the
+    /// placeholder expression to continue with.
+    fn misplaced_builtin(&mut self, call: &ast::Call, span: Span, cx: Cx) -> Option<hir::Expr> {
+        let name = call.name.name.as_str();
+        match name {
+            "sparse" | "mlp" => {
+                let (code, help) = if cx.place == Place::Simulation {
+                    (codes::LEARNABLE_IN_SIM, "simulated systems are fully known: write the term explicitly")
+                } else {
+                    (codes::MISPLACED_TERM, "make it a top-level summand of an equation: `x' = ... + sparse(lib)`")
+                };
+                self.err(
+                    Diagnostic::new(
+                        code,
+                        format!("`{name}(...)` is not allowed here"),
+                        call.name.span,
+                        "learnable term inside an expression",
+                    )
+                    .with_help(help),
+                );
+                Some(num(span))
+            }
+            "poly" | "fourier" => Some(self.kind_error(
+                span,
+                &format!("the basis family `{name}(...)`"),
+                "families build bases: `basis lib = poly(x, degree = 2)`",
+            )),
+            "normal" | "uniform" if !cx.random => {
+                self.err(
+                    Diagnostic::new(codes::MISPLACED_RANDOM, format!("random draw `{name}(...)` outside a simulate block"), span, "random draw")
+                        .with_help("random draws give simulated trajectories their parameters and initial values: use them in `simulate` arguments or `init`"),
+                );
+                Some(num(span))
+            }
+            _ => None,
+        }
     }
 
     /// Resolves a call's arguments, which must be `n` positional ones.

@@ -46,26 +46,41 @@ impl Checker<'_> {
                     (v, None)
                 }
             };
-            match settings::convert(&spec.kind, number, word) {
-                Ok(v) => {
-                    self.model.fit.set(spec, &v);
-                    written.push((spec, s.key.span, s.value.span));
-                }
-                Err(expected) => {
-                    let found = word.map_or_else(|| number.map_or("?".into(), |x| x.to_string()), |w| format!("`{w}`"));
-                    self.err(
-                        Diagnostic::new(
-                            codes::BAD_SETTING,
-                            format!("`{}` must be {expected}, found {found}", spec.key),
-                            s.value.span,
-                            "invalid value",
-                        )
-                        .with_note(format!("{}: {} (default {})", spec.key, spec.doc, spec.default)),
-                    );
-                }
+            if self.fit_value(spec, s, number, word) {
+                written.push((spec, s.key.span, s.value.span));
             }
         }
         self.method_rules(&written);
+    }
+
+    /// Stores a setting's converted value and says so, or reports a value of the wrong type or
+    /// out of range (`E025`).
+    fn fit_value(
+        &mut self,
+        spec: &'static SettingSpec,
+        s: &ast::Setting,
+        number: Option<f64>,
+        word: Option<&str>,
+    ) -> bool {
+        match settings::convert(&spec.kind, number, word) {
+            Ok(v) => {
+                self.model.fit.set(spec, &v);
+                true
+            }
+            Err(expected) => {
+                let found = word.map_or_else(|| number.map_or("?".into(), |x| x.to_string()), |w| format!("`{w}`"));
+                self.err(
+                    Diagnostic::new(
+                        codes::BAD_SETTING,
+                        format!("`{}` must be {expected}, found {found}", spec.key),
+                        s.value.span,
+                        "invalid value",
+                    )
+                    .with_note(format!("{}: {} (default {})", spec.key, spec.doc, spec.default)),
+                );
+                false
+            }
+        }
     }
 
     /// Rules that need every setting: `device = cuda` is refused (no CUDA backend in this

@@ -50,6 +50,16 @@ pub struct Model {
     /// User, imported and standard-library systems.
     pub systems: Vec<System>,
     pub fit: FitSettings,
+    /// The root file's first declaration (an empty span at its start when it has none).
+    pub first_decl: Span,
+}
+
+impl Model {
+    /// Where a diagnostic about the model as a whole points: the `model` line, else the first
+    /// state, else the file's first declaration.
+    pub fn span(&self) -> Span {
+        self.name.as_ref().map(|n| n.span).or_else(|| self.states.first().map(|s| s.span)).unwrap_or(self.first_decl)
+    }
 }
 
 /// A state variable; `order` is the ODE order its equation gives it.
@@ -99,9 +109,9 @@ pub struct Expr {
 }
 
 /// Built-in math functions: the compiler's one intrinsics table (names, arities, float64
-/// implementations, derivatives, native symbols) lives in [`crate::jit::intrinsics`]; the checker,
+/// implementations, derivatives, native symbols) lives in [`crate::intrinsics`]; the checker,
 /// the lowering, the interpreter and the JIT all read it.
-pub use crate::jit::intrinsics::Func as Intrinsic;
+pub use crate::intrinsics::Func as Intrinsic;
 
 /// What a call calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

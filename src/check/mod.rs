@@ -19,7 +19,7 @@ mod system;
 mod terms;
 
 use crate::diag::{self, Diagnostic};
-use crate::source::{SourceId, SourceMap};
+use crate::source::{SourceId, SourceMap, Span};
 use crate::syntax::ast;
 use scope::Scope;
 
@@ -43,6 +43,8 @@ pub fn check(sources: &mut SourceMap, root: SourceId) -> (Option<hir::Model>, Ve
     }
     let mut c = Checker::new(sources);
     c.diags = diags;
+    let root_items = modules.iter().find(|(_, o)| *o == Origin::Root).and_then(|(m, _)| m.items.first());
+    c.model.first_decl = root_items.map_or(Span::new(root, 0, 0), |i| i.span);
     c.run(&modules);
     let mut diags = std::mem::take(&mut c.diags);
     diag::sort(&mut diags);
@@ -55,9 +57,8 @@ pub fn check(sources: &mut SourceMap, root: SourceId) -> (Option<hir::Model>, Ve
 
 /// Reads, parses and checks a file: the convenience entry point for tools and tests.
 pub fn check_file(path: &std::path::Path) -> Result<(SourceMap, Option<hir::Model>, Vec<Diagnostic>), std::io::Error> {
-    let text = std::fs::read_to_string(path)?;
     let mut sources = SourceMap::new();
-    let id = sources.add(path.to_string_lossy(), text);
+    let id = sources.load(path)?;
     let (m, d) = check(&mut sources, id);
     Ok((sources, m, d))
 }
@@ -103,6 +104,7 @@ impl<'a> Checker<'a> {
                 data: Vec::new(),
                 systems: Vec::new(),
                 fit: settings::FitSettings::default(),
+                first_decl: Span::default(),
             },
             used_params: Vec::new(),
             used_bases: Vec::new(),

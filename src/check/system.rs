@@ -55,41 +55,7 @@ impl Checker<'_> {
     ) -> Vec<SysEquation> {
         let mut found: Vec<Option<SysEquation>> = vec![None; states.len()];
         for e in eqs {
-            let Some(s) = states.iter().position(|x| x.name == e.target.name) else {
-                let d = Diagnostic::new(
-                    codes::NOT_A_STATE,
-                    format!("equation for `{}`, which is not a state of this system", e.target.name),
-                    e.lhs_span,
-                    "not a state here",
-                );
-                let names: Vec<&str> = states.iter().map(|x| x.name.as_str()).collect();
-                self.err(d.with_help_opt(
-                    super::scope::suggest(&e.target.name, names).map(|x| format!("did you mean `{x}`?")),
-                ));
-                continue;
-            };
-            if e.order == 0 {
-                self.err(
-                    Diagnostic::new(
-                        codes::NO_PRIME,
-                        format!("`{} = ...` is not an equation", e.target.name),
-                        e.lhs_span,
-                        "no derivative on the left",
-                    )
-                    .with_help(format!("write `{}' = ...`", e.target.name)),
-                );
-                continue;
-            }
-            if let Some(prev) = &found[s] {
-                let d = Diagnostic::new(
-                    codes::TWO_EQUATIONS,
-                    format!("state `{}` has a second equation", e.target.name),
-                    e.lhs_span,
-                    "second equation",
-                );
-                self.err(d.with_label(prev.span, "first equation here"));
-                continue;
-            }
+            let Some(s) = self.system_equation_target(e, states, &found) else { continue };
             states[s].order = e.order;
             let snapshot: Vec<State> = states.to_vec();
             let mut cx = Cx::new(Place::Simulation);
@@ -100,6 +66,58 @@ impl Checker<'_> {
             let rhs = self.scalar(&e.rhs, cx);
             found[s] = Some(SysEquation { state: s, order: e.order, rhs, span: e.span });
         }
+        self.missing_equations(states, &found);
+        found.into_iter().flatten().collect()
+    }
+
+    /// The state an equation defines, or `None` (reported) when its target is not a state of
+    /// the system, it has no derivative, or the state already has an equation.
+    fn system_equation_target(
+        &mut self,
+        e: &ast::Equation,
+        states: &[State],
+        found: &[Option<SysEquation>],
+    ) -> Option<usize> {
+        let Some(s) = states.iter().position(|x| x.name == e.target.name) else {
+            let d = Diagnostic::new(
+                codes::NOT_A_STATE,
+                format!("equation for `{}`, which is not a state of this system", e.target.name),
+                e.lhs_span,
+                "not a state here",
+            );
+            let names: Vec<&str> = states.iter().map(|x| x.name.as_str()).collect();
+            self.err(
+                d.with_help_opt(super::scope::suggest(&e.target.name, names).map(|x| format!("did you mean `{x}`?"))),
+            );
+            return None;
+        };
+        if e.order == 0 {
+            self.err(
+                Diagnostic::new(
+                    codes::NO_PRIME,
+                    format!("`{} = ...` is not an equation", e.target.name),
+                    e.lhs_span,
+                    "no derivative on the left",
+                )
+                .with_help(format!("write `{}' = ...`", e.target.name)),
+            );
+            return None;
+        }
+        if let Some(prev) = &found[s] {
+            let d = Diagnostic::new(
+                codes::TWO_EQUATIONS,
+                format!("state `{}` has a second equation", e.target.name),
+                e.lhs_span,
+                "second equation",
+            );
+            self.err(d.with_label(prev.span, "first equation here"));
+            return None;
+        }
+        Some(s)
+    }
+
+    /// `E012` for every state left without an equation.
+    fn missing_equations(&mut self, states: &[State], found: &[Option<SysEquation>]) {
         for (s, f) in found.iter().enumerate() {
             if f.is_none() {
                 let st = &states[s];
@@ -114,6 +132,5 @@ impl Checker<'_> {
                 );
             }
         }
-        found.into_iter().flatten().collect()
     }
 }

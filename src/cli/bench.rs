@@ -1,12 +1,13 @@
 //! `mechc bench discovery|solver|jit`: the benchmarks, in release builds.
 //!
-//! - `discovery`: the Lorenz equation-discovery benchmark (`crate::bench`), mechc's fit beside
-//!   PySINDy 2.1; prints the table, writes the CSVs, `results.json` and `table.txt` to `--out`.
+//! - `discovery`: the equation-discovery benchmarks (`crate::bench`: the Lorenz suite, or the
+//!   broad suite with `--suite broad`), mechc's fit beside PySINDy 2.1; prints the table, writes
+//!   the CSVs, `results.json` and `table.txt` to `--out`.
 //! - `solver`: the MNN solver benchmark (`crate::mnn::bench`), which re-runs this executable
 //!   with `--child …` for each measurement; [`child_entry`] serves those runs.
 //! - `jit`: the JIT benchmark (`crate::jit::bench`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Subcommand;
@@ -17,24 +18,8 @@ use crate::bench::{self, BenchError, DiscoveryConfig};
 /// Which benchmark to run.
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
-    /// Lorenz discovery at several noise levels and seeds, mechc beside PySINDy 2.1.
-    Discovery {
-        /// Noise seeds per level (seeds 1..=N).
-        #[arg(long, default_value_t = 20)]
-        seeds: u64,
-        /// Noise levels in percent of each state's standard deviation.
-        #[arg(long, value_delimiter = ',', default_value = "0,5,10")]
-        levels: Vec<f64>,
-        /// Output directory for the CSV files, results.json and table.txt.
-        #[arg(long, default_value = "target/bench/discovery")]
-        out: PathBuf,
-        /// The model whose basis, equations and fit settings mechc uses.
-        #[arg(long, default_value = "examples/lorenz.mech")]
-        model: PathBuf,
-        /// Skip the PySINDy comparison (no Python needed).
-        #[arg(long)]
-        no_pysindy: bool,
-    },
+    /// Equation discovery beside PySINDy 2.1: `--suite lorenz` (default) or `--suite broad`.
+    Discovery(bench::args::DiscoveryArgs),
     /// The MNN solver benchmark (forward and backward passes, peak memory).
     Solver {
         /// Problem sizes n, comma-separated (default 1000,10000,100000).
@@ -52,14 +37,14 @@ pub enum BenchCommand {
 /// Runs a benchmark; returns the exit code.
 pub fn run(which: BenchCommand) -> u8 {
     match which {
-        BenchCommand::Discovery { seeds, levels, out, model, no_pysindy } => {
-            let mut cfg = DiscoveryConfig::acceptance(Path::new("."), &out);
-            cfg.seeds = (1..=seeds).collect();
-            cfg.levels = levels;
-            cfg.model = model;
-            cfg.pysindy = !no_pysindy;
-            discovery(&cfg)
-        }
+        BenchCommand::Discovery(args) => match args.plan(Path::new(".")) {
+            Ok(bench::args::Plan::Lorenz(cfg)) => discovery(&cfg),
+            Ok(bench::args::Plan::Broad(cfg)) => {
+                let result = bench::broad::run_broad(&cfg, &mut |line| eprintln!("{line}"));
+                finish(result.map(|r| bench::broad_summary::table(&r)), &cfg.out)
+            }
+            Err(e) => finish(Err(e), Path::new(".")),
+        },
         BenchCommand::Solver { sizes } => {
             let args: Vec<String> = sizes.map(|s| vec!["--sizes".into(), s]).unwrap_or_default();
             u8::try_from(crate::mnn::bench::run(&args)).unwrap_or(EXIT_INTERNAL)
@@ -80,11 +65,15 @@ pub fn run(which: BenchCommand) -> u8 {
 /// Runs the discovery benchmark, printing progress to stderr and the table to stdout.
 pub fn discovery(cfg: &DiscoveryConfig) -> u8 {
     let result = bench::run_discovery(cfg, &mut |line| eprintln!("{line}"));
-    match result {
-        Ok(report) => {
-            let table = bench::summary::table(&report);
+    finish(result.map(|r| bench::summary::table(&r)), &cfg.out)
+}
+
+/// Prints a benchmark's table and writes it to `out/table.txt`, or reports its error.
+fn finish(table: Result<String, BenchError>, out: &Path) -> u8 {
+    match table {
+        Ok(table) => {
             print!("{table}");
-            match bench::discovery::write_atomic(&cfg.out.join("table.txt"), &table) {
+            match bench::discovery::write_atomic(&out.join("table.txt"), &table) {
                 Ok(()) => EXIT_OK,
                 Err(e) => {
                     eprintln!("error: {e}");

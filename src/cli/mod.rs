@@ -10,8 +10,11 @@ pub mod repl;
 pub mod run;
 pub mod simulate;
 
+use crate::diag::render;
+use crate::pipeline::Failure;
+use crate::source::{SourceId, SourceMap};
 use clap::{Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// mechc: compile `.mech` models and discover governing equations from time series.
@@ -109,6 +112,30 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Repl { file, history } => repl::run(file.as_deref(), history),
     };
     ExitCode::from(code)
+}
+
+/// Reads a model file into `sources`; an unreadable file is a user error, said on stderr.
+fn load(sources: &mut SourceMap, file: &Path) -> Result<SourceId, u8> {
+    sources.load(file).map_err(|e| {
+        eprintln!("error: cannot read {}: {e}", file.display());
+        EXIT_USER
+    })
+}
+
+/// Prints why the pipeline stopped; returns the exit code.
+fn failure(f: Failure, sources: &SourceMap) -> u8 {
+    match f {
+        Failure::User(diags) => {
+            eprint!("{}", render::render_text(&diags, sources, render::use_color()));
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            eprintln!("{errors} error(s), {} warning(s)", diags.len() - errors);
+            EXIT_USER
+        }
+        Failure::Internal(msg) => {
+            eprintln!("internal error: {msg}");
+            EXIT_INTERNAL
+        }
+    }
 }
 
 /// Exit code: success (warnings allowed).

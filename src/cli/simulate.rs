@@ -4,30 +4,25 @@
 //! the model's states. Exit codes as `check`.
 
 use super::{EXIT_INTERNAL, EXIT_OK, EXIT_USER};
-use crate::check::hir::DataSource;
-use crate::data::{simulate_data, Dataset};
-use crate::diag::{codes, render, Diagnostic};
+use crate::data::Dataset;
+use crate::diag::render;
+use crate::pipeline::{check_and_lower, simulated};
+use crate::source::SourceMap;
 use std::path::{Path, PathBuf};
 
 /// Runs `mechc simulate`.
 pub fn run(file: &Path, out: Option<&PathBuf>) -> u8 {
-    let (sources, model, _ir, warnings) = match super::run::pipeline::check_and_lower(file) {
-        Ok(x) => x,
-        Err(super::run::pipeline::Failure::User { sources, diags }) => {
-            eprint!("{}", render::render_text(&diags, &sources, render::use_color()));
-            return EXIT_USER;
-        }
-        Err(super::run::pipeline::Failure::Unreadable(m)) => {
-            eprintln!("error: {m}");
-            return EXIT_USER;
-        }
-        Err(super::run::pipeline::Failure::Internal(m)) => {
-            eprintln!("internal error: {m}");
-            return EXIT_INTERNAL;
-        }
+    let mut sources = SourceMap::new();
+    let root = match super::load(&mut sources, file) {
+        Ok(id) => id,
+        Err(code) => return code,
     };
-    eprint!("{}", render::render_text(&warnings, &sources, render::use_color()));
-    let ds = match simulated(&model) {
+    let checked = match check_and_lower(&mut sources, root) {
+        Ok(c) => c,
+        Err(f) => return super::failure(f, &sources),
+    };
+    eprint!("{}", render::render_text(&checked.warnings, &sources, render::use_color()));
+    let ds = match simulated(&checked.model) {
         Ok(ds) => ds,
         Err(d) => {
             eprint!("{}", render::render_text(&[d], &sources, render::use_color()));
@@ -54,37 +49,6 @@ pub fn run(file: &Path, out: Option<&PathBuf>) -> u8 {
                 _ => EXIT_OK,
             }
         }
-    }
-}
-
-/// Every simulated data declaration of the model, as one data set.
-pub fn simulated(model: &crate::check::hir::Model) -> Result<Dataset, Diagnostic> {
-    let sims: Vec<_> = model.data.iter().filter(|d| matches!(d.source, DataSource::Simulate(_))).collect();
-    let Some(first) = sims.first() else {
-        let span = model.name.as_ref().map_or(model.states[0].span, |n| n.span);
-        return Err(Diagnostic::new(
-            codes::NO_DATA,
-            "the model declares no simulated data",
-            span,
-            "nothing to simulate",
-        )
-        .with_help("add `data NAME = simulate SYSTEM(...) { init ..., time a .. b step h }`"));
-    };
-    let mut out = simulate_data(model, first)?;
-    let single = sims.len() == 1 && out.trajectories.len() == 1;
-    label(&mut out, &first.name, single);
-    for d in &sims[1..] {
-        let mut more = simulate_data(model, d)?;
-        label(&mut more, &d.name, false);
-        out.trajectories.extend(more.trajectories);
-    }
-    Ok(out)
-}
-
-fn label(ds: &mut Dataset, name: &str, single: bool) {
-    let many = ds.trajectories.len() > 1;
-    for tr in &mut ds.trajectories {
-        tr.label = if single || !many { name.to_string() } else { format!("{name}/{}", tr.label) };
     }
 }
 

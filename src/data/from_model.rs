@@ -34,11 +34,10 @@ pub fn load_model_data(model: &hir::Model, min_rows: usize) -> Result<Dataset, D
         trajectories: Vec::new(),
     };
     if model.data.is_empty() {
-        let span = model.name.as_ref().map_or(model.states[0].span, |n| n.span);
         return Err(Diagnostic::new(
             codes::NO_DATA,
             "the model declares no data",
-            span,
+            model.span(),
             "no `data` declaration in this model",
         )
         .with_help("add `data NAME = csv \"file.csv\"` or `data NAME = simulate SYSTEM(...) { ... }`"));
@@ -244,7 +243,7 @@ fn generate_words(e: &GenerateError) -> String {
 /// The integrator's failure in words, times to 3 significant digits (the exact digits of a
 /// failure point mean nothing to a reader).
 pub fn sim_words(e: &SimError) -> String {
-    let t3 = |t: f64| crate::report::equations::format_sig(t, 3);
+    let t3 = |t: f64| crate::number::format_sig(t, 3);
     match e {
         SimError::NonFinite { t } => format!("the solution stops being finite after t = {}", t3(*t)),
         SimError::StepUnderflow { t, .. } => format!(

@@ -67,6 +67,12 @@ impl Banded {
 
     /// Solves `UᵀU X = R` in place for `R` row-major N×`nr` (after [`Banded::cholesky`]).
     pub fn solve(&self, r: &mut [f64], nr: usize) {
+        self.solve_lower(r, nr);
+        self.solve_upper(r, nr);
+    }
+
+    /// Solves `Uᵀ Y = R` in place (forward substitution) for `R` row-major N×`nr`.
+    pub fn solve_lower(&self, r: &mut [f64], nr: usize) {
         let (n, b, w) = (self.n, self.b, self.b + 1);
         for j in 0..n {
             let d = self.data[j * w];
@@ -74,34 +80,41 @@ impl Banded {
                 r[j * nr + c] /= d;
             }
             let last = (j + b).min(n - 1);
+            let (head, tail) = r.split_at_mut((j + 1) * nr);
+            let yj = &head[j * nr..];
             for l in (j + 1)..=last {
                 let u = self.data[j * w + (l - j)];
                 if u == 0.0 {
                     continue;
                 }
-                let (head, tail) = r.split_at_mut(l * nr);
-                let yj = &head[j * nr..(j + 1) * nr];
-                for (t, &y) in tail[..nr].iter_mut().zip(yj) {
+                let row = &mut tail[(l - j - 1) * nr..(l - j) * nr];
+                for (t, &y) in row.iter_mut().zip(yj) {
                     *t -= u * y;
                 }
             }
         }
+    }
+
+    /// Solves `U X = Y` in place (backward substitution) for `Y` row-major N×`nr`.
+    pub fn solve_upper(&self, r: &mut [f64], nr: usize) {
+        let (n, b, w) = (self.n, self.b, self.b + 1);
         for j in (0..n).rev() {
             let last = (j + b).min(n - 1);
+            let (head, tail) = r.split_at_mut((j + 1) * nr);
+            let xj = &mut head[j * nr..];
             for l in (j + 1)..=last {
                 let u = self.data[j * w + (l - j)];
                 if u == 0.0 {
                     continue;
                 }
-                let (head, tail) = r.split_at_mut(l * nr);
-                let xl = &tail[..nr];
-                for (t, &x) in head[j * nr..(j + 1) * nr].iter_mut().zip(xl) {
+                let xl = &tail[(l - j - 1) * nr..(l - j) * nr];
+                for (t, &x) in xj.iter_mut().zip(xl) {
                     *t -= u * x;
                 }
             }
             let d = self.data[j * w];
-            for c in 0..nr {
-                r[j * nr + c] /= d;
+            for v in xj.iter_mut() {
+                *v /= d;
             }
         }
     }

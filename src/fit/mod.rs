@@ -1,90 +1,38 @@
 //! Training: fits a lowered model ([`crate::ir::ModelIr`]) to data ([`crate::data::Dataset`]).
 //!
 //! Input: the IR (terms, equations, coefficient slots, known parts), the checked model (parameter
-//! guesses, bounds, per-trajectory flags, `fit` settings) and the data. Output: a [`Fitted`]
-//! model — coefficients per slot with the kept support, fitted parameters, the learned (denoised)
-//! trajectories, the loss history and the threshold path considered — or a [`FitError`].
+//! guesses, bounds, per-trajectory flags, `fit` settings) and the data ([`FitInput`]). Output: a
+//! [`Fitted`] model — coefficients per slot with the kept support, fitted parameters, the learned
+//! (denoised) trajectories, the loss history and the selection path considered — or a
+//! [`FitError`].
 //!
-//! # Method
-//! One learned (denoised) trajectory `z` per data trajectory and the shared coefficients and
-//! parameters `q` minimise jointly
-//!
-//! `J(z, q) = Σ mask·(z − y)²/σ² + Σ r_dyn²`,
-//!
-//! where `σ` is each state's noise level estimated from the data (fourth differences, floored
-//! at 1e-4 of the state's spread so clean data works) and `r_dyn` ties consecutive points of `z`
-//! to the model's right-hand side by trapezoid collocation, scaled by `κ σ h` (κ = 1).
-//! The minimisation is Levenberg–Marquardt (Gauss–Newton) with the exact Jacobian from the
-//! compiled Jacobian kernels; the normal matrix in `z` is banded and is eliminated per
-//! trajectory by a banded Cholesky factorisation, leaving a small dense system in `q`, so one
-//! iteration costs O(n). The start is the data smoothed by a Whittaker smoother (its strength
-//! set by the discrepancy principle) and coefficients by linear least squares of the smoothed
-//! derivatives on the basis.
-//!
-//! Sparsity: `threshold = auto` walks a backward-elimination path — each level drops the term
-//! whose removal the Gauss–Newton model says costs least (smallest squared Wald statistic),
-//! refits from the previous level — and picks the level with the lowest `BIC = J + k ln N`
-//! (N observed values); thresholds are reported as normalised magnitudes
-//! (`|c|·rms(term)/rms(rhs)`);
-//! `threshold = <number>` runs sequential thresholding rounds; `rounds = 0` fits the whole
-//! library once. `keep` terms are never dropped.
-//!
-//! Parameters of known parts are dense unknowns like the coefficients; a bounded parameter
-//! is projected back inside its bounds after each step. A per-trajectory parameter has one
-//! unknown per trajectory. Inputs are read from the data and not learned.
-//!
-//! Higher-order states: for `x'' = …` the learned state holds `x` and `x'` (`x'` unobserved,
-//! with no data term) with dynamics `x' = v`, `v' = rhs(x, v)`. The `x'` on the right side is
-//! this learned derivative, and its initial value is free: the data fixes it through the
-//! dynamics (the whole observed path of `x` must follow from it). [`Fitted::denoised`] then
-//! holds, per state, the state followed by its lower derivatives.
-//!
-//! This is `method = collocation` (the default). `method = sindy` ([`sindy`]) is classic SINDy
-//! on smoothed derivatives; `method = mnn` ([`mnn`]) trains through the S-MNN solver layer.
-//! Neural terms are not supported yet.
-//!
-//! # Measured (`mechc bench discovery`, release, 2-core machine)
-//! Lorenz (σ = 10, ρ = 28, β = 8/3), x0 = (−8, 8, 27), t ∈ [0, 10] step 0.002, degree-2
-//! library, default settings, 20 noise seeds: clean — exact support, max relative error
-//! 6.4e-4; 5% — exact support 20/20, median max relative error 0.84% (worst 1.6%); 10% — 20/20,
-//! median 1.7% (worst 3.1%); median wall time per fit 0.9–1.3 s.
-//! The dynamics residual is the trapezoid rule; the MNN window operator has not been tried.
-//! On clean data the noise level is floored at three times the trapezoid truncation error
-//! estimated from the data, so that discretisation error is not mistaken for missing terms.
+//! Engines, chosen by `fit { method = ... }`: [`collocation`] (the default: a learned trajectory
+//! and the model fitted jointly by Gauss–Newton on a collocation residual), [`sindy`] (classic
+//! SINDy: least squares of smoothed derivatives with sequential thresholding) and [`mnn`]
+//! (gradient training through the S-MNN solver layer on windows, on candle tensors). Shared
+//! pieces: the boundary types, the smoother and noise estimate ([`smooth`]), the smoothed data
+//! on the learned columns ([`smoothed`], for `sindy` and `mnn`) and the small dense and banded
+//! solvers ([`banded`]).
 
 mod banded;
-mod gn;
-mod init;
+pub mod collocation;
 pub mod mnn;
-mod objective;
-mod problem;
-mod run;
 mod sindy;
 mod smooth;
 mod smoothed;
-mod sparsity;
 mod types;
 
 pub use banded::{dense_solve, Banded};
-pub use objective::Objective;
+pub use collocation::Objective;
 pub use types::{FitError, FitInput, Fitted, HistoryEntry, PathEntry, Progress};
 
-use crate::check::settings::{FitSettings, Method, Threshold};
-use crate::data::Trajectory;
-use problem::{Problem, State};
-use run::Runner;
-use sparsity::Selection;
-
-/// κ: the dynamics residual is scaled by `κ σ h`.
-const KAPPA: f64 = 1.0;
-/// Iteration cap of the fit of the whole library.
-const FULL_ITERS: usize = 30;
+use crate::check::settings::{FitSettings, Method};
 
 /// Fits the model to the data with the method its settings choose: the stage function
 /// `mechc run` calls.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     match input.model.fit.method {
-        Method::Collocation => collocation(input),
+        Method::Collocation => collocation::fit(input),
         Method::Sindy => sindy::fit(input),
         Method::Mnn => mnn::fit(input),
     }
@@ -107,71 +55,5 @@ pub fn divergence_help(settings: &FitSettings) -> String {
         Method::Collocation | Method::Sindy => {
             "check the model's scale against the data, or drop terms that grow fast (high powers, `exp`)".into()
         }
-    }
-}
-
-/// `method = collocation`: the engine described above.
-pub fn collocation(input: &FitInput) -> Result<Fitted, FitError> {
-    let mut p = Problem::new(input, KAPPA)?;
-    let st = init::initial_state(&mut p, input)?;
-    let mut r = Runner::new(p, input);
-    let mut st = st;
-    let c0 = r.cost(&st, 0)?;
-    let c = r.solve(&mut st, c0, FULL_ITERS, 0)?;
-    let settings = &input.model.fit;
-    let rounds = settings.rounds;
-    let sel = if rounds == 0 || r.p.ncoef == 0 || r.interrupted {
-        Selection { state: st, cost: c, path: vec![], threshold: None, rounds: 0 }
-    } else {
-        match settings.threshold {
-            Threshold::Level(t) => sparsity::fixed(&mut r, st, c, t, rounds)?,
-            Threshold::Auto => sparsity::auto_path(&mut r, st, c)?,
-        }
-    };
-    Ok(finish(input, r, sel))
-}
-
-/// Assembles the [`Fitted`] result.
-fn finish(input: &FitInput, r: Runner, sel: Selection) -> Fitted {
-    let p = &r.p;
-    let st: &State = &sel.state;
-    let mut params = st.theta[..p.np].to_vec();
-    let mut per_trajectory = vec![Vec::new(); p.np];
-    for (k, &q) in p.per_traj.iter().enumerate() {
-        let v: Vec<f64> = st.pt.iter().map(|pt| pt[k]).collect();
-        params[q] = v.iter().sum::<f64>() / v.len() as f64;
-        per_trajectory[q] = v;
-    }
-    let denoised = (0..p.trajs.len())
-        .map(|k| {
-            let mut t = Trajectory::from_rows(
-                input.data.trajectories[k].label.clone(),
-                p.trajs[k].t.clone(),
-                p.nz,
-                st.z[k].clone(),
-            );
-            t.truth = None;
-            t
-        })
-        .collect();
-    let mut noise = vec![0.0; input.ir.names.states.len()];
-    for (c, &(s, o)) in p.cols.iter().enumerate() {
-        if o == 0 {
-            noise[s] = p.trajs.iter().map(|t| t.sigma[c]).sum::<f64>() / p.trajs.len() as f64;
-        }
-    }
-    Fitted {
-        coefficients: st.theta[p.np..].iter().zip(&st.active).map(|(&c, &a)| if a { c } else { 0.0 }).collect(),
-        active: st.active.clone(),
-        params,
-        per_trajectory,
-        denoised,
-        noise,
-        history: r.history.clone(),
-        path: sel.path,
-        threshold: sel.threshold,
-        rounds: sel.rounds,
-        loss: sel.cost / p.n_obs as f64,
-        interrupted: r.interrupted,
     }
 }

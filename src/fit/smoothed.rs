@@ -237,23 +237,7 @@ fn one(
     let nz = cols.len();
     let (mut y, mut mask, mut z) = (vec![0.0; n * nz], vec![0.0; n * nz], vec![0.0; n * nz]);
     let mut sigma = vec![0.0; nz];
-    // State columns: observed values, noise level and smoothed values, in parallel.
-    let states: Vec<StateColumn> = cols
-        .par_iter()
-        .enumerate()
-        .filter(|(_, &(_, k))| k == 0)
-        .map(|(c, &(s, _))| {
-            let (v, m): (Vec<f64>, Vec<bool>) = (0..n)
-                .map(|i| {
-                    let j = i * tr.width + state_col[s];
-                    (tr.values[j], tr.mask[j] && tr.values[j].is_finite())
-                })
-                .unzip();
-            let (sm, sd) = (smoothed_column(&v, &m), noise_std(&v, &m));
-            (c, v, m, sd, sm)
-        })
-        .collect();
-    for (c, v, m, sd, sm) in states {
+    for (c, v, m, sd, sm) in state_columns(tr, cols, state_col) {
         sigma[c] = sd;
         for i in 0..n {
             if m[i] {
@@ -274,16 +258,7 @@ fn one(
         sigma[c] = (sigma[c - 1] * rms / std_dev(&prev).max(f64::MIN_POSITIVE)).max(f64::MIN_POSITIVE);
         (0..n).for_each(|i| z[i * nz + c] = d[i]);
     }
-    let neq = eq_col.len();
-    let mut dz = vec![0.0; n * neq];
-    let mut dz_err = vec![0.0; neq];
-    for (e, &c) in eq_col.iter().enumerate() {
-        let col: Vec<f64> = (0..n).map(|i| z[i * nz + c]).collect();
-        let d = derivative(&col, &tr.times);
-        d.iter().enumerate().for_each(|(i, v)| dz[i * neq + e] = *v);
-        let d3 = three_point(&col, &tr.times);
-        dz_err[e] = (d.iter().zip(&d3).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / n as f64).sqrt();
-    }
+    let (dz, dz_err) = targets(&z, nz, eq_col, &tr.times);
     let mut inputs = Vec::with_capacity(n * input_col.len());
     for i in 0..n {
         for &j in input_col {
@@ -299,6 +274,41 @@ fn one(
     }
     let h = tr.times.windows(2).map(|p| p[1] - p[0]).collect();
     Ok(Traj { label: tr.label.clone(), t: tr.times.clone(), h, y, mask, z, dz, dz_err, inputs, sigma })
+}
+
+/// The state columns of a trajectory, in parallel: column, data, mask, noise level, smoothed.
+fn state_columns(tr: &Trajectory, cols: &[(usize, u32)], state_col: &[usize]) -> Vec<StateColumn> {
+    let n = tr.times.len();
+    cols.par_iter()
+        .enumerate()
+        .filter(|(_, &(_, k))| k == 0)
+        .map(|(c, &(s, _))| {
+            let (v, m): (Vec<f64>, Vec<bool>) = (0..n)
+                .map(|i| {
+                    let j = i * tr.width + state_col[s];
+                    (tr.values[j], tr.mask[j] && tr.values[j].is_finite())
+                })
+                .unzip();
+            let (sm, sd) = (smoothed_column(&v, &m), noise_std(&v, &m));
+            (c, v, m, sd, sm)
+        })
+        .collect()
+}
+
+/// The derivative of each equation's column (n×neq) and the rms gap between its five-point and
+/// three-point estimates per equation.
+fn targets(z: &[f64], nz: usize, eq_col: &[usize], t: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let (n, neq) = (t.len(), eq_col.len());
+    let mut dz = vec![0.0; n * neq];
+    let mut dz_err = vec![0.0; neq];
+    for (e, &c) in eq_col.iter().enumerate() {
+        let col: Vec<f64> = (0..n).map(|i| z[i * nz + c]).collect();
+        let d = derivative(&col, t);
+        d.iter().enumerate().for_each(|(i, v)| dz[i * neq + e] = *v);
+        let d3 = three_point(&col, t);
+        dz_err[e] = (d.iter().zip(&d3).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / n as f64).sqrt();
+    }
+    (dz, dz_err)
 }
 
 /// A data column smoothed to its noise level. A column with every value observed and a noise

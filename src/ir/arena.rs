@@ -23,7 +23,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use super::{Node, NodeId, Var};
-use crate::jit::intrinsics::{powi_chain, Func};
+use crate::intrinsics::{powi_chain, Func};
 
 /// The expression DAG. Nodes are immutable and unique (hash-consed).
 #[derive(Clone, Debug, Default)]

@@ -6,11 +6,12 @@
 //! Zeros are tracked structurally (`None` = "does not depend on the variable") rather than by
 //! folding `x * 0`, which would be wrong for infinite or NaN `x`: a term that does not mention the
 //! variable has derivative exactly `0`, and no `0 * ...` nodes are ever built. Intrinsic
-//! derivatives come from the table in [`crate::jit::intrinsics`].
+//! derivatives follow the rules of the table in [`crate::intrinsics`].
 
 use std::collections::HashMap;
 
 use super::{Arena, Node, NodeId, Var};
+use crate::intrinsics::{Deriv, Func};
 
 type Memo = HashMap<NodeId, Option<NodeId>>;
 
@@ -80,7 +81,7 @@ impl Arena {
             }
             Node::Call1(f, a) => {
                 let da = self.diff_memo(a, var, memo)?;
-                let partial = (f.info().deriv)(self, &[a], node)[0];
+                let partial = self.partials(f, &[a], node)[0];
                 self.opt_mul(Some(da), partial)
             }
             Node::Call2(f, a, b) => {
@@ -88,10 +89,50 @@ impl Arena {
                 if da.is_none() && db.is_none() {
                     return None;
                 }
-                let partials = (f.info().deriv)(self, &[a, b], node);
+                let partials = self.partials(f, &[a, b], node);
                 let l = self.opt_mul(da, partials[0]);
                 let r = self.opt_mul(db, partials[1]);
                 self.opt_add(l, r)
+            }
+        }
+    }
+
+    /// The partial derivatives of the call `this = f(x)` (or `f(x, y)`) with respect to each
+    /// argument, built from the intrinsics table's rule.
+    fn partials(&mut self, f: Func, x: &[NodeId], this: NodeId) -> Vec<NodeId> {
+        match f.info().deriv {
+            Deriv::Func(g) => vec![self.call1(g, x[0])],
+            Deriv::NegFunc(g) => {
+                let d = self.call1(g, x[0]);
+                vec![self.neg(d)]
+            }
+            Deriv::OnePlusSquare => {
+                let one = self.constant(1.0);
+                let sq = self.powi(this, 2);
+                vec![self.add(one, sq)]
+            }
+            Deriv::OneMinusSquare => {
+                let one = self.constant(1.0);
+                let sq = self.powi(this, 2);
+                vec![self.sub(one, sq)]
+            }
+            Deriv::Itself => vec![this],
+            Deriv::Reciprocal => {
+                let one = self.constant(1.0);
+                vec![self.div(one, x[0])]
+            }
+            Deriv::HalfOverItself => {
+                let half = self.constant(0.5);
+                vec![self.div(half, this)]
+            }
+            Deriv::Zero => vec![self.constant(0.0)],
+            Deriv::Power => {
+                let one = self.constant(1.0);
+                let ym1 = self.sub(x[1], one);
+                let p = self.pow(x[0], ym1);
+                let dx = self.mul(x[1], p);
+                let l = self.call1(Func::Log, x[0]);
+                vec![dx, self.mul(this, l)]
             }
         }
     }

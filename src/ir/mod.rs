@@ -14,7 +14,7 @@ mod lower;
 mod model;
 mod print;
 
-pub use crate::jit::intrinsics::Func;
+pub use crate::intrinsics::Func;
 pub use arena::Arena;
 pub use basis::{Basis, DroppedTerm, Term};
 pub use lower::{lower, lower_system, LowerError, SystemIr};
@@ -71,9 +71,9 @@ pub enum Node {
     /// `a / b`.
     Div(NodeId, NodeId),
     /// `a^n` for a nonzero integer `n`, evaluated as a fixed multiplication chain
-    /// ([`crate::jit::intrinsics::powi_chain`]).
+    /// ([`crate::intrinsics::powi_chain`]).
     Powi(NodeId, i32),
-    /// A one-argument intrinsic from the table in [`crate::jit::intrinsics`].
+    /// A one-argument intrinsic from the table in [`crate::intrinsics`].
     Call1(Func, NodeId),
     /// A two-argument intrinsic (`pow(a, b)` with a real exponent).
     Call2(Func, NodeId, NodeId),

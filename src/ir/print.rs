@@ -10,6 +10,7 @@
 use std::fmt;
 
 use super::{Arena, ModelIr, Node, NodeId, Var};
+use crate::number::format_exact;
 
 /// Display names of the variables an arena refers to by index.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -64,12 +65,6 @@ impl Arena {
     }
 }
 
-/// Formats a constant: integers without a decimal point, others in Rust's shortest round-trip
-/// form, so printing never loses a bit.
-pub fn format_const(c: f64) -> String {
-    format!("{c}")
-}
-
 // Precedence levels: sum 1, product 2, unary minus 3, power 4, atom 5.
 fn prec(arena: &Arena, id: NodeId) -> u8 {
     match arena.node(id) {
@@ -101,7 +96,7 @@ impl fmt::Display for ExprDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let a = self.arena;
         match a.node(self.node) {
-            Node::Const(bits) => write!(f, "{}", format_const(f64::from_bits(bits))),
+            Node::Const(bits) => write!(f, "{}", format_exact(f64::from_bits(bits))),
             Node::Var(v) => write!(f, "{}", self.names.var_name(v)),
             Node::Neg(x) => {
                 write!(f, "-")?;

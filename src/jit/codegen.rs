@@ -21,8 +21,8 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Linkage, Module};
 
-use super::intrinsics::{powi_chain, Func, Native};
 use super::{JitError, Layout, Schedule, Source};
+use crate::intrinsics::{powi_chain, Func, Native};
 use crate::ir::{Arena, Node, NodeId};
 
 fn err(e: impl std::fmt::Display) -> JitError {

@@ -4,8 +4,8 @@
 //!
 //! Input: an [`Arena`], outputs, a [`Layout`]; per call: rows, parameters. Output: N×K values.
 
-use super::intrinsics::{powi_chain, Func};
 use super::{EvalShape, JitError, Layout, Schedule, Source};
+use crate::intrinsics::{powi_chain, Func};
 use crate::ir::{Arena, Node, NodeId};
 
 /// One instruction; operands are register indices (positions in the schedule).

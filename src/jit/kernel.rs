@@ -13,8 +13,8 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use rayon::prelude::*;
 
-use super::intrinsics::{Imp, Native, INTRINSICS};
 use super::{codegen, EvalShape, JitError, Layout};
+use crate::intrinsics::{Imp, Native, INTRINSICS};
 use crate::ir::{Arena, NodeId};
 
 type KernelFn = unsafe extern "C" fn(*const f64, usize, *const f64, *mut f64);

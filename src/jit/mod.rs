@@ -1,6 +1,6 @@
-//! Evaluation of IR expressions over many rows: the intrinsics table, the reference
-//! interpreter, the Cranelift JIT behind a safe [`Kernel`] wrapper, and candle custom ops whose
-//! backward pass runs compiled Jacobian kernels. All `unsafe` code of the crate lives here.
+//! Evaluation of IR expressions over many rows: the reference interpreter, the Cranelift JIT
+//! behind a safe [`Kernel`] wrapper, and candle custom ops whose backward pass runs compiled
+//! Jacobian kernels. All `unsafe` code of the crate lives here.
 //!
 //! Input: an [`Arena`], output [`NodeId`]s and a [`Layout`] (which variable is which column of a
 //! row). Output: N×K row-major values for N rows and K outputs.
@@ -13,7 +13,6 @@
 pub mod bench;
 mod codegen;
 pub mod interp;
-pub mod intrinsics;
 mod kernel;
 mod model;
 pub mod op;
@@ -153,7 +152,7 @@ impl Schedule {
 
 /// The function of a call node whose argument count does not match the intrinsics table
 /// (possible only through misuse of [`Arena::call1`]/[`Arena::call2`]).
-fn wrong_arity(node: crate::ir::Node) -> Option<intrinsics::Func> {
+fn wrong_arity(node: crate::ir::Node) -> Option<crate::intrinsics::Func> {
     match node {
         crate::ir::Node::Call1(f, _) if f.info().arity != 1 => Some(f),
         crate::ir::Node::Call2(f, _, _) if f.info().arity != 2 => Some(f),

@@ -13,11 +13,15 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::backend::{solve, FrozenLhs, OdeInputs};
+use super::backend::{solve, FrozenLhs};
+use super::device::OdeInputs;
 use super::shape::{LhsShape, OdeOptions, OdeShape};
 
-/// PyTorch CPU reference figures from the issue, (n, forward s, forward+backward s, fwd+bwd GB).
-const REFERENCE: [(usize, Option<f64>, Option<f64>, Option<f64>); 3] = [
+/// One reference row: (n, forward s, forward+backward s, fwd+bwd GB).
+type ReferenceRow = (usize, Option<f64>, Option<f64>, Option<f64>);
+
+/// PyTorch CPU reference figures from the issue.
+const REFERENCE: [ReferenceRow; 3] = [
     (1_000, Some(0.19), Some(0.21), None),
     (10_000, Some(1.19), Some(3.75), None),
     (100_000, Some(13.8), Some(45.7), Some(9.2)),

@@ -5,7 +5,7 @@
 //! group of lanes; output: the solutions, in place.
 
 use super::assemble::LhsView;
-use super::chol::{lanes, Taylor, V};
+use super::taylor::{lanes, Taylor, V};
 
 /// Solves (L Lᵀ) y = v in place per lane, L packed row by row (row i at i(i+1)/2) with a
 /// reciprocal diagonal: the same operations as `kernels::chol_solve_packed`, lane by lane.

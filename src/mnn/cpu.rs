@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use super::assemble::{self, LhsView};
-use super::backend::{FactoredLhs, Gradients, OdeInputs, SolverBackend};
 use super::backward;
 use super::chol::{self, LANES};
+use super::device::{FactoredLhs, Gradients, OdeInputs, SolverBackend};
 use super::error::SolveError;
 use super::factor;
 use super::shape::{check_len, LhsShape, OdeOptions, OdeShape};
@@ -355,12 +355,25 @@ impl FactoredLhs for CpuFactors {
         let (rl, il) = (shape.rhs_steps * sh.e, sh.s * sh.d * sh.k);
         let dinit =
             accumulate(bsz, bsz, il, |b, out| backward::grad_init(&self.view(b), &g[b * nm..(b + 1) * nm], out));
+        if !lhs_grads {
+            let grad_rhs = |b: usize, out: &mut [f64]| {
+                backward::grad_rhs(&self.view(b), &g[b * nm..(b + 1) * nm], shape.rhs_steps, out)
+            };
+            return Ok(Gradients { coeffs: None, rhs: accumulate(bsz, bsz, rl, grad_rhs), init: dinit, steps: None });
+        }
+        Ok(self.lhs_backward(shape, rhs, x, &g, dinit))
+    }
+}
+
+impl CpuFactors {
+    /// The rhs, coefficient and step gradients, given the adjoint solution `g` (∂L/∂u solved
+    /// through the factorisation) and the initial-value gradient already computed.
+    fn lhs_backward(&self, shape: &OdeShape, rhs: &[f64], x: &[f64], g: &[f64], dinit: Vec<f64>) -> Gradients {
+        let (nm, sh, bsz) = (self.shape.n * self.shape.m(), &self.shape, shape.batch);
+        let rl = shape.rhs_steps * sh.e;
         let grad_rhs = |b: usize, out: &mut [f64]| {
             backward::grad_rhs(&self.view(b), &g[b * nm..(b + 1) * nm], shape.rhs_steps, out)
         };
-        if !lhs_grads {
-            return Ok(Gradients { coeffs: None, rhs: accumulate(bsz, bsz, rl, grad_rhs), init: dinit, steps: None });
-        }
         let per_coeff = sh.coeff_steps * sh.e * sh.m();
         // (chunked zips need non-empty per-element outputs)
         let chunkable = rl > 0 && per_coeff > 0;
@@ -378,7 +391,7 @@ impl FactoredLhs for CpuFactors {
                     backward::grad_rhs_coeffs(&v, xb, gb, &rhs[b * rl..(b + 1) * rl], shape.rhs_steps, dr, dcb);
                     backward::grad_steps(&v, xb, gb, dhb);
                 });
-            return Ok(Gradients { coeffs: Some(dc), rhs: drhs, init: dinit, steps: Some(dh) });
+            return Gradients { coeffs: Some(dc), rhs: drhs, init: dinit, steps: Some(dh) };
         }
         let (drhs, dc) = if chunkable && sh.coeff_batch == bsz {
             // one pass over the coefficients for both gradients
@@ -398,7 +411,7 @@ impl FactoredLhs for CpuFactors {
         let dh = accumulate(bsz, sh.step_batch, sh.step_len, |b, out| {
             backward::grad_steps(&self.view(b), &x[b * nm..(b + 1) * nm], &g[b * nm..(b + 1) * nm], out)
         });
-        Ok(Gradients { coeffs: Some(dc), rhs: drhs, init: dinit, steps: Some(dh) })
+        Gradients { coeffs: Some(dc), rhs: drhs, init: dinit, steps: Some(dh) }
     }
 }
 

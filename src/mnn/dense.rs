@@ -5,7 +5,7 @@
 //! Cost O(rows·(n·m)²) per element: for tests only.
 
 use super::assemble::{taylor_row, LhsView};
-use super::backend::OdeInputs;
+use super::device::OdeInputs;
 use super::shape::{OdeOptions, OdeShape};
 
 /// Solves every batch element densely; `None` when an element's A is rank-deficient to working

@@ -20,7 +20,7 @@ pub fn cholesky(a: &mut [f64], m: usize, diag0: &[f64]) -> Result<(), (usize, f6
             piv -= a[j * m + k] * a[j * m + k];
         }
         let ratio = piv / diag0[j];
-        if !(ratio > PIVOT_TOL) || !diag0[j].is_finite() {
+        if ratio.is_nan() || ratio <= PIVOT_TOL || !diag0[j].is_finite() {
             return Err((j, ratio));
         }
         let inv = 1.0 / piv.sqrt();

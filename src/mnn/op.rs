@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex};
 
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, DType, Layout, Shape, Tensor};
 
-use super::backend::{solve_with, FrozenLhs, OdeInputs, Solution, SolverBackend};
+use super::backend::{solve_with, FrozenLhs, Solution};
 use super::cpu::CpuBackend;
+use super::device::{OdeInputs, SolverBackend};
 use super::error::SolveError;
 use super::shape::{LhsShape, OdeOptions, OdeShape};
 

@@ -11,11 +11,12 @@
 //! the fitted model to far below any noise level. Models with inputs cannot be simulated, so
 //! their `data` block is left out.
 
-use super::equations::{equations, format_sig};
+use super::equations::equations;
 use super::rollout::DiscoveredRhs;
 use crate::data::Dataset;
 use crate::fit::Fitted;
 use crate::ir::ModelIr;
+use crate::number::format_sig;
 use std::fmt::Write;
 
 /// Significant digits of the numbers in an emitted model.

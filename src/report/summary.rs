@@ -12,12 +12,13 @@
 //! [`DEFAULT_VPT_TOLERANCE`], in Lyapunov times when the discovered system's largest exponent
 //! exceeds [`CHAOS_THRESHOLD`].
 
-use super::equations::{equations, format_sig, EquationText};
+use super::equations::{equations, EquationText};
 use super::metrics::{rmse_per_state, rollout_error, valid_prediction_time, Compare, DEFAULT_VPT_TOLERANCE};
 use super::rollout::DiscoveredRhs;
 use crate::data::Dataset;
 use crate::fit::Fitted;
 use crate::ir::ModelIr;
+use crate::number::format_sig;
 use serde::Serialize;
 use std::fmt::Write;
 

@@ -3,7 +3,7 @@
 //! targeted message (a single-quoted string, a keyword used as a name, implicit multiplication).
 //! Input: `pest::error::Error<Rule>`; output: one `E001` [`Diagnostic`].
 
-use super::parser::Rule;
+use super::grammar::Rule;
 use crate::diag::{codes, Diagnostic};
 use crate::source::{SourceId, Span};
 use pest::error::{Error, ErrorVariant, InputLocation};

@@ -6,6 +6,7 @@ pub mod ast;
 pub mod dump;
 pub mod errors;
 pub mod fmt;
+mod grammar;
 mod parser;
 mod scan;
 

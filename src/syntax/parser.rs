@@ -5,14 +5,10 @@
 
 use super::ast::*;
 use super::errors::syntax_error;
+use super::grammar::{parse_pairs, Rule};
 use crate::diag::{codes, Diagnostic};
 use crate::source::{SourceId, Span};
 use pest::iterators::Pair;
-use pest::Parser;
-
-#[derive(pest_derive::Parser)]
-#[grammar = "../grammar/mech.pest"]
-pub struct MechParser;
 
 type P<'a> = Pair<'a, Rule>;
 
@@ -42,27 +38,6 @@ pub fn parse_module(
         return Err(first.expect("a too-deep expression records its diagnostic"));
     }
     Ok((items, b.diags))
-}
-
-/// Excludes detailed re-parses (which switch pest's global error-detail flag on) from running
-/// alongside fast parses on other threads.
-static DETAIL: std::sync::RwLock<()> = std::sync::RwLock::new(());
-
-/// Parses fast first; only a failing text is parsed again with pest's error detail (the literal
-/// tokens it expected), which costs about a third of the parse time when it is always on.
-fn parse_pairs(text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, pest::error::Error<Rule>> {
-    {
-        let _fast = DETAIL.read().unwrap_or_else(|e| e.into_inner());
-        pest::set_error_detail(false);
-        if let Ok(pairs) = MechParser::parse(Rule::file, text) {
-            return Ok(pairs);
-        }
-    }
-    let _detailed = DETAIL.write().unwrap_or_else(|e| e.into_inner());
-    pest::set_error_detail(true);
-    let result = MechParser::parse(Rule::file, text);
-    pest::set_error_detail(false);
-    result
 }
 
 impl Builder<'_> {

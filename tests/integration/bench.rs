@@ -281,8 +281,8 @@ fn command_line_parses_the_benchmark_options() {
     let cli = Cli::try_parse_from(["mechc", "bench", "discovery", "--seeds", "3", "--levels", "0,2.5", "--no-pysindy"])
         .unwrap();
     match cli.command {
-        Command::Bench { which: BenchCommand::Discovery { seeds, levels, no_pysindy, .. } } => {
-            assert_eq!((seeds, levels, no_pysindy), (3, vec![0.0, 2.5], true));
+        Command::Bench { which: BenchCommand::Discovery(a) } => {
+            assert_eq!((a.seeds, a.levels, a.no_pysindy), (Some(3), Some(vec![0.0, 2.5]), true));
         }
         other => panic!("parsed as {other:?}"),
     }

@@ -8,8 +8,8 @@
 //! exception stays rare, and real `pow` exponents are never integer constants (those become
 //! multiplication chains by design, which round differently from `powf`).
 
+use mechc::intrinsics::powi_chain;
 use mechc::ir::{Arena, Func, NodeId, Var};
-use mechc::jit::intrinsics::powi_chain;
 use mechc::jit::{Interpreter, Layout};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

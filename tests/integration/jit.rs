@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 /// Every one-argument intrinsic, read from the compiler's intrinsics table so new functions are
 /// covered by the random-expression tests automatically.
 pub(crate) static UNARY: std::sync::LazyLock<Vec<Func>> = std::sync::LazyLock::new(|| {
-    mechc::jit::intrinsics::INTRINSICS.iter().filter(|i| i.arity == 1).map(|i| i.func).collect()
+    mechc::intrinsics::INTRINSICS.iter().filter(|i| i.arity == 1).map(|i| i.func).collect()
 });
 
 fn cols() -> Vec<Var> {

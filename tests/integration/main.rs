@@ -2,6 +2,8 @@
 //! dependencies (candle, Cranelift) are linked once.
 
 mod bench;
+mod bench_broad;
+mod bench_broad_score;
 mod data;
 mod docs;
 mod fit;
@@ -9,6 +11,7 @@ mod frontend;
 mod ir;
 mod ir_simplify;
 mod jit;
+mod layers;
 mod lower;
 mod mnn;
 mod plot;

@@ -180,3 +180,15 @@ fn piped_sessions_keep_no_history() {
     assert!(files.is_empty(), "a piped session wrote {files:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn run_trains_from_memory_without_writing_a_file() {
+    // The base directory does not exist: `:run` must not need to write anything into it.
+    let base = std::env::temp_dir().join(format!("mechc-repl-nowhere-{}", std::process::id())).join("missing");
+    let mut repl = mechc::cli::repl::commands::Repl::new(base.clone(), false);
+    let model = SCRIPT.split(":show").next().unwrap().replace("y' = sparse(lin, keep = {zz})\n", "y' = sparse(lin)\n");
+    repl.declare(&model);
+    let out = dispatch(&mut repl, ":run").0;
+    assert!(out.contains("x' = -0.1*x + 2*y") && out.contains("y' = -2*x - 0.1*y"), "{out}");
+    assert!(!base.exists(), "`:run` created {}", base.display());
+}

@@ -45,8 +45,30 @@ impl Checker<'_> {
                 SimEntryKind::Equation(_) => {}
             }
         }
+        self.missing_init(states, &init, head);
+        let Some((t0, t1, step)) = time else {
+            if !seen.iter().any(|(k, _)| *k == "time") {
+                self.err(
+                    Diagnostic::new(
+                        codes::BAD_SIMULATION,
+                        "a `simulate` block needs a time range",
+                        head,
+                        "no `time` entry",
+                    )
+                    .with_help("add e.g. `time 0 .. 10 step 0.01`"),
+                );
+            }
+            return None;
+        };
+        let init =
+            init.into_iter().map(|v| v.into_iter().map(|x| x.unwrap_or(SimValue::Fixed(0.0))).collect()).collect();
+        Some((init, t0, t1, step, noise, seed, trajs))
+    }
+
+    /// `E018` naming every state (and lower derivative) without an initial value.
+    fn missing_init(&mut self, states: &[State], init: &[Vec<Option<SimValue>>], head: Span) {
         let mut missing = Vec::new();
-        for (st, vals) in states.iter().zip(&init) {
+        for (st, vals) in states.iter().zip(init) {
             for (k, v) in vals.iter().enumerate() {
                 if v.is_none() {
                     missing.push(format!("{}{}", st.name, "'".repeat(k)));
@@ -68,23 +90,6 @@ impl Checker<'_> {
                 .with_help(format!("add them to the `init` line: `init {list}`")),
             );
         }
-        let Some((t0, t1, step)) = time else {
-            if !seen.iter().any(|(k, _)| *k == "time") {
-                self.err(
-                    Diagnostic::new(
-                        codes::BAD_SIMULATION,
-                        "a `simulate` block needs a time range",
-                        head,
-                        "no `time` entry",
-                    )
-                    .with_help("add e.g. `time 0 .. 10 step 0.01`"),
-                );
-            }
-            return None;
-        };
-        let init =
-            init.into_iter().map(|v| v.into_iter().map(|x| x.unwrap_or(SimValue::Fixed(0.0))).collect()).collect();
-        Some((init, t0, t1, step, noise, seed, trajs))
     }
 
     fn init_items(&mut self, items: &[ast::InitItem], states: &[State], init: &mut [Vec<Option<SimValue>>]) {

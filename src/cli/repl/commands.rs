@@ -1,13 +1,14 @@
 //! The REPL's `:commands` and their effects on a [`Session`]: show, check, run (training through
-//! the `mechc run` pipeline on a temporary copy of the model beside the session's base directory),
-//! eqs, plot, save (atomic), load, undo. Each returns the text to print.
+//! the library pipeline on the session's text in memory, with relative paths resolved against its
+//! base directory), eqs, plot, save (atomic), load, undo. Each returns the text to print.
 
 use super::session::{self, Session};
-use crate::cli::run::pipeline::{fit_diagnostic, prepare, Failure, Prepared};
 use crate::cli::run::{outputs, RunArgs};
 use crate::diag::render;
-use crate::fit::{fit, FitInput, Fitted};
+use crate::fit::Fitted;
+use crate::pipeline::{prepare, train, Failure, Prepared, TrainOptions};
 use crate::report::output::write_atomic;
+use crate::source::SourceMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -73,33 +74,18 @@ impl Repl {
         if checked.has_errors() {
             return checked.render(self.color);
         }
-        let tmp = self.session.base_dir.join(format!(".mechc-repl-{}.mech", std::process::id()));
-        if let Err(e) = write_atomic(&tmp, self.session.text().as_bytes()) {
-            return format!("error: cannot write {}: {e}\n", tmp.display());
-        }
-        let prepared = prepare(&tmp);
-        let _ = std::fs::remove_file(&tmp);
-        let prepared = match prepared {
+        let mut sources = SourceMap::new();
+        let root = sources.add(self.session.source_name(), self.session.text());
+        let prepared = match prepare(&mut sources, root) {
             Ok(p) => p,
-            Err(Failure::User { sources, diags }) => return render::render_text(&diags, &sources, self.color),
+            Err(Failure::User(diags)) => return render::render_text(&diags, &sources, self.color),
             Err(Failure::Internal(m)) => return format!("internal error: {m}\n"),
-            Err(Failure::Unreadable(m)) => return format!("error: {m}\n"),
         };
         self.cancel.store(false, Ordering::SeqCst);
-        let seed = prepared.model.fit.seed;
-        let input = FitInput {
-            ir: &prepared.ir,
-            model: &prepared.model,
-            data: &prepared.data,
-            seed,
-            cancel: Some(self.cancel),
-            progress: None,
-        };
-        let fitted = match fit(&input) {
+        let opts = TrainOptions { seed: None, cancel: Some(self.cancel), progress: None };
+        let fitted = match train(&prepared, &opts) {
             Ok(f) => f,
-            Err(e) => {
-                return render::render_text(&[fit_diagnostic(&e, &prepared.model)], &prepared.sources, self.color)
-            }
+            Err(d) => return render::render_text(&[d], &sources, self.color),
         };
         let report = crate::report::build(&prepared.ir, &prepared.data, &fitted, "auto", 0.0, 4);
         let equations: Vec<String> = report.equations.iter().map(|e| e.text.clone()).collect();

@@ -6,13 +6,13 @@
 //! 2 internal failure (an output that cannot be written).
 
 pub mod outputs;
-pub mod pipeline;
 
 use super::{EXIT_INTERNAL, EXIT_OK, EXIT_USER};
 use crate::check::settings::{Method, Threshold};
 use crate::diag::render;
-use crate::fit::{fit, FitInput, Progress};
-use pipeline::{fit_diagnostic, prepare, Failure, Prepared};
+use crate::fit::Progress;
+use crate::pipeline::{prepare, train, Prepared, TrainOptions};
+use crate::source::SourceMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -53,17 +53,20 @@ pub struct RunArgs {
 
 /// Runs `mechc run`.
 pub fn run(args: &RunArgs) -> u8 {
-    let prepared = match prepare(&args.file) {
-        Ok(p) => p,
-        Err(f) => return report_failure(f),
+    let mut sources = SourceMap::new();
+    let root = match super::load(&mut sources, &args.file) {
+        Ok(id) => id,
+        Err(code) => return code,
     };
-    eprint!("{}", render::render_text(&prepared.warnings, &prepared.sources, render::use_color()));
+    let prepared = match prepare(&mut sources, root) {
+        Ok(p) => p,
+        Err(f) => return super::failure(f, &sources),
+    };
+    eprint!("{}", render::render_text(&prepared.warnings, &sources, render::use_color()));
     let settings = &prepared.model.fit;
     if args.seed.is_some() && settings.method != Method::Mnn {
         eprintln!("note: `--seed` has no effect: `method = {}` makes no random draws", settings.method.name());
     }
-    let seed = args.seed.unwrap_or(settings.seed);
-    let cancel = cancel_flag();
     let bar = progress_bar(args.quiet || settings.verbose);
     let on_progress = |p: &Progress| {
         if settings.verbose {
@@ -75,24 +78,16 @@ pub fn run(args: &RunArgs) -> u8 {
             b.set_message(format!("round {} loss {:.3e} terms {}", p.round, p.loss, p.active_terms));
         }
     };
-    let input = FitInput {
-        ir: &prepared.ir,
-        model: &prepared.model,
-        data: &prepared.data,
-        seed,
-        cancel: Some(cancel),
-        progress: Some(&on_progress),
-    };
+    let opts = TrainOptions { seed: args.seed, cancel: Some(cancel_flag()), progress: Some(&on_progress) };
     let start = Instant::now();
-    let result = fit(&input);
+    let result = train(&prepared, &opts);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
     let fitted = match result {
         Ok(f) => f,
-        Err(e) => {
-            let d = fit_diagnostic(&e, &prepared.model);
-            eprint!("{}", render::render_text(&[d], &prepared.sources, render::use_color()));
+        Err(d) => {
+            eprint!("{}", render::render_text(&[d], &sources, render::use_color()));
             return EXIT_USER;
         }
     };
@@ -102,7 +97,7 @@ pub fn run(args: &RunArgs) -> u8 {
 /// Prints the report and writes the outputs.
 fn finish(args: &RunArgs, p: &Prepared, fitted: &crate::fit::Fitted, wall: f64) -> u8 {
     let mode = match p.model.fit.threshold {
-        Threshold::Level(t) => crate::report::equations::format_sig(t, 4),
+        Threshold::Level(t) => crate::number::format_sig(t, 4),
         Threshold::Auto => "auto".to_string(),
     };
     let report = crate::report::build(&p.ir, &p.data, fitted, &mode, wall, args.precision as usize);
@@ -121,25 +116,6 @@ fn finish(args: &RunArgs, p: &Prepared, fitted: &crate::fit::Fitted, wall: f64) 
         }
         Err(msg) => {
             eprintln!("error: {msg}");
-            EXIT_INTERNAL
-        }
-    }
-}
-
-fn report_failure(f: Failure) -> u8 {
-    match f {
-        Failure::User { sources, diags } => {
-            eprint!("{}", render::render_text(&diags, &sources, render::use_color()));
-            let errors = diags.iter().filter(|d| d.is_error()).count();
-            eprintln!("{errors} error(s), {} warning(s)", diags.len() - errors);
-            EXIT_USER
-        }
-        Failure::Unreadable(msg) => {
-            eprintln!("error: {msg}");
-            EXIT_USER
-        }
-        Failure::Internal(msg) => {
-            eprintln!("internal error: {msg}");
             EXIT_INTERNAL
         }
     }

@@ -3,9 +3,9 @@
 //! in `--out-dir` when given), each written atomically. Returns what was written where, or the
 //! first failure in words.
 
-use super::pipeline::Prepared;
 use super::RunArgs;
 use crate::fit::Fitted;
+use crate::pipeline::Prepared;
 use crate::report::plot::{render, LossHistory, LossUnit, PlotData, PlotTrajectory};
 use crate::report::{emit::emit_model, json::write_json, output::write_atomic, Report};
 use std::path::{Path, PathBuf};

@@ -11,8 +11,7 @@
 
 use rand_distr::{Distribution, StandardNormal};
 
-use super::problem::Mnn;
-use super::train::Point;
+use super::problem::{Mnn, Point};
 use super::whiten::Whitener;
 use crate::check::settings::{Init, Method, Threshold};
 use crate::data::SeededRng;
@@ -35,7 +34,7 @@ fn collocation_fit(input: &FitInput, full_library: bool) -> Result<Fitted, FitEr
         model.fit.rounds = 0;
     }
     let sub = FitInput { model: &model, ..*input };
-    collocation(&sub)
+    collocation::fit(&sub)
 }
 
 /// The starting point.

@@ -41,8 +41,8 @@ use crate::data::seeded;
 use crate::fit::smoothed::Smoothed;
 use crate::fit::{FitError, FitInput, Fitted, PathEntry};
 use loss::window_loss;
-use problem::Mnn;
-use train::{Point, Trainer};
+use problem::{Mnn, Point};
+use train::Trainer;
 
 /// Trains the model by MNN.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {

@@ -58,6 +58,23 @@ impl Group {
     }
 }
 
+/// The unknowns: the flat denoised trajectories `Z` (rows × nz) followed by `θ` (model
+/// parameters, coefficients, per-trajectory values), and the active coefficients.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    /// `Z` then `θ`.
+    pub x: Vec<f64>,
+    /// Active coefficient slots.
+    pub active: Vec<bool>,
+}
+
+impl Point {
+    /// Length of the `Z` part.
+    pub fn nzv(m: &Mnn) -> usize {
+        m.n_rows * m.s.nz
+    }
+}
+
 /// Everything fixed during training.
 pub struct Mnn {
     /// Data, smoothed start, compiled right-hand sides.

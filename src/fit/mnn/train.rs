@@ -13,27 +13,10 @@ use std::sync::Arc;
 use super::adam::Adam;
 use super::loss::window_loss;
 use super::objective::{loss_and_grad, Build};
-use super::problem::Mnn;
+use super::problem::{Mnn, Point};
 use super::whiten::Whitener;
 use crate::data::{batches, SeededRng};
 use crate::fit::{FitError, FitInput, HistoryEntry, Progress};
-
-/// The unknowns: the flat denoised trajectories `Z` (rows × nz) followed by `θ` (model
-/// parameters, coefficients, per-trajectory values), and the active coefficients.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Point {
-    /// `Z` then `θ`.
-    pub x: Vec<f64>,
-    /// Active coefficient slots.
-    pub active: Vec<bool>,
-}
-
-impl Point {
-    /// Length of the `Z` part.
-    pub fn nzv(m: &Mnn) -> usize {
-        m.n_rows * m.s.nz
-    }
-}
 
 /// The running training.
 pub struct Trainer<'a> {

@@ -14,8 +14,7 @@
 //! `ξ` and gradients from `c` to `ξ`.
 
 use super::loss::{kernel_rows, CONSISTENCY};
-use super::problem::{solve_error, Group, Mnn};
-use super::train::Point;
+use super::problem::{solve_error, Group, Mnn, Point};
 use crate::fit::banded::dense_cholesky;
 use crate::fit::FitError;
 use crate::mnn::{solve, OdeInputs, OdeShape};

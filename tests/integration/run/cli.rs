@@ -84,3 +84,14 @@ fn simulate_failures_are_coded() {
     assert_eq!(code, 1);
     assert!(err.contains("E039"), "{err}");
 }
+
+#[test]
+fn a_library_file_has_nothing_to_run_or_simulate() {
+    for command in ["run", "simulate"] {
+        let (code, out, err) = mechc(&[command, "tests/cases/run/err/library.mech"]);
+        assert_eq!(code, 1, "{command}: {err}");
+        assert!(out.is_empty(), "{command}: {out}");
+        assert!(err.contains("E038") && err.contains("declares no states"), "{command}: {err}");
+        assert!(!err.contains("panicked"), "{command}: {err}");
+    }
+}

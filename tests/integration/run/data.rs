@@ -4,18 +4,15 @@
 
 use super::{checked, mech_files};
 use mechc::check::hir::DataSource;
-use mechc::cli::run::pipeline::min_rows;
 use mechc::data::{load_model_data, Dataset};
-use std::path::Path;
+use mechc::pipeline::min_rows;
 
-/// Loads the data of a model written to a scratch file (a unique name per test).
+/// Loads the data of a model given as text (checked in memory, no file).
 fn data_of(name: &str, text: &str) -> Dataset {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("run-data");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{name}.mech"));
-    std::fs::write(&path, text).unwrap();
-    let (_, model, _) = checked(path.to_str().unwrap());
-    load_model_data(&model, 2).unwrap_or_else(|d| panic!("{}", d.message))
+    let mut sources = mechc::source::SourceMap::new();
+    let root = sources.add(format!("{name}.mech"), text);
+    let checked = mechc::pipeline::check_and_lower(&mut sources, root).unwrap_or_else(|_| panic!("{name} checks"));
+    load_model_data(&checked.model, 2).unwrap_or_else(|d| panic!("{}", d.message))
 }
 
 #[test]

@@ -8,9 +8,9 @@
 //! p/√n ≈ 0.05% to a coefficient, and the rest of the budget covers the trapezoid collocation's
 //! O(h²) bias on these grids.
 
-use mechc::cli::run::pipeline::prepare;
-use mechc::fit::{fit, FitInput, Fitted};
+use mechc::fit::Fitted;
 use mechc::ir::ModelIr;
+use mechc::pipeline::{train, TrainOptions};
 use mechc::report::summary::build;
 
 struct Run {
@@ -21,9 +21,9 @@ struct Run {
 }
 
 fn run_example(path: &str) -> Run {
-    let p = prepare(std::path::Path::new(path)).unwrap_or_else(|_| panic!("{path} prepares"));
-    let input = FitInput { ir: &p.ir, model: &p.model, data: &p.data, seed: 0, cancel: None, progress: None };
-    let fitted = fit(&input).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let p = super::prepare(path).1.unwrap_or_else(|_| panic!("{path} prepares"));
+    let fitted = train(&p, &TrainOptions { seed: Some(0), ..TrainOptions::default() })
+        .unwrap_or_else(|d| panic!("{path}: {}", d.message));
     let report = build(&p.ir, &p.data, &fitted, "auto", 0.0, 3);
     let equations = report.equations.iter().map(|e| e.text.clone()).collect();
     Run { ir: p.ir, data: p.data, fitted, equations }

@@ -3,9 +3,8 @@
 //! (the text the diagnostic's primary label must point at); rendered diagnostics are snapshots.
 
 use super::mech_files;
-use mechc::cli::run::pipeline::{fit_diagnostic, prepare, Failure};
 use mechc::diag::render::render_text;
-use mechc::fit::{fit, FitInput};
+use mechc::pipeline::{fit_diagnostic, train, Failure, TrainOptions};
 
 fn header(text: &str, key: &str) -> Option<String> {
     text.lines().take_while(|l| l.starts_with('#')).find_map(|l| l.strip_prefix(key).map(|r| r.trim().to_string()))
@@ -14,23 +13,22 @@ fn header(text: &str, key: &str) -> Option<String> {
 /// Runs the pipeline up to and including training; the rendered diagnostics and their codes
 /// with the text of the first one's primary span.
 fn run_fixture(path: &std::path::Path) -> Result<(String, Vec<String>, String), String> {
-    let p = match prepare(path) {
-        Err(Failure::User { sources, diags }) => {
+    let (sources, prepared) = super::prepare(path.to_str().unwrap());
+    let p = match prepared {
+        Err(Failure::User(diags)) => {
             let first = diags.iter().find(|d| d.is_error()).ok_or("no error")?;
             let at = first.primary_span().map(|s| sources.slice(s).to_string()).unwrap_or_default();
             let codes = diags.iter().filter(|d| d.is_error()).map(|d| d.code.0.to_string()).collect();
             return Ok((render_text(&diags, &sources, false), codes, at));
         }
-        Err(_) => return Err("the file could not be read or lowered".into()),
+        Err(Failure::Internal(m)) => return Err(format!("internal failure: {m}")),
         Ok(p) => p,
     };
-    let input = FitInput { ir: &p.ir, model: &p.model, data: &p.data, seed: 0, cancel: None, progress: None };
-    match fit(&input) {
+    match train(&p, &TrainOptions { seed: Some(0), ..TrainOptions::default() }) {
         Ok(_) => Err("the run succeeded".into()),
-        Err(e) => {
-            let d = fit_diagnostic(&e, &p.model);
-            let at = d.primary_span().map(|s| p.sources.slice(s).to_string()).unwrap_or_default();
-            Ok((render_text(std::slice::from_ref(&d), &p.sources, false), vec![d.code.0.to_string()], at))
+        Err(d) => {
+            let at = d.primary_span().map(|s| sources.slice(s).to_string()).unwrap_or_default();
+            Ok((render_text(std::slice::from_ref(&d), &sources, false), vec![d.code.0.to_string()], at))
         }
     }
 }

@@ -55,7 +55,7 @@ fn round_json(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Number(n) if n.is_f64() => {
             if let Some(x) = n.as_f64() {
-                let r: f64 = mechc::report::equations::format_sig(x.abs(), 3).parse().unwrap_or(x);
+                let r: f64 = mechc::number::format_sig(x.abs(), 3).parse().unwrap_or(x);
                 *v = serde_json::json!(if x < 0.0 { -r } else { r });
             }
         }
@@ -85,7 +85,7 @@ fn equations_print_in_basis_order_with_precision() {
     let eqs = mechc::report::equations::equations(&ir, &fit.coefficients, &fit.active, 2);
     let text: Vec<&str> = eqs.iter().map(|e| e.text.as_str()).collect();
     assert_eq!(text, ["x' = x*-a + 2*y", "y' = -2*x - 0.1*y"]);
-    use mechc::report::equations::format_sig;
+    use mechc::number::format_sig;
     assert_eq!(
         (format_sig(9.9996, 4), format_sig(1.23456e-7, 3), format_sig(123456.0, 2)),
         ("10".into(), "1.23e-7".into(), "120000".into())
@@ -102,7 +102,7 @@ fn emitted_model_checks_and_simulates_the_discovered_system() {
     let path = dir.join("spiral_emitted.mech");
     std::fs::write(&path, &text).unwrap();
     let (_, model, _) = checked(path.to_str().unwrap());
-    let sim = mechc::cli::simulate::simulated(&model).unwrap_or_else(|d| panic!("{}", d.message));
+    let sim = mechc::pipeline::simulated(&model).unwrap_or_else(|d| panic!("{}", d.message));
     let rollout = report.rollouts[0].as_ref().unwrap();
     let tr = &sim.trajectories[0];
     assert_eq!(tr.len() * 2, rollout.len());
@@ -145,11 +145,10 @@ fn lorenz_rollout_is_measured_in_lyapunov_times() {
 
 #[test]
 fn outputs_are_written_into_the_out_dir() {
-    use mechc::cli::run::{outputs::write_all, pipeline::prepare, RunArgs};
+    use mechc::cli::run::{outputs::write_all, RunArgs};
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("run-outputs");
     let _ = std::fs::remove_dir_all(&dir);
-    let p =
-        prepare(std::path::Path::new("tests/cases/run/ok/spiral.mech")).unwrap_or_else(|_| panic!("spiral prepares"));
+    let p = super::prepare("tests/cases/run/ok/spiral.mech").1.unwrap_or_else(|_| panic!("spiral prepares"));
     let (_, _, fit, report) = spiral();
     let args = RunArgs {
         file: "tests/cases/run/ok/spiral.mech".into(),
@@ -201,7 +200,7 @@ fn second_order_rollout_starts_from_the_learned_derivative() {
     let path = dir.join("oscillator_emitted.mech");
     std::fs::write(&path, &text).unwrap();
     let (_, emitted, _) = checked(path.to_str().unwrap());
-    let sim = mechc::cli::simulate::simulated(&emitted).unwrap_or_else(|d| panic!("{}", d.message));
+    let sim = mechc::pipeline::simulated(&emitted).unwrap_or_else(|d| panic!("{}", d.message));
     // Both integrate x'' = -0.4x' - 4x from (1, 0) at tolerances of 1e-9 or tighter.
     for (a, b) in sim.trajectories[0].values.iter().zip(report.rollouts[0].as_ref().unwrap()) {
         assert!((a - b).abs() < 1e-6, "{a} vs {b}");

@@ -1,11 +1,11 @@
 //! The one intrinsics table: every math function of the language with its name, arity, the
 //! float64 implementation (a plain `extern "C"` Rust function, called by the interpreter, by
 //! constant folding and — through its address — by the JIT, so all three compute identical
-//! bits), how the JIT emits it, and its derivative rule (used by symbolic differentiation).
+//! bits), how the JIT emits it, and its derivative rule (as data: symbolic differentiation in
+//! `ir/diff.rs` builds the nodes). It depends on nothing else in the crate, so the checker, the
+//! IR and the JIT all read it from below.
 //!
 //! Input: a [`Func`]. Output: its [`Intrinsic`] record.
-
-use crate::ir::{Arena, NodeId};
 
 /// A math function known to the compiler.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -53,9 +53,29 @@ pub enum Imp {
     Binary(extern "C" fn(f64, f64) -> f64),
 }
 
-/// The partial derivatives of `f(args)` with respect to each argument, as new nodes; `this` is
-/// the node `f(args)` itself (so `exp' = exp` and `tanh' = 1 - tanh^2` reuse it).
-pub type DerivRule = fn(&mut Arena, args: &[NodeId], this: NodeId) -> Vec<NodeId>;
+/// The derivative of `f(x)` (for `pow`, the partials of `f(x, y)`), in terms of the argument
+/// `x` and of the call `f` itself (so `exp' = exp` and `tanh' = 1 - tanh^2` reuse the node).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deriv {
+    /// `g(x)` for another intrinsic `g` (`sin' = cos`, `abs' = sign`).
+    Func(Func),
+    /// `-g(x)` (`cos' = -sin`).
+    NegFunc(Func),
+    /// `1 + f^2` (`tan`).
+    OnePlusSquare,
+    /// `1 - f^2` (`tanh`).
+    OneMinusSquare,
+    /// `f` itself (`exp`).
+    Itself,
+    /// `1/x` (`log`).
+    Reciprocal,
+    /// `0.5/f` (`sqrt`).
+    HalfOverItself,
+    /// `0` (`sign`).
+    Zero,
+    /// `(y * pow(x, y - 1), f * log(x))` (`pow`).
+    Power,
+}
 
 /// One row of the intrinsics table.
 #[derive(Clone, Copy, Debug)]
@@ -70,8 +90,8 @@ pub struct Intrinsic {
     pub imp: Imp,
     /// How the JIT emits it.
     pub native: Native,
-    /// Partial derivatives rule.
-    pub deriv: DerivRule,
+    /// Derivative rule.
+    pub deriv: Deriv,
 }
 
 extern "C" fn mech_sin(x: f64) -> f64 {
@@ -112,65 +132,21 @@ extern "C" fn mech_pow(x: f64, y: f64) -> f64 {
     x.powf(y)
 }
 
-fn d_sin(a: &mut Arena, x: &[NodeId], _: NodeId) -> Vec<NodeId> {
-    vec![a.call1(Func::Cos, x[0])]
-}
-fn d_cos(a: &mut Arena, x: &[NodeId], _: NodeId) -> Vec<NodeId> {
-    let s = a.call1(Func::Sin, x[0]);
-    vec![a.neg(s)]
-}
-fn d_tan(a: &mut Arena, _: &[NodeId], this: NodeId) -> Vec<NodeId> {
-    let one = a.constant(1.0);
-    let sq = a.powi(this, 2);
-    vec![a.add(one, sq)]
-}
-fn d_exp(_: &mut Arena, _: &[NodeId], this: NodeId) -> Vec<NodeId> {
-    vec![this]
-}
-fn d_log(a: &mut Arena, x: &[NodeId], _: NodeId) -> Vec<NodeId> {
-    let one = a.constant(1.0);
-    vec![a.div(one, x[0])]
-}
-fn d_sqrt(a: &mut Arena, _: &[NodeId], this: NodeId) -> Vec<NodeId> {
-    let half = a.constant(0.5);
-    vec![a.div(half, this)]
-}
-fn d_abs(a: &mut Arena, x: &[NodeId], _: NodeId) -> Vec<NodeId> {
-    vec![a.call1(Func::Sign, x[0])]
-}
-fn d_tanh(a: &mut Arena, _: &[NodeId], this: NodeId) -> Vec<NodeId> {
-    let one = a.constant(1.0);
-    let sq = a.powi(this, 2);
-    vec![a.sub(one, sq)]
-}
-fn d_sign(a: &mut Arena, _: &[NodeId], _: NodeId) -> Vec<NodeId> {
-    vec![a.constant(0.0)]
-}
-/// d pow(x, y) = (y * pow(x, y - 1), pow(x, y) * log(x)).
-fn d_pow(a: &mut Arena, x: &[NodeId], this: NodeId) -> Vec<NodeId> {
-    let one = a.constant(1.0);
-    let ym1 = a.sub(x[1], one);
-    let p = a.pow(x[0], ym1);
-    let dx = a.mul(x[1], p);
-    let l = a.call1(Func::Log, x[0]);
-    vec![dx, a.mul(this, l)]
-}
-
 /// The table, indexed by `Func as usize`.
 pub static INTRINSICS: [Intrinsic; 10] = [
-    row(Func::Sin, "sin", Imp::Unary(mech_sin), Native::Call("mech_sin"), d_sin),
-    row(Func::Cos, "cos", Imp::Unary(mech_cos), Native::Call("mech_cos"), d_cos),
-    row(Func::Tan, "tan", Imp::Unary(mech_tan), Native::Call("mech_tan"), d_tan),
-    row(Func::Exp, "exp", Imp::Unary(mech_exp), Native::Call("mech_exp"), d_exp),
-    row(Func::Log, "log", Imp::Unary(mech_log), Native::Call("mech_log"), d_log),
-    row(Func::Sqrt, "sqrt", Imp::Unary(mech_sqrt), Native::Sqrt, d_sqrt),
-    row(Func::Abs, "abs", Imp::Unary(mech_abs), Native::Abs, d_abs),
-    row(Func::Tanh, "tanh", Imp::Unary(mech_tanh), Native::Call("mech_tanh"), d_tanh),
-    row(Func::Sign, "sign", Imp::Unary(mech_sign), Native::Call("mech_sign"), d_sign),
-    row(Func::Pow, "pow", Imp::Binary(mech_pow), Native::Call("mech_pow"), d_pow),
+    row(Func::Sin, "sin", Imp::Unary(mech_sin), Native::Call("mech_sin"), Deriv::Func(Func::Cos)),
+    row(Func::Cos, "cos", Imp::Unary(mech_cos), Native::Call("mech_cos"), Deriv::NegFunc(Func::Sin)),
+    row(Func::Tan, "tan", Imp::Unary(mech_tan), Native::Call("mech_tan"), Deriv::OnePlusSquare),
+    row(Func::Exp, "exp", Imp::Unary(mech_exp), Native::Call("mech_exp"), Deriv::Itself),
+    row(Func::Log, "log", Imp::Unary(mech_log), Native::Call("mech_log"), Deriv::Reciprocal),
+    row(Func::Sqrt, "sqrt", Imp::Unary(mech_sqrt), Native::Sqrt, Deriv::HalfOverItself),
+    row(Func::Abs, "abs", Imp::Unary(mech_abs), Native::Abs, Deriv::Func(Func::Sign)),
+    row(Func::Tanh, "tanh", Imp::Unary(mech_tanh), Native::Call("mech_tanh"), Deriv::OneMinusSquare),
+    row(Func::Sign, "sign", Imp::Unary(mech_sign), Native::Call("mech_sign"), Deriv::Zero),
+    row(Func::Pow, "pow", Imp::Binary(mech_pow), Native::Call("mech_pow"), Deriv::Power),
 ];
 
-const fn row(func: Func, name: &'static str, imp: Imp, native: Native, deriv: DerivRule) -> Intrinsic {
+const fn row(func: Func, name: &'static str, imp: Imp, native: Native, deriv: Deriv) -> Intrinsic {
     let arity = match imp {
         Imp::Unary(_) => 1,
         Imp::Binary(_) => 2,

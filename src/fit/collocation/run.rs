@@ -6,14 +6,19 @@
 
 use std::sync::atomic::Ordering;
 
-use super::gn::{cost, iterate, Lm, Outcome};
+use super::eval::cost;
+use super::gn::{iterate, Lm, Outcome};
 use super::problem::{Problem, State};
-use super::{FitError, FitInput, HistoryEntry, Progress};
+use crate::fit::{FitError, FitInput, HistoryEntry, Progress};
 
 /// Relative cost decrease below which an iteration counts as converged: far above round-off
 /// in a sum of ~10⁴ squares (~1e-12 relative) and far below any change a threshold decision
 /// could notice.
 const REL_TOL: f64 = 1e-9;
+/// Absolute cost decrease below which an iteration counts as converged: the cost is a sum of
+/// squares in units of the noise, so a decrease of 1e-4 moves the unknowns by about a hundredth
+/// of their standard errors, and the next Gauss–Newton step by far less.
+const ABS_TOL: f64 = 1e-4;
 
 /// The running fit: hooks, history, damping.
 pub struct Runner<'a> {
@@ -31,7 +36,7 @@ pub struct Runner<'a> {
 impl<'a> Runner<'a> {
     /// A runner over a prepared problem.
     pub fn new(p: Problem, input: &'a FitInput<'a>) -> Runner<'a> {
-        Runner { p, input, history: Vec::new(), interrupted: false, lm: Lm { lambda: 1e-3 } }
+        Runner { p, input, history: Vec::new(), interrupted: false, lm: Lm::default() }
     }
 
     /// Cost of a state (checked finite).
@@ -58,11 +63,23 @@ impl<'a> Runner<'a> {
             if self.cancelled() {
                 break;
             }
+            let t0 = std::time::Instant::now();
             let (c1, out) = iterate(&self.p, st, c, &mut self.lm)?;
+            if std::env::var_os("MECHC_DEBUG_TIME").is_some() {
+                eprintln!(
+                    "iter round {round} it {it} cost {c1:.6e} lambda {:.1e} {:.1} ms nq {}",
+                    self.lm.lambda,
+                    t0.elapsed().as_secs_f64() * 1e3,
+                    self.p.unknowns(st).len()
+                );
+            }
             if !c1.is_finite() {
                 return Err(FitError::Diverged { round, loss: c1 });
             }
-            let done = matches!(out, Outcome::Stalled) || (c - c1) <= REL_TOL * c;
+            if !matches!(out, Outcome::Improved) {
+                break;
+            }
+            let done = (c - c1) <= REL_TOL * c + ABS_TOL;
             c = c1;
             self.history.push(HistoryEntry { round, loss: c / self.p.n_obs as f64 });
             if let Some(f) = self.input.progress {

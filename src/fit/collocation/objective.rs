@@ -6,10 +6,12 @@
 //! Input: a [`FitInput`]. Output: [`Objective`], evaluated at the fit's starting point or any
 //! other vector.
 
-use super::gn::{cost, gradient};
+use super::eval::cost;
+use super::gn::gradient;
 use super::init::initial_state;
 use super::problem::{Problem, State, Unknown};
-use super::{FitError, FitInput, KAPPA};
+use super::{grid_choice, KAPPA};
+use crate::fit::{FitError, FitInput};
 
 /// The objective `J` of a fit with its starting point.
 pub struct Objective {
@@ -20,8 +22,8 @@ pub struct Objective {
 impl Objective {
     /// Sets the problem up exactly as [`super::fit`] does, at its starting point.
     pub fn new(input: &FitInput) -> Result<Objective, FitError> {
-        let mut p = Problem::new(input, KAPPA)?;
-        let st = initial_state(&mut p, input)?;
+        let p = Problem::new(input, KAPPA, grid_choice())?;
+        let st = initial_state(&p, input)?;
         Ok(Objective { p, st })
     }
 

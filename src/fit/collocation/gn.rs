@@ -1,0 +1,390 @@
+//! Levenberg–Marquardt minimisation of the objective ([`super::eval`]).
+//!
+//! The normal matrix in the learned values `z` is banded (each residual row touches one
+//! sub-interval's points); the dense unknowns `q` (active coefficients, parameters) are kept by
+//! a Schur complement: with `A_zz = UᵀU` (banded Cholesky) and `W = U⁻ᵀ [A_zq | g_z]`,
+//! `S = A_qq − W_qᵀW_q` and the step solves `(S + λ D) dq = −g_q + W_qᵀ w₀`, then
+//! `dz = −U⁻¹ (w₀ + W_q dq)`. Damping acts on `q` first; `z` is damped too only when an undamped
+//! `z` step fails. One iteration costs O(points · (bandwidth + nq) · nq).
+//!
+//! Input: a [`Problem`] and a [`State`]. Output: improved states, the Schur complement (for
+//! Wald statistics and the selection path), and the gradient (for checks).
+
+use rayon::prelude::*;
+
+use super::eval::{cost, dq as dq_of, eps, eval, qmap};
+use super::problem::{Deriv, Problem, State, Unknown};
+use crate::fit::banded::{dense_solve, Banded};
+use crate::fit::FitError;
+
+/// The normal-equation pieces of one trajectory.
+pub struct Normal {
+    azz: Banded,
+    /// `[A_zq | g_z]`, row-major `points·nz × (nq + 1)`.
+    azq: Vec<f64>,
+    aqq: Vec<f64>,
+    gq: Vec<f64>,
+}
+
+/// Assembles `JᵀJ` and `Jᵀr` of trajectory `k`.
+pub fn assemble(p: &Problem, st: &State, unknowns: &[Unknown], k: usize) -> Result<Normal, FitError> {
+    let ev = eval(p, st, k, true)?;
+    let tr = &p.trajs[k];
+    let (nz, nq) = (p.nz, unknowns.len());
+    let w = nq + 1;
+    let pts = p.scheme.stride() + 1;
+    let nn = tr.grid.t.len() * nz;
+    let mut nm = Normal {
+        azz: Banded::zeros(nn, pts * nz - 1),
+        azq: vec![0.0; nn * w],
+        aqq: vec![0.0; nq * nq],
+        gq: vec![0.0; nq],
+    };
+    super::eval::data_residuals(p, st, k, |idx, wt, r| {
+        nm.azz.add(idx, idx, wt * wt);
+        nm.azq[idx * w + nq] += wt * r;
+    });
+    let qm = qmap(p, unknowns, k);
+    let nc = p.layout.columns.len();
+    let z = &st.z[k];
+    let mut v = vec![0.0; pts * nz];
+    let mut u: Vec<(usize, f64)> = Vec::with_capacity(nq);
+    for iv in &tr.grid.intervals {
+        for c in 0..nz {
+            let e_ = eps(p, k, c) * iv.scale;
+            for s in p.scheme.stencils() {
+                v.iter_mut().for_each(|x| *x = 0.0);
+                u.clear();
+                let mut r = 0.0;
+                for t in 0..pts {
+                    let i = iv.a + t;
+                    let (a, b) = (s.alpha[t] / e_, iv.h * s.beta[t] / e_);
+                    v[t * nz + c] += a;
+                    r += a * z[i * nz + c];
+                    match p.deriv[c] {
+                        Deriv::Next(kc) => {
+                            v[t * nz + kc] += b;
+                            r += b * z[i * nz + kc];
+                        }
+                        Deriv::Rhs(e) => {
+                            r += b * ev.f[i * p.neq + e];
+                            let row = &ev.jc[(i * p.neq + e) * nc..(i * p.neq + e) * nc + nz];
+                            v[t * nz..(t + 1) * nz].iter_mut().zip(row).for_each(|(x, j)| *x += b * j);
+                        }
+                    }
+                }
+                if let Deriv::Rhs(e) = p.deriv[c] {
+                    for &(qi, src) in &qm[e] {
+                        let d: f64 = (0..pts).map(|t| iv.h * s.beta[t] / e_ * dq_of(p, &ev, iv.a + t, e, src)).sum();
+                        u.push((qi, d));
+                    }
+                }
+                accumulate(&mut nm, &v, &u, r, iv.a * nz, nq);
+            }
+        }
+    }
+    Ok(nm)
+}
+
+impl Normal {
+    /// The part of the predicted decrease `−2 hᵀg − hᵀAh` that involves `dz`:
+    /// `−2 dzᵀg_z − dzᵀA_zz dz − 2 dzᵀA_zq dq`.
+    fn predicted(&self, dz: &[f64], dq: &[f64]) -> f64 {
+        let nq = dq.len();
+        let w = nq + 1;
+        let (n, b, bw) = (self.azz.n, self.azz.b, self.azz.b + 1);
+        let mut out = 0.0;
+        for i in 0..n {
+            let row = &self.azq[i * w..(i + 1) * w];
+            let aq: f64 = row[..nq].iter().zip(dq).map(|(a, d)| a * d).sum();
+            // A_zz dz at row i from the stored upper band (both triangles).
+            let mut az = 0.0;
+            for k in 0..=b.min(n - 1 - i) {
+                az += self.azz.data[i * bw + k] * dz[i + k];
+            }
+            for k in 1..=b.min(i) {
+                az += self.azz.data[(i - k) * bw + k] * dz[i - k];
+            }
+            out -= dz[i] * (2.0 * row[nq] + az + 2.0 * aq);
+        }
+        out
+    }
+}
+
+/// The part of the predicted decrease that involves `dq` alone: `−2 dqᵀg_q − dqᵀA_qq dq`
+/// (`A_qq` stored as its upper triangle).
+fn predicted_q(qq: &[f64], gq: &[f64], dq: &[f64]) -> f64 {
+    let nq = dq.len();
+    let mut out = 0.0;
+    for a in 0..nq {
+        out -= 2.0 * dq[a] * gq[a] + qq[a * nq + a] * dq[a] * dq[a];
+        for b in a + 1..nq {
+            out -= 2.0 * qq[a * nq + b] * dq[a] * dq[b];
+        }
+    }
+    out
+}
+
+/// Adds one residual row (dense local z entries `v` starting at `base`, sparse q entries `u`).
+#[inline]
+fn accumulate(nm: &mut Normal, v: &[f64], u: &[(usize, f64)], r: f64, base: usize, nq: usize) {
+    let w = nq + 1;
+    for (a, &va) in v.iter().enumerate() {
+        if va == 0.0 {
+            continue;
+        }
+        for (b, &vb) in v.iter().enumerate().skip(a) {
+            if vb != 0.0 {
+                nm.azz.add(base + a, base + b, va * vb);
+            }
+        }
+        let row = &mut nm.azq[(base + a) * w..(base + a + 1) * w];
+        row[nq] += va * r;
+        for &(qi, uq) in u {
+            row[qi] += va * uq;
+        }
+    }
+    for &(qi, ui) in u {
+        nm.gq[qi] += ui * r;
+        for &(qj, uj) in u {
+            if qj >= qi {
+                nm.aqq[qi * nq + qj] += ui * uj;
+            }
+        }
+    }
+}
+
+/// One trajectory's elimination: the factor `U` of `A_zz + μ diag(A_zz)` and `W = U⁻ᵀ [A_zq | g_z]`.
+struct Reduced {
+    u: Banded,
+    wq: Vec<f64>,
+}
+
+fn reduce(nm: &Normal, mu: f64, nq: usize, k: usize) -> Result<Reduced, FitError> {
+    let mut a = nm.azz.clone();
+    if mu > 0.0 {
+        for i in 0..a.n {
+            let d = a.diag(i);
+            a.add(i, i, mu * d);
+        }
+    }
+    a.cholesky().map_err(|row| FitError::Singular {
+        detail: format!("learned-state block of trajectory {k} (row {row}) is not positive definite"),
+    })?;
+    let mut wq = nm.azq.clone();
+    a.solve_lower(&mut wq, nq + 1);
+    Ok(Reduced { u: a, wq })
+}
+
+/// `WᵀW` for `W` row-major `rows × w`, by candle's matrix product (a tuned, multithreaded
+/// kernel): the dominant cost of an iteration with a large library.
+fn gram(wq: &[f64], w: usize) -> Result<Vec<f64>, FitError> {
+    let err = |e: candle_core::Error| FitError::Data(format!("matrix product failed: {e}"));
+    let rows = wq.len() / w;
+    let t = candle_core::Tensor::from_slice(wq, (rows, w), &candle_core::Device::Cpu).map_err(err)?;
+    let g = t.t().and_then(|tt| tt.matmul(&t)).map_err(err)?;
+    g.flatten_all().and_then(|g| g.to_vec1::<f64>()).map_err(err)
+}
+
+/// `S = Σ_k (A_qq − W_qᵀW_q)` and `rq = Σ_k (−g_q + W_qᵀ w₀)`.
+fn schur(normals: &[Normal], red: &[Reduced], nq: usize) -> Result<(Vec<f64>, Vec<f64>), FitError> {
+    let w = nq + 1;
+    let mut s = vec![0.0; nq * nq];
+    let mut rq = vec![0.0; nq];
+    for (nm, rd) in normals.iter().zip(red) {
+        let g = gram(&rd.wq, w)?;
+        for a in 0..nq {
+            rq[a] += g[a * w + nq] - nm.gq[a];
+            for b in a..nq {
+                s[a * nq + b] += nm.aqq[a * nq + b] - g[a * w + b];
+            }
+        }
+    }
+    for a in 0..nq {
+        for b in 0..a {
+            s[a * nq + b] = s[b * nq + a];
+        }
+    }
+    Ok((s, rq))
+}
+
+/// The assembled and reduced normal equations at one state.
+pub struct System {
+    /// The dense unknowns, in the order of `s`.
+    pub unknowns: Vec<Unknown>,
+    normals: Vec<Normal>,
+    red: Vec<Reduced>,
+    /// The Schur complement in the dense unknowns (the curvature of the cost with the learned
+    /// trajectories refitted).
+    pub s: Vec<f64>,
+    /// The right-hand side of the reduced normal equations `S dq = rq` (minus the reduced
+    /// gradient).
+    pub rq: Vec<f64>,
+    /// `Σ_k A_qq` (upper triangle) and `Σ_k g_q`.
+    qq: Vec<f64>,
+    gq: Vec<f64>,
+}
+
+/// Assembles and reduces the normal equations at `st` with `z` damping `mu`.
+pub fn system(p: &Problem, st: &State, mu: f64) -> Result<System, FitError> {
+    system_for(p, st, p.unknowns(st), mu)
+}
+
+/// [`system`] over a given list of dense unknowns (e.g. inactive coefficients too, held at 0).
+pub fn system_for(p: &Problem, st: &State, unknowns: Vec<Unknown>, mu: f64) -> Result<System, FitError> {
+    let normals: Vec<Normal> =
+        (0..p.trajs.len()).into_par_iter().map(|k| assemble(p, st, &unknowns, k)).collect::<Result<_, _>>()?;
+    let nq = unknowns.len();
+    let red: Vec<Reduced> =
+        normals.par_iter().enumerate().map(|(k, nm)| reduce(nm, mu, nq, k)).collect::<Result<_, _>>()?;
+    let (s, rq) = schur(&normals, &red, nq)?;
+    let mut qq = vec![0.0; nq * nq];
+    let mut gq = vec![0.0; nq];
+    for nm in &normals {
+        qq.iter_mut().zip(&nm.aqq).for_each(|(a, b)| *a += b);
+        gq.iter_mut().zip(&nm.gq).for_each(|(a, b)| *a += b);
+    }
+    Ok(System { unknowns, normals, red, s, rq, qq, gq })
+}
+
+impl System {
+    /// Re-reduces with `z` damping `mu` (the assembly is kept).
+    fn redamp(&mut self, mu: f64) -> Result<(), FitError> {
+        let nq = self.unknowns.len();
+        self.red =
+            self.normals.par_iter().enumerate().map(|(k, nm)| reduce(nm, mu, nq, k)).collect::<Result<_, _>>()?;
+        (self.s, self.rq) = schur(&self.normals, &self.red, nq)?;
+        Ok(())
+    }
+
+    /// The candidate state for q damping `lambda` (relative to the diagonal of `S`), with the
+    /// decrease of the cost the Gauss–Newton model predicts for it.
+    pub fn trial(&self, p: &Problem, st: &State, lambda: f64) -> Result<(State, f64), FitError> {
+        let nq = self.unknowns.len();
+        let dq = if nq == 0 {
+            vec![]
+        } else {
+            let mut s = self.s.clone();
+            for a in 0..nq {
+                s[a * nq + a] += lambda * self.s[a * nq + a].max(f64::MIN_POSITIVE);
+            }
+            dense_solve(&s, &self.rq, nq).ok_or_else(|| FitError::Singular {
+                detail: "the coefficient and parameter block (Schur complement) is not positive definite".into(),
+            })?
+        };
+        let w = nq + 1;
+        let mut out = st.clone();
+        let mut pred = 0.0;
+        for (k, (rd, nm)) in self.red.iter().zip(&self.normals).enumerate() {
+            let mut y: Vec<f64> = rd
+                .wq
+                .chunks_exact(w)
+                .map(|row| -row[nq] - row[..nq].iter().zip(&dq).map(|(a, b)| a * b).sum::<f64>())
+                .collect();
+            rd.u.solve_upper(&mut y, 1);
+            pred += nm.predicted(&y, &dq);
+            out.z[k].iter_mut().zip(&y).for_each(|(z, d)| *z += d);
+        }
+        pred += predicted_q(&self.qq, &self.gq, &dq);
+        p.apply(&mut out, &self.unknowns, &dq);
+        Ok((out, pred))
+    }
+}
+
+/// Levenberg–Marquardt state carried between calls.
+#[derive(Clone, Debug)]
+pub struct Lm {
+    /// Current damping of the dense unknowns (relative to the diagonal of `S`).
+    pub lambda: f64,
+    /// Growth factor of the damping after a rejected step.
+    pub nu: f64,
+}
+
+impl Default for Lm {
+    fn default() -> Lm {
+        Lm { lambda: 1e-6, nu: 2.0 }
+    }
+}
+
+/// Outcome of one iteration.
+pub enum Outcome {
+    /// Cost decreased.
+    Improved,
+    /// The Gauss–Newton model predicts a decrease below [`PRED_TOL`]: converged.
+    Converged,
+    /// No damping gave a decrease: converged to working precision.
+    Stalled,
+}
+
+/// A predicted decrease of the cost below `PRED_TOL + 1e-12 J` is convergence: the cost is a
+/// sum of squared residuals in units of the noise, so such a step moves every unknown by far
+/// less than a thousandth of its standard error.
+pub const PRED_TOL: f64 = 1e-6;
+
+/// One Levenberg–Marquardt iteration from `st` (cost `c0`): tries steps with growing damping
+/// until the cost decreases (damping adapted to the ratio of actual to predicted decrease).
+/// Updates `st`, returns its new cost.
+pub fn iterate(p: &Problem, st: &mut State, c0: f64, lm: &mut Lm) -> Result<(f64, Outcome), FitError> {
+    let mut sys = system(p, st, 0.0)?;
+    loop {
+        match sys.trial(p, st, lm.lambda) {
+            Ok((t, pred)) => {
+                if pred <= PRED_TOL + 1e-12 * c0 {
+                    return Ok((c0, Outcome::Converged));
+                }
+                let c = cost(p, &t)?;
+                if c.is_finite() && c < c0 {
+                    let rho = (c0 - c) / pred;
+                    lm.lambda = (lm.lambda * (1.0 - (2.0 * rho - 1.0).powi(3)).max(1.0 / 3.0)).max(1e-12);
+                    lm.nu = 2.0;
+                    *st = t;
+                    return Ok((c, Outcome::Improved));
+                }
+            }
+            Err(FitError::Singular { .. }) if lm.lambda < 1e6 => {}
+            Err(e) => return Err(e),
+        }
+        lm.lambda *= lm.nu;
+        lm.nu *= 2.0;
+        if lm.lambda > 1e8 {
+            *lm = Lm::default();
+            return Ok((c0, Outcome::Stalled));
+        }
+        // A rejected step: damp the learned trajectories as well.
+        sys.redamp(lm.lambda)?;
+    }
+}
+
+/// `Jᵀr` (half the gradient of the cost) at `st`: per trajectory for `z`, then for the dense
+/// unknowns; exposed for derivative checks.
+pub fn gradient(p: &Problem, st: &State) -> Result<(Vec<Vec<f64>>, Vec<f64>), FitError> {
+    let unknowns = p.unknowns(st);
+    let nq = unknowns.len();
+    let mut gq = vec![0.0; nq];
+    let mut gz = Vec::new();
+    for k in 0..p.trajs.len() {
+        let nm = assemble(p, st, &unknowns, k)?;
+        gq.iter_mut().zip(&nm.gq).for_each(|(a, b)| *a += b);
+        gz.push(nm.azq.chunks_exact(nq + 1).map(|r| r[nq]).collect());
+    }
+    Ok((gz, gq))
+}
+
+/// The cost as a quadratic in the dense unknowns `q` with the learned trajectories held fixed:
+/// `J(q₀ + Δ) ≈ J(q₀) + 2 gᵀΔ + ΔᵀAΔ` (exact in the coefficients, which enter linearly).
+/// Returns `(A, g)`, `A` row-major.
+pub fn fixed_z_quadratic(p: &Problem, st: &State, unknowns: &[Unknown]) -> Result<(Vec<f64>, Vec<f64>), FitError> {
+    let nq = unknowns.len();
+    let (mut a, mut g) = (vec![0.0; nq * nq], vec![0.0; nq]);
+    for k in 0..p.trajs.len() {
+        let nm = assemble(p, st, unknowns, k)?;
+        a.iter_mut().zip(&nm.aqq).for_each(|(x, y)| *x += y);
+        g.iter_mut().zip(&nm.gq).for_each(|(x, y)| *x += y);
+    }
+    for i in 0..nq {
+        for j in 0..i {
+            a[i * nq + j] = a[j * nq + i];
+        }
+    }
+    Ok((a, g))
+}
