@@ -105,19 +105,15 @@ pub struct TrainOptions<'a> {
 
 /// Fits a prepared model; a failed fit is a coded diagnostic.
 pub fn train(p: &Prepared, opts: &TrainOptions<'_>) -> Result<Fitted, Diagnostic> {
-    let seed = opts.seed.unwrap_or_else(|| p.model.fit.int("seed").max(0) as u64);
+    let seed = opts.seed.unwrap_or(p.model.fit.seed);
     let input =
         FitInput { ir: &p.ir, model: &p.model, data: &p.data, seed, cancel: opts.cancel, progress: opts.progress };
     crate::fit::fit(&input).map_err(|e| fit_diagnostic(&e, &p.model))
 }
 
-/// Rows a trajectory needs: one training window for the `mnn` method, two points otherwise.
+/// Rows a trajectory needs: one training window under `method = mnn`, two points otherwise.
 pub fn min_rows(model: &hir::Model) -> usize {
-    if model.fit.word("method") == "mnn" {
-        model.fit.int("window").max(2) as usize
-    } else {
-        2
-    }
+    crate::fit::min_rows(&model.fit)
 }
 
 /// A file without states (a library for `use`) has nothing to run or simulate.
@@ -259,7 +255,7 @@ pub fn fit_diagnostic(e: &FitError, model: &hir::Model) -> Diagnostic {
         }
         FitError::Diverged { .. } => {
             Diagnostic::new(codes::FIT_FAILED, e.to_string(), here, "while training this model")
-                .with_help("lower the learning rate: `fit { lr = ... }`")
+                .with_help(crate::fit::divergence_help(&model.fit))
         }
         FitError::Singular { .. } | FitError::Data(_) => {
             Diagnostic::new(codes::FIT_FAILED, e.to_string(), here, "while training this model")

@@ -168,7 +168,7 @@ pub fn fit_mechc(prepared: &Prepared, file: &DataFile, truth: &Truth) -> FitReco
         ir: &prepared.ir,
         model: &prepared.model,
         data: &data,
-        seed: prepared.model.fit.int("seed").max(0) as u64,
+        seed: prepared.model.fit.seed,
         cancel: None,
         progress: None,
     };

@@ -41,14 +41,7 @@ pub fn process_cpu_seconds() -> Option<f64> {
 /// Fits `data` with the model's own `fit` settings and seed, stopping after `limit_s` seconds.
 pub fn timed_fit(ir: &ModelIr, model: &hir::Model, data: &Dataset, limit_s: Option<f64>) -> FitOutcome {
     let cancel = AtomicBool::new(false);
-    let input = FitInput {
-        ir,
-        model,
-        data,
-        seed: model.fit.int("seed").max(0) as u64,
-        cancel: limit_s.map(|_| &cancel),
-        progress: None,
-    };
+    let input = FitInput { ir, model, data, seed: model.fit.seed, cancel: limit_s.map(|_| &cancel), progress: None };
     let cpu0 = process_cpu_seconds();
     let start = Instant::now();
     let (done_tx, done_rx) = mpsc::channel::<()>();

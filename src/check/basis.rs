@@ -172,7 +172,7 @@ impl Checker<'_> {
 
     /// Reports `E021` when a basis exceeds `max_terms`, else warns about duplicate terms.
     fn size_guard(&mut self, b: &BasisExpr, span: Span, name: Option<&str>) -> bool {
-        let limit = self.model.fit.int("max_terms").max(1) as u128;
+        let limit = self.model.fit.max_terms.max(1) as u128;
         let n = count(&self.model, b);
         if n > limit {
             let what = name.map_or("this basis".to_string(), |x| format!("basis `{x}`"));

@@ -2,15 +2,17 @@
 //! the schema (unknown keys are `E024` with a suggestion), values converted and range-checked
 //! (`E025`), defaults filled in for everything not written.
 
-use super::settings::{self, SCHEMA};
+use super::settings::{self, Device, SettingSpec, SCHEMA};
 use super::Checker;
 use crate::diag::{codes, Diagnostic};
+use crate::source::Span;
 use crate::syntax::ast::{self, ExprKind as A};
 
 impl Checker<'_> {
     pub(crate) fn resolve_fit(&mut self, fit: Option<&ast::FitDecl>) {
         let Some(fit) = fit else { return };
         let mut seen: Vec<&ast::Ident> = Vec::new();
+        let mut written: Vec<(&'static SettingSpec, Span, Span)> = Vec::new();
         for s in &fit.settings {
             let Some(spec) = settings::spec(&s.key.name) else {
                 let help = super::scope::suggest(&s.key.name, SCHEMA.iter().map(|x| x.key)).map_or_else(
@@ -44,28 +46,26 @@ impl Checker<'_> {
                     (v, None)
                 }
             };
-            self.fit_value(spec, s, number, word);
+            if self.fit_value(spec, s, number, word) {
+                written.push((spec, s.key.span, s.value.span));
+            }
         }
+        self.method_rules(&written);
     }
 
-    /// Stores a setting's converted value (`W004` when the fit does not read it), or reports a
-    /// value of the wrong type or out of range (`E025`).
-    fn fit_value(&mut self, spec: &settings::SettingSpec, s: &ast::Setting, number: Option<f64>, word: Option<&str>) {
+    /// Stores a setting's converted value and says so, or reports a value of the wrong type or
+    /// out of range (`E025`).
+    fn fit_value(
+        &mut self,
+        spec: &'static SettingSpec,
+        s: &ast::Setting,
+        number: Option<f64>,
+        word: Option<&str>,
+    ) -> bool {
         match settings::convert(&spec.kind, number, word) {
             Ok(v) => {
-                self.model.fit.values.insert(spec.key, v);
-                self.model.fit.explicit.push(spec.key);
-                if settings::NO_EFFECT.contains(&spec.key) {
-                    self.err(
-                        Diagnostic::new(
-                            codes::NO_EFFECT,
-                            format!("`{}` has no effect on the fit", spec.key),
-                            s.key.span,
-                            "not read by the fit",
-                        )
-                        .with_help("remove it; `mechc explain W004` says why"),
-                    );
-                }
+                self.model.fit.set(spec, &v);
+                true
             }
             Err(expected) => {
                 let found = word.map_or_else(|| number.map_or("?".into(), |x| x.to_string()), |w| format!("`{w}`"));
@@ -77,6 +77,43 @@ impl Checker<'_> {
                         "invalid value",
                     )
                     .with_note(format!("{}: {} (default {})", spec.key, spec.doc, spec.default)),
+                );
+                false
+            }
+        }
+    }
+
+    /// Rules that need every setting: `device = cuda` is refused (no CUDA backend in this
+    /// build), and a setting the chosen method does not read draws `W004`.
+    fn method_rules(&mut self, written: &[(&'static SettingSpec, Span, Span)]) {
+        let method = self.model.fit.method;
+        for &(spec, key_span, value_span) in written {
+            if spec.key == "device" && self.model.fit.device == Device::Cuda {
+                self.err(
+                    Diagnostic::new(
+                        codes::UNSUPPORTED,
+                        "no CUDA backend in this build",
+                        value_span,
+                        "not available in this build",
+                    )
+                    .with_help("use `device = cpu` (the default)"),
+                );
+            } else if !spec.acts_under(method) {
+                let acts = if spec.acts.is_empty() {
+                    "no method reads it yet".to_string()
+                } else {
+                    format!("it acts under {}", spec.acts_words("method = "))
+                };
+                self.err(
+                    Diagnostic::new(
+                        codes::NO_EFFECT,
+                        format!("`{}` has no effect under `method = {}`", spec.key, method.name()),
+                        key_span,
+                        format!("not read by `{}`", method.name()),
+                    )
+                    .with_help(format!(
+                        "remove it ({acts}); `mechc explain fit` says which settings each method reads"
+                    )),
                 );
             }
         }

@@ -144,7 +144,7 @@ pub fn model(m: &Model) -> String {
     for d in &m.data {
         data(&mut o, m, d);
     }
-    let fit: Vec<String> = m.fit.values.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+    let fit: Vec<String> = m.fit.values().iter().map(|(k, v)| format!("{k} = {v}")).collect();
     let _ = writeln!(o, "fit {{ {} }}", fit.join(", "));
     o
 }

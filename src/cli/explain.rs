@@ -2,7 +2,7 @@
 //! the `fit` settings table (key, type and range, default, meaning).
 
 use super::{EXIT_OK, EXIT_USER};
-use crate::check::settings::{kind_words, NO_EFFECT, SCHEMA};
+use crate::check::settings::{kind_words, SCHEMA};
 use crate::diag::codes::{lookup, CODES};
 
 pub fn run(what: &str) -> u8 {
@@ -33,29 +33,37 @@ pub fn codes_table() -> String {
     CODES.iter().map(|c| format!("{}  {}\n", c.code, c.title)).collect()
 }
 
-/// The `fit` settings: key, type and range, default, meaning.
+/// The `fit` settings: key, type and range, default, the methods that read it, meaning.
 pub fn fit_table() -> String {
     SCHEMA
         .iter()
         .map(|s| {
-            let note = if NO_EFFECT.contains(&s.key) { " [not read by the fit yet]" } else { "" };
-            format!("{:<16} {} (default {}){note}\n{:<16} {}\n", s.key, kind_words(&s.kind), s.default, "", s.doc)
+            let acts = s.acts_words("");
+            format!(
+                "{:<16} {} (default {}; read by {acts})\n{:<16} {}\n",
+                s.key,
+                kind_words(&s.kind),
+                s.default,
+                "",
+                s.doc
+            )
         })
         .collect()
 }
 
-/// The `fit` settings as a Markdown table (key, type and range, default, meaning), for the
-/// README: a test keeps the README's copy equal to this.
+/// The `fit` settings as a Markdown table (key, type and range, default, methods that read it,
+/// meaning), for the README: a test keeps the README's copy equal to this.
 pub fn fit_markdown() -> String {
-    let mut out = String::from("| setting | type and range | default | meaning |\n| --- | --- | --- | --- |\n");
+    let mut out =
+        String::from("| setting | type and range | default | read by | meaning |\n| --- | --- | --- | --- | --- |\n");
     for s in SCHEMA {
-        let note = if NO_EFFECT.contains(&s.key) { " (not read by the fit yet: W004)" } else { "" };
         let cell = |t: String| t.replace('|', "\\|");
         out.push_str(&format!(
-            "| `{}` | {} | `{}` | {}{note} |\n",
+            "| `{}` | {} | `{}` | {} | {} |\n",
             s.key,
             cell(kind_words(&s.kind)),
             s.default,
+            s.acts_words(""),
             cell(s.doc.to_string())
         ));
     }

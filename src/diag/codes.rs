@@ -124,11 +124,11 @@ codes! {
     RAGGED_ROWS = "E042", "row of the wrong length",
         "A row of a csv data file has more or fewer cells than the header line. Every row needs one cell per header column (an empty cell is a missing value).";
     TOO_FEW_ROWS = "E043", "too few rows for a training window",
-        "Training cuts every trajectory into windows of `fit { window = N }` time points, so every trajectory needs at least that many rows. Lower the window or provide longer series.";
+        "Under `method = mnn` training cuts every trajectory into windows of `fit { window = N }` time points, so every trajectory needs at least that many rows (with `window = auto`, at least 8). Lower the window, provide longer series, or use `method = collocation` or `method = sindy`, which need no windows.";
     SIMULATION_FAILED = "E044", "simulation failed",
         "The system of a `simulate` block could not be integrated: the solution stopped being finite (for example it blew up in finite time), or the adaptive integrator needed steps too small to advance (a singularity or a very stiff system). Check the system's parameters, its initial values and the time range.";
     UNSUPPORTED = "E045", "not supported yet",
-        "The model uses a feature that training does not support yet: a neural term `mlp(...)`. The model is valid and `mechc check` accepts it; `mechc run` refuses rather than give a wrong answer.";
+        "The model uses a feature that this build does not support: a neural term `mlp(...)` (training neural terms is not implemented yet), or `fit { device = cuda }` (this build has no CUDA backend; the solver's device boundary is `mnn::SolverBackend`). The model is otherwise valid; `mechc run` refuses rather than give a wrong answer.";
     NON_FINITE_TERM = "E046", "term not finite on the data",
         "A candidate term or right-hand side evaluates to NaN or infinity on the data (for example `log(x)` where `x <= 0`, or `1/x` where `x = 0`). The message names the term, the trajectory and the time. Remove the term from the basis, or transform the data.";
     FIT_FAILED = "E047", "training failed",
@@ -140,5 +140,5 @@ codes! {
     UNUSED_BASIS = "W003", "unused declaration",
         "A basis, constant or function of the model is declared but never used.";
     NO_EFFECT = "W004", "fit setting without effect",
-        "The setting is valid but the fit does not read it: `mechc run` fits by Gauss-Newton on a learned trajectory, and settings such as `epochs`, `lr`, `batch`, `stride`, the row weights, `l1`, `weight_decay`, `validation`, `device` and `verbose` belong to gradient training, which only neural terms will need. Remove the setting; `mechc explain fit` says which settings are read.";
+        "The setting is valid but the chosen method does not read it: `collocation` (Gauss-Newton on a learned trajectory) and `sindy` (least squares of smoothed derivatives) train no windows, so `epochs`, `lr`, `window`, `stride`, `batch`, the row weights, `l1`, `validation`, `seed`, `init` and `device` act only under `method = mnn`; `threshold_scale` acts under `sindy` and `mnn`; `weight_decay` belongs to neural terms, which no method trains yet. Remove the setting or choose the method that reads it; `mechc explain fit` lists which methods read each setting.";
 }

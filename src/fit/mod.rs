@@ -6,20 +6,54 @@
 //! (denoised) trajectories, the loss history and the selection path considered — or a
 //! [`FitError`].
 //!
-//! Engines: [`collocation`] (a learned trajectory and the model fitted jointly by Gauss–Newton
-//! on a collocation residual). Shared pieces: the boundary types, the smoother and noise
-//! estimate ([`smooth`]) and the small dense and banded solvers ([`banded`]).
+//! Engines, chosen by `fit { method = ... }`: [`collocation`] (the default: a learned trajectory
+//! and the model fitted jointly by Gauss–Newton on a collocation residual), [`sindy`] (classic
+//! SINDy: least squares of smoothed derivatives with sequential thresholding) and [`mnn`]
+//! (gradient training through the S-MNN solver layer on windows, on candle tensors). Shared
+//! pieces: the boundary types, the smoother and noise estimate ([`smooth`]), the smoothed data
+//! on the learned columns ([`smoothed`], for `sindy` and `mnn`) and the small dense and banded
+//! solvers ([`banded`]).
 
 mod banded;
 pub mod collocation;
+pub mod mnn;
+mod sindy;
 mod smooth;
+mod smoothed;
 mod types;
 
 pub use banded::{dense_solve, Banded};
 pub use collocation::Objective;
 pub use types::{FitError, FitInput, Fitted, HistoryEntry, PathEntry, Progress};
 
-/// Fits the model to the data: the stage function `mechc run` calls.
+use crate::check::settings::{FitSettings, Method};
+
+/// Fits the model to the data with the method its settings choose: the stage function
+/// `mechc run` calls.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
-    collocation::fit(input)
+    match input.model.fit.method {
+        Method::Collocation => collocation::fit(input),
+        Method::Sindy => sindy::fit(input),
+        Method::Mnn => mnn::fit(input),
+    }
+}
+
+/// Rows every trajectory needs under these settings: one training window under `mnn`, two
+/// points otherwise (the fits themselves then ask for five, with a message naming the
+/// trajectory).
+pub fn min_rows(settings: &FitSettings) -> usize {
+    match settings.method {
+        Method::Mnn => mnn::min_rows(settings),
+        Method::Collocation | Method::Sindy => 2,
+    }
+}
+
+/// What to try when a fit diverges, naming only settings the method reads.
+pub fn divergence_help(settings: &FitSettings) -> String {
+    match settings.method {
+        Method::Mnn => format!("lower the learning rate: `fit {{ lr = {} }}`", settings.lr / 10.0),
+        Method::Collocation | Method::Sindy => {
+            "check the model's scale against the data, or drop terms that grow fast (high powers, `exp`)".into()
+        }
+    }
 }

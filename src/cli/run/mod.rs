@@ -8,6 +8,7 @@
 pub mod outputs;
 
 use super::{EXIT_INTERNAL, EXIT_OK, EXIT_USER};
+use crate::check::settings::{Method, Threshold};
 use crate::diag::render;
 use crate::fit::Progress;
 use crate::pipeline::{prepare, train, Prepared, TrainOptions};
@@ -62,8 +63,15 @@ pub fn run(args: &RunArgs) -> u8 {
         Err(f) => return super::failure(f, &sources),
     };
     eprint!("{}", render::render_text(&prepared.warnings, &sources, render::use_color()));
-    let bar = progress_bar(args.quiet);
+    let settings = &prepared.model.fit;
+    if args.seed.is_some() && settings.method != Method::Mnn {
+        eprintln!("note: `--seed` has no effect: `method = {}` makes no random draws", settings.method.name());
+    }
+    let bar = progress_bar(args.quiet || settings.verbose);
     let on_progress = |p: &Progress| {
+        if settings.verbose {
+            eprintln!("round {} step {} loss {:.6e} terms {}", p.round, p.iteration, p.loss, p.active_terms);
+        }
         if let Some(b) = &bar {
             b.set_length(p.iterations as u64);
             b.set_position(p.iteration as u64);
@@ -88,9 +96,9 @@ pub fn run(args: &RunArgs) -> u8 {
 
 /// Prints the report and writes the outputs.
 fn finish(args: &RunArgs, p: &Prepared, fitted: &crate::fit::Fitted, wall: f64) -> u8 {
-    let mode = match p.model.fit.float("threshold") {
-        Some(t) => crate::number::format_sig(t, 4),
-        None => "auto".to_string(),
+    let mode = match p.model.fit.threshold {
+        Threshold::Level(t) => crate::number::format_sig(t, 4),
+        Threshold::Auto => "auto".to_string(),
     };
     let report = crate::report::build(&p.ir, &p.data, fitted, &mode, wall, args.precision as usize);
     if args.quiet {

@@ -41,7 +41,8 @@
 //! dynamics (the whole observed path of `x` must follow from it). [`Fitted::denoised`] then
 //! holds, per state, the state followed by its lower derivatives.
 //!
-//! `method = sindy` runs the same engine. Neural terms are not supported yet.
+//! `method = sindy` and `method = mnn` are the other engines (`super::sindy`, `super::mnn`).
+//! Neural terms are not supported yet.
 //!
 //! # Measured (`mechc bench discovery`, release, 2-core machine)
 //! Lorenz (σ = 10, ρ = 28, β = 8/3), x0 = (−8, 8, 27), t ∈ [0, 10] step 0.002, degree-2
@@ -66,7 +67,7 @@ mod traj;
 pub use objective::Objective;
 
 use super::{FitError, FitInput, Fitted};
-use crate::check::settings::Value;
+use crate::check::settings::Threshold;
 use crate::data::Trajectory;
 use grid::{GridChoice, Scheme};
 use problem::{Problem, State};
@@ -101,10 +102,10 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     let mut st = st;
     let c0 = r.cost(&st, 0)?;
     let settings = &input.model.fit;
-    let rounds = settings.int("rounds").max(0) as usize;
-    let threshold = match settings.get("threshold") {
-        Some(Value::Float(t)) => Some(*t),
-        _ => None,
+    let rounds = settings.rounds;
+    let threshold = match settings.threshold {
+        Threshold::Level(t) => Some(t),
+        Threshold::Auto => None,
     };
     let select = rounds > 0 && r.p.ncoef > 0;
     let tol = if select && threshold.is_none() { FULL_REL_TOL } else { run::REL_TOL };

@@ -172,7 +172,7 @@ fn auto_substeps(ob: &Observed, t: &[f64], scheme: Scheme, kappa: f64, href: Opt
     let (p, cst) = scheme.error_model();
     let m = p as usize + 1;
     let n = t.len();
-    let binom: Vec<f64> = (0..=m).map(|j| binomial(m, j) * if (m - j) % 2 == 0 { 1.0 } else { -1.0 }).collect();
+    let binom: Vec<f64> = (0..=m).map(|j| binomial(m, j) * if (m - j).is_multiple_of(2) { 1.0 } else { -1.0 }).collect();
     (0..n - 1)
         .map(|i| {
             if n < m + 1 {

@@ -4,6 +4,7 @@
 mod banded;
 mod behaviour;
 mod discovery;
+mod mnn;
 mod models;
 mod sparse_series;
 

@@ -3,7 +3,7 @@
 
 use super::check_text;
 use mechc::check::hir::{self, BasisExpr, ExprKind, Summand};
-use mechc::check::settings::{convert, Value, SCHEMA};
+use mechc::check::settings::{convert, Method, Threshold, Value, SCHEMA};
 use mechc::syntax::ast::{BinOp, ExprKind as A, ItemKind};
 use mechc::syntax::parse_str;
 
@@ -172,13 +172,26 @@ fn fit_schema_defaults_are_valid_and_keys_unique() {
 
 #[test]
 fn fit_values_are_typed_with_defaults_filled() {
-    let m = checked("model m\nstate x\nx' = -x\nfit { epochs = 12, threshold = auto, lr = 1e-2, method = sindy }");
-    assert_eq!(m.fit.int("epochs"), 12);
-    assert_eq!(m.fit.get("threshold"), Some(&Value::Auto));
-    assert_eq!(m.fit.float("lr"), Some(1e-2));
-    assert_eq!(m.fit.word("method"), "sindy");
-    assert_eq!(m.fit.int("window"), 50);
+    let m = checked(
+        "model m\nstate x\nx' = -x\nfit { epochs = 12, threshold = auto, lr = 1e-3, method = mnn, stride = 7 }",
+    );
+    assert_eq!(m.fit.epochs, 12);
+    assert_eq!(m.fit.threshold, Threshold::Auto);
+    assert_eq!(m.fit.lr, 1e-3);
+    assert_eq!(m.fit.method, Method::Mnn);
+    assert_eq!(m.fit.window, None);
+    assert_eq!(m.fit.stride, Some(7));
+    assert_eq!(m.fit.rounds, 4);
     assert!(m.fit.is_explicit("epochs") && !m.fit.is_explicit("window"));
+    // Every value reads back as written or as its default.
+    let values = m.fit.values();
+    assert_eq!(values.len(), SCHEMA.len());
+    for ((key, v), spec) in values.iter().zip(SCHEMA) {
+        assert_eq!(*key, spec.key);
+        if !m.fit.is_explicit(key) {
+            assert_eq!(v, &spec.default, "{key}");
+        }
+    }
 }
 
 #[test]
