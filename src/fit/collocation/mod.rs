@@ -74,8 +74,15 @@ use problem::{Problem, State};
 use run::Runner;
 use sparsity::Selection;
 
-/// κ: the dynamics residual is scaled by `κ σ √(H h)`.
-const KAPPA: f64 = 1.0;
+/// κ₀: the dynamics rows of a sub-interval of length `H` are divided by `κ₀ σ √(ωH)` (σ the
+/// column's noise level, ω the data's rate `rms(x')/std(x)`): a random walk whose spread over one
+/// characteristic time `1/ω` is `κ₀ σ`, the model error the fit allows. Small, because the model
+/// is meant to be exact; not zero, so that a long chaotic trajectory is fitted by a well-posed
+/// problem. Chosen at 0.03 on five chaotic systems (degree 2 and 3 libraries, 0–10% noise, two
+/// seeds) and a 25-point predator–prey series (where 0.3 already lets the rollout drift), and
+/// confirmed on the broad benchmark; against the earlier fixed scale it cut the median
+/// coefficient error at 5% noise from 0.94% to 0.35% with the same supports.
+const KAPPA: f64 = 0.03;
 
 /// The grid the fit uses (for experiments: `MECHC_SCHEME=trapezoid`, `MECHC_SUBSTEPS=k`).
 fn grid_choice() -> GridChoice {
@@ -95,8 +102,7 @@ const FULL_REL_TOL: f64 = 1e-4;
 
 /// Fits the model to the data with the collocation engine.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
-    let kappa = std::env::var("MECHC_KAPPA").ok().and_then(|v| v.parse().ok()).unwrap_or(KAPPA);
-    let p = Problem::new(input, kappa, grid_choice())?;
+    let p = Problem::new(input, KAPPA, grid_choice())?;
     let st = init::initial_state(&p, input)?;
     let mut r = Runner::new(p, input);
     let mut st = st;

@@ -47,13 +47,8 @@ fn column_of(names: &[String], name: &str, what: &str) -> Result<usize, FitError
         .ok_or_else(|| FitError::Data(format!("the data has no column for {what} `{name}`")))
 }
 
-/// Whether the dynamics scale is multiplied by the data's rate (experiment switch).
-fn rate_scaled() -> bool {
-    std::env::var_os("MECHC_KAPPA_RATE").is_some()
-}
-
 /// Lays each data trajectory out on the learned columns and its grid; returns the trajectories
-/// and the scale `κ` of the dynamics rows.
+/// and the scale `κ = κ₀ √ω` of the dynamics rows (`ω` the data's rate, [`rate`]).
 pub fn load_trajs(
     input: &FitInput,
     cols: &[(usize, u32)],
@@ -77,13 +72,13 @@ pub fn load_trajs(
     let times: Vec<&[f64]> = data.trajectories.iter().map(|t| t.times.as_slice()).collect();
     let omega = rate(&observed, &times);
     let omega = omega.max(f64::MIN_POSITIVE);
-    let (kappa, href) = if rate_scaled() { (kappa0 * omega, Some(1.0 / omega)) } else { (kappa0, None) };
+    let kappa = kappa0 * omega.sqrt();
     let ks: Vec<Vec<usize>> = observed
         .iter()
         .zip(&times)
         .map(|(ob, t)| match grid.substeps {
             Some(k) => vec![k.max(1); t.len() - 1],
-            None => auto_substeps(ob, t, grid.scheme, kappa, href),
+            None => auto_substeps(ob, t, grid.scheme, kappa),
         })
         .collect();
     let trajs = data
@@ -91,7 +86,7 @@ pub fn load_trajs(
         .iter()
         .zip(observed)
         .zip(ks)
-        .map(|((tr, ob), k)| lay_out(tr, ob, &cols, &k, grid.scheme, href))
+        .map(|((tr, ob), k)| lay_out(tr, ob, &cols, &k, grid.scheme))
         .collect::<Result<_, _>>()?;
     Ok((trajs, kappa))
 }
@@ -168,11 +163,12 @@ fn rate(obs: &[Observed], times: &[&[f64]]) -> f64 {
 /// `p` errs by `H^(p+1) |x^(p+1)| / C` per sub-interval ([`Scheme::error_model`]), estimated from
 /// the (p+1)-th differences of the smoothed data around the interval, so `k` sub-intervals of a
 /// data interval `h` need `k^(p+1/2) ≥ |Δ^(p+1) x| / (C f κ σ h)`; at most [`MAX_SUBSTEPS`].
-fn auto_substeps(ob: &Observed, t: &[f64], scheme: Scheme, kappa: f64, href: Option<f64>) -> Vec<usize> {
+fn auto_substeps(ob: &Observed, t: &[f64], scheme: Scheme, kappa: f64) -> Vec<usize> {
     let (p, cst) = scheme.error_model();
     let m = p as usize + 1;
     let n = t.len();
-    let binom: Vec<f64> = (0..=m).map(|j| binomial(m, j) * if (m - j).is_multiple_of(2) { 1.0 } else { -1.0 }).collect();
+    let binom: Vec<f64> =
+        (0..=m).map(|j| binomial(m, j) * if (m - j).is_multiple_of(2) { 1.0 } else { -1.0 }).collect();
     (0..n - 1)
         .map(|i| {
             if n < m + 1 {
@@ -187,7 +183,7 @@ fn auto_substeps(ob: &Observed, t: &[f64], scheme: Scheme, kappa: f64, href: Opt
                 .filter(|(x, _)| !x.is_empty())
                 .map(|(x, &s)| {
                     let d: f64 = (0..=m).map(|j| binom[j] * x[j0 + j]).sum();
-                    d.abs() / (cst * DISCRETISATION_FRACTION * kappa * s * (h * href.unwrap_or(h)).sqrt())
+                    d.abs() / (cst * DISCRETISATION_FRACTION * kappa * s * h.sqrt())
                 })
                 .fold(0.0f64, f64::max);
             (need.powf(1.0 / (p as f64 + 0.5)).ceil() as usize).clamp(1, MAX_SUBSTEPS)
@@ -201,17 +197,10 @@ fn binomial(n: usize, k: usize) -> f64 {
 }
 
 /// Puts one trajectory on its grid with `k[i]` sub-intervals in data interval `i`.
-fn lay_out(
-    tr: &Trajectory,
-    ob: Observed,
-    c: &Columns,
-    k: &[usize],
-    scheme: Scheme,
-    href: Option<f64>,
-) -> Result<Traj, FitError> {
+fn lay_out(tr: &Trajectory, ob: Observed, c: &Columns, k: &[usize], scheme: Scheme) -> Result<Traj, FitError> {
     let n = tr.times.len();
     let nz = c.cols.len();
-    let grid = Grid::new(&tr.times, k, scheme, href);
+    let grid = Grid::new(&tr.times, k, scheme);
     let np = grid.t.len();
     let mut sigma = ob.sigma.clone();
     let mut z0 = vec![0.0; np * nz];
