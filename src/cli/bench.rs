@@ -1,14 +1,9 @@
-//! `mechc bench discovery|solver|jit`: the benchmarks, in release builds.
-//!
-//! - `discovery`: the equation-discovery benchmarks (`crate::bench`: the Lorenz suite, or the
-//!   broad suite with `--suite broad`), mechc's fit beside PySINDy 2.1; prints the table, writes
-//!   the CSVs, `results.json` and `table.txt` to `--out`.
-//! - `solver`: the MNN solver benchmark (`crate::mnn::bench`), which re-runs this executable
-//!   with `--child …` for each measurement; [`child_entry`] serves those runs.
-//! - `jit`: the JIT benchmark (`crate::jit::bench`).
+//! `mechc bench discovery`: the equation-discovery benchmarks (`crate::bench`: the Lorenz suite,
+//! or the broad suite with `--suite broad`), mechc's fit beside PySINDy 2.1, in release builds;
+//! prints the table, writes the CSVs, `results.json` and `table.txt` to `--out`. (The solver and
+//! JIT micro-benchmarks are `cargo bench` targets in `benches/`.)
 
 use std::path::Path;
-use std::process::ExitCode;
 
 use clap::Subcommand;
 
@@ -20,18 +15,6 @@ use crate::bench::{self, BenchError, DiscoveryConfig};
 pub enum BenchCommand {
     /// Equation discovery beside PySINDy 2.1: `--suite lorenz` (default) or `--suite broad`.
     Discovery(bench::args::DiscoveryArgs),
-    /// The MNN solver benchmark (forward and backward passes, peak memory).
-    Solver {
-        /// Problem sizes n, comma-separated (default 1000,10000,100000).
-        #[arg(long)]
-        sizes: Option<String>,
-    },
-    /// The JIT benchmark (compiled kernels against interpreters and hand-written Rust).
-    Jit {
-        /// Rows evaluated per run.
-        #[arg(long, default_value_t = 1_000_000)]
-        rows: usize,
-    },
 }
 
 /// Runs a benchmark; returns the exit code.
@@ -44,20 +27,6 @@ pub fn run(which: BenchCommand) -> u8 {
                 finish(result.map(|r| bench::broad_summary::table(&r)), &cfg.out)
             }
             Err(e) => finish(Err(e), Path::new(".")),
-        },
-        BenchCommand::Solver { sizes } => {
-            let args: Vec<String> = sizes.map(|s| vec!["--sizes".into(), s]).unwrap_or_default();
-            u8::try_from(crate::mnn::bench::run(&args)).unwrap_or(EXIT_INTERNAL)
-        }
-        BenchCommand::Jit { rows } => match crate::jit::bench::run(rows) {
-            Ok(report) => {
-                println!("{report}");
-                EXIT_OK
-            }
-            Err(e) => {
-                eprintln!("error: jit benchmark failed: {e}");
-                EXIT_INTERNAL
-            }
         },
     }
 }
@@ -89,14 +58,4 @@ fn finish(table: Result<String, BenchError>, out: &Path) -> u8 {
             }
         }
     }
-}
-
-/// The solver benchmark's per-measurement child runs (`mechc --child …`): `Some(exit code)` when
-/// this process is one, `None` otherwise. Called before the command line is parsed.
-pub fn child_entry() -> Option<ExitCode> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) != Some("--child") {
-        return None;
-    }
-    Some(ExitCode::from(u8::try_from(crate::mnn::bench::run(&args)).unwrap_or(EXIT_INTERNAL)))
 }

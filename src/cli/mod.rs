@@ -93,7 +93,7 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         history: Option<PathBuf>,
     },
-    /// Run a benchmark (build with --release): `discovery`, `solver` or `jit`.
+    /// Run the equation-discovery benchmark (build with --release).
     Bench {
         #[command(subcommand)]
         which: bench::BenchCommand,
