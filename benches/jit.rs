@@ -27,12 +27,15 @@ const BASES: [&str; 2] = ["poly3", "mixed"];
 
 /// One basis ready to evaluate: its expressions, the layout of a row, the rows and the
 /// hand-written loop for the same terms.
+/// A hand-written evaluation of a basis over one row.
+type HandLoop = fn(&[f64], &mut [f64]);
+
 struct Case {
     arena: Arena,
     outputs: Vec<NodeId>,
     layout: Layout,
     rows: Vec<f64>,
-    hand: fn(&[f64], &mut [f64]),
+    hand: HandLoop,
 }
 
 impl Case {
@@ -42,7 +45,7 @@ impl Case {
         let mut arena = Arena::new();
         let vars = [arena.state(0), arena.state(1), arena.state(2)];
         let layout = Layout::new((0..3).map(|i| Var::State { index: i, order: 0 }).collect(), 0);
-        let (outputs, hand): (Vec<NodeId>, fn(&[f64], &mut [f64])) = match basis {
+        let (outputs, hand): (Vec<NodeId>, HandLoop) = match basis {
             "poly3" => (Basis::poly(&mut arena, &names(), &vars, 3).nodes(), hand_poly3),
             _ => (mixed_basis(&mut arena, &vars), hand_mixed),
         };

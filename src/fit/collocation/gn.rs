@@ -12,108 +12,11 @@
 
 use rayon::prelude::*;
 
-use super::eval::{cost, dq as dq_of, eps, eval, qmap};
-use super::problem::{Deriv, Problem, State, Unknown};
+use super::assemble::{assemble, Normal};
+use super::eval::cost;
+use super::problem::{Problem, State, Unknown};
 use crate::fit::banded::{dense_solve, Banded};
 use crate::fit::FitError;
-
-/// The normal-equation pieces of one trajectory.
-pub struct Normal {
-    azz: Banded,
-    /// `[A_zq | g_z]`, row-major `points·nz × (nq + 1)`.
-    azq: Vec<f64>,
-    aqq: Vec<f64>,
-    gq: Vec<f64>,
-}
-
-/// Assembles `JᵀJ` and `Jᵀr` of trajectory `k`.
-pub fn assemble(p: &Problem, st: &State, unknowns: &[Unknown], k: usize) -> Result<Normal, FitError> {
-    let ev = eval(p, st, k, true)?;
-    let tr = &p.trajs[k];
-    let (nz, nq) = (p.nz, unknowns.len());
-    let w = nq + 1;
-    let pts = p.scheme.stride() + 1;
-    let nn = tr.grid.t.len() * nz;
-    let mut nm = Normal {
-        azz: Banded::zeros(nn, pts * nz - 1),
-        azq: vec![0.0; nn * w],
-        aqq: vec![0.0; nq * nq],
-        gq: vec![0.0; nq],
-    };
-    super::eval::data_residuals(p, st, k, |idx, wt, r| {
-        nm.azz.add(idx, idx, wt * wt);
-        nm.azq[idx * w + nq] += wt * r;
-    });
-    let qm = qmap(p, unknowns, k);
-    let nc = p.layout.columns.len();
-    let z = &st.z[k];
-    let mut v = vec![0.0; pts * nz];
-    let mut u: Vec<(usize, f64)> = Vec::with_capacity(nq);
-    for iv in &tr.grid.intervals {
-        for c in 0..nz {
-            let e_ = eps(p, k, c) * iv.scale;
-            for s in p.scheme.stencils() {
-                v.iter_mut().for_each(|x| *x = 0.0);
-                u.clear();
-                let mut r = 0.0;
-                for t in 0..pts {
-                    let i = iv.a + t;
-                    let (a, b) = (s.alpha[t] / e_, iv.h * s.beta[t] / e_);
-                    v[t * nz + c] += a;
-                    r += a * z[i * nz + c];
-                    match p.deriv[c] {
-                        Deriv::Next(kc) => {
-                            v[t * nz + kc] += b;
-                            r += b * z[i * nz + kc];
-                        }
-                        Deriv::Rhs(e) => {
-                            r += b * ev.f[i * p.neq + e];
-                            let row = &ev.jc[(i * p.neq + e) * nc..(i * p.neq + e) * nc + nz];
-                            v[t * nz..(t + 1) * nz].iter_mut().zip(row).for_each(|(x, j)| *x += b * j);
-                        }
-                    }
-                }
-                if let Deriv::Rhs(e) = p.deriv[c] {
-                    for &(qi, src) in &qm[e] {
-                        let d: f64 = (0..pts).map(|t| iv.h * s.beta[t] / e_ * dq_of(p, &ev, iv.a + t, e, src)).sum();
-                        u.push((qi, d));
-                    }
-                }
-                accumulate(&mut nm, &v, &u, r, iv.a * nz, nq);
-            }
-        }
-    }
-    Ok(nm)
-}
-
-/// Adds one residual row (dense local z entries `v` starting at `base`, sparse q entries `u`).
-#[inline]
-fn accumulate(nm: &mut Normal, v: &[f64], u: &[(usize, f64)], r: f64, base: usize, nq: usize) {
-    let w = nq + 1;
-    for (a, &va) in v.iter().enumerate() {
-        if va == 0.0 {
-            continue;
-        }
-        for (b, &vb) in v.iter().enumerate().skip(a) {
-            if vb != 0.0 {
-                nm.azz.add(base + a, base + b, va * vb);
-            }
-        }
-        let row = &mut nm.azq[(base + a) * w..(base + a + 1) * w];
-        row[nq] += va * r;
-        for &(qi, uq) in u {
-            row[qi] += va * uq;
-        }
-    }
-    for &(qi, ui) in u {
-        nm.gq[qi] += ui * r;
-        for &(qj, uj) in u {
-            if qj >= qi {
-                nm.aqq[qi * nq + qj] += ui * uj;
-            }
-        }
-    }
-}
 
 /// One trajectory's elimination: the factor `U` of `A_zz + μ diag(A_zz)`,
 /// `W = U⁻ᵀ [A_zq | g_z]`, and its `A_qq` (upper triangle) and `g_q`.
@@ -187,6 +90,8 @@ pub struct System {
     pub rq: Vec<f64>,
     /// `Σ_k w₀ᵀw₀`: the decrease the step in the learned trajectories alone predicts.
     w0: f64,
+    /// The damping of the learned-trajectory block it was reduced with.
+    pub damped: f64,
 }
 
 /// Assembles and reduces the normal equations at `st` with `z` damping `mu`.
@@ -202,7 +107,7 @@ pub fn system_for(p: &Problem, st: &State, unknowns: Vec<Unknown>, mu: f64) -> R
         .map(|k| assemble(p, st, &unknowns, k).and_then(|nm| reduce(nm, mu, nq, k)))
         .collect::<Result<_, _>>()?;
     let (s, rq, w0) = schur(&red, nq)?;
-    Ok(System { unknowns, red, s, rq, w0 })
+    Ok(System { unknowns, red, s, rq, w0, damped: mu })
 }
 
 impl System {
@@ -261,8 +166,9 @@ impl Default for Lm {
 pub enum Outcome {
     /// Cost decreased.
     Improved,
-    /// The Gauss–Newton model predicts a decrease below [`PRED_TOL`]: converged.
-    Converged,
+    /// The Gauss–Newton model predicts a decrease below [`PRED_TOL`]: converged. Carries the
+    /// system assembled at the (unchanged) state.
+    Converged(System),
     /// No damping gave a decrease: converged to working precision.
     Stalled,
 }
@@ -280,8 +186,8 @@ pub fn iterate(p: &Problem, st: &mut State, c0: f64, lm: &mut Lm) -> Result<(f64
     loop {
         match sys.trial(p, st, lm.lambda) {
             Ok((t, pred)) => {
-                if pred <= PRED_TOL + 1e-12 * c0 {
-                    return Ok((c0, Outcome::Converged));
+                if pred <= PRED_TOL + 1e-12 * c0 && sys.damped == 0.0 {
+                    return Ok((c0, Outcome::Converged(sys)));
                 }
                 let c = cost(p, &t)?;
                 if c.is_finite() && c < c0 {

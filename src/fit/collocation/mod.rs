@@ -53,6 +53,7 @@
 //! On clean data the noise level is floored at three times the trapezoid truncation error
 //! estimated from the data, so that discretisation error is not mistaken for missing terms.
 
+mod assemble;
 mod eval;
 mod gn;
 mod grid;
@@ -99,7 +100,7 @@ const FULL_ITERS: usize = 30;
 /// Relative decrease of the cost below which the fit of the whole library stops: it only feeds
 /// the selection's quadratic models, which add the Gauss–Newton step still pending, and every
 /// selected level is refitted to full precision.
-const FULL_REL_TOL: f64 = 1e-4;
+const FULL_REL_TOL: f64 = 1e-3;
 
 /// Fits the model to the data with the collocation engine.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {

@@ -7,7 +7,7 @@
 use std::sync::atomic::Ordering;
 
 use super::eval::cost;
-use super::gn::{iterate, Lm, Outcome};
+use super::gn::{iterate, system, Lm, Outcome, System};
 use super::problem::{Problem, State};
 use crate::fit::{FitError, FitInput, HistoryEntry, Progress};
 
@@ -31,12 +31,15 @@ pub struct Runner<'a> {
     /// Set once the cancel flag was seen.
     pub interrupted: bool,
     lm: Lm,
+    /// The undamped system at the state the last solve ended on, when that solve ended by
+    /// finding nothing left to gain (it is reused instead of assembled again).
+    cache: Option<(State, System)>,
 }
 
 impl<'a> Runner<'a> {
     /// A runner over a prepared problem.
     pub fn new(p: Problem, input: &'a FitInput<'a>) -> Runner<'a> {
-        Runner { p, input, history: Vec::new(), interrupted: false, lm: Lm::default() }
+        Runner { p, input, history: Vec::new(), interrupted: false, lm: Lm::default(), cache: None }
     }
 
     /// Cost of a state (checked finite).
@@ -46,6 +49,14 @@ impl<'a> Runner<'a> {
             return Err(FitError::Diverged { round, loss: c });
         }
         Ok(c)
+    }
+
+    /// The undamped system at `st`: the cached one when it was assembled at `st`.
+    pub fn system_at(&mut self, st: &State) -> Result<System, FitError> {
+        match self.cache.take() {
+            Some((s, sys)) if s == *st => Ok(sys),
+            _ => system(&self.p, st, 0.0),
+        }
     }
 
     /// Whether the cancel flag is set (and remembers it).
@@ -79,8 +90,13 @@ impl<'a> Runner<'a> {
             if !c1.is_finite() {
                 return Err(FitError::Diverged { round, loss: c1 });
             }
-            if !matches!(out, Outcome::Improved) {
-                break;
+            match out {
+                Outcome::Improved => {}
+                Outcome::Converged(sys) => {
+                    self.cache = Some((st.clone(), sys));
+                    break;
+                }
+                Outcome::Stalled => break,
             }
             let done = (c - c1) <= rel * c + ABS_TOL;
             c = c1;

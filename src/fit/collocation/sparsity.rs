@@ -11,7 +11,7 @@
 //! Input: a [`Runner`] and the fully fitted [`State`]. Output: the selected state, its cost,
 //! the path considered and the threshold applied.
 
-use super::gn::{system, system_for};
+use super::gn::{system_for, System};
 use super::init::magnitudes;
 use super::problem::{State, Unknown};
 use super::run::Runner;
@@ -64,9 +64,9 @@ struct Anchor {
     cost: f64,
 }
 
-/// The quadratic model at `st` (cost `cost`), corrected by the Gauss–Newton step not yet taken.
-fn anchor(r: &Runner, st: State, cost: f64) -> Result<Anchor, FitError> {
-    let sys = system(&r.p, &st, 0.0)?;
+/// The quadratic model at `st` (cost `cost`, system `sys`), corrected by the Gauss–Newton step
+/// not yet taken.
+fn anchor(r: &Runner, st: State, cost: f64, sys: &System) -> Result<Anchor, FitError> {
     let u = sys.unknowns.clone();
     let nq = u.len();
     let mut s = sys.s.clone();
@@ -126,8 +126,13 @@ fn drop_cheapest(r: &Runner, a: &mut Anchor, out: &mut [bool]) -> Option<(usize,
 /// quadratic model says costs least, given the drops so far. The model is rebuilt at a refitted
 /// level each time the number of terms has halved since the last one, so the path stays accurate
 /// where few terms remain.
-fn elimination_path(r: &mut Runner, full: State, cost: f64) -> Result<(Vec<Anchor>, Vec<Level>), FitError> {
-    let mut anchors = vec![anchor(r, full, cost)?];
+fn elimination_path(
+    r: &mut Runner,
+    full: State,
+    cost: f64,
+    sys: &System,
+) -> Result<(Vec<Anchor>, Vec<Level>), FitError> {
+    let mut anchors = vec![anchor(r, full, cost, sys)?];
     let mut levels = vec![Level { dropped: vec![], cost: anchors[0].cost, anchor: 0, q: anchors[0].q.clone() }];
     let coefs =
         |a: &Anchor, out: &[bool]| (0..a.u.len()).filter(|&j| !out[j] && matches!(a.u[j], Unknown::Coef(_))).count();
@@ -154,7 +159,8 @@ fn elimination_path(r: &mut Runner, full: State, cost: f64) -> Result<(Vec<Ancho
         if 2 * left <= since && left > 0 && crit <= best + margin {
             let at = levels.len() - 1;
             let (st, c) = refit(r, &anchors, &levels[at], at, LEVEL_ITERS)?;
-            let a = anchor(r, st, c)?;
+            let sys = r.system_at(&st)?;
+            let a = anchor(r, st, c, &sys)?;
             levels[at].cost = a.cost;
             levels[at].anchor = anchors.len();
             levels[at].q = a.q.clone();
@@ -200,10 +206,10 @@ struct Chosen {
 
 /// The elimination path from `full`, then Gauss–Newton refits of the best predicted levels;
 /// the best refitted level.
-fn select(r: &mut Runner, full: State, full_cost: f64) -> Result<Chosen, FitError> {
+fn select(r: &mut Runner, full: State, full_cost: f64, sys: &System) -> Result<Chosen, FitError> {
     let mags = magnitudes(&r.p, &full)?;
     let n_active = full.active.iter().filter(|&&a| a).count();
-    let (anchors, levels) = elimination_path(r, full.clone(), full_cost)?;
+    let (anchors, levels) = elimination_path(r, full.clone(), full_cost, sys)?;
     let terms = |l: &Level| n_active - l.dropped.len();
     let predicted: Vec<f64> = levels.iter().map(|l| score(r, l.cost, terms(l))).collect();
     let best = (0..levels.len()).min_by(|&a, &b| predicted[a].total_cmp(&predicted[b])).unwrap_or(0);
@@ -239,6 +245,21 @@ fn select(r: &mut Runner, full: State, full_cost: f64) -> Result<Chosen, FitErro
     Ok(Chosen { crit, state, cost, path, at })
 }
 
+/// The support with the lowest model criterion among local searches on the full library's model
+/// started from the backward path's choice, from forward selection's, and from the terms that are
+/// never dropped (stepwise selection from nothing): three greedy routes that a collinear library
+/// (a limit cycle, a slow variable) can mislead in different ways.
+fn searched_supports(m: &Model, chosen: &[usize]) -> Vec<usize> {
+    let base: Vec<usize> = (0..m.droppable.len()).filter(|&j| !m.droppable[j]).collect();
+    let starts = [chosen.to_vec(), m.forward(base.clone()), base];
+    starts
+        .into_iter()
+        .map(|s| m.search(s))
+        .filter_map(|s| m.crit(&s).map(|c| (c, s)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or_else(|| chosen.to_vec(), |(_, s)| s)
+}
+
 /// Rounds of local search at most: each must lower the refitted criterion, so this only
 /// bounds the work.
 const MAX_SEARCH: usize = 8;
@@ -247,10 +268,15 @@ const MAX_SEARCH: usize = 8;
 fn library_model(r: &Runner, st: &State, cost: f64) -> Result<Option<(Vec<Unknown>, Model)>, FitError> {
     let u = r.p.all_unknowns(st);
     let sys = system_for(&r.p, st, u.clone(), 0.0)?;
+    Ok(model_from(r, st, cost, u, &sys))
+}
+
+/// The whole-library quadratic model from a system assembled over `u` at `st`.
+fn model_from(r: &Runner, st: &State, cost: f64, u: Vec<Unknown>, sys: &System) -> Option<(Vec<Unknown>, Model)> {
     let q0: Vec<f64> = u.iter().map(|&x| r.p.value(st, x)).collect();
     let droppable: Vec<bool> = u.iter().map(|x| matches!(x, Unknown::Coef(s) if !r.p.keep[*s])).collect();
     let penalty = (r.p.n_obs as f64).ln();
-    Ok(Model::new(sys.s, &sys.rq, &q0, cost, droppable, penalty).map(|m| (u, m)))
+    Model::new(sys.s.clone(), &sys.rq, &q0, cost, droppable, penalty).map(|m| (u, m))
 }
 
 /// The positions in `u` of the unknowns active at `st`.
@@ -303,13 +329,16 @@ fn refit_support(
 /// ([`Model::search`]), each result refitted and kept only while the refitted criterion falls.
 pub fn auto_path(r: &mut Runner, full: State, full_cost: f64) -> Result<Selection, FitError> {
     let mags = magnitudes(&r.p, &full)?;
-    let full_model = library_model(r, &full, full_cost)?;
-    let mut best = select(r, full.clone(), full_cost)?;
+    // Every term is active in the full fit, so its system is over the whole library.
+    let sys = r.system_at(&full)?;
+    let full_model = model_from(r, &full, full_cost, sys.unknowns.clone(), &sys);
+    let mut best = select(r, full.clone(), full_cost, &sys)?;
+    drop(sys);
     if let Some(fm) = &full_model {
-        let base: Vec<usize> = (0..fm.0.len()).filter(|&j| !fm.1.droppable[j]).collect();
-        let fwd = fm.1.forward(base);
-        if fwd != support_of(&fm.0, &best.state) && !r.cancelled() {
-            let cand = refit_support(r, &full, fm, &fwd, &best.path, &mags)?;
+        let chosen = support_of(&fm.0, &best.state);
+        let other = searched_supports(&fm.1, &chosen);
+        if other != chosen && !r.cancelled() {
+            let cand = refit_support(r, &full, fm, &other, &best.path, &mags)?;
             if cand.crit < best.crit {
                 best = cand;
             }
