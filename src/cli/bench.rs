@@ -1,10 +1,12 @@
-//! `mechc bench discovery|solver|jit`: the benchmarks, in release builds.
+//! `mechc bench discovery|solver|mnn|jit`: the benchmarks, in release builds.
 //!
 //! - `discovery`: the equation-discovery benchmarks (`crate::bench`: the Lorenz suite, or the
 //!   broad suite with `--suite broad`), mechc's fit beside PySINDy 2.1; prints the table, writes
 //!   the CSVs, `results.json` and `table.txt` to `--out`.
 //! - `solver`: the MNN solver benchmark (`crate::mnn::bench`), which re-runs this executable
 //!   with `--child …` for each measurement; [`child_entry`] serves those runs.
+//! - `mnn`: the MNN engine benchmark (`crate::bench::mnn`): the published recipe, the methods
+//!   side by side, the random-start trade-off, one training step's cost.
 //! - `jit`: the JIT benchmark (`crate::jit::bench`).
 
 use std::path::Path;
@@ -26,6 +28,9 @@ pub enum BenchCommand {
         #[arg(long)]
         sizes: Option<String>,
     },
+    /// The MNN engine: the published S-MNN Lorenz recipe, the three methods side by side, the
+    /// random-start trade-off and one training step's cost.
+    Mnn(bench::mnn::MnnArgs),
     /// The JIT benchmark (compiled kernels against interpreters and hand-written Rust).
     Jit {
         /// Rows evaluated per run.
@@ -48,6 +53,10 @@ pub fn run(which: BenchCommand) -> u8 {
         BenchCommand::Solver { sizes } => {
             let args: Vec<String> = sizes.map(|s| vec!["--sizes".into(), s]).unwrap_or_default();
             u8::try_from(crate::mnn::bench::run(&args)).unwrap_or(EXIT_INTERNAL)
+        }
+        BenchCommand::Mnn(args) => {
+            let out = args.out.clone();
+            finish(bench::mnn::run(&args, &mut |line| eprintln!("{line}")), &out)
         }
         BenchCommand::Jit { rows } => match crate::jit::bench::run(rows) {
             Ok(report) => {

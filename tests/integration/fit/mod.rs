@@ -6,6 +6,7 @@ mod behaviour;
 mod discovery;
 mod mnn;
 mod models;
+mod settings;
 
 use mechc::check::hir;
 use mechc::data::{add_noise, seeded, simulate, Dataset, SimOptions, Trajectory};
