@@ -222,7 +222,7 @@ fn word_to_method(w: &str) -> Method {
 /// Every `fit` setting. Add new keys here; the checker, `mechc explain fit` and the README follow.
 pub static SCHEMA: &[SettingSpec] = &[
     SettingSpec { key: "method", kind: Kind::Word(&["collocation", "sindy", "mnn"]), default: Value::Word("collocation"), acts: ALL,
-        doc: "training method: `collocation` fits a learned denoised trajectory jointly with the coefficients by Gauss-Newton on trapezoid collocation (the most accurate); `sindy` is classic SINDy, least squares of smoothed derivatives with sequential thresholding (milliseconds, a baseline); `mnn` trains through the S-MNN solver layer on windows with Adam on candle tensors",
+        doc: "training method: `collocation` fits a learned denoised trajectory jointly with the coefficients by Gauss-Newton on a collocation residual (the most accurate); `sindy` is classic SINDy, least squares of smoothed derivatives with sequential thresholding (milliseconds, a baseline); `mnn` trains through the S-MNN solver layer on windows with Adam on candle tensors",
         set: |s, v| s.method = word_to_method(v.word()), get: |s| Value::Word(s.method.name()) },
     SettingSpec { key: "epochs", kind: Kind::Int { min: 1, max: 1_000_000 }, default: Value::Int(400), acts: MNN,
         doc: "Adam passes over all training windows per threshold round",
@@ -251,7 +251,7 @@ pub static SCHEMA: &[SettingSpec] = &[
         doc: "windows per Adam step (windows are shuffled every epoch)",
         set: |s, v| s.batch = v.count(), get: |s| Value::Int(s.batch as i64) },
     SettingSpec { key: "weight_equation", kind: positive(1e12), default: Value::Float(1.0), acts: MNN,
-        doc: "weight of the ODE equation rows in each window's S-MNN least-squares problem",
+        doc: "weight of the ODE equation rows in each window's S-MNN least-squares problem (the smoothness rows scale with powers of the step, so at small steps the row weights change the fit only when they differ by orders of magnitude)",
         set: |s, v| s.weight_equation = v.float(), get: |s| Value::Float(s.weight_equation) },
     SettingSpec { key: "weight_init", kind: positive(1e12), default: Value::Float(1.0), acts: MNN,
         doc: "weight of the initial-value rows in each window's S-MNN least-squares problem",
