@@ -226,3 +226,19 @@ fn published_recipe_recovers_lorenz_within_the_published_error() {
         assert!(rel(got, want) <= 0.078, "{term}: {got} vs {want}");
     }
 }
+
+#[test]
+fn automatic_window_spans_half_a_period() {
+    // x = cos(2t): std(x)/rms(x') = 1/2, so half a period (π/2) at step 0.01 is 158 rows.
+    let (m, ir) = model("model o\nstate x, v\nbasis lib = poly(x, v, degree = 1)\nx' = sparse(lib)\nv' = sparse(lib)\nfit { method = mnn, init = random, threshold = 0.1 }\n");
+    let rhs = |_t: f64, x: &[f64], d: &mut [f64]| {
+        d[0] = x[1];
+        d[1] = -4.0 * x[0];
+    };
+    let data = dataset(&["x", "v"], vec![simulated(&["x", "v"], rhs, &[1.0, 0.0], &grid(20.0, 0.01), 0.0, 0)]);
+    let obj = Objective::new(&input(&m, &ir, &data, 0)).unwrap();
+    let w = obj.window();
+    assert!((155..=161).contains(&w), "window {w}");
+    // Stride half a window: windows start every 79 rows, the last one ends at the last row.
+    assert_eq!(obj.windows(), ((2001 - w) / (w / 2) + 1 + usize::from((2001 - w) % (w / 2) != 0), 0));
+}

@@ -202,3 +202,26 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn the_row_gate_follows_the_method_that_needs_windows() {
+    let dir = tempdir("gate");
+    let csv = std::fs::canonicalize("tests/cases/run/err/data/short.csv").unwrap();
+    let model = |fit: &str| {
+        let path = dir.join("short.mech");
+        let text = format!(
+            "model m\nstate x, y\ndata d = csv \"{}\"\nx' = sparse(poly(x, y, degree = 1))\ny' = sparse(poly(x, y, degree = 1))\nfit {{ {fit} }}\n",
+            csv.display()
+        );
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // Eight rows: enough for SINDy, one window short of `window = 50` under MNN.
+    let (code, out, err) = mechc(&["run", model("method = sindy").to_str().unwrap(), "--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let (code, _, err) = mechc(&["run", model("method = mnn, window = 50").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("[E043]"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
