@@ -7,6 +7,7 @@
 pub mod check;
 pub mod data;
 pub mod diag;
+pub mod files;
 pub mod fit;
 pub mod intrinsics;
 pub mod ir;
@@ -18,7 +19,10 @@ pub mod report;
 pub mod source;
 pub mod syntax;
 
+// The benchmarks are run from the command line (`mechc bench`) and parse its options.
+#[cfg(feature = "cli")]
 pub mod bench;
+#[cfg(feature = "cli")]
 pub mod cli;
 
 pub use check::{check, check_file};

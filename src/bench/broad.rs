@@ -1,8 +1,9 @@
 //! The broad discovery suite (`mechc bench discovery --suite broad`): a [`BroadConfig`] (which
 //! systems, densities, noise levels, library degrees and seeds) → the CSV files, one generated
 //! model per (system, degree), one [`BroadRecord`] per (tool, file, degree), and a
-//! [`BroadReport`], written as `results.json` (records also stream to `records.jsonl` as each fit
-//! finishes, so a long run that is stopped keeps what it measured).
+//! [`BroadReport`], written as `results.json` with its aggregates in `summary.json` (records also
+//! stream to `records.jsonl` as each fit finishes, so a long run that is stopped keeps what it
+//! measured).
 //!
 //! mechc fits each file with a generated model — the system's states, `basis lib =
 //! poly(states, degree = d)`, `x' = sparse(lib)` for every state, the file as `csv` data and no
@@ -13,13 +14,12 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::broad_data::{system_info, write_system_files, BroadFile, DataAxes, SystemInfo};
+pub use super::broad_record::{BroadRecord, BroadReport, Skipped};
 use super::discovery::{coef_table, prepare, write_atomic, write_json, Prepared, MECHC};
 use super::poly::truth;
 use super::pysindy_broad::{self, BroadCase};
-use super::score::{score, CoefTable, Score, Truth};
+use super::score::{score, Truth};
 use super::systems::{BenchSystem, Catalog};
 use super::timed_fit::timed_fit;
 use super::BenchError;
@@ -93,99 +93,6 @@ impl BroadConfig {
     }
 }
 
-/// The outcome of one fit of one file with one library by one tool.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct BroadRecord {
-    /// `mechc` or a PySINDy variant.
-    pub tool: String,
-    /// System name.
-    pub system: String,
-    /// Library degree.
-    pub degree: u32,
-    /// Samples per characteristic period.
-    pub spp: usize,
-    /// Noise level, percent.
-    pub level: f64,
-    /// Noise seed.
-    pub seed: u64,
-    /// The CSV file.
-    pub file: String,
-    /// Wall time of the fit, seconds (PySINDy: one fit at the chosen threshold).
-    pub wall_s: Option<f64>,
-    /// CPU time of the fit, seconds (all threads).
-    pub cpu_s: Option<f64>,
-    /// The score, when the fit succeeded.
-    pub score: Option<Score>,
-    /// Why the fit failed, when it did.
-    pub error: Option<String>,
-    /// PySINDy: the threshold the oracle chose (the best of its grid against the truth).
-    pub threshold: Option<f64>,
-    /// PySINDy: wall time of the whole threshold sweep, seconds.
-    pub sweep_wall_s: Option<f64>,
-    /// The discovered coefficients, when the fit succeeded.
-    pub coefficients: Option<CoefTable>,
-}
-
-impl BroadRecord {
-    /// An empty record for `tool` on `file` with library `degree`.
-    pub fn new(tool: &str, file: &BroadFile, degree: u32) -> BroadRecord {
-        BroadRecord {
-            tool: tool.into(),
-            system: file.system.clone(),
-            degree,
-            spp: file.spp,
-            level: file.level,
-            seed: file.seed,
-            file: file.path.display().to_string(),
-            wall_s: None,
-            cpu_s: None,
-            score: None,
-            error: None,
-            threshold: None,
-            sweep_wall_s: None,
-            coefficients: None,
-        }
-    }
-}
-
-/// A (system, degree) pair left out, and why.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Skipped {
-    /// System name.
-    pub system: String,
-    /// Library degree.
-    pub degree: u32,
-    /// Why.
-    pub reason: String,
-}
-
-/// Everything the broad suite measured.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct BroadReport {
-    /// The systems run, with their periods and settled starts.
-    pub systems: Vec<SystemInfo>,
-    /// Densities, samples per period.
-    pub spp: Vec<usize>,
-    /// Noise levels, percent.
-    pub levels: Vec<f64>,
-    /// Library degrees.
-    pub degrees: Vec<u32>,
-    /// Seeds.
-    pub seeds: Vec<u64>,
-    /// Periods per file.
-    pub periods: usize,
-    /// The per-fit time limit of mechc, seconds.
-    pub time_limit: Option<f64>,
-    /// The PySINDy version that ran, if it ran.
-    pub pysindy_version: Option<String>,
-    /// The PySINDy threshold grid (each variant's threshold is the best of these per case).
-    pub pysindy_thresholds: Vec<f64>,
-    /// Pairs not run.
-    pub skipped: Vec<Skipped>,
-    /// One record per (tool, file, degree).
-    pub records: Vec<BroadRecord>,
-}
-
 /// One (system, degree) with its generated model and truth.
 struct Library {
     system: String,
@@ -201,21 +108,7 @@ pub fn run_broad(cfg: &BroadConfig, log: &mut dyn FnMut(&str)) -> Result<BroadRe
     let systems = catalog.select(&cfg.systems)?;
     let runner = if cfg.pysindy { Some(pysindy_broad::Runner::locate(&cfg.root)?) } else { None };
     std::fs::create_dir_all(&cfg.out).map_err(|e| BenchError::Io(format!("{}: {e}", cfg.out.display())))?;
-    let axes =
-        DataAxes { spp: cfg.spp.clone(), levels: cfg.levels.clone(), seeds: cfg.seeds.clone(), periods: cfg.periods };
-    let mut infos = Vec::new();
-    let mut files = Vec::new();
-    for sys in &systems {
-        let info = system_info(sys)?;
-        log(&format!(
-            "{:<16} period {:.4}, {} rows per file at the densest",
-            info.name,
-            info.period,
-            cfg.periods * cfg.spp.iter().max().unwrap_or(&0)
-        ));
-        files.extend(write_system_files(sys, &info, &axes, &cfg.out)?);
-        infos.push(info);
-    }
+    let (infos, files) = generate(&systems, cfg, log)?;
     let (libraries, skipped) = libraries(&systems, &infos, &files, cfg)?;
     let mut records = Vec::new();
     let mut stream = Stream::open(&cfg.out.join("records.jsonl"))?;
@@ -227,8 +120,8 @@ pub fn run_broad(cfg: &BroadConfig, log: &mut dyn FnMut(&str)) -> Result<BroadRe
             records.push(r);
         }
     }
-    let mut version = None;
     let thresholds = pysindy_broad::thresholds();
+    let mut version = None;
     if let Some(runner) = runner {
         let cases: Vec<BroadCase> = files
             .iter()
@@ -236,12 +129,16 @@ pub fn run_broad(cfg: &BroadConfig, log: &mut dyn FnMut(&str)) -> Result<BroadRe
                 libraries.iter().filter(|l| l.system == f.system).map(move |l| BroadCase::new(f, l.degree, &l.truth))
             })
             .collect();
-        let (v, py) = runner.run(&cases, &thresholds, &cfg.out)?;
+        // A PySINDy side that cannot run at all is recorded as failed fits, like any failure.
+        let (v, py) = match runner.run(&cases, &thresholds, &cfg.out) {
+            Ok((v, py)) => (Some(v), py),
+            Err(e) => (None, pysindy_broad::records(&cases, &[], Some(&e.to_string()))),
+        };
         for r in &py {
             log(&record_line(r));
             stream.push(r)?;
         }
-        version = Some(v);
+        version = v;
         records.extend(py);
     }
     let report = BroadReport {
@@ -258,7 +155,30 @@ pub fn run_broad(cfg: &BroadConfig, log: &mut dyn FnMut(&str)) -> Result<BroadRe
         records,
     };
     write_json(&report, &cfg.out.join("results.json"))?;
+    write_json(&super::broad_summary::summarise(&report), &cfg.out.join("summary.json"))?;
     Ok(report)
+}
+
+/// Settles every system, finds its period and writes its files.
+fn generate(
+    systems: &[&BenchSystem],
+    cfg: &BroadConfig,
+    log: &mut dyn FnMut(&str),
+) -> Result<(Vec<SystemInfo>, Vec<BroadFile>), BenchError> {
+    let axes =
+        DataAxes { spp: cfg.spp.clone(), levels: cfg.levels.clone(), seeds: cfg.seeds.clone(), periods: cfg.periods };
+    let mut infos = Vec::new();
+    let mut files = Vec::new();
+    for sys in systems {
+        let info = system_info(sys)?;
+        log(&format!(
+            "{:<16} period {:.4} (from {} cycles of its probe window)",
+            info.name, info.period, info.probe_cycles
+        ));
+        files.extend(write_system_files(sys, &info, &axes, &cfg.out)?);
+        infos.push(info);
+    }
+    Ok((infos, files))
 }
 
 /// The generated model of every runnable (system, degree) pair, and the pairs skipped.

@@ -14,7 +14,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::broad::{BroadRecord, BroadReport};
+use super::broad_record::{BroadRecord, BroadReport};
 use super::discovery::MECHC;
 use super::pysindy_broad::VARIANTS;
 use super::summary::median;
@@ -161,6 +161,8 @@ pub fn summarise(report: &BroadReport) -> BroadSummary {
 
 fn pct(v: Option<f64>) -> String {
     match v {
+        // Clean-data errors can be far below 0.001%: keep two significant digits there.
+        Some(e) if e > 0.0 && e < 1e-5 => format!("{:.1e}%", 100.0 * e),
         Some(e) if e.is_finite() => format!("{:.3}%", 100.0 * e),
         Some(_) => "inf".into(),
         None => "-".into(),

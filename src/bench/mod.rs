@@ -14,12 +14,13 @@
 //!   and their right-hand sides expanded exactly into the truth on a polynomial library.
 //! - [`trajectory`], [`broad_data`]: settled starts, characteristic periods and the CSV files.
 //! - [`timed_fit`]: one mechc fit with wall and CPU time and an optional time limit.
-//! - [`broad`], [`pysindy_broad`], [`broad_summary`]: the broad harness, its PySINDy side with
-//!   an oracle threshold, and its tables.
+//! - [`broad`], [`broad_record`], [`pysindy_broad`], [`broad_summary`]: the broad harness, its
+//!   records, its PySINDy side with an oracle threshold, and its tables.
 
 pub mod args;
 pub mod broad;
 pub mod broad_data;
+pub mod broad_record;
 pub mod broad_summary;
 pub mod dataset;
 pub mod discovery;

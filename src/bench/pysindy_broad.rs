@@ -17,8 +17,8 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
-use super::broad::BroadRecord;
 use super::broad_data::BroadFile;
+use super::broad_record::BroadRecord;
 use super::score::{score, CoefTable, Score, Truth};
 use super::BenchError;
 

@@ -26,8 +26,8 @@ impl Checker<'_> {
 
     fn csv(&mut self, c: &ast::CsvSource, dir: &Path) -> Option<CsvData> {
         let path = dir.join(&c.path.value);
-        let header = match csv::Reader::from_path(&path).and_then(|mut r| r.headers().cloned()) {
-            Ok(h) => h.iter().map(|s| s.trim().to_string()).collect::<Vec<_>>(),
+        let header = match crate::files::csv_header(&path) {
+            Ok(h) => h,
             Err(e) => {
                 self.err(
                     Diagnostic::new(

@@ -82,7 +82,7 @@ fn finish(table: Result<String, BenchError>, out: &Path) -> u8 {
     match table {
         Ok(table) => {
             print!("{table}");
-            match bench::discovery::write_atomic(&out.join("table.txt"), &table) {
+            match crate::files::write_atomic(&out.join("table.txt"), table.as_bytes()) {
                 Ok(()) => EXIT_OK,
                 Err(e) => {
                     eprintln!("error: {e}");

@@ -1,5 +1,5 @@
-//! `mechc fmt FILE`: print (or `--write`) the canonical form; `--check` exits 1 when the file
-//! differs from it. A file that does not parse is reported and left alone.
+//! `mechc fmt FILE`: print (or `--write`, atomically) the canonical form; `--check` exits 1 when
+//! the file differs from it. A file that does not parse is reported and left alone.
 
 use super::{EXIT_INTERNAL, EXIT_OK, EXIT_USER};
 use crate::diag::render;
@@ -26,7 +26,7 @@ pub fn run(path: &Path, write: bool, check: bool) -> u8 {
         return if out == text { EXIT_OK } else { EXIT_USER };
     }
     if write {
-        return match std::fs::write(path, out) {
+        return match crate::files::write_atomic(path, out.as_bytes()) {
             Ok(()) => EXIT_OK,
             Err(e) => {
                 eprintln!("error: cannot write {}: {e}", path.display());

@@ -1,13 +1,15 @@
 //! `mechc simulate FILE [-o out.csv]`: check the model and write the data of its simulated
 //! `data` declarations (all of them, trajectories in declaration order) as CSV — to stdout, or
-//! atomically to the file named by `-o`. Columns: `trajectory` when there are several, `t`, then
-//! the model's states. Exit codes as `check`.
+//! atomically to the file named by `-o`, with the one CSV writer ([`crate::data::write`]): columns
+//! `trajectory` when there are several, `t`, then the model's states. Exit codes as `check`.
 
 use super::{EXIT_INTERNAL, EXIT_OK, EXIT_USER};
+use crate::data::write::{write_csv, write_csv_to, WriteError};
 use crate::data::Dataset;
 use crate::diag::render;
 use crate::pipeline::{check_and_lower, simulated};
 use crate::source::SourceMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Runs `mechc simulate`.
@@ -29,52 +31,36 @@ pub fn run(file: &Path, out: Option<&PathBuf>) -> u8 {
             return EXIT_USER;
         }
     };
-    let text = to_csv(&ds);
-    match out {
-        Some(path) => match crate::report::output::write_atomic(path, text.as_bytes()) {
+    write(&ds, out)
+}
+
+/// Writes the data set as CSV (the one CSV writer: missing values as empty cells) to the file,
+/// atomically, or to stdout.
+fn write(ds: &Dataset, out: Option<&PathBuf>) -> u8 {
+    let failed = |e: &WriteError| match e {
+        WriteError::Infinite { .. } => EXIT_USER,
+        WriteError::Io { .. } => EXIT_INTERNAL,
+    };
+    if let Some(path) = out {
+        return match write_csv(ds, path, "t") {
             Ok(()) => {
                 eprintln!("wrote {} rows to {}", ds.total_rows(), path.display());
                 EXIT_OK
             }
             Err(e) => {
                 eprintln!("error: cannot write {}: {e}", path.display());
-                EXIT_INTERNAL
+                failed(&e)
             }
-        },
-        None => {
-            use std::io::Write;
-            // A closed pipe (`mechc simulate m.mech | head`) is the reader's choice, not a failure.
-            match std::io::stdout().lock().write_all(text.as_bytes()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => EXIT_INTERNAL,
-                _ => EXIT_OK,
-            }
-        }
+        };
     }
-}
-
-/// The data set as CSV text (shortest round-trip float formatting).
-pub fn to_csv(ds: &Dataset) -> String {
-    let several = ds.trajectories.len() > 1;
-    let mut header: Vec<&str> = Vec::new();
-    if several {
-        header.push("trajectory");
+    let mut text = Vec::new();
+    if let Err(e) = write_csv_to(ds, &mut text, "t") {
+        eprintln!("error: {e}");
+        return failed(&e);
     }
-    header.push("t");
-    header.extend(ds.states.iter().map(String::as_str));
-    let mut s = header.join(",");
-    s.push('\n');
-    let n = ds.states.len();
-    for tr in &ds.trajectories {
-        for r in 0..tr.len() {
-            let mut cells: Vec<String> = Vec::with_capacity(n + 2);
-            if several {
-                cells.push(tr.label.clone());
-            }
-            cells.push(format!("{}", tr.times[r]));
-            cells.extend((0..n).map(|c| format!("{}", tr.values[r * tr.width + c])));
-            s.push_str(&cells.join(","));
-            s.push('\n');
-        }
+    // A closed pipe (`mechc simulate m.mech | head`) is the reader's choice, not a failure.
+    match std::io::stdout().lock().write_all(&text) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => EXIT_INTERNAL,
+        _ => EXIT_OK,
     }
-    s
 }

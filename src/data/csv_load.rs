@@ -179,20 +179,18 @@ fn finish(spec: &CsvSpec, parts: Vec<Partial>, width: usize) -> Result<Vec<Traje
 }
 
 fn open(path: &Path) -> Result<csv::Reader<std::fs::File>, CsvError> {
-    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
+    // Flexible: ragged rows are reported by us with the line and both counts.
+    crate::files::csv_reader(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => CsvError::FileMissing { path: path.to_path_buf() },
         _ => CsvError::Unreadable { path: path.to_path_buf(), reason: e.to_string() },
-    })?;
-    // Flexible: ragged rows are reported by us with the line and both counts.
-    Ok(csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(file))
+    })
 }
 
 fn resolve(spec: &CsvSpec, reader: &mut csv::Reader<std::fs::File>) -> Result<Layout, CsvError> {
-    let header = reader.headers().map_err(|e| unreadable(&spec.path, &e))?.clone();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+    let columns = crate::files::header(reader).map_err(|e| unreadable(&spec.path, &e))?;
+    if columns.is_empty() || (columns.len() == 1 && columns[0].is_empty()) {
         return Err(CsvError::Empty { path: spec.path.clone() });
     }
-    let columns: Vec<String> = header.iter().map(str::to_string).collect();
     let find = |name: &str| -> Result<usize, CsvError> {
         columns.iter().position(|c| c == name).ok_or_else(|| CsvError::MissingColumn {
             path: spec.path.clone(),

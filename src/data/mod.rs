@@ -7,7 +7,7 @@
 //! - [`csv_load`]: [`load_csv`] — CSV files to trajectories with structured validation errors
 //!   ([`csv_error`]: the error enum and closest-name suggestions).
 //! - [`window`]: [`windows`] / [`batches`] — fixed-length windows and seeded shuffled batches.
-//! - [`write`]: [`write_csv`] — atomic CSV output.
+//! - [`write`]: [`write_csv`], [`write_csv_to`] — the one CSV writer (atomic to a file).
 //! - [`lyapunov`]: [`largest_lyapunov`] — the largest Lyapunov exponent of a system.
 //! - [`from_model`]: [`load_model_data`] — a checked model's `data` declarations to a dataset.
 
@@ -30,4 +30,4 @@ pub use generate::{grid, simulate_dataset, GenerateError, ParamRhsFn, SimSpec};
 pub use lyapunov::{largest_lyapunov, LyapunovOptions};
 pub use noise::{add_noise, normal, seeded, uniform, Dist, SeededRng};
 pub use window::{batches, window_at, window_starts, windows, Window, WindowError};
-pub use write::{write_csv, WriteError};
+pub use write::{write_csv, write_csv_to, WriteError};

@@ -49,7 +49,7 @@ pub struct DroppedTerm {
 }
 
 fn term(arena: &Arena, names: &Names, node: NodeId, span: Option<Span>) -> Term {
-    Term { name: arena.display(node, names).to_string(), node, span }
+    Term { name: arena.surface(node, names).to_string(), node, span }
 }
 
 /// Calls `visit` with every non-decreasing index tuple of length `k` over `0..n`, in

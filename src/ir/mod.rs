@@ -19,7 +19,7 @@ pub use arena::Arena;
 pub use basis::{Basis, DroppedTerm, Term};
 pub use lower::{lower, lower_system, LowerError, SystemIr};
 pub use model::{CoefSlot, Equation, ModelIr, NeuralSpec, SparseBlock};
-pub use print::{ExprDisplay, Names};
+pub use print::{ExprDisplay, Names, Style};
 
 /// Index of a node in its [`Arena`]. Children always have smaller ids than their parents, so
 /// ascending id order is a topological order of the DAG.

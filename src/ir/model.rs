@@ -192,7 +192,7 @@ impl ModelIr {
         if let Some(t) = self.terms.iter().find(|t| t.node == node) {
             return Some((t.name.clone(), t.span.or(self.span_of(node))));
         }
-        Some((self.arena.display(node, &self.names).to_string(), self.span_of(node)))
+        Some((self.arena.surface(node, &self.names).to_string(), self.span_of(node)))
     }
 }
 

@@ -2,14 +2,15 @@
 //! (one per slot) → one [`EquationText`] per equation, printable as valid `.mech`
 //! (`x' = -9.998*x + 9.997*y`).
 //!
-//! Rules: the known part comes first, printed as `.mech` ([`mech_expr`]) with parameter names (their fitted
-//! values are reported separately, and emitted as constants by [`super::emit`]); then the kept
-//! terms of each sparse block in basis order, zero coefficients dropped; coefficients are
-//! rounded to `precision` significant digits ([`format_sig`](crate::number::format_sig)). An equation with nothing left on
+//! Rules: everything is printed by the one expression printer in its surface style
+//! ([`crate::ir::Arena::surface`]), as a person writes `.mech`. The known part comes first, with
+//! parameter names (their fitted values are reported separately, and emitted as constants by
+//! [`super::emit`]); then the kept terms of each sparse block in basis order, zero coefficients
+//! dropped, each as `± c*term` with the sign pulled out of the term (`-2*x*y`); coefficients are
+//! rounded to `precision` significant digits ([`format_sig`]). An equation with nothing left on
 //! its right side reads `x' = 0`.
 
-use super::mech_expr::mech_expr;
-use crate::ir::{ModelIr, Var};
+use crate::ir::{ModelIr, NodeId, Var};
 use crate::number::format_sig;
 use serde::Serialize;
 
@@ -42,66 +43,47 @@ pub fn equations(ir: &ModelIr, coefficients: &[f64], active: &[bool], precision:
         .iter()
         .map(|e| {
             let lhs = ir.names.var_name(Var::State { index: e.state, order: e.order });
-            let known = (ir.arena.const_value(e.known) != Some(0.0)).then(|| mech_expr(&ir.arena, &ir.names, e.known));
-            let mut terms = Vec::new();
+            let known_node = (ir.arena.const_value(e.known) != Some(0.0)).then_some(e.known);
+            let known = known_node.map(|k| ir.arena.surface(k, &ir.names).to_string());
+            let mut kept = Vec::new();
             for b in &e.sparse {
                 for (&t, slot) in b.terms.iter().zip(&b.slots) {
                     let Some(s) = *slot else { continue };
                     let c = coefficients.get(s).copied().unwrap_or(0.0);
                     if active.get(s).copied().unwrap_or(true) && c != 0.0 {
-                        terms.push(TermValue {
-                            term: mech_expr(&ir.arena, &ir.names, ir.terms[t].node),
-                            coefficient: c,
-                        });
+                        kept.push((ir.terms[t].node, c));
                     }
                 }
             }
-            let text = format!("{lhs} = {}", rhs_text(known.as_deref(), &terms, precision));
+            let terms = kept
+                .iter()
+                .map(|&(node, coefficient)| TermValue {
+                    term: ir.arena.surface(node, &ir.names).to_string(),
+                    coefficient,
+                })
+                .collect();
+            let text = format!("{lhs} = {}", rhs_text(ir, known_node, &kept, precision));
             EquationText { lhs, known, terms, text }
         })
         .collect()
 }
 
-/// The right side: known part, then `± c*term` for each term.
-pub fn rhs_text(known: Option<&str>, terms: &[TermValue], precision: usize) -> String {
-    let mut out = known.map(str::to_string).unwrap_or_default();
-    for tv in terms {
-        let c = format_sig(tv.coefficient.abs(), precision);
-        let body = match (tv.term.as_str(), c.as_str()) {
-            ("1", _) => c,
-            // A unit coefficient is left out: `x*y`, not `1*x*y`.
-            (_, "1") => wrap(&tv.term),
-            _ => format!("{c}*{}", wrap(&tv.term)),
-        };
-        let neg = tv.coefficient < 0.0;
-        if out.is_empty() {
-            out = if neg { format!("-{body}") } else { body };
-        } else {
-            out.push_str(if neg { " - " } else { " + " });
-            out.push_str(&body);
+/// The right side: the known part, then `± c*term` for each kept `(term, coefficient)`, the
+/// coefficients rounded to `precision` significant digits; `0` when nothing is left.
+fn rhs_text(ir: &ModelIr, known: Option<NodeId>, terms: &[(NodeId, f64)], precision: usize) -> String {
+    let mut out = known.map(|k| ir.arena.surface(k, &ir.names).to_string()).unwrap_or_default();
+    for &(node, c) in terms {
+        let (negative, body) = ir.arena.surface_scaled(node, &ir.names, &format_sig(c.abs(), precision), c < 0.0);
+        match (out.is_empty(), negative) {
+            (true, true) => out.push('-'),
+            (true, false) => {}
+            (false, true) => out.push_str(" - "),
+            (false, false) => out.push_str(" + "),
         }
+        out.push_str(&body);
     }
     if out.is_empty() {
         out.push('0');
     }
     out
-}
-
-/// A term in parentheses when it is a sum, difference or quotient at its top level, so that
-/// `c*term` means what it says.
-fn wrap(term: &str) -> String {
-    let mut depth = 0i32;
-    let needs = term.char_indices().any(|(i, ch)| {
-        match ch {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            _ => {}
-        }
-        depth == 0 && i > 0 && matches!(ch, '+' | '-' | '/')
-    });
-    if needs {
-        format!("({term})")
-    } else {
-        term.to_string()
-    }
 }

@@ -2,8 +2,8 @@
 //! terms with coefficients and as `.mech` strings), fitted parameters, metrics, rollout quality
 //! and the threshold path; written atomically by [`write_json`].
 
-use super::output::write_atomic;
 use super::summary::Report;
+use crate::files::write_atomic;
 use std::path::Path;
 
 /// The report as a JSON string.

@@ -3,19 +3,16 @@
 //! - [`equations`]: discovered equations as `.mech` text, coefficients to a chosen precision.
 //! - [`summary`]: [`Report`] — equations, parameters, metrics, rollout quality, threshold path; text.
 //! - [`json`]: the report as JSON.
-//! - [`mech_expr`]: IR expressions printed as `.mech` source.
 //! - [`emit`]: the discovered model as a `.mech` file that `mechc simulate` accepts.
 //! - [`rollout`]: the discovered model compiled and integrated from the data's initial states.
 //! - [`metrics`]: RMSE, rollout error, valid prediction time.
 //! - [`plot`]: figures of a fit (SVG or PNG).
-//! - [`output`]: atomic file writes.
 
 pub mod emit;
 pub mod equations;
 pub mod json;
-pub mod mech_expr;
 pub mod metrics;
-pub mod output;
+#[cfg(feature = "plot")]
 pub mod plot;
 pub mod rollout;
 pub mod summary;

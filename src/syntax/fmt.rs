@@ -5,6 +5,7 @@
 //! where the source had at least one. `fmt` is idempotent and preserves the parse (tested).
 
 use super::ast::*;
+use super::notation::{ATOM, NEG, POWER, PRODUCT, SUM};
 use crate::source::Span;
 
 /// Formats a parsed module; `text` is the source it was parsed from (for comment placement).
@@ -226,11 +227,11 @@ fn quote(s: &str) -> String {
 /// Binding strength used to decide where parentheses are needed.
 fn prec(e: &Expr) -> u8 {
     match &e.kind {
-        ExprKind::Binary(BinOp::Add | BinOp::Sub, ..) => 1,
-        ExprKind::Binary(BinOp::Mul | BinOp::Div, ..) => 2,
-        ExprKind::Neg(_) => 3,
-        ExprKind::Binary(BinOp::Pow, ..) => 4,
-        _ => 5,
+        ExprKind::Binary(BinOp::Add | BinOp::Sub, ..) => SUM,
+        ExprKind::Binary(BinOp::Mul | BinOp::Div, ..) => PRODUCT,
+        ExprKind::Neg(_) => NEG,
+        ExprKind::Binary(BinOp::Pow, ..) => POWER,
+        _ => ATOM,
     }
 }
 
@@ -240,7 +241,9 @@ pub fn expr(e: &Expr) -> String {
         ExprKind::Num { text, .. } => text.clone(),
         ExprKind::Name(n) => n.name.clone(),
         ExprKind::Deriv { name, order } => format!("{}{}", name.name, "'".repeat(*order as usize)),
-        ExprKind::Neg(inner) => format!("-{}", wrap(inner, prec(inner) < 4 && !matches!(inner.kind, ExprKind::Neg(_)))),
+        ExprKind::Neg(inner) => {
+            format!("-{}", wrap(inner, prec(inner) < POWER && !matches!(inner.kind, ExprKind::Neg(_))))
+        }
         ExprKind::Binary(op, l, r) => binary(*op, l, r),
         ExprKind::Paren(inner) => format!("({})", expr(inner)),
         ExprKind::Call(c) => format!("{}{}", c.name.name, call_args(&c.args)),
@@ -254,7 +257,7 @@ fn binary(op: BinOp, l: &Expr, r: &Expr) -> String {
     let p = prec(&Expr { kind: ExprKind::Binary(op, Box::new(num0()), Box::new(num0())), span: l.span });
     let right_neg = matches!(r.kind, ExprKind::Neg(_));
     let (lw, rw) = if op == BinOp::Pow {
-        (prec(l) < 5, !right_neg && prec(r) < 4)
+        (prec(l) < ATOM, !right_neg && prec(r) < POWER)
     } else {
         (prec(l) < p, !right_neg && prec(r) <= p)
     };

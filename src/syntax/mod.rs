@@ -7,6 +7,7 @@ pub mod dump;
 pub mod errors;
 pub mod fmt;
 mod grammar;
+pub mod notation;
 mod parser;
 mod scan;
 

@@ -3,6 +3,7 @@
 //! printed table, the PySINDy output parser and missing-environment message, and the harness end
 //! to end on one seed without Python.
 
+use crate::bin::mechc;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
@@ -333,20 +334,11 @@ fn bad_configurations_are_errors() {
     assert!(matches!(run_discovery(&cfg, &mut |_| {}), Err(BenchError::Model(_))));
 }
 
-fn mechc(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_mechc"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs mechc")
-}
-
 #[test]
 fn solver_benchmark_child_runs_are_served_by_the_executable() {
     // `mechc bench solver` re-runs this executable as `mechc --child …` per measurement.
-    let out = mechc(&["--child", "smnn", "fwd", "50"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (code, text, err) = mechc(&["--child", "smnn", "fwd", "50"]);
+    assert_eq!(code, 0, "{err}");
     let fields: Vec<f64> = text
         .lines()
         .find(|l| l.starts_with("RESULT"))
@@ -357,14 +349,14 @@ fn solver_benchmark_child_runs_are_served_by_the_executable() {
         .collect();
     assert_eq!(fields.len(), 3);
     assert!(fields[0] > 0.0, "wall time {}", fields[0]);
-    assert!(!mechc(&["--child", "nonsense"]).status.success());
+    assert_ne!(mechc(&["--child", "nonsense"]).0, 0);
 }
 
 #[test]
 fn discovery_command_writes_table_and_results() {
     let out = temp("cli");
     let model = root().join("examples/lorenz.mech");
-    let run = mechc(&[
+    let (code, stdout, stderr) = mechc(&[
         "bench",
         "discovery",
         "--seeds",
@@ -377,14 +369,13 @@ fn discovery_command_writes_table_and_results() {
         "--model",
         model.to_str().unwrap(),
     ]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("noise 10%") && stdout.contains(">=1/1"), "{stdout}");
     assert_eq!(std::fs::read_to_string(out.join("table.txt")).unwrap(), stdout);
     assert!(out.join("results.json").is_file() && out.join("lorenz_noise10_seed01.csv").is_file());
-    let bad =
+    let (code, _, stderr) =
         mechc(&["bench", "discovery", "--model", "/no/such.mech", "--no-pysindy", "--out", out.to_str().unwrap()]);
-    assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot read /no/such.mech"));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("cannot read /no/such.mech"), "{stderr}");
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -295,6 +295,9 @@ fn harness_runs_one_small_case_end_to_end() {
     let streamed = std::fs::read_to_string(out.join("records.jsonl")).unwrap();
     let line: serde_json::Value = serde_json::from_str(streamed.lines().next().unwrap()).unwrap();
     assert_eq!(line, json["records"][0]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["by_level"][0]["cells"][0]["fits"], 1);
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -330,9 +333,9 @@ fn flows_integrate_what_the_truth_says() {
     for i in (2..399).step_by(20) {
         let row = |j: usize| &v[j * 3..j * 3 + 3];
         let f = eval_truth(&t, &sys.states, row(i));
-        for d in 0..3 {
+        for (d, want) in f.iter().enumerate() {
             let fd = (row(i - 2)[d] - 8.0 * row(i - 1)[d] + 8.0 * row(i + 1)[d] - row(i + 2)[d]) / (12.0 * dt);
-            assert!((fd - f[d]).abs() < 1e-8 * (1.0 + f[d].abs()), "row {i} state {d}: {fd} vs {}", f[d]);
+            assert!((fd - want).abs() < 1e-8 * (1.0 + want.abs()), "row {i} state {d}: {fd} vs {want}");
         }
     }
 }

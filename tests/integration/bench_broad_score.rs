@@ -275,3 +275,49 @@ fn a_fit_past_its_time_limit_is_a_timed_out_failure() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A repository root whose `.venv-bench/bin/python` is a shell script standing in for broad.py.
+fn fake_root(name: &str, script: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let root = std::env::temp_dir().join(format!("mechc-broad-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(root.join("benches/pysindy")).unwrap();
+    std::fs::create_dir_all(root.join(".venv-bench/bin")).unwrap();
+    for f in ["run.py", "broad.py"] {
+        std::fs::write(root.join("benches/pysindy").join(f), "").unwrap();
+    }
+    let python = root.join(".venv-bench/bin/python");
+    std::fs::write(&python, script).unwrap();
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    root
+}
+
+#[test]
+fn a_failing_pysindy_side_is_recorded_not_fatal() {
+    // Arguments: broad.py --cases CASES --out OUT. The stand-in writes the header, then dies.
+    let script = "#!/bin/sh\necho '{\"pysindy\": \"0.0-test\"}' > \"$5\"\necho 'MemoryError' >&2\nexit 1\n";
+    let root = fake_root("fakepy", script);
+    let mut cfg = mechc::bench::broad::BroadConfig::full(&root, &root.join("out"));
+    cfg.systems = vec!["sprott_k".into()];
+    cfg.spp = vec![20];
+    cfg.levels = vec![0.0];
+    cfg.degrees = vec![2];
+    cfg.seeds = vec![1];
+    let report = mechc::bench::broad::run_broad(&cfg, &mut |_| {}).unwrap();
+    assert_eq!(report.pysindy_version.as_deref(), Some("0.0-test"));
+    assert_eq!(report.records.len(), 1 + VARIANTS.len());
+    assert_eq!(report.records[0].tool, "mechc");
+    for r in &report.records[1..] {
+        let e = r.error.as_deref().unwrap();
+        assert!(r.score.is_none() && e.starts_with("broad.py failed") && e.contains("MemoryError"), "{e}");
+    }
+    // A stand-in that writes nothing at all: every PySINDy record says why, the run completes.
+    let silent = fake_root("silentpy", "#!/bin/sh\nexit 2\n");
+    let mut cfg2 = cfg.clone();
+    cfg2.root = silent.clone();
+    cfg2.out = silent.join("out");
+    let report = mechc::bench::broad::run_broad(&cfg2, &mut |_| {}).unwrap();
+    assert_eq!(report.pysindy_version, None);
+    assert!(report.records[1..].iter().all(|r| r.error.as_deref().is_some_and(|e| e.contains("exit status: 2"))));
+    let _ = std::fs::remove_dir_all(&root);
+    let _ = std::fs::remove_dir_all(&silent);
+}

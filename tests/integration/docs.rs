@@ -49,10 +49,9 @@ fn readme_main_command_runs_and_writes_its_plot() {
     let root = env!("CARGO_MANIFEST_DIR");
     let args: Vec<String> =
         args.iter().map(|a| if a.ends_with(".mech") { format!("{root}/{a}") } else { a.to_string() }).collect();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mechc")).args(&args).current_dir(&dir).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}{stderr}");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, stdout, stderr) = crate::bin::mechc_in(&dir, &args, "");
+    assert_eq!(code, 0, "{stdout}{stderr}");
     // The seven Lorenz terms, as the README shows them.
     assert!(stdout.contains("30 candidate terms -> 7 kept"), "{stdout}");
     let plot = args.iter().find(|a| a.ends_with(".svg")).expect("the command writes a plot");

@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::jit::UNARY;
 
 /// An expression as generated, before any simplification.
-enum Recipe {
+pub(crate) enum Recipe {
     X(u32),
     P(u32),
     C(f64),
@@ -28,7 +28,7 @@ enum Recipe {
     Pow(Box<Recipe>, Box<Recipe>),
 }
 
-fn gen(rng: &mut ChaCha8Rng, depth: u32) -> Recipe {
+pub(crate) fn gen(rng: &mut ChaCha8Rng, depth: u32) -> Recipe {
     use Recipe::*;
     if depth == 0 || rng.random_bool(0.25) {
         return match rng.random_range(0..5) {
@@ -53,7 +53,7 @@ fn gen(rng: &mut ChaCha8Rng, depth: u32) -> Recipe {
     }
 }
 
-fn build(a: &mut Arena, r: &Recipe) -> NodeId {
+pub(crate) fn build(a: &mut Arena, r: &Recipe) -> NodeId {
     match r {
         Recipe::X(i) => a.state(*i),
         Recipe::P(i) => a.param(*i),

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_broad;
 mod bench_broad_score;
+mod bin;
 mod data;
 mod docs;
 mod fit;
@@ -15,5 +16,6 @@ mod layers;
 mod lower;
 mod mnn;
 mod plot;
+mod print;
 mod repl;
 mod run;

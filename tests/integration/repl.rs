@@ -3,10 +3,9 @@
 //! block continuation, completion), and the README's diagnostic-codes table kept in step with
 //! `src/diag/codes.rs`.
 
+use crate::bin::{mechc_in, Run};
 use mechc::cli::repl::session::Session;
 use mechc::cli::repl::{dispatch, unclosed};
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 /// A 2-state linear oscillator simulated without noise (501 points), discovered from a linear
 /// basis, with a refused equation (unknown name) in the middle.
@@ -42,29 +41,11 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
-fn mechc_in(dir: &std::path::Path, args: &[&str], stdin: &str) -> (String, String, bool) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mechc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.success(),
-    )
-}
-
 #[test]
 fn scripted_session_discovers_saves_and_refuses_errors() {
     let dir = temp_dir("script");
-    let (stdout, stderr, ok) = mechc_in(&dir, &["repl"], SCRIPT);
+    let (code, stdout, stderr) = mechc_in(&dir, &["repl"], SCRIPT);
+    let ok = code == 0;
     assert!(ok, "repl failed: {stderr}");
     assert!(stderr.is_empty(), "unexpected stderr: {stderr}");
     // The temporary directory's path differs per run; the transcript is otherwise deterministic
@@ -79,7 +60,8 @@ fn scripted_session_discovers_saves_and_refuses_errors() {
     assert!(!shows[0].contains("y' = sparse"), "refused declaration leaked into the model");
     assert!(transcript.contains("not applied: the model is unchanged"));
     // `:save` wrote a model that `mechc check` accepts, and the undo after it did not touch the file.
-    let (_, check_err, clean) = mechc_in(&dir, &["check", "saved.mech"], "");
+    let (code, _, check_err) = mechc_in(&dir, &["check", "saved.mech"], "");
+    let clean = code == 0;
     assert!(clean, "saved model does not check: {check_err}");
     let saved = std::fs::read_to_string(dir.join("saved.mech")).unwrap();
     assert!(saved.contains("y' = sparse(lin)"));
@@ -92,11 +74,12 @@ fn scripted_session_discovers_saves_and_refuses_errors() {
 #[test]
 fn load_then_run_resolves_paths_beside_the_file() {
     let dir = temp_dir("load");
-    let (stdout, _, _) = mechc_in(&dir, &["repl"], SCRIPT);
+    let (_, stdout, _) = mechc_in(&dir, &["repl"], SCRIPT);
     assert!(stdout.contains("saved saved.mech"));
     let other = temp_dir("load-elsewhere");
     let file = dir.join("saved.mech");
-    let (stdout, stderr, ok) = mechc_in(&other, &["repl", &file.to_string_lossy()], ":run\n:plot fit.svg\n");
+    let (code, stdout, stderr) = mechc_in(&other, &["repl", &file.to_string_lossy()], ":run\n:plot fit.svg\n");
+    let ok = code == 0;
     assert!(ok, "{stderr}");
     assert!(stdout.contains("loaded 6 declaration(s)"), "{stdout}");
     assert!(!stdout.contains("Error"), "the saved model loads clean: {stdout}");
@@ -111,7 +94,8 @@ fn load_then_run_resolves_paths_beside_the_file() {
 fn loading_a_model_with_errors_shows_them() {
     let dir = temp_dir("load-errors");
     std::fs::write(dir.join("bad.mech"), "state x\nx' = -k*x\n").unwrap();
-    let (stdout, _, ok) = mechc_in(&dir, &["repl", "bad.mech"], ":show\n");
+    let (code, stdout, _) = mechc_in(&dir, &["repl", "bad.mech"], ":show\n");
+    let ok = code == 0;
     assert!(ok);
     assert!(stdout.contains("loaded 2 declaration(s)") && stdout.contains("unknown name `k`"), "{stdout}");
     assert!(stdout.contains("x' = -k*x"), "the model is loaded to be fixed: {stdout}");
@@ -164,18 +148,13 @@ fn unknown_and_incomplete_commands_are_answered() {
 #[test]
 fn piped_sessions_keep_no_history() {
     let dir = temp_dir("history");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mechc"))
-        .arg("repl")
-        .current_dir(&dir)
+    let (_, stdout, _) = Run::new(&["repl"])
+        .dir(&dir)
         .env("HOME", &dir)
         .env("XDG_STATE_HOME", dir.join("state"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"state x\n:quit\n").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("added state"));
+        .stdin("state x\n:quit\n")
+        .go();
+    assert!(stdout.contains("added state"));
     let files: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
     assert!(files.is_empty(), "a piped session wrote {files:?}");
     let _ = std::fs::remove_dir_all(&dir);

@@ -5,9 +5,9 @@
 use super::session::{self, Session};
 use crate::cli::run::{outputs, RunArgs};
 use crate::diag::render;
+use crate::files::write_atomic;
 use crate::fit::Fitted;
 use crate::pipeline::{prepare, train, Failure, Prepared, TrainOptions};
-use crate::report::output::write_atomic;
 use crate::source::SourceMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

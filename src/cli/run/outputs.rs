@@ -4,10 +4,11 @@
 //! first failure in words.
 
 use super::RunArgs;
+use crate::files::write_atomic;
 use crate::fit::Fitted;
 use crate::pipeline::Prepared;
 use crate::report::plot::{render, LossHistory, LossUnit, PlotData, PlotTrajectory};
-use crate::report::{emit::emit_model, json::write_json, output::write_atomic, Report};
+use crate::report::{emit::emit_model, json::write_json, Report};
 use std::path::{Path, PathBuf};
 
 /// The output paths: explicit ones (relative ones inside `--out-dir`), and with `--out-dir`

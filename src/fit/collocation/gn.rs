@@ -86,45 +86,6 @@ pub fn assemble(p: &Problem, st: &State, unknowns: &[Unknown], k: usize) -> Resu
     Ok(nm)
 }
 
-impl Normal {
-    /// The part of the predicted decrease `−2 hᵀg − hᵀAh` that involves `dz`:
-    /// `−2 dzᵀg_z − dzᵀA_zz dz − 2 dzᵀA_zq dq`.
-    fn predicted(&self, dz: &[f64], dq: &[f64]) -> f64 {
-        let nq = dq.len();
-        let w = nq + 1;
-        let (n, b, bw) = (self.azz.n, self.azz.b, self.azz.b + 1);
-        let mut out = 0.0;
-        for i in 0..n {
-            let row = &self.azq[i * w..(i + 1) * w];
-            let aq: f64 = row[..nq].iter().zip(dq).map(|(a, d)| a * d).sum();
-            // A_zz dz at row i from the stored upper band (both triangles).
-            let mut az = 0.0;
-            for k in 0..=b.min(n - 1 - i) {
-                az += self.azz.data[i * bw + k] * dz[i + k];
-            }
-            for k in 1..=b.min(i) {
-                az += self.azz.data[(i - k) * bw + k] * dz[i - k];
-            }
-            out -= dz[i] * (2.0 * row[nq] + az + 2.0 * aq);
-        }
-        out
-    }
-}
-
-/// The part of the predicted decrease that involves `dq` alone: `−2 dqᵀg_q − dqᵀA_qq dq`
-/// (`A_qq` stored as its upper triangle).
-fn predicted_q(qq: &[f64], gq: &[f64], dq: &[f64]) -> f64 {
-    let nq = dq.len();
-    let mut out = 0.0;
-    for a in 0..nq {
-        out -= 2.0 * dq[a] * gq[a] + qq[a * nq + a] * dq[a] * dq[a];
-        for b in a + 1..nq {
-            out -= 2.0 * qq[a * nq + b] * dq[a] * dq[b];
-        }
-    }
-    out
-}
-
 /// Adds one residual row (dense local z entries `v` starting at `base`, sparse q entries `u`).
 #[inline]
 fn accumulate(nm: &mut Normal, v: &[f64], u: &[(usize, f64)], r: f64, base: usize, nq: usize) {
@@ -154,14 +115,18 @@ fn accumulate(nm: &mut Normal, v: &[f64], u: &[(usize, f64)], r: f64, base: usiz
     }
 }
 
-/// One trajectory's elimination: the factor `U` of `A_zz + μ diag(A_zz)` and `W = U⁻ᵀ [A_zq | g_z]`.
+/// One trajectory's elimination: the factor `U` of `A_zz + μ diag(A_zz)`,
+/// `W = U⁻ᵀ [A_zq | g_z]`, and its `A_qq` (upper triangle) and `g_q`.
 struct Reduced {
     u: Banded,
     wq: Vec<f64>,
+    aqq: Vec<f64>,
+    gq: Vec<f64>,
 }
 
-fn reduce(nm: &Normal, mu: f64, nq: usize, k: usize) -> Result<Reduced, FitError> {
-    let mut a = nm.azz.clone();
+/// Reduces one trajectory's normal equations in place (the assembly is consumed).
+fn reduce(nm: Normal, mu: f64, nq: usize, k: usize) -> Result<Reduced, FitError> {
+    let Normal { azz: mut a, azq: mut wq, aqq, gq } = nm;
     if mu > 0.0 {
         for i in 0..a.n {
             let d = a.diag(i);
@@ -171,13 +136,12 @@ fn reduce(nm: &Normal, mu: f64, nq: usize, k: usize) -> Result<Reduced, FitError
     a.cholesky().map_err(|row| FitError::Singular {
         detail: format!("learned-state block of trajectory {k} (row {row}) is not positive definite"),
     })?;
-    let mut wq = nm.azq.clone();
     a.solve_lower(&mut wq, nq + 1);
-    Ok(Reduced { u: a, wq })
+    Ok(Reduced { u: a, wq, aqq, gq })
 }
 
 /// `WᵀW` for `W` row-major `rows × w`, by candle's matrix product (a tuned, multithreaded
-/// kernel): the dominant cost of an iteration with a large library.
+/// kernel).
 fn gram(wq: &[f64], w: usize) -> Result<Vec<f64>, FitError> {
     let err = |e: candle_core::Error| FitError::Data(format!("matrix product failed: {e}"));
     let rows = wq.len() / w;
@@ -186,17 +150,19 @@ fn gram(wq: &[f64], w: usize) -> Result<Vec<f64>, FitError> {
     g.flatten_all().and_then(|g| g.to_vec1::<f64>()).map_err(err)
 }
 
-/// `S = Σ_k (A_qq − W_qᵀW_q)` and `rq = Σ_k (−g_q + W_qᵀ w₀)`.
-fn schur(normals: &[Normal], red: &[Reduced], nq: usize) -> Result<(Vec<f64>, Vec<f64>), FitError> {
+/// `S = Σ_k (A_qq − W_qᵀW_q)`, `rq = Σ_k (−g_q + W_qᵀ w₀)` and `Σ_k w₀ᵀw₀`.
+fn schur(red: &[Reduced], nq: usize) -> Result<(Vec<f64>, Vec<f64>, f64), FitError> {
     let w = nq + 1;
     let mut s = vec![0.0; nq * nq];
     let mut rq = vec![0.0; nq];
-    for (nm, rd) in normals.iter().zip(red) {
+    let mut w0 = 0.0;
+    for rd in red {
         let g = gram(&rd.wq, w)?;
+        w0 += g[nq * w + nq];
         for a in 0..nq {
-            rq[a] += g[a * w + nq] - nm.gq[a];
+            rq[a] += g[a * w + nq] - rd.gq[a];
             for b in a..nq {
-                s[a * nq + b] += nm.aqq[a * nq + b] - g[a * w + b];
+                s[a * nq + b] += rd.aqq[a * nq + b] - g[a * w + b];
             }
         }
     }
@@ -205,14 +171,13 @@ fn schur(normals: &[Normal], red: &[Reduced], nq: usize) -> Result<(Vec<f64>, Ve
             s[a * nq + b] = s[b * nq + a];
         }
     }
-    Ok((s, rq))
+    Ok((s, rq, w0))
 }
 
 /// The assembled and reduced normal equations at one state.
 pub struct System {
     /// The dense unknowns, in the order of `s`.
     pub unknowns: Vec<Unknown>,
-    normals: Vec<Normal>,
     red: Vec<Reduced>,
     /// The Schur complement in the dense unknowns (the curvature of the cost with the learned
     /// trajectories refitted).
@@ -220,9 +185,8 @@ pub struct System {
     /// The right-hand side of the reduced normal equations `S dq = rq` (minus the reduced
     /// gradient).
     pub rq: Vec<f64>,
-    /// `Σ_k A_qq` (upper triangle) and `Σ_k g_q`.
-    qq: Vec<f64>,
-    gq: Vec<f64>,
+    /// `Σ_k w₀ᵀw₀`: the decrease the step in the learned trajectories alone predicts.
+    w0: f64,
 }
 
 /// Assembles and reduces the normal equations at `st` with `z` damping `mu`.
@@ -232,33 +196,19 @@ pub fn system(p: &Problem, st: &State, mu: f64) -> Result<System, FitError> {
 
 /// [`system`] over a given list of dense unknowns (e.g. inactive coefficients too, held at 0).
 pub fn system_for(p: &Problem, st: &State, unknowns: Vec<Unknown>, mu: f64) -> Result<System, FitError> {
-    let normals: Vec<Normal> =
-        (0..p.trajs.len()).into_par_iter().map(|k| assemble(p, st, &unknowns, k)).collect::<Result<_, _>>()?;
     let nq = unknowns.len();
-    let red: Vec<Reduced> =
-        normals.par_iter().enumerate().map(|(k, nm)| reduce(nm, mu, nq, k)).collect::<Result<_, _>>()?;
-    let (s, rq) = schur(&normals, &red, nq)?;
-    let mut qq = vec![0.0; nq * nq];
-    let mut gq = vec![0.0; nq];
-    for nm in &normals {
-        qq.iter_mut().zip(&nm.aqq).for_each(|(a, b)| *a += b);
-        gq.iter_mut().zip(&nm.gq).for_each(|(a, b)| *a += b);
-    }
-    Ok(System { unknowns, normals, red, s, rq, qq, gq })
+    let red: Vec<Reduced> = (0..p.trajs.len())
+        .into_par_iter()
+        .map(|k| assemble(p, st, &unknowns, k).and_then(|nm| reduce(nm, mu, nq, k)))
+        .collect::<Result<_, _>>()?;
+    let (s, rq, w0) = schur(&red, nq)?;
+    Ok(System { unknowns, red, s, rq, w0 })
 }
 
 impl System {
-    /// Re-reduces with `z` damping `mu` (the assembly is kept).
-    fn redamp(&mut self, mu: f64) -> Result<(), FitError> {
-        let nq = self.unknowns.len();
-        self.red =
-            self.normals.par_iter().enumerate().map(|(k, nm)| reduce(nm, mu, nq, k)).collect::<Result<_, _>>()?;
-        (self.s, self.rq) = schur(&self.normals, &self.red, nq)?;
-        Ok(())
-    }
-
     /// The candidate state for q damping `lambda` (relative to the diagonal of `S`), with the
-    /// decrease of the cost the Gauss–Newton model predicts for it.
+    /// decrease of the cost the Gauss–Newton model predicts for it: with the learned
+    /// trajectories eliminated, `w₀ᵀw₀ + 2 dqᵀrq − dqᵀS dq` (exact for an undamped `z` block).
     pub fn trial(&self, p: &Problem, st: &State, lambda: f64) -> Result<(State, f64), FitError> {
         let nq = self.unknowns.len();
         let dq = if nq == 0 {
@@ -274,18 +224,19 @@ impl System {
         };
         let w = nq + 1;
         let mut out = st.clone();
-        let mut pred = 0.0;
-        for (k, (rd, nm)) in self.red.iter().zip(&self.normals).enumerate() {
+        for (k, rd) in self.red.iter().enumerate() {
             let mut y: Vec<f64> = rd
                 .wq
                 .chunks_exact(w)
                 .map(|row| -row[nq] - row[..nq].iter().zip(&dq).map(|(a, b)| a * b).sum::<f64>())
                 .collect();
             rd.u.solve_upper(&mut y, 1);
-            pred += nm.predicted(&y, &dq);
             out.z[k].iter_mut().zip(&y).for_each(|(z, d)| *z += d);
         }
-        pred += predicted_q(&self.qq, &self.gq, &dq);
+        let mut pred = self.w0;
+        for a in 0..nq {
+            pred += 2.0 * dq[a] * self.rq[a] - dq[a] * (0..nq).map(|b| self.s[a * nq + b] * dq[b]).sum::<f64>();
+        }
         p.apply(&mut out, &self.unknowns, &dq);
         Ok((out, pred))
     }
@@ -351,7 +302,7 @@ pub fn iterate(p: &Problem, st: &mut State, c0: f64, lm: &mut Lm) -> Result<(f64
             return Ok((c0, Outcome::Stalled));
         }
         // A rejected step: damp the learned trajectories as well.
-        sys.redamp(lm.lambda)?;
+        sys = system(p, st, lm.lambda)?;
     }
 }
 

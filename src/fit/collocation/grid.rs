@@ -73,8 +73,9 @@ pub struct Interval {
     pub a: usize,
     /// Its length `H`.
     pub h: f64,
-    /// `√(H·h_data)`: the dynamics rows are divided by `κ σ` times this, so that the weight of
-    /// the dynamics per unit time does not depend on how finely the data interval is cut.
+    /// `√H`: the dynamics rows are divided by `κ σ` times this, the size of a random walk's
+    /// increment over `H`, so that the weight of the dynamics per unit time does not depend on
+    /// how finely the data are sampled or cut.
     pub scale: f64,
 }
 
@@ -111,7 +112,7 @@ impl Grid {
             let hs = hd / ki as f64;
             let per = ki * s;
             for j in 0..ki {
-                intervals.push(Interval { a: t.len(), h: hs, scale: (hs * hd).sqrt() });
+                intervals.push(Interval { a: t.len(), h: hs, scale: hs.sqrt() });
                 for q in 0..s {
                     t.push(w[0] + hd * (j * s + q) as f64 / per as f64);
                 }

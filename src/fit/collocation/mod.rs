@@ -74,8 +74,15 @@ use problem::{Problem, State};
 use run::Runner;
 use sparsity::Selection;
 
-/// κ: the dynamics residual is scaled by `κ σ √(H h)`.
-const KAPPA: f64 = 1.0;
+/// κ₀: the dynamics rows of a sub-interval of length `H` are divided by `κ₀ σ √(ωH)` (σ the
+/// column's noise level, ω the data's rate `rms(x')/std(x)`): a random walk whose spread over one
+/// characteristic time `1/ω` is `κ₀ σ`, the model error the fit allows. Small, because the model
+/// is meant to be exact; not zero, so that a long chaotic trajectory is fitted by a well-posed
+/// problem. Chosen at 0.03 on five chaotic systems (degree 2 and 3 libraries, 0–10% noise, two
+/// seeds) and a 25-point predator–prey series (where 0.3 already lets the rollout drift), and
+/// confirmed on the broad benchmark; against the earlier fixed scale it cut the median
+/// coefficient error at 5% noise from 0.94% to 0.35% with the same supports.
+const KAPPA: f64 = 0.03;
 
 /// The grid the fit uses (for experiments: `MECHC_SCHEME=trapezoid`, `MECHC_SUBSTEPS=k`).
 fn grid_choice() -> GridChoice {
@@ -88,6 +95,10 @@ fn grid_choice() -> GridChoice {
 }
 /// Iteration cap of the fit of the whole library.
 const FULL_ITERS: usize = 30;
+/// Relative decrease of the cost below which the fit of the whole library stops: it only feeds
+/// the selection's quadratic models, which add the Gauss–Newton step still pending, and every
+/// selected level is refitted to full precision.
+const FULL_REL_TOL: f64 = 1e-4;
 
 /// Fits the model to the data with the collocation engine.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
@@ -96,16 +107,19 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     let mut r = Runner::new(p, input);
     let mut st = st;
     let c0 = r.cost(&st, 0)?;
-    let c = r.solve(&mut st, c0, FULL_ITERS, 0)?;
     let settings = &input.model.fit;
     let rounds = settings.rounds;
-    let sel = if rounds == 0 || r.p.ncoef == 0 || r.interrupted {
-        Selection { state: st, cost: c, path: vec![], threshold: None, rounds: 0 }
-    } else {
-        match settings.threshold {
-            Threshold::Level(t) => sparsity::fixed(&mut r, st, c, t, rounds)?,
-            Threshold::Auto => sparsity::auto_path(&mut r, st, c)?,
-        }
+    let threshold = match settings.threshold {
+        Threshold::Level(t) => Some(t),
+        Threshold::Auto => None,
+    };
+    let select = rounds > 0 && r.p.ncoef > 0;
+    let tol = if select && threshold.is_none() { FULL_REL_TOL } else { run::REL_TOL };
+    let c = r.solve_to(&mut st, c0, FULL_ITERS, 0, tol)?;
+    let sel = match (select && !r.interrupted, threshold) {
+        (false, _) => Selection { state: st, cost: c, path: vec![], threshold: None, rounds: 0 },
+        (true, Some(t)) => sparsity::fixed(&mut r, st, c, t, rounds)?,
+        (true, None) => sparsity::auto_path(&mut r, st, c)?,
     };
     Ok(finish(input, r, sel))
 }

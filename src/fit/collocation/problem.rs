@@ -119,7 +119,7 @@ impl Problem {
         let mut layout = model_layout(ir);
         layout.columns.extend(per_traj.iter().map(|&p| Var::Param(p as u32)));
         let (kernels, terms) = compile_kernels(input, &layout)?;
-        let trajs = load_trajs(input, &cols, grid)?;
+        let (trajs, kappa) = load_trajs(input, &cols, grid, kappa)?;
         let n_obs = trajs.iter().map(|t| t.w.iter().filter(|&&w| w > 0.0).count()).sum();
         if n_obs == 0 {
             return Err(FitError::Data("the data has no observed values of the states".into()));

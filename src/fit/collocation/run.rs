@@ -14,7 +14,7 @@ use crate::fit::{FitError, FitInput, HistoryEntry, Progress};
 /// Relative cost decrease below which an iteration counts as converged: far above round-off
 /// in a sum of ~10⁴ squares (~1e-12 relative) and far below any change a threshold decision
 /// could notice.
-const REL_TOL: f64 = 1e-9;
+pub const REL_TOL: f64 = 1e-9;
 /// Absolute cost decrease below which an iteration counts as converged: the cost is a sum of
 /// squares in units of the noise, so a decrease of 1e-4 moves the unknowns by about a hundredth
 /// of their standard errors, and the next Gauss–Newton step by far less.
@@ -58,7 +58,19 @@ impl<'a> Runner<'a> {
 
     /// Up to `iters` iterations from `st` (cost `c`), stopping early on convergence or cancel.
     /// Returns the final cost.
-    pub fn solve(&mut self, st: &mut State, mut c: f64, iters: usize, round: usize) -> Result<f64, FitError> {
+    pub fn solve(&mut self, st: &mut State, c: f64, iters: usize, round: usize) -> Result<f64, FitError> {
+        self.solve_to(st, c, iters, round, REL_TOL)
+    }
+
+    /// [`Runner::solve`] with its own relative tolerance on the decrease of the cost.
+    pub fn solve_to(
+        &mut self,
+        st: &mut State,
+        mut c: f64,
+        iters: usize,
+        round: usize,
+        rel: f64,
+    ) -> Result<f64, FitError> {
         for it in 0..iters {
             if self.cancelled() {
                 break;
@@ -79,7 +91,7 @@ impl<'a> Runner<'a> {
             if !matches!(out, Outcome::Improved) {
                 break;
             }
-            let done = (c - c1) <= REL_TOL * c + ABS_TOL;
+            let done = (c - c1) <= rel * c + ABS_TOL;
             c = c1;
             self.history.push(HistoryEntry { round, loss: c / self.p.n_obs as f64 });
             if let Some(f) = self.input.progress {

@@ -133,6 +133,8 @@ fn elimination_path(r: &mut Runner, full: State, cost: f64) -> Result<(Vec<Ancho
         |a: &Anchor, out: &[bool]| (0..a.u.len()).filter(|&j| !out[j] && matches!(a.u[j], Unknown::Coef(_))).count();
     let mut out = vec![false; anchors[0].u.len()];
     let mut since = coefs(&anchors[0], &out);
+    let margin = REFIT_MARGIN_TERMS * (r.p.n_obs as f64).ln();
+    let mut best = score(r, anchors[0].cost, since);
     while !r.cancelled() {
         let ai = anchors.len() - 1;
         let Some((j, dj)) = drop_cheapest(r, &mut anchors[ai], &mut out) else { break };
@@ -145,7 +147,11 @@ fn elimination_path(r: &mut Runner, full: State, cost: f64) -> Result<(Vec<Ancho
         let cost = prev.cost + dj;
         levels.push(Level { dropped, cost, anchor: ai, q: a.q.clone() });
         let left = coefs(a, &out);
-        if 2 * left <= since && left > 0 {
+        let crit = score(r, cost, left);
+        best = best.min(crit);
+        // Re-linearise once the support has halved, unless the level is already predicted far
+        // worse than the best one: its refit could not win, and the old model ranks the rest.
+        if 2 * left <= since && left > 0 && crit <= best + margin {
             let at = levels.len() - 1;
             let (st, c) = refit(r, &anchors, &levels[at], at, LEVEL_ITERS)?;
             let a = anchor(r, st, c)?;

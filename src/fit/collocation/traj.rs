@@ -47,8 +47,14 @@ fn column_of(names: &[String], name: &str, what: &str) -> Result<usize, FitError
         .ok_or_else(|| FitError::Data(format!("the data has no column for {what} `{name}`")))
 }
 
-/// Lays each data trajectory out on the learned columns and its grid.
-pub fn load_trajs(input: &FitInput, cols: &[(usize, u32)], grid: GridChoice) -> Result<Vec<Traj>, FitError> {
+/// Lays each data trajectory out on the learned columns and its grid; returns the trajectories
+/// and the scale `κ = κ₀ √ω` of the dynamics rows (`ω` the data's rate, [`rate`]).
+pub fn load_trajs(
+    input: &FitInput,
+    cols: &[(usize, u32)],
+    grid: GridChoice,
+    kappa0: f64,
+) -> Result<(Vec<Traj>, f64), FitError> {
     let (ir, data) = (input.ir, input.data);
     let state_col: Vec<usize> =
         ir.names.states.iter().map(|s| column_of(&data.states, s, "state")).collect::<Result<_, _>>()?;
@@ -64,16 +70,25 @@ pub fn load_trajs(input: &FitInput, cols: &[(usize, u32)], grid: GridChoice) -> 
     let cols = Columns { cols, state_col: &state_col, input_col: &input_col };
     let observed: Vec<Observed> = data.trajectories.iter().map(|tr| observe(tr, &cols)).collect::<Result<_, _>>()?;
     let times: Vec<&[f64]> = data.trajectories.iter().map(|t| t.times.as_slice()).collect();
-    let ks = match grid.substeps {
-        Some(k) => times.iter().map(|t| vec![k.max(1); t.len() - 1]).collect(),
-        None => auto_substeps(&observed, &times, grid.scheme),
-    };
-    data.trajectories
+    let omega = rate(&observed, &times);
+    let omega = omega.max(f64::MIN_POSITIVE);
+    let kappa = kappa0 * omega.sqrt();
+    let ks: Vec<Vec<usize>> = observed
+        .iter()
+        .zip(&times)
+        .map(|(ob, t)| match grid.substeps {
+            Some(k) => vec![k.max(1); t.len() - 1],
+            None => auto_substeps(ob, t, grid.scheme, kappa),
+        })
+        .collect();
+    let trajs = data
+        .trajectories
         .iter()
         .zip(observed)
         .zip(ks)
         .map(|((tr, ob), k)| lay_out(tr, ob, &cols, &k, grid.scheme))
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok((trajs, kappa))
 }
 
 /// The column maps of a fit.
@@ -123,38 +138,62 @@ fn observe(tr: &Trajectory, c: &Columns) -> Result<Observed, FitError> {
     Ok(Observed { y, w, sigma, smooth: smoothed })
 }
 
-/// Sub-intervals of each data interval: enough that the rule's discretisation error stays below
-/// the data's resolution. The dynamics' rate is estimated per column as `ω = rms(x')/std(x)` from
-/// the smoothed data (the largest over the observed columns of all trajectories); the rule's
-/// relative error per step is about `(ωH)^p / C` ([`Scheme::error_model`]); the resolution `δ` is
-/// the smallest relative noise level `σ/std` of any observed column (the noise estimate is floored
-/// at 1e-4 of the spread). So each data interval `h` gets `k = ⌈ωh / (Cδ)^(1/p)⌉` sub-intervals,
-/// at most [`MAX_SUBSTEPS`].
-fn auto_substeps(obs: &[Observed], times: &[&[f64]], scheme: Scheme) -> Vec<Vec<usize>> {
-    let (mut omega, mut delta) = (0.0f64, f64::INFINITY);
+/// Target size of the rule's discretisation error in a dynamics row, as a fraction of the
+/// row's noise scale: small enough that the error of the rule does not pass for a missing term.
+const DISCRETISATION_FRACTION: f64 = 0.1;
+
+/// The rate of the dynamics, `ω = rms(x')/std(x)`, largest over the observed columns of all
+/// trajectories (from the smoothed data).
+fn rate(obs: &[Observed], times: &[&[f64]]) -> f64 {
+    let mut omega = 0.0f64;
     for (ob, t) in obs.iter().zip(times) {
-        for (c, x) in ob.smooth.iter().enumerate() {
-            if x.is_empty() {
-                continue;
-            }
+        for x in ob.smooth.iter().filter(|x| !x.is_empty()) {
             let sd = std_dev(x);
-            if sd <= 0.0 {
-                continue;
+            if sd > 0.0 {
+                let d = gradient(x, t);
+                omega = omega.max((d.iter().map(|v| v * v).sum::<f64>() / d.len() as f64).sqrt() / sd);
             }
-            let d = gradient(x, t);
-            let rms = (d.iter().map(|v| v * v).sum::<f64>() / d.len() as f64).sqrt();
-            omega = omega.max(rms / sd);
-            delta = delta.min(ob.sigma[c] / sd);
         }
     }
+    omega
+}
+
+/// Sub-intervals of each data interval: enough that the rule's local error stays below
+/// [`DISCRETISATION_FRACTION`] of the dynamics row's noise scale `ε = κσ√(Hh)`. The rule of order
+/// `p` errs by `H^(p+1) |x^(p+1)| / C` per sub-interval ([`Scheme::error_model`]), estimated from
+/// the (p+1)-th differences of the smoothed data around the interval, so `k` sub-intervals of a
+/// data interval `h` need `k^(p+1/2) ≥ |Δ^(p+1) x| / (C f κ σ h)`; at most [`MAX_SUBSTEPS`].
+fn auto_substeps(ob: &Observed, t: &[f64], scheme: Scheme, kappa: f64) -> Vec<usize> {
     let (p, cst) = scheme.error_model();
-    let target = if delta.is_finite() { (cst * delta).powf(1.0 / p as f64) } else { f64::INFINITY };
-    times
-        .iter()
-        .map(|t| {
-            t.windows(2).map(|w| ((omega * (w[1] - w[0]) / target).ceil() as usize).clamp(1, MAX_SUBSTEPS)).collect()
+    let m = p as usize + 1;
+    let n = t.len();
+    let binom: Vec<f64> =
+        (0..=m).map(|j| binomial(m, j) * if (m - j).is_multiple_of(2) { 1.0 } else { -1.0 }).collect();
+    (0..n - 1)
+        .map(|i| {
+            if n < m + 1 {
+                return 1;
+            }
+            let j0 = i.saturating_sub(m / 2).min(n - m - 1);
+            let h = t[i + 1] - t[i];
+            let need = ob
+                .smooth
+                .iter()
+                .zip(&ob.sigma)
+                .filter(|(x, _)| !x.is_empty())
+                .map(|(x, &s)| {
+                    let d: f64 = (0..=m).map(|j| binom[j] * x[j0 + j]).sum();
+                    d.abs() / (cst * DISCRETISATION_FRACTION * kappa * s * h.sqrt())
+                })
+                .fold(0.0f64, f64::max);
+            (need.powf(1.0 / (p as f64 + 0.5)).ceil() as usize).clamp(1, MAX_SUBSTEPS)
         })
         .collect()
+}
+
+/// The binomial coefficient `C(n, k)` as a float.
+fn binomial(n: usize, k: usize) -> f64 {
+    (0..k).fold(1.0, |acc, j| acc * (n - j) as f64 / (j + 1) as f64)
 }
 
 /// Puts one trajectory on its grid with `k[i]` sub-intervals in data interval `i`.

@@ -1,10 +1,7 @@
-//! Output formats and atomic writing: [`PlotFormat`] from a path's extension, and rendering a
-//! [`PlotData`] in memory, then into a temporary file beside the destination that is renamed over it only once
-//! complete (removed on any error).
+//! Output formats and writing: [`PlotFormat`] from a path's extension, and rendering a
+//! [`PlotData`] in memory, then writing it with the one atomic writer ([`crate::files`]).
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use plotters::prelude::{BitMapBackend, DrawingBackend, IntoDrawingArea, SVGBackend};
 
@@ -34,14 +31,7 @@ impl PlotFormat {
 /// Renders in memory, then writes a temporary sibling of `path` and renames it over `path`.
 pub(super) fn render_atomically(data: &PlotData, path: &Path, format: PlotFormat) -> Result<PlotSummary, PlotError> {
     let (bytes, summary) = render_bytes(data, format)?;
-    let io = |source| PlotError::Io { path: path.to_path_buf(), source };
-    let tmp = temp_path(path);
-    let result = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
-    if result.is_err() {
-        // The temporary file may not exist (writing it failed); nothing else to undo.
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(io)?;
+    crate::files::write_atomic(path, &bytes).map_err(|source| PlotError::Io { path: path.to_path_buf(), source })?;
     Ok(summary)
 }
 
@@ -82,13 +72,4 @@ fn encode_png(rgb: Vec<u8>, w: u32, h: u32) -> Result<Vec<u8>, PlotError> {
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageOutputFormat::Png).map_err(|e| PlotError::Draw(e.to_string()))?;
     Ok(out.into_inner())
-}
-
-/// A name in the destination's directory that no concurrent render in this process or another
-/// uses, hidden so a directory listing does not show it while it exists.
-fn temp_path(path: &Path) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let stem = path.file_name().map_or_else(|| "plot".into(), |s| s.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{stem}.{}-{n}.tmp", std::process::id()))
 }

@@ -72,3 +72,18 @@ fn failed_write_leaves_no_partial_file() {
     assert!(matches!(write_csv(&dataset(1), &missing_dir, "t"), Err(WriteError::Io { .. })));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_stream_gets_the_same_text_with_missing_values_as_empty_cells() {
+    let dir = scratch("stream");
+    let path = dir.join("file.csv");
+    write_csv(&dataset(1), &path, "t").unwrap();
+    let mut streamed = Vec::new();
+    mechc::data::write_csv_to(&dataset(1), &mut streamed, "t").unwrap();
+    let text = String::from_utf8(streamed).unwrap();
+    assert_eq!(text, std::fs::read_to_string(&path).unwrap());
+    // Row 1 is (NaN, 3): the NaN is an empty cell, never the word.
+    assert_eq!(text.lines().nth(2), Some("0.1,,3"));
+    assert!(!text.to_lowercase().contains("nan"), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -7,6 +7,7 @@ mod discovery;
 mod mnn;
 mod models;
 mod settings;
+mod sparse_series;
 
 use mechc::check::hir;
 use mechc::data::{add_noise, seeded, simulate, Dataset, SimOptions, Trajectory};

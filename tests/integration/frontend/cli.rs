@@ -1,15 +1,6 @@
 //! The `mechc` binary: exit codes (0 clean, 1 user errors), `explain`, `fmt --check`, JSON output.
 
-use std::process::Command;
-
-fn mechc(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mechc")).args(args).env("NO_COLOR", "1").output().expect("runs mechc");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::bin::mechc;
 
 #[test]
 fn check_exit_codes() {

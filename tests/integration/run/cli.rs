@@ -1,17 +1,8 @@
 //! The `mechc run` and `mechc simulate` command lines: exit codes, messages, CSV output
 //! (header, rows, reproducibility) and atomic writes.
 
+use crate::bin::mechc;
 use std::path::PathBuf;
-use std::process::Command;
-
-fn mechc(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mechc")).args(args).env("NO_COLOR", "1").output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("run-cli");

@@ -84,7 +84,7 @@ fn equations_print_in_basis_order_with_precision() {
     let (ir, _, fit, _) = spiral();
     let eqs = mechc::report::equations::equations(&ir, &fit.coefficients, &fit.active, 2);
     let text: Vec<&str> = eqs.iter().map(|e| e.text.as_str()).collect();
-    assert_eq!(text, ["x' = x*-a + 2*y", "y' = -2*x - 0.1*y"]);
+    assert_eq!(text, ["x' = -a*x + 2*y", "y' = -2*x - 0.1*y"]);
     use mechc::number::format_sig;
     assert_eq!(
         (format_sig(9.9996, 4), format_sig(1.23456e-7, 3), format_sig(123456.0, 2)),
@@ -167,7 +167,7 @@ fn outputs_are_written_into_the_out_dir() {
     assert_eq!(names, ["report.json", "found.mech", "fit.svg"]);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
-    assert_eq!(json["equations"][0]["text"], "x' = x*-a + 1.99*y");
+    assert_eq!(json["equations"][0]["text"], "x' = -a*x + 1.99*y");
     checked(dir.join("found.mech").to_str().unwrap());
     let svg = std::fs::read_to_string(dir.join("fit.svg")).unwrap();
     assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"));
@@ -211,8 +211,8 @@ fn second_order_rollout_starts_from_the_learned_derivative() {
 fn known_parts_print_as_mech_source() {
     let (_, _, ir) = checked("tests/cases/run/ok/oscillator_params.mech");
     let eqs = mechc::report::equations::equations(&ir, &[], &[], 4);
-    // Canonical IR order puts the state first in each product; a negated summand is a difference.
-    assert_eq!(eqs[0].text, "x'' = x'*-c - x*k");
+    // A product prints its parameters first and its sign in front; a negated summand is a difference.
+    assert_eq!(eqs[0].text, "x'' = -c*x' - k*x");
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("run-report");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("powers.mech");
