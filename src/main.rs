@@ -4,9 +4,6 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    if let Some(code) = mechc::cli::bench::child_entry() {
-        return code;
-    }
     let cli = mechc::cli::Cli::parse();
     match std::panic::catch_unwind(|| mechc::cli::run(cli)) {
         Ok(code) => code,

@@ -1,8 +1,7 @@
 //! Benchmarks behind `mechc bench`: the equation-discovery benchmarks — the Lorenz acceptance
 //! suite (several noise levels and seeds) and the broad suite (dozens of polynomial systems across
 //! sampling densities, noise levels, library degrees and seeds) — with mechc's fit side by side
-//! with PySINDy 2.1. The solver and JIT benchmarks live with their modules (`mnn::bench`,
-//! `jit::bench`).
+//! with PySINDy 2.1. The solver and JIT micro-benchmarks are `cargo bench` targets (`benches/`).
 //!
 //! - [`args`]: the command's options → the suite to run with its configuration.
 //! - [`dataset`]: the Lorenz data and its CSV files.

@@ -47,6 +47,15 @@ pub enum ThresholdScale {
     Raw,
 }
 
+/// The collocation rule of `method = collocation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Hermite–Simpson with a midpoint per sub-interval (fourth order).
+    HermiteSimpson,
+    /// The trapezoid rule (second order).
+    Trapezoid,
+}
+
 /// Starting point of `mnn` training.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Init {
@@ -74,6 +83,10 @@ pub struct FitSettings {
     pub threshold: Threshold,
     pub threshold_scale: ThresholdScale,
     pub rounds: usize,
+    /// The collocation rule.
+    pub rule: Rule,
+    /// Sub-intervals per data interval; `None` = chosen from the data.
+    pub substeps: Option<usize>,
     /// Time points per window; `None` = chosen from the data's time scale.
     pub window: Option<usize>,
     /// Time points between window starts; `None` = half a window.
@@ -213,6 +226,7 @@ const fn positive(max: f64) -> Kind {
 
 const ALL: &[Method] = &Method::ALL;
 const MNN: &[Method] = &[Method::Mnn];
+const COLLOCATION_MNN: &[Method] = &[Method::Collocation, Method::Mnn];
 const SINDY_MNN: &[Method] = &[Method::Sindy, Method::Mnn];
 
 fn word_to_method(w: &str) -> Method {
@@ -222,7 +236,7 @@ fn word_to_method(w: &str) -> Method {
 /// Every `fit` setting. Add new keys here; the checker, `mechc explain fit` and the README follow.
 pub static SCHEMA: &[SettingSpec] = &[
     SettingSpec { key: "method", kind: Kind::Word(&["collocation", "sindy", "mnn"]), default: Value::Word("collocation"), acts: ALL,
-        doc: "training method: `collocation` fits a learned denoised trajectory jointly with the coefficients by Gauss-Newton on a collocation residual (the most accurate); `sindy` is classic SINDy, least squares of smoothed derivatives with sequential thresholding (milliseconds, a baseline); `mnn` trains through the S-MNN solver layer on windows with Adam on candle tensors",
+        doc: "training method: `collocation` fits a learned denoised trajectory jointly with the coefficients by Gauss-Newton on Hermite-Simpson collocation (the most accurate); `sindy` is classic SINDy, least squares of smoothed derivatives with sequential thresholding (milliseconds, a baseline); `mnn` trains through the S-MNN solver layer on windows with Adam on candle tensors",
         set: |s, v| s.method = word_to_method(v.word()), get: |s| Value::Word(s.method.name()) },
     SettingSpec { key: "epochs", kind: Kind::Int { min: 1, max: 1_000_000 }, default: Value::Int(400), acts: MNN,
         doc: "Adam passes over all training windows per threshold round",
@@ -241,6 +255,13 @@ pub static SCHEMA: &[SettingSpec] = &[
     SettingSpec { key: "rounds", kind: Kind::Int { min: 0, max: 100 }, default: Value::Int(4), acts: ALL,
         doc: "threshold-and-refit rounds for a numeric threshold (0 fits once without thresholding); under `mnn` every round trains `epochs` more epochs",
         set: |s, v| s.rounds = v.count(), get: |s| Value::Int(s.rounds as i64) },
+    SettingSpec { key: "rule", kind: Kind::Word(&["hermite_simpson", "trapezoid"]), default: Value::Word("hermite_simpson"), acts: COLLOCATION_MNN,
+        doc: "collocation rule that ties the learned trajectory to the model between grid points: `hermite_simpson` (fourth order, a midpoint per sub-interval) or `trapezoid` (second order: coarse data bias the coefficients); under `mnn`, of the collocation fit it starts from or takes its support from",
+        set: |s, v| s.rule = if v.word() == "trapezoid" { Rule::Trapezoid } else { Rule::HermiteSimpson },
+        get: |s| Value::Word(match s.rule { Rule::Trapezoid => "trapezoid", Rule::HermiteSimpson => "hermite_simpson" }) },
+    SettingSpec { key: "substeps", kind: Kind::IntOrAuto { min: 1, max: 64 }, default: Value::Auto, acts: COLLOCATION_MNN,
+        doc: "sub-intervals of each data interval (latent points between observations); `auto` gives each interval enough that the rule's error, estimated from differences of the smoothed data, stays a tenth of the noise scale (at most 16); under `mnn`, of the collocation fit it starts from or takes its support from",
+        set: |s, v| s.substeps = v.auto_or_count(), get: |s| s.substeps.map_or(Value::Auto, |k| Value::Int(k as i64)) },
     SettingSpec { key: "window", kind: Kind::IntOrAuto { min: 3, max: 100_000 }, default: Value::Auto, acts: MNN,
         doc: "time points per training window; `auto` spans half a characteristic period (pi x std(x) / rms(x') of the fastest state) and at least 8 points; each trajectory needs at least this many rows",
         set: |s, v| s.window = v.auto_or_count(), get: |s| s.window.map_or(Value::Auto, |w| Value::Int(w as i64)) },
@@ -301,6 +322,8 @@ impl Default for FitSettings {
             threshold: Threshold::Auto,
             threshold_scale: ThresholdScale::Normalised,
             rounds: 0,
+            rule: Rule::HermiteSimpson,
+            substeps: None,
             window: None,
             stride: None,
             batch: 0,
@@ -336,6 +359,23 @@ impl FitSettings {
     /// Every setting with its resolved value, in schema order (for printing).
     pub fn values(&self) -> Vec<(&'static str, Value)> {
         SCHEMA.iter().map(|s| (s.key, (s.get)(self))).collect()
+    }
+
+    /// Whether the fit reads `spec` under these settings: the schema's methods, narrowed where a
+    /// method reads a setting only in some configurations (`threshold_scale` only for a numeric
+    /// threshold; under `mnn`, the collocation settings only when a collocation fit runs, for
+    /// `init = collocation` or `threshold = auto`).
+    pub fn reads(&self, spec: &SettingSpec) -> bool {
+        if !spec.acts_under(self.method) {
+            return false;
+        }
+        match spec.key {
+            "threshold_scale" => matches!(self.threshold, Threshold::Level(_)),
+            "rule" | "substeps" if self.method == Method::Mnn => {
+                self.init == Init::Collocation || self.threshold == Threshold::Auto
+            }
+            _ => true,
+        }
     }
 
     /// Whether the user wrote this key.

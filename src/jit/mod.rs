@@ -10,7 +10,6 @@
 //! reassociation), so they agree bit for bit, NaN matching NaN.
 #![warn(missing_docs)]
 
-pub mod bench;
 mod codegen;
 pub mod interp;
 mod kernel;

@@ -14,7 +14,6 @@
 mod assemble;
 mod backend;
 mod backward;
-pub mod bench;
 mod chol;
 mod chol_solve;
 mod cpu;

@@ -335,24 +335,6 @@ fn bad_configurations_are_errors() {
 }
 
 #[test]
-fn solver_benchmark_child_runs_are_served_by_the_executable() {
-    // `mechc bench solver` re-runs this executable as `mechc --child …` per measurement.
-    let (code, text, err) = mechc(&["--child", "smnn", "fwd", "50"]);
-    assert_eq!(code, 0, "{err}");
-    let fields: Vec<f64> = text
-        .lines()
-        .find(|l| l.starts_with("RESULT"))
-        .unwrap()
-        .split_whitespace()
-        .skip(1)
-        .map(|x| x.parse().unwrap())
-        .collect();
-    assert_eq!(fields.len(), 3);
-    assert!(fields[0] > 0.0, "wall time {}", fields[0]);
-    assert_ne!(mechc(&["--child", "nonsense"]).0, 0);
-}
-
-#[test]
 fn discovery_command_writes_table_and_results() {
     let out = temp("cli");
     let model = root().join("examples/lorenz.mech");

@@ -59,21 +59,7 @@ fn code_only(text: &str) -> String {
                 i += 1;
             }
         } else if c[i] == '/' && next == Some('*') {
-            let mut depth = 0;
-            while i < c.len() {
-                if c[i] == '/' && c.get(i + 1) == Some(&'*') {
-                    depth += 1;
-                    i += 2;
-                } else if c[i] == '*' && c.get(i + 1) == Some(&'/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
+            i = skip_block_comment(&c, i);
         } else if c[i] == 'r' && (next == Some('"') || next == Some('#')) && !is_ident(c.get(i.wrapping_sub(1))) {
             let hashes = c[i + 1..].iter().take_while(|&&x| x == '#').count();
             if c.get(i + 1 + hashes) != Some(&'"') {
@@ -110,6 +96,26 @@ fn code_only(text: &str) -> String {
         }
     }
     out
+}
+
+/// The position just past the (nested) block comment that starts at `i`.
+fn skip_block_comment(c: &[char], mut i: usize) -> usize {
+    let mut depth = 0;
+    while i < c.len() {
+        if c[i] == '/' && c.get(i + 1) == Some(&'*') {
+            depth += 1;
+            i += 2;
+        } else if c[i] == '*' && c.get(i + 1) == Some(&'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                break;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    i
 }
 
 fn is_ident(c: Option<&char>) -> bool {

@@ -67,7 +67,7 @@ mod traj;
 pub use objective::Objective;
 
 use super::{FitError, FitInput, Fitted};
-use crate::check::settings::Threshold;
+use crate::check::settings::{Rule, Threshold};
 use crate::data::Trajectory;
 use grid::{GridChoice, Scheme};
 use problem::{Problem, State};
@@ -84,15 +84,16 @@ use sparsity::Selection;
 /// coefficient error at 5% noise from 0.94% to 0.35% with the same supports.
 const KAPPA: f64 = 0.03;
 
-/// The grid the fit uses (for experiments: `MECHC_SCHEME=trapezoid`, `MECHC_SUBSTEPS=k`).
-fn grid_choice() -> GridChoice {
-    let scheme = match std::env::var("MECHC_SCHEME").as_deref() {
-        Ok("trapezoid") => Scheme::Trapezoid,
-        _ => Scheme::HermiteSimpson,
+/// The grid the settings ask for.
+fn grid_choice(input: &FitInput) -> GridChoice {
+    let s = &input.model.fit;
+    let scheme = match s.rule {
+        Rule::Trapezoid => Scheme::Trapezoid,
+        Rule::HermiteSimpson => Scheme::HermiteSimpson,
     };
-    let substeps = std::env::var("MECHC_SUBSTEPS").ok().and_then(|v| v.parse().ok());
-    GridChoice { scheme, substeps }
+    GridChoice { scheme, substeps: s.substeps }
 }
+
 /// Iteration cap of the fit of the whole library.
 const FULL_ITERS: usize = 30;
 /// Relative decrease of the cost below which the fit of the whole library stops: it only feeds
@@ -102,7 +103,7 @@ const FULL_REL_TOL: f64 = 1e-4;
 
 /// Fits the model to the data with the collocation engine.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
-    let p = Problem::new(input, KAPPA, grid_choice())?;
+    let p = Problem::new(input, KAPPA, grid_choice(input))?;
     let st = init::initial_state(&p, input)?;
     let mut r = Runner::new(p, input);
     let mut st = st;

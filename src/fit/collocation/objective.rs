@@ -22,7 +22,7 @@ pub struct Objective {
 impl Objective {
     /// Sets the problem up exactly as [`super::fit`] does, at its starting point.
     pub fn new(input: &FitInput) -> Result<Objective, FitError> {
-        let p = Problem::new(input, KAPPA, grid_choice())?;
+        let p = Problem::new(input, KAPPA, grid_choice(input))?;
         let st = initial_state(&p, input)?;
         Ok(Objective { p, st })
     }

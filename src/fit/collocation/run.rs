@@ -75,16 +75,7 @@ impl<'a> Runner<'a> {
             if self.cancelled() {
                 break;
             }
-            let t0 = std::time::Instant::now();
             let (c1, out) = iterate(&self.p, st, c, &mut self.lm)?;
-            if std::env::var_os("MECHC_DEBUG_TIME").is_some() {
-                eprintln!(
-                    "iter round {round} it {it} cost {c1:.6e} lambda {:.1e} {:.1} ms nq {}",
-                    self.lm.lambda,
-                    t0.elapsed().as_secs_f64() * 1e3,
-                    self.p.unknowns(st).len()
-                );
-            }
             if !c1.is_finite() {
                 return Err(FitError::Diverged { round, loss: c1 });
             }

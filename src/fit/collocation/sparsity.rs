@@ -333,15 +333,6 @@ pub fn auto_path(r: &mut Runner, full: State, full_cost: f64) -> Result<Selectio
     }
     let Chosen { state, cost, mut path, at, .. } = best;
     path[at].chosen = true;
-    if std::env::var_os("MECHC_DEBUG_PATH").is_some() {
-        for (i, e) in path.iter().enumerate() {
-            let mark = if e.chosen { " *" } else { "" };
-            eprintln!(
-                "level {i:3} terms {:3} thr {:.3e} loss {:.6e} crit {:.6e}{mark}",
-                e.terms, e.threshold, e.loss, e.criterion
-            );
-        }
-    }
     let threshold = Some(path[at].threshold);
     let rounds = path.len() - 1;
     Ok(Selection { state, cost, path, threshold, rounds })
