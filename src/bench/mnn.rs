@@ -251,17 +251,22 @@ fn step_profile(path: &Path) -> Result<String, BenchError> {
     let obj = Objective::new(&input).map_err(|e| BenchError::Model(e.to_string()))?;
     let x = obj.point();
     let batch = 32.min(obj.windows().0);
-    let mut s = format!("== One training step ({batch} windows of {} rows, loss and gradient)\n", obj.window());
-    for (name, build) in
-        [("fused window-loss op", Build::Fused), ("candle graph (kernel op, solver op, tensor ops)", Build::Graph)]
-    {
-        let reps = 20;
-        let start = Instant::now();
-        for _ in 0..reps {
+    let mut s = format!(
+        "== One training step ({batch} windows of {} rows, loss and gradient; median of 50, the two builds interleaved)\n",
+        obj.window()
+    );
+    let builds =
+        [("fused window-loss op", Build::Fused), ("candle graph (kernel op, solver op, tensor ops)", Build::Graph)];
+    let mut times = [Vec::new(), Vec::new()];
+    for _ in 0..50 {
+        for (i, &(_, build)) in builds.iter().enumerate() {
+            let start = Instant::now();
             obj.loss_and_grad_batch(&x, batch, build).map_err(|e| BenchError::Model(e.to_string()))?;
+            times[i].push(1e3 * start.elapsed().as_secs_f64());
         }
-        let ms = 1e3 * start.elapsed().as_secs_f64() / reps as f64;
-        s.push_str(&format!("  {name:<48} {ms:.2} ms\n"));
+    }
+    for ((name, _), t) in builds.iter().zip(&times) {
+        s.push_str(&format!("  {name:<48} {:.2} ms\n", median(t)));
     }
     Ok(s)
 }
