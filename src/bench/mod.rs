@@ -23,6 +23,7 @@ pub mod broad_record;
 pub mod broad_summary;
 pub mod dataset;
 pub mod discovery;
+pub mod mnn;
 pub mod poly;
 pub mod pysindy;
 pub mod pysindy_broad;

@@ -98,16 +98,18 @@ impl Checker<'_> {
                     )
                     .with_help("use `device = cpu` (the default)"),
                 );
-            } else if !spec.acts_under(method) {
-                let acts = if spec.acts.is_empty() {
-                    "no method reads it yet".to_string()
+            } else if !self.model.fit.reads(spec) {
+                let (acts, here) = if spec.acts.is_empty() {
+                    ("no method reads it yet".to_string(), "")
+                } else if spec.acts_under(method) {
+                    (only_when(spec.key).to_string(), " with these settings")
                 } else {
-                    format!("it acts under {}", spec.acts_words("method = "))
+                    (format!("it acts under {}", spec.acts_words("method = ")), "")
                 };
                 self.err(
                     Diagnostic::new(
                         codes::NO_EFFECT,
-                        format!("`{}` has no effect under `method = {}`", spec.key, method.name()),
+                        format!("`{}` has no effect under `method = {}`{here}", spec.key, method.name()),
                         key_span,
                         format!("not read by `{}`", method.name()),
                     )
@@ -117,5 +119,13 @@ impl Checker<'_> {
                 );
             }
         }
+    }
+}
+
+/// When a setting that its method reads in some configurations acts (see `FitSettings::reads`).
+fn only_when(key: &str) -> &'static str {
+    match key {
+        "threshold_scale" => "it acts only with a numeric `threshold`",
+        _ => "under `mnn` it acts only when a collocation fit runs: `init = collocation` or `threshold = auto`",
     }
 }

@@ -226,7 +226,7 @@ const fn positive(max: f64) -> Kind {
 
 const ALL: &[Method] = &Method::ALL;
 const MNN: &[Method] = &[Method::Mnn];
-const COLLOCATION: &[Method] = &[Method::Collocation];
+const COLLOCATION_MNN: &[Method] = &[Method::Collocation, Method::Mnn];
 const SINDY_MNN: &[Method] = &[Method::Sindy, Method::Mnn];
 
 fn word_to_method(w: &str) -> Method {
@@ -255,12 +255,12 @@ pub static SCHEMA: &[SettingSpec] = &[
     SettingSpec { key: "rounds", kind: Kind::Int { min: 0, max: 100 }, default: Value::Int(4), acts: ALL,
         doc: "threshold-and-refit rounds for a numeric threshold (0 fits once without thresholding); under `mnn` every round trains `epochs` more epochs",
         set: |s, v| s.rounds = v.count(), get: |s| Value::Int(s.rounds as i64) },
-    SettingSpec { key: "rule", kind: Kind::Word(&["hermite_simpson", "trapezoid"]), default: Value::Word("hermite_simpson"), acts: COLLOCATION,
-        doc: "collocation rule that ties the learned trajectory to the model between grid points: `hermite_simpson` (fourth order, a midpoint per sub-interval) or `trapezoid` (second order: coarse data bias the coefficients)",
+    SettingSpec { key: "rule", kind: Kind::Word(&["hermite_simpson", "trapezoid"]), default: Value::Word("hermite_simpson"), acts: COLLOCATION_MNN,
+        doc: "collocation rule that ties the learned trajectory to the model between grid points: `hermite_simpson` (fourth order, a midpoint per sub-interval) or `trapezoid` (second order: coarse data bias the coefficients); under `mnn`, of the collocation fit it starts from or takes its support from",
         set: |s, v| s.rule = if v.word() == "trapezoid" { Rule::Trapezoid } else { Rule::HermiteSimpson },
         get: |s| Value::Word(match s.rule { Rule::Trapezoid => "trapezoid", Rule::HermiteSimpson => "hermite_simpson" }) },
-    SettingSpec { key: "substeps", kind: Kind::IntOrAuto { min: 1, max: 64 }, default: Value::Auto, acts: COLLOCATION,
-        doc: "sub-intervals of each data interval (latent points between observations); `auto` gives each interval enough that the rule's error, estimated from differences of the smoothed data, stays a tenth of the noise scale (at most 16)",
+    SettingSpec { key: "substeps", kind: Kind::IntOrAuto { min: 1, max: 64 }, default: Value::Auto, acts: COLLOCATION_MNN,
+        doc: "sub-intervals of each data interval (latent points between observations); `auto` gives each interval enough that the rule's error, estimated from differences of the smoothed data, stays a tenth of the noise scale (at most 16); under `mnn`, of the collocation fit it starts from or takes its support from",
         set: |s, v| s.substeps = v.auto_or_count(), get: |s| s.substeps.map_or(Value::Auto, |k| Value::Int(k as i64)) },
     SettingSpec { key: "window", kind: Kind::IntOrAuto { min: 3, max: 100_000 }, default: Value::Auto, acts: MNN,
         doc: "time points per training window; `auto` spans half a characteristic period (pi x std(x) / rms(x') of the fastest state) and at least 8 points; each trajectory needs at least this many rows",
@@ -272,7 +272,7 @@ pub static SCHEMA: &[SettingSpec] = &[
         doc: "windows per Adam step (windows are shuffled every epoch)",
         set: |s, v| s.batch = v.count(), get: |s| Value::Int(s.batch as i64) },
     SettingSpec { key: "weight_equation", kind: positive(1e12), default: Value::Float(1.0), acts: MNN,
-        doc: "weight of the ODE equation rows in each window's S-MNN least-squares problem",
+        doc: "weight of the ODE equation rows in each window's S-MNN least-squares problem (the smoothness rows scale with powers of the step, so at small steps the row weights change the fit only when they differ by orders of magnitude)",
         set: |s, v| s.weight_equation = v.float(), get: |s| Value::Float(s.weight_equation) },
     SettingSpec { key: "weight_init", kind: positive(1e12), default: Value::Float(1.0), acts: MNN,
         doc: "weight of the initial-value rows in each window's S-MNN least-squares problem",
@@ -359,6 +359,23 @@ impl FitSettings {
     /// Every setting with its resolved value, in schema order (for printing).
     pub fn values(&self) -> Vec<(&'static str, Value)> {
         SCHEMA.iter().map(|s| (s.key, (s.get)(self))).collect()
+    }
+
+    /// Whether the fit reads `spec` under these settings: the schema's methods, narrowed where a
+    /// method reads a setting only in some configurations (`threshold_scale` only for a numeric
+    /// threshold; under `mnn`, the collocation settings only when a collocation fit runs, for
+    /// `init = collocation` or `threshold = auto`).
+    pub fn reads(&self, spec: &SettingSpec) -> bool {
+        if !spec.acts_under(self.method) {
+            return false;
+        }
+        match spec.key {
+            "threshold_scale" => matches!(self.threshold, Threshold::Level(_)),
+            "rule" | "substeps" if self.method == Method::Mnn => {
+                self.init == Init::Collocation || self.threshold == Threshold::Auto
+            }
+            _ => true,
+        }
     }
 
     /// Whether the user wrote this key.

@@ -1,7 +1,12 @@
-//! `mechc bench discovery`: the equation-discovery benchmarks (`crate::bench`: the Lorenz suite,
-//! or the broad suite with `--suite broad`), mechc's fit beside PySINDy 2.1, in release builds;
-//! prints the table, writes the CSVs, `results.json` and `table.txt` to `--out`. (The solver and
-//! JIT micro-benchmarks are `cargo bench` targets in `benches/`.)
+//! `mechc bench discovery|mnn`, in release builds.
+//!
+//! - `discovery`: the equation-discovery benchmarks (`crate::bench`: the Lorenz suite, or the
+//!   broad suite with `--suite broad`), mechc's fit beside PySINDy 2.1; prints the table, writes
+//!   the CSVs, `results.json` and `table.txt` to `--out`.
+//! - `mnn`: the MNN engine benchmark (`crate::bench::mnn`): the published recipe, the methods
+//!   side by side, the random-start trade-off, one training step's cost.
+//!
+//! (The solver and JIT micro-benchmarks are `cargo bench` targets in `benches/`.)
 
 use std::path::Path;
 
@@ -15,6 +20,9 @@ use crate::bench::{self, BenchError, DiscoveryConfig};
 pub enum BenchCommand {
     /// Equation discovery beside PySINDy 2.1: `--suite lorenz` (default) or `--suite broad`.
     Discovery(bench::args::DiscoveryArgs),
+    /// The MNN engine: the published S-MNN Lorenz recipe, the three methods side by side, the
+    /// random-start trade-off and one training step's cost.
+    Mnn(bench::mnn::MnnArgs),
 }
 
 /// Runs a benchmark; returns the exit code.
@@ -28,6 +36,10 @@ pub fn run(which: BenchCommand) -> u8 {
             }
             Err(e) => finish(Err(e), Path::new(".")),
         },
+        BenchCommand::Mnn(args) => {
+            let out = args.out.clone();
+            finish(bench::mnn::run(&args, &mut |line| eprintln!("{line}")), &out)
+        }
     }
 }
 

@@ -93,7 +93,7 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         history: Option<PathBuf>,
     },
-    /// Run the equation-discovery benchmark (build with --release).
+    /// Run a benchmark (build with --release): `discovery` or `mnn`.
     Bench {
         #[command(subcommand)]
         which: bench::BenchCommand,

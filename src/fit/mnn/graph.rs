@@ -11,7 +11,7 @@ use candle_core::{Device, Tensor};
 
 use super::loss::CONSISTENCY;
 use super::problem::{Group, Mnn};
-use crate::mnn::ode_solve;
+use crate::mnn::ode_solve_with;
 
 type R<T> = candle_core::Result<T>;
 
@@ -94,7 +94,7 @@ fn group_loss(m: &Mnn, g: &Group, windows: &[(usize, usize)], zr: &Tensor, f: &T
                 .flat_map(|(k, st)| m.steps(k, st).to_vec())
                 .collect();
             let steps = Tensor::from_vec(steps, (b * ne, len - 1), &dev)?;
-            ode_solve(&coeffs, &rhs, &init, &steps, &m.opts)?
+            ode_solve_with(m.backend.clone(), &coeffs, &rhs, &init, &steps, &m.opts)?
         }
     };
     let mut loss = Tensor::zeros((), candle_core::DType::F64, &dev)?;

@@ -20,7 +20,7 @@ use candle_core::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 
 use super::problem::{solve_error, Group, Mnn};
 use crate::fit::FitError;
-use crate::mnn::{solve, OdeInputs, OdeShape, Solution};
+use crate::mnn::{solve_with, OdeInputs, OdeShape, Solution};
 
 /// Loss and, when asked for, its gradients with respect to `Z` (flat, rows × nz) and `θ`.
 pub struct Eval {
@@ -153,7 +153,7 @@ fn solve_group(m: &Mnn, g: &Group, windows: &[(usize, usize)], z: &[f64], f: &[f
                 .collect();
             let shape = OdeShape { lhs: g.lhs_shape(len, batch), batch, rhs_steps: len };
             let inputs = OdeInputs { coeffs: &g.coeffs(), rhs: &rhs, init: &init, steps: &steps };
-            solve(&shape, inputs, &m.opts).map_err(|e| solve_error(&e))
+            solve_with(m.backend.as_ref(), &shape, inputs, &m.opts).map_err(|e| solve_error(&e))
         }
     }
 }

@@ -122,6 +122,13 @@ impl Objective {
         Ok(loss_and_grad(&self.m, &self.m.train, x, self.l1, Build::Fused)?.0)
     }
 
+    /// The loss of the first `batch` training windows (one training step's batch) and its
+    /// gradient at `x`, built as `build` says.
+    pub fn loss_and_grad_batch(&self, x: &[f64], batch: usize, build: Build) -> Result<(f64, Vec<f64>), FitError> {
+        let b = batch.min(self.m.train.len());
+        loss_and_grad(&self.m, &self.m.train[..b], x, self.l1, build)
+    }
+
     /// The loss and its gradient at `x`, built as `build` says.
     pub fn loss_and_grad(&self, x: &[f64], build: Build) -> Result<(f64, Vec<f64>), FitError> {
         loss_and_grad(&self.m, &self.m.train, x, self.l1, build)

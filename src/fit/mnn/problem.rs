@@ -9,7 +9,10 @@
 use crate::check::settings::FitSettings;
 use crate::fit::smoothed::Smoothed;
 use crate::fit::{FitError, FitInput};
-use crate::mnn::{FrozenLhs, LhsShape, OdeOptions, SolveError};
+use std::sync::Arc;
+
+use crate::check::settings::Device;
+use crate::mnn::{CpuBackend, FrozenLhs, LhsShape, OdeOptions, SolveError, SolverBackend};
 
 use super::windows;
 
@@ -87,6 +90,8 @@ pub struct Mnn {
     pub groups: Vec<Group>,
     /// Row weights of the layer.
     pub opts: OdeOptions,
+    /// The device the layer is solved on (`fit { device }`): every solve goes through it.
+    pub backend: Arc<dyn SolverBackend>,
     /// Rows per window.
     pub len: usize,
     /// Training windows `(trajectory, start row)`.
@@ -127,7 +132,8 @@ impl Mnn {
             weight_smooth: settings.weight_smooth,
             n_steps: None,
         };
-        let groups = groups(input, &s, len, &opts)?;
+        let backend = backend(settings.device)?;
+        let groups = groups(input, &s, len, &opts, backend.as_ref())?;
         let inv_var = s.trajs.iter().map(|t| t.sigma.iter().map(|v| 1.0 / (v * v)).collect()).collect();
         let coef_scale = coef_scales(&s, input)?;
         let param_scale = input.model.params.iter().map(param_scale).collect();
@@ -138,6 +144,7 @@ impl Mnn {
             n_rows,
             groups,
             opts,
+            backend,
             len,
             train,
             valid,
@@ -174,7 +181,13 @@ fn param_scale(p: &crate::check::hir::Param) -> f64 {
 }
 
 /// One group per derivative order; a factorised left-hand side when every step is the same.
-fn groups(input: &FitInput, s: &Smoothed, len: usize, opts: &OdeOptions) -> Result<Vec<Group>, FitError> {
+fn groups(
+    input: &FitInput,
+    s: &Smoothed,
+    len: usize,
+    opts: &OdeOptions,
+    backend: &dyn SolverBackend,
+) -> Result<Vec<Group>, FitError> {
     let ir = input.ir;
     let h0 = s.trajs[0].h[0];
     let uniform = s.trajs.iter().flat_map(|t| &t.h).all(|&h| (h - h0).abs() <= 1e-9 * h0.abs());
@@ -193,11 +206,22 @@ fn groups(input: &FitInput, s: &Smoothed, len: usize, opts: &OdeOptions) -> Resu
     if uniform {
         for g in &mut groups {
             let shape = g.lhs_shape(len, 1);
-            let f = FrozenLhs::new(&shape, &g.coeffs(), &[h0], opts).map_err(|e| solve_error(&e))?;
+            let f = FrozenLhs::with_backend(backend, &shape, &g.coeffs(), &[h0], opts).map_err(|e| solve_error(&e))?;
             g.frozen = Some(f);
         }
     }
     Ok(groups)
+}
+
+/// The solver backend of `device`: the device seam of the MNN engine. This build has only the
+/// CPU; the checker refuses `device = cuda` (`E045`) before training.
+fn backend(device: Device) -> Result<Arc<dyn SolverBackend>, FitError> {
+    match device {
+        Device::Cpu => Ok(Arc::new(CpuBackend)),
+        Device::Cuda => {
+            Err(FitError::Unsupported { what: "`device = cuda` (no CUDA backend in this build)".into(), span: None })
+        }
+    }
 }
 
 /// A solver failure as a fit error.

@@ -17,7 +17,7 @@ use super::loss::{kernel_rows, CONSISTENCY};
 use super::problem::{solve_error, Group, Mnn, Point};
 use crate::fit::banded::dense_cholesky;
 use crate::fit::FitError;
-use crate::mnn::{solve, OdeInputs, OdeShape};
+use crate::mnn::{solve_with, OdeInputs, OdeShape};
 
 /// One equation's active coefficient slots and its map `c = W ξ` (W = L⁻ᵀ, upper triangular).
 struct Block {
@@ -178,7 +178,12 @@ fn solve_items(m: &Mnn, g: &Group, windows: &[(usize, usize)], rhs: &[f64]) -> R
         None => {
             let steps: Vec<f64> = windows.iter().flat_map(|&(k, st)| m.steps(k, st).to_vec()).collect();
             let shape = OdeShape { lhs: g.lhs_shape(len, batch), batch, rhs_steps: len };
-            solve(&shape, OdeInputs { coeffs: &g.coeffs(), rhs, init: &init, steps: &steps }, &m.opts)
+            solve_with(
+                m.backend.as_ref(),
+                &shape,
+                OdeInputs { coeffs: &g.coeffs(), rhs, init: &init, steps: &steps },
+                &m.opts,
+            )
         }
     };
     Ok(sol.map_err(|e| solve_error(&e))?.u)

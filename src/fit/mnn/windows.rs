@@ -44,11 +44,12 @@ pub fn auto_len(s: &Smoothed) -> usize {
     rows.clamp(MIN_AUTO_LEN, shortest.max(MIN_AUTO_LEN)).min(shortest)
 }
 
+/// Training and validation windows, each `(trajectory, start row)`.
+pub type Windows = (Vec<(usize, usize)>, Vec<(usize, usize)>);
+
 /// Training and validation windows of `len` rows every `stride` rows. With `validation = v > 0`
 /// the last `ceil(v·n)` rows of each trajectory are held out: training windows lie in the rows
 /// before them, validation windows in them.
-pub type Windows = (Vec<(usize, usize)>, Vec<(usize, usize)>);
-
 pub fn split(s: &Smoothed, len: usize, stride: usize, validation: f64) -> Result<Windows, FitError> {
     let (mut train, mut valid) = (Vec::new(), Vec::new());
     for (k, tr) in s.trajs.iter().enumerate() {

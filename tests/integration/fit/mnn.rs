@@ -188,3 +188,58 @@ fn validation_tail_shorter_than_a_window_is_a_data_error() {
         other => panic!("expected a data error, got {other:?}"),
     }
 }
+
+/// An example prepared through the library pipeline, with its settings changed by `edit`, trained
+/// with seed 0; the coefficient of each term of the Lorenz truth.
+fn lorenz_example(path: &str, edit: impl Fn(&mut mechc::check::settings::FitSettings)) -> Vec<(String, f64, f64)> {
+    let mut p = crate::run::prepare(path).1.unwrap_or_else(|_| panic!("{path} prepares"));
+    edit(&mut p.model.fit);
+    let opts = mechc::pipeline::TrainOptions { seed: Some(0), ..Default::default() };
+    let f = mechc::pipeline::train(&p, &opts).unwrap_or_else(|d| panic!("{path}: {}", d.message));
+    let truth = [
+        ("x", "x", -10.0),
+        ("x", "y", 10.0),
+        ("y", "x", 28.0),
+        ("y", "y", -1.0),
+        ("y", "x*z", -1.0),
+        ("z", "z", -8.0 / 3.0),
+        ("z", "x*y", 1.0),
+    ];
+    assert_eq!(f.active.iter().filter(|&&a| a).count(), truth.len(), "{:?}", f.coefficients);
+    truth.iter().map(|&(s, t, c)| (format!("{s}' {t}"), coef(&p.ir, &f, s, t), c)).collect()
+}
+
+#[test]
+fn lorenz_example_from_the_collocation_fit_keeps_seven_terms_within_two_percent() {
+    // 5% noise, default settings under `method = mnn`: the bound for a warm start.
+    for (term, got, want) in lorenz_example("examples/lorenz.mech", |f| f.method = mechc::check::settings::Method::Mnn)
+    {
+        assert!(rel(got, want) < 0.02, "{term}: {got} vs {want}");
+    }
+}
+
+#[test]
+fn published_recipe_recovers_lorenz_within_the_published_error() {
+    // The published S-MNN result has a worst coefficient error of 7.8% (y' = ... − 0.92166 y);
+    // the same recipe (random start, raw threshold 0.1, ten rounds) must do at least as well.
+    for (term, got, want) in lorenz_example("examples/lorenz_mnn.mech", |_| {}) {
+        assert!(rel(got, want) <= 0.078, "{term}: {got} vs {want}");
+    }
+}
+
+#[test]
+fn automatic_window_spans_half_a_period() {
+    // x = cos(2t): std(x)/rms(x') = 1/2, so half a period (π/2) at step 0.01 is 158 rows.
+    let (m, ir) = model("model o\nstate x, v\nbasis lib = poly(x, v, degree = 1)\nx' = sparse(lib)\nv' = sparse(lib)\nfit { method = mnn, init = random, threshold = 0.1 }\n");
+    let rhs = |_t: f64, x: &[f64], d: &mut [f64]| {
+        d[0] = x[1];
+        d[1] = -4.0 * x[0];
+    };
+    let data = dataset(&["x", "v"], vec![simulated(&["x", "v"], rhs, &[1.0, 0.0], &grid(20.0, 0.01), 0.0, 0)]);
+    let obj = Objective::new(&input(&m, &ir, &data, 0)).unwrap();
+    let w = obj.window();
+    assert!((155..=161).contains(&w), "window {w}");
+    // Stride half a window; one more window ends at the last row when the strides do not.
+    let (rest, stride) = (2001 - w, w / 2);
+    assert_eq!(obj.windows(), (rest / stride + 1 + usize::from(!rest.is_multiple_of(stride)), 0));
+}

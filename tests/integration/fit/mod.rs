@@ -6,6 +6,7 @@ mod behaviour;
 mod discovery;
 mod mnn;
 mod models;
+mod settings;
 mod sparse_series;
 
 use mechc::check::hir;

@@ -16,13 +16,15 @@
 //! equations fairly. Input: a [`FitInput`]. Output: a [`Fitted`] (the smoothed trajectories as
 //! the denoised ones).
 
-use std::sync::atomic::Ordering;
+mod linear;
+mod select;
 
 use rayon::prelude::*;
 
 use super::smoothed::Smoothed;
 use super::{dense_solve, FitError, FitInput, Fitted, HistoryEntry, PathEntry, Progress};
 use crate::check::settings::{Threshold, ThresholdScale};
+use linear::Linear;
 
 /// Largest number of Gauss–Newton iterations per fit (a linear problem needs one).
 const MAX_ITERS: usize = 50;
@@ -114,7 +116,7 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
 
 impl Regression<'_> {
     /// Right-hand-side values of trajectory `k` (n×neq).
-    fn values(&self, est: &Est, k: usize) -> Result<Vec<f64>, FitError> {
+    pub(super) fn values(&self, est: &Est, k: usize) -> Result<Vec<f64>, FitError> {
         let tr = &self.s.trajs[k];
         let x = self.s.rows(k, &tr.z, &est.pt[k]);
         let mut f = vec![0.0; tr.t.len() * self.s.neq];
@@ -134,7 +136,7 @@ impl Regression<'_> {
     }
 
     /// Residual sum of squares per equation (scaled residuals).
-    fn rss(&self, est: &Est) -> Result<Vec<f64>, FitError> {
+    pub(super) fn rss(&self, est: &Est) -> Result<Vec<f64>, FitError> {
         if let Some(lin) = &self.linear {
             return Ok(self.rss_linear(lin, est));
         }
@@ -229,7 +231,7 @@ impl Regression<'_> {
 
     /// Least squares over the active coefficients and the parameters, from `est`: Gauss–Newton
     /// with Levenberg–Marquardt damping (exact in one step when the model is linear in them).
-    fn refit(&mut self, mut est: Est, round: usize) -> Result<(Est, Vec<f64>), FitError> {
+    pub(super) fn refit(&mut self, mut est: Est, round: usize) -> Result<(Est, Vec<f64>), FitError> {
         if let Some(lin) = &self.linear {
             let est = self.refit_linear(lin, est)?;
             let rss = self.rss_linear(lin, &est);
@@ -277,7 +279,7 @@ impl Regression<'_> {
     }
 
     /// Records the loss and reports progress.
-    fn report(&mut self, round: usize, iteration: usize, rss: &[f64], est: &Est) {
+    pub(super) fn report(&mut self, round: usize, iteration: usize, rss: &[f64], est: &Est) {
         let loss = rss.iter().sum::<f64>() / self.n_res() as f64;
         self.history.push(HistoryEntry { round, loss });
         if let Some(f) = self.input.progress {
@@ -306,173 +308,8 @@ impl Regression<'_> {
     }
 
     /// Residual rows in all.
-    fn n_res(&self) -> usize {
+    pub(super) fn n_res(&self) -> usize {
         self.s.trajs.iter().map(|t| t.t.len()).sum::<usize>() * self.s.neq
-    }
-
-    /// Magnitude of every active coefficient: raw `|c|`, or normalised
-    /// `|c|·rms(term)/rms(derivative)` (the term's values are `∂f/∂c` on the smoothed data).
-    fn magnitudes(&self, est: &Est, raw: bool) -> Result<Vec<f64>, FitError> {
-        let s = &self.s;
-        let rms = if raw { vec![0.0; s.ncoef] } else { self.term_rms(est)? };
-        Ok((0..s.ncoef)
-            .map(|c| {
-                let a = est.theta[s.np + c].abs();
-                match (est.active[c], raw) {
-                    (false, _) => 0.0,
-                    (true, true) => a,
-                    (true, false) => a * rms[c] / self.scale[s.slot_eq[c]],
-                }
-            })
-            .collect())
-    }
-
-    /// rms of every coefficient's term (`∂f/∂c`) over the smoothed data.
-    fn term_rms(&self, est: &Est) -> Result<Vec<f64>, FitError> {
-        let s = &self.s;
-        let rows: usize = s.trajs.iter().map(|t| t.t.len()).sum();
-        if let Some(lin) = &self.linear {
-            // A_cc = Σ term² / scale²: the sum is already made.
-            return Ok((0..s.ncoef)
-                .map(|c| (lin.a[c * s.ncoef + c] / rows as f64).sqrt() * self.scale[s.slot_eq[c]])
-                .collect());
-        }
-        let npar = s.layout.n_params;
-        let mut ss = vec![0.0; s.ncoef];
-        for (k, tr) in s.trajs.iter().enumerate() {
-            let n = tr.t.len();
-            let x = s.rows(k, &tr.z, &est.pt[k]);
-            let mut jp = vec![0.0; n * s.neq * npar];
-            s.rhs.d_params.eval_par(n, &x, &est.theta, &mut jp).map_err(kernel_err)?;
-            for i in 0..n {
-                for (c, v) in ss.iter_mut().enumerate() {
-                    *v += jp[(i * s.neq + s.slot_eq[c]) * npar + s.np + c].powi(2);
-                }
-            }
-        }
-        Ok(ss.iter().map(|v| (v / rows as f64).sqrt()).collect())
-    }
-
-    /// Sequential thresholding: up to `rounds` rounds of dropping and refitting.
-    fn stlsq(&mut self, mut est: Est, thr: f64, raw: bool, rounds: usize) -> Result<(Est, Vec<f64>, usize), FitError> {
-        let mut rss = self.rss(&est)?;
-        let mut done = 0;
-        for round in 1..=rounds {
-            if self.cancelled() {
-                break;
-            }
-            let mags = self.magnitudes(&est, raw)?;
-            let mut changed = false;
-            for (c, &m) in mags.iter().enumerate() {
-                if est.active[c] && !self.s.keep[c] && m < thr {
-                    est.active[c] = false;
-                    est.theta[self.s.np + c] = 0.0;
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
-            done = round;
-            (est, rss) = self.refit(est, round)?;
-        }
-        Ok((est, rss, done))
-    }
-
-    /// `BIC = Σ_e RSS_e / σ_e² + k ln N` (N residuals in all), with `σ_e²` the residual variance
-    /// of equation `e` under the whole library ([`Regression::variances`]).
-    /// Each equation's χ² counts `(1 − ρ_e)/(1 + ρ_e)` independent residuals per residual, `ρ_e`
-    /// the lag-one autocorrelation of the whole library's residuals: smoothing makes
-    /// neighbouring residuals correlated, and counting them as independent lets spurious terms
-    /// fit the smoothed noise (measured on Lorenz at 5% noise without it: 27 of 30 terms kept).
-    fn bic(&self, rss: &[f64], est: &Est) -> f64 {
-        let k = est.active.iter().filter(|&&a| a).count() as f64;
-        let chi2: f64 = rss.iter().zip(&self.var).zip(&self.indep).map(|((r, v), f)| f * r / v).sum();
-        let n: f64 = self.indep.iter().map(|f| f * (self.n_res() / self.s.neq) as f64).sum();
-        chi2 + k * n.max(1.0).ln()
-    }
-
-    /// `(1 − ρ)/(1 + ρ)` per equation (ρ clamped to [0, 1)), from the residuals at `est`.
-    fn independence(&self, est: &Est) -> Result<Vec<f64>, FitError> {
-        let neq = self.s.neq;
-        let (mut c0, mut c1) = (vec![0.0; neq], vec![0.0; neq]);
-        for k in 0..self.s.trajs.len() {
-            let f = self.values(est, k)?;
-            let r: Vec<f64> = f.iter().zip(&self.s.trajs[k].dz).map(|(a, b)| b - a).collect();
-            let rows = r.len() / neq;
-            for e in 0..neq {
-                for i in 0..rows {
-                    c0[e] += r[i * neq + e].powi(2);
-                    if i + 1 < rows {
-                        c1[e] += r[i * neq + e] * r[(i + 1) * neq + e];
-                    }
-                }
-            }
-        }
-        let n = (self.n_res() / neq) as f64;
-        Ok((0..neq)
-            .map(|e| {
-                let rho = if c0[e] > 0.0 { (c1[e] / c0[e]).clamp(0.0, 1.0) } else { 0.0 };
-                ((1.0 - rho) / (1.0 + rho)).max(1.0 / n)
-            })
-            .collect())
-    }
-
-    /// Per equation, the residual variance of the whole library's fit, floored at the squared
-    /// truncation error of the finite-difference derivatives (in the residuals' units): on
-    /// clean data the residuals are that error, not noise, and spurious terms that fit it are
-    /// not evidence (measured on clean Lorenz without the floor: 23 of 30 terms kept).
-    fn variances(&self, rss: &[f64]) -> Vec<f64> {
-        let n = (self.n_res() / self.s.neq) as f64;
-        (0..self.s.neq)
-            .map(|e| {
-                let ss: f64 = self.s.trajs.iter().map(|t| t.dz_err[e].powi(2) * t.t.len() as f64).sum();
-                let floor = ss / n / self.scale[e].powi(2);
-                (rss[e] / n).max(floor).max(f64::MIN_POSITIVE)
-            })
-            .collect()
-    }
-
-    fn entry(&self, thr: f64, est: &Est, rss: &[f64], chosen: bool) -> PathEntry {
-        PathEntry {
-            threshold: thr,
-            terms: est.active.iter().filter(|&&a| a).count(),
-            loss: rss.iter().sum::<f64>() / self.n_res() as f64,
-            criterion: self.bic(rss, est),
-            chosen,
-        }
-    }
-
-    /// Backward elimination by normalised magnitude, scored by BIC.
-    fn auto_path(&mut self, full: Est, rss: Vec<f64>) -> Result<(Est, Vec<f64>, Vec<PathEntry>, f64), FitError> {
-        let mut path = vec![self.entry(0.0, &full, &rss, false)];
-        let mut best = (path[0].criterion, full.clone(), rss.clone(), 0.0, 0usize);
-        let (mut est, mut thr) = (full, 0.0f64);
-        while !self.cancelled() {
-            let mags = self.magnitudes(&est, false)?;
-            let pick = (0..self.s.ncoef)
-                .filter(|&c| est.active[c] && !self.s.keep[c])
-                .min_by(|&a, &b| mags[a].total_cmp(&mags[b]));
-            let Some(c) = pick else { break };
-            thr = thr.max(mags[c]);
-            est.active[c] = false;
-            est.theta[self.s.np + c] = 0.0;
-            let level = path.len();
-            let (e, r) = self.refit(est, level)?;
-            est = e;
-            let entry = self.entry(thr, &est, &r, false);
-            if entry.criterion < best.0 {
-                best = (entry.criterion, est.clone(), r, thr, level);
-            }
-            path.push(entry);
-        }
-        let (_, est, rss, thr, at) = best;
-        path[at].chosen = true;
-        Ok((est, rss, path, thr))
-    }
-
-    fn cancelled(&self) -> bool {
-        self.input.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
     }
 
     fn finish(self, est: Est, rss: &[f64], path: Vec<PathEntry>, threshold: Option<f64>, rounds: usize) -> Fitted {
@@ -498,93 +335,6 @@ impl Regression<'_> {
             loss: rss.iter().sum::<f64>() / self.n_res() as f64,
             interrupted: self.cancelled(),
         }
-    }
-}
-
-/// The sufficient statistics of a model linear in its coefficients, with the residuals
-/// `r = r0 − J c` scaled per equation: `A = JᵀJ` (zero between equations), `g = Jᵀr0`, and
-/// `r0ᵀr0` per equation. Every refit and every residual sum is then a small dense computation.
-struct Linear {
-    a: Vec<f64>,
-    g: Vec<f64>,
-    r0: Vec<f64>,
-}
-
-impl Regression<'_> {
-    /// One pass over the data at zero coefficients (`est` has them at zero).
-    fn gram(&self, est: &Est) -> Result<Linear, FitError> {
-        let s = &self.s;
-        let (nc, npar) = (s.ncoef, s.layout.n_params);
-        let by_eq: Vec<Vec<usize>> = (0..s.neq).map(|e| (0..nc).filter(|&c| s.slot_eq[c] == e).collect()).collect();
-        let parts: Vec<Linear> = (0..s.trajs.len())
-            .into_par_iter()
-            .map(|k| {
-                let tr = &s.trajs[k];
-                let n = tr.t.len();
-                let x = s.rows(k, &tr.z, &est.pt[k]);
-                let (mut f, mut jp) = (vec![0.0; n * s.neq], vec![0.0; n * s.neq * npar]);
-                s.rhs.value.eval_par(n, &x, &est.theta, &mut f).map_err(kernel_err)?;
-                s.rhs.d_params.eval_par(n, &x, &est.theta, &mut jp).map_err(kernel_err)?;
-                let mut l = Linear { a: vec![0.0; nc * nc], g: vec![0.0; nc], r0: vec![0.0; s.neq] };
-                for i in 0..n {
-                    for (e, slots) in by_eq.iter().enumerate() {
-                        let at = i * s.neq + e;
-                        let sc = self.scale[e];
-                        let r = (tr.dz[at] - f[at]) / sc;
-                        l.r0[e] += r * r;
-                        for &a in slots {
-                            let ja = jp[at * npar + s.np + a] / sc;
-                            l.g[a] += ja * r;
-                            for &b in slots {
-                                l.a[a * nc + b] += ja * jp[at * npar + s.np + b] / sc;
-                            }
-                        }
-                    }
-                }
-                Ok(l)
-            })
-            .collect::<Result<_, FitError>>()?;
-        let mut out = Linear { a: vec![0.0; nc * nc], g: vec![0.0; nc], r0: vec![0.0; s.neq] };
-        for p in parts {
-            out.a.iter_mut().zip(&p.a).for_each(|(x, y)| *x += y);
-            out.g.iter_mut().zip(&p.g).for_each(|(x, y)| *x += y);
-            out.r0.iter_mut().zip(&p.r0).for_each(|(x, y)| *x += y);
-        }
-        Ok(out)
-    }
-
-    /// Least squares on the active coefficients from the Gram matrices.
-    fn refit_linear(&self, lin: &Linear, mut est: Est) -> Result<Est, FitError> {
-        let nc = self.s.ncoef;
-        let act: Vec<usize> = (0..nc).filter(|&c| est.active[c]).collect();
-        let m = act.len();
-        let mut a: Vec<f64> = act.iter().flat_map(|&i| act.iter().map(move |&j| lin.a[i * nc + j])).collect();
-        let g: Vec<f64> = act.iter().map(|&i| lin.g[i]).collect();
-        let tr = (0..m).map(|i| a[i * m + i]).fold(0.0f64, f64::max).max(f64::MIN_POSITIVE);
-        (0..m).for_each(|i| a[i * m + i] += 1e-12 * tr);
-        let c = dense_solve(&a, &g, m).ok_or_else(|| FitError::Singular {
-            detail: "the candidate terms are linearly dependent on the data".into(),
-        })?;
-        (0..nc).for_each(|i| est.theta[self.s.np + i] = 0.0);
-        for (&i, v) in act.iter().zip(c) {
-            est.theta[self.s.np + i] = v;
-        }
-        Ok(est)
-    }
-
-    /// Residual sums per equation from the Gram matrices: `r0ᵀr0 − 2cᵀg + cᵀAc`.
-    fn rss_linear(&self, lin: &Linear, est: &Est) -> Vec<f64> {
-        let (nc, np) = (self.s.ncoef, self.s.np);
-        let c = &est.theta[np..np + nc];
-        let mut out = lin.r0.clone();
-        for i in (0..nc).filter(|&i| est.active[i]) {
-            let e = self.s.slot_eq[i];
-            out[e] -= 2.0 * c[i] * lin.g[i];
-            for j in (0..nc).filter(|&j| est.active[j]) {
-                out[e] += c[i] * lin.a[i * nc + j] * c[j];
-            }
-        }
-        out.iter().map(|v| v.max(0.0)).collect()
     }
 }
 
