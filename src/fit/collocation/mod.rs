@@ -67,7 +67,7 @@ mod traj;
 
 pub use objective::Objective;
 
-use super::{FitError, FitInput, Fitted};
+use super::{FitError, FitInput, Fitted, PhaseClock};
 use crate::check::settings::{Rule, Threshold};
 use crate::data::Trajectory;
 use grid::{GridChoice, Scheme};
@@ -104,11 +104,13 @@ const FULL_REL_TOL: f64 = 1e-3;
 
 /// Fits the model to the data with the collocation engine.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
+    let mut clock = PhaseClock::start();
     let p = Problem::new(input, KAPPA, grid_choice(input))?;
     let st = init::initial_state(&p, input)?;
     let mut r = Runner::new(p, input);
     let mut st = st;
     let c0 = r.cost(&st, 0)?;
+    clock.lap("setup");
     let settings = &input.model.fit;
     let rounds = settings.rounds;
     let threshold = match settings.threshold {
@@ -118,12 +120,20 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     let select = rounds > 0 && r.p.ncoef > 0;
     let tol = if select && threshold.is_none() { FULL_REL_TOL } else { run::REL_TOL };
     let c = r.solve_to(&mut st, c0, FULL_ITERS, 0, tol)?;
+    clock.lap("full fit");
     let sel = match (select && !r.interrupted, threshold) {
         (false, _) => Selection { state: st, cost: c, path: vec![], threshold: None, rounds: 0 },
         (true, Some(t)) => sparsity::fixed(&mut r, st, c, t, rounds)?,
         (true, None) => sparsity::auto_path(&mut r, st, c)?,
     };
-    Ok(finish(input, r, sel))
+    if select {
+        clock.lap("selection");
+    }
+    let magnitudes = init::magnitudes(&r.p, &sel.state)?;
+    let mut fitted = finish(input, r, sel);
+    fitted.magnitudes = magnitudes;
+    fitted.phases = clock.phases();
+    Ok(fitted)
 }
 
 /// Assembles the [`Fitted`] result.
@@ -166,5 +176,7 @@ fn finish(input: &FitInput, r: Runner, sel: Selection) -> Fitted {
         rounds: sel.rounds,
         loss: sel.cost / p.n_obs as f64,
         interrupted: r.interrupted,
+        magnitudes: Vec::new(),
+        phases: Vec::new(),
     }
 }
