@@ -23,6 +23,10 @@
 //! assert_eq!(report.equations[0].text, "x' = -0.5*x");
 //! ```
 
+mod warnings;
+
+pub use warnings::result_warnings;
+
 use crate::check::hir;
 use crate::data::{load_model_data, simulate_data, Dataset};
 use crate::diag::{self, codes, Diagnostic};

@@ -21,6 +21,13 @@ pub struct TermValue {
     pub term: String,
     /// The fitted coefficient (full precision).
     pub coefficient: f64,
+    /// Its standard error, when the fit computes one.
+    pub std_error: Option<f64>,
+    /// Its 95% interval (`coefficient ± 1.96 · std_error`).
+    pub interval: Option<[f64; 2]>,
+    /// The coefficient slot (index into the model's coefficients).
+    #[serde(skip)]
+    pub slot: usize,
 }
 
 /// One discovered equation.
@@ -51,18 +58,22 @@ pub fn equations(ir: &ModelIr, coefficients: &[f64], active: &[bool], precision:
                     let Some(s) = *slot else { continue };
                     let c = coefficients.get(s).copied().unwrap_or(0.0);
                     if active.get(s).copied().unwrap_or(true) && c != 0.0 {
-                        kept.push((ir.terms[t].node, c));
+                        kept.push((ir.terms[t].node, c, s));
                     }
                 }
             }
             let terms = kept
                 .iter()
-                .map(|&(node, coefficient)| TermValue {
+                .map(|&(node, coefficient, slot)| TermValue {
                     term: ir.arena.surface(node, &ir.names).to_string(),
                     coefficient,
+                    std_error: None,
+                    interval: None,
+                    slot,
                 })
                 .collect();
-            let text = format!("{lhs} = {}", rhs_text(ir, known_node, &kept, precision));
+            let pairs: Vec<(NodeId, f64)> = kept.iter().map(|&(n, c, _)| (n, c)).collect();
+            let text = format!("{lhs} = {}", rhs_text(ir, known_node, &pairs, precision));
             EquationText { lhs, known, terms, text }
         })
         .collect()

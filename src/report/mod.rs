@@ -16,5 +16,6 @@ pub mod metrics;
 pub mod plot;
 pub mod rollout;
 pub mod summary;
+pub mod values;
 
 pub use summary::{build, Report};

@@ -91,18 +91,26 @@ pub fn run(args: &RunArgs) -> u8 {
             return EXIT_USER;
         }
     };
-    finish(args, &prepared, &fitted, start.elapsed().as_secs_f64())
+    finish(args, &prepared, &fitted, start.elapsed().as_secs_f64(), &sources)
 }
 
 /// Prints the report and writes the outputs.
-fn finish(args: &RunArgs, p: &Prepared, fitted: &crate::fit::Fitted, wall: f64) -> u8 {
+fn finish(args: &RunArgs, p: &Prepared, fitted: &crate::fit::Fitted, wall: f64, sources: &SourceMap) -> u8 {
     let mode = match p.model.fit.threshold {
         Threshold::Level(t) => crate::number::format_sig(t, 4),
         Threshold::Auto => "auto".to_string(),
     };
-    let report = crate::report::build(&p.ir, &p.data, fitted, &mode, wall, args.precision as usize);
+    let mut report = crate::report::build(&p.ir, &p.data, fitted, &mode, wall, args.precision as usize);
+    let labels: Vec<String> = p.data.trajectories.iter().map(|t| t.label.clone()).collect();
+    let warnings = crate::pipeline::result_warnings(&p.model, fitted, &labels);
+    eprint!("{}", render::render_text(&warnings, sources, render::use_color()));
+    report.warnings = warnings
+        .iter()
+        .map(|d| crate::report::summary::Warning { code: d.code.to_string(), message: d.message.clone() })
+        .collect();
     if args.quiet {
         report.equations.iter().for_each(|e| println!("{}", e.text));
+        print!("{}", report.params_text());
     } else {
         print!("{}", report.text(args.verbose));
     }

@@ -210,5 +210,7 @@ fn finish(
         rounds,
         loss,
         interrupted: tr.interrupted,
+        uncertainty: None,
+        no_effect: vec![false; s.np],
     }
 }

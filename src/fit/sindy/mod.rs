@@ -334,6 +334,8 @@ impl Regression<'_> {
             rounds,
             loss: rss.iter().sum::<f64>() / self.n_res() as f64,
             interrupted: self.cancelled(),
+            uncertainty: None,
+            no_effect: vec![false; s.np],
         }
     }
 }

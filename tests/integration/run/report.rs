@@ -36,6 +36,8 @@ fn fitted(ir: &ModelIr, coefs: &[(usize, &str, f64)], params: Vec<f64>) -> Fitte
         rounds: 2,
         loss: 1.1e-4,
         interrupted: false,
+        uncertainty: None,
+        no_effect: vec![],
     }
 }
 
