@@ -23,8 +23,10 @@
 //! assert_eq!(report.equations[0].text, "x' = -0.5*x");
 //! ```
 
+mod collinear;
 mod warnings;
 
+pub use collinear::collinear_warnings;
 pub use warnings::result_warnings;
 
 use crate::check::hir;
@@ -92,6 +94,8 @@ pub fn prepare(sources: &mut SourceMap, root: SourceId) -> Result<Prepared, Fail
     unsupported(&model, &ir)?;
     let data = load_model_data(&model, min_rows(&model))?;
     prefit_checks(&model, &ir, &data)?;
+    let mut warnings = warnings;
+    warnings.extend(collinear_warnings(&model, &ir, &data));
     Ok(Prepared { model, ir, data, warnings })
 }
 

@@ -7,6 +7,7 @@ mod data;
 mod examples;
 mod fixtures;
 mod report;
+mod trust;
 
 pub use crate::frontend::mech_files;
 
