@@ -104,13 +104,14 @@ pub struct Fitted {
 /// of the objective at the optimum and `s²` the residual variance per degree of freedom.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Uncertainty {
-    /// One per coefficient slot; NaN where the term was dropped.
-    pub coefficients: Vec<f64>,
-    /// One per parameter; NaN for a per-trajectory parameter (see `per_trajectory`) or one
+    /// One per coefficient slot; `None` where the term was dropped (or the curvature is
+    /// singular).
+    pub coefficients: Vec<Option<f64>>,
+    /// One per parameter; `None` for a per-trajectory parameter (see `per_trajectory`) or one
     /// without effect.
-    pub params: Vec<f64>,
+    pub params: Vec<Option<f64>>,
     /// For each per-trajectory parameter, one per trajectory (empty for shared parameters).
-    pub per_trajectory: Vec<Vec<f64>>,
+    pub per_trajectory: Vec<Vec<Option<f64>>>,
     /// The residual variance per degree of freedom the curvature was scaled by.
     pub residual_variance: f64,
     /// Degrees of freedom of that variance.

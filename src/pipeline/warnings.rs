@@ -43,9 +43,9 @@ pub fn result_warnings(model: &hir::Model, fitted: &Fitted, labels: &[String]) -
             Some(v) => v
                 .iter()
                 .enumerate()
-                .map(|(k, &x)| (x, unc.and_then(|u| u.per_trajectory.get(q)?.get(k).copied()).unwrap_or(f64::NAN)))
+                .map(|(k, &x)| (x, unc.and_then(|u| *u.per_trajectory.get(q)?.get(k)?).unwrap_or(f64::NAN)))
                 .collect(),
-            None => vec![(fitted.params[q], unc.and_then(|u| u.params.get(q).copied()).unwrap_or(f64::NAN))],
+            None => vec![(fitted.params[q], unc.and_then(|u| *u.params.get(q)?).unwrap_or(f64::NAN))],
         };
         let hits: Vec<(usize, f64, &str)> = values
             .iter()

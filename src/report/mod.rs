@@ -10,6 +10,8 @@
 
 pub mod emit;
 pub mod equations;
+pub mod export;
+pub mod heldout;
 pub mod json;
 pub mod metrics;
 #[cfg(feature = "plot")]

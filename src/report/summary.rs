@@ -127,6 +127,9 @@ pub struct Report {
     pub uncertainty: Option<UncertaintyInfo>,
     /// The fit's denoised trajectories.
     pub denoised: Vec<Series>,
+    /// The model scored on the held-out ends of the trajectories (`validation`), filled by the
+    /// caller.
+    pub held_out: Option<super::heldout::HeldOut>,
     /// Warnings about the result (codes and messages), filled by the caller.
     pub warnings: Vec<Warning>,
     /// Final training loss.
@@ -193,6 +196,7 @@ pub fn build(
             confidence: 0.95,
         }),
         denoised: denoised_series(ir, fitted),
+        held_out: None,
         warnings: Vec::new(),
         loss: fitted.loss,
         rmse: rmse.into_iter().enumerate().map(|(i, v)| name(i, v)).collect(),
@@ -417,7 +421,7 @@ impl Report {
 
     fn metrics_line(&self) -> String {
         let rmse: Vec<String> = self.rmse.iter().map(|(n, v)| format!("{n} {}", g3(*v))).collect();
-        let mut line = format!("train rmse {}   loss {}", rmse.join(", "), g3(self.loss));
+        let mut line = format!("train rmse (data vs denoised) {}   loss {}", rmse.join(", "), g3(self.loss));
         match (&self.rollout, &self.rollout_failure) {
             (Some(r), _) => {
                 let _ = write!(line, "\nrollout: {}% error at t={}, ", g3(100.0 * r.error), g3(r.horizon));
@@ -433,6 +437,21 @@ impl Report {
                 let _ = write!(line, "\nrollout failed: {f}");
             }
             (None, None) => {}
+        }
+        if let Some(h) = &self.held_out {
+            let _ = write!(
+                line,
+                "\nheld out: rollout from the end of training vs {} ({} rows): rms error {}% (noise floor {}%), \
+                 valid for {} of {} time units at tolerance {}{}",
+                h.against,
+                h.rows,
+                g3(100.0 * h.error),
+                g3(100.0 * h.noise_floor),
+                g3(h.valid_time),
+                g3(h.span),
+                g3(h.tolerance),
+                if h.failed > 0 { format!(" ({} rollouts failed)", h.failed) } else { String::new() }
+            );
         }
         line
     }

@@ -92,11 +92,10 @@ pub fn params(ir: &ModelIr, data: &Dataset, fitted: &Fitted) -> Vec<ParamValue> 
                 .map(|(k, &v)| TrajValue {
                     trajectory: data.trajectories.get(k).map_or_else(|| format!("{k}"), |t| t.label.clone()),
                     value: v,
-                    std_error: finite(unc.and_then(|u| u.per_trajectory.get(q)?.get(k).copied())),
+                    std_error: finite(unc.and_then(|u| *u.per_trajectory.get(q)?.get(k)?)),
                 })
                 .collect();
-            let std_error =
-                if per_trajectory.is_empty() { finite(unc.and_then(|u| u.params.get(q).copied())) } else { None };
+            let std_error = if per_trajectory.is_empty() { finite(unc.and_then(|u| *u.params.get(q)?)) } else { None };
             ParamValue {
                 name: name.clone(),
                 value,
@@ -113,7 +112,7 @@ pub fn params(ir: &ModelIr, data: &Dataset, fitted: &Fitted) -> Vec<ParamValue> 
 pub fn attach_errors(eqs: &mut [EquationText], fitted: &Fitted) {
     let Some(u) = &fitted.uncertainty else { return };
     for t in eqs.iter_mut().flat_map(|e| e.terms.iter_mut()) {
-        t.std_error = finite(u.coefficients.get(t.slot).copied());
+        t.std_error = finite(u.coefficients.get(t.slot).copied().flatten());
         t.interval = interval(t.coefficient, t.std_error);
     }
 }
@@ -152,7 +151,7 @@ pub fn matrix(ir: &ModelIr, fitted: &Fitted) -> CoefficientMatrix {
         m.values[e][j] = c;
         m.kept[e][j] = kept;
         if kept {
-            m.std_errors[e][j] = finite(fitted.uncertainty.as_ref().and_then(|u| u.coefficients.get(s).copied()));
+            m.std_errors[e][j] = finite(fitted.uncertainty.as_ref().and_then(|u| *u.coefficients.get(s)?));
         }
     }
     m

@@ -72,15 +72,15 @@ fn shifted(p: &Problem, q: usize, v: f64) -> f64 {
 }
 
 /// Standard errors of the dense unknowns of `sys` (assembled undamped at the optimum `st`,
-/// whose cost is `cost`); NaN throughout when the curvature is singular.
+/// whose cost is `cost`); none when the curvature is singular.
 pub fn uncertainty(p: &Problem, st: &State, sys: &System, cost: f64) -> Uncertainty {
     let nq = sys.unknowns.len();
     let dof = (p.n_obs as f64 - nq as f64).max(1.0);
     let s2 = cost / dof;
     let var = inverse_diagonal(&sys.s, nq).unwrap_or_else(|| vec![f64::NAN; nq]);
     let mut out = Uncertainty {
-        coefficients: vec![f64::NAN; p.ncoef],
-        params: vec![f64::NAN; p.np],
+        coefficients: vec![None; p.ncoef],
+        params: vec![None; p.np],
         per_trajectory: vec![Vec::new(); p.np],
         residual_variance: s2,
         dof,
@@ -89,10 +89,10 @@ pub fn uncertainty(p: &Problem, st: &State, sys: &System, cost: f64) -> Uncertai
             .into(),
     };
     for &q in &p.per_traj {
-        out.per_trajectory[q] = vec![f64::NAN; p.trajs.len()];
+        out.per_trajectory[q] = vec![None; p.trajs.len()];
     }
     for (u, v) in sys.unknowns.iter().zip(&var) {
-        let se = (s2 * v).sqrt();
+        let se = Some((s2 * v).sqrt()).filter(|s| s.is_finite());
         match *u {
             Unknown::Coef(s) if st.active[s] => out.coefficients[s] = se,
             Unknown::Coef(_) => {}

@@ -5,6 +5,7 @@
 mod cli;
 mod data;
 mod examples;
+mod export;
 mod fixtures;
 mod report;
 mod trust;

@@ -169,6 +169,7 @@ fn outputs_are_written_into_the_out_dir() {
         quiet: false,
         verbose: false,
         precision: 4,
+        export: vec![],
     };
     let written = write_all(&args, &p, &fit, &report, "spiral.mech").unwrap();
     let names: Vec<String> =

@@ -70,6 +70,29 @@ fn logistic_shows_every_rate_with_calibrated_errors_and_re_simulates() {
     }
 }
 
+/// Every fixture under `tests/cases/run/warn` draws exactly the warnings its `# expect:` line
+/// names: the check's and the pre-training ones, then those about the fit's result.
+#[test]
+fn warning_fixtures_draw_their_codes() {
+    let files = super::mech_files("tests/cases/run/warn");
+    assert!(files.len() >= 3);
+    for f in files {
+        let path = f.to_str().unwrap();
+        let text = std::fs::read_to_string(&f).unwrap();
+        let want: Vec<String> = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# expect:"))
+            .map(|r| r.split(',').map(|c| c.trim().to_string()).collect())
+            .unwrap_or_default();
+        let p = prepared(path);
+        let mut got = codes(&p.warnings);
+        if let Ok(fitted) = train(&p, &TrainOptions::default()) {
+            got.extend(codes(&result_warnings(&p.model, &fitted, &labels(&p))));
+        }
+        assert_eq!(got, want, "{path}");
+    }
+}
+
 /// A parameter no equation uses no longer makes the selection's normal equations singular: it
 /// is held at its guess with W006, and the Lorenz terms are found.
 #[test]
@@ -131,7 +154,7 @@ fn intervals_shrink_with_more_data() {
         let p = mechc::pipeline::prepare(&mut sources, root).unwrap_or_else(|_| panic!("prepares"));
         let f = fit(&p);
         let u = f.uncertainty.clone().expect("collocation computes standard errors");
-        (f.active.clone(), u.coefficients)
+        (f.active.clone(), u.coefficients.iter().map(|s| s.unwrap_or(f64::NAN)).collect::<Vec<f64>>())
     };
     let (a_half, se_half) = se(half);
     let (a_full, se_full) = se(full);
@@ -139,4 +162,48 @@ fn intervals_shrink_with_more_data() {
     for s in (0..a_full.len()).filter(|&s| a_full[s]) {
         assert!(se_full[s] < se_half[s], "slot {s}: {} vs {}", se_full[s], se_half[s]);
     }
+}
+
+/// `validation = 0.2` under collocation: the fit sees 80% of the trajectory, and the report
+/// scores the rollout from the end of training against the raw held-out data. The right model
+/// scores at the noise floor and stays valid over the whole held-out span; the same data with
+/// `x*z` excluded from `y'` (a wrong model) scores several times worse and fails early.
+#[test]
+fn held_out_data_expose_a_wrong_model() {
+    let score = |path: &str| {
+        let p = prepared(path);
+        let full = p.held_out.clone().expect("validation holds data out");
+        assert_eq!(full.trajectories[0].len(), 5001);
+        assert_eq!(p.data.trajectories[0].len(), 4001);
+        let fitted = fit(&p);
+        let mut report = build(&p.ir, &p.data, &fitted, "auto", 0.0, 4);
+        report.held_out = mechc::report::heldout::score(&p.ir, &fitted, &p.data, &full, 0.2);
+        let h = report.held_out.clone().expect("a held-out score");
+        assert!(report.text(false).contains("held out: rollout from the end of training vs the raw data"));
+        let json: serde_json::Value = serde_json::from_str(&to_json(&report).unwrap()).unwrap();
+        assert_eq!(json["held_out"]["rows"], 1000);
+        h
+    };
+    let right = score("tests/cases/run/ok/lorenz_heldout.mech");
+    let wrong = score("tests/cases/run/ok/lorenz_wrong_heldout.mech");
+    assert!(right.error < 1.2 * right.noise_floor, "{right:?}");
+    assert!((right.valid_time - right.span).abs() < 1e-9, "{right:?}");
+    assert!(wrong.error > 3.0 * right.error, "{wrong:?}");
+    assert!(wrong.valid_time < 0.5 * right.valid_time, "{wrong:?}");
+}
+
+/// Under `sindy` too the pipeline holds the ends out, and the report scores them.
+#[test]
+fn validation_holds_out_under_sindy_too() {
+    let text = std::fs::read_to_string("tests/cases/run/ok/lorenz_heldout.mech").unwrap();
+    let text = text.replace("fit { validation = 0.2 }", "fit { method = sindy, validation = 0.2 }");
+    let mut sources = SourceMap::new();
+    let root = sources.add("lorenz_sindy.mech", text);
+    let p = mechc::pipeline::prepare(&mut sources, root).unwrap_or_else(|_| panic!("prepares"));
+    assert!(p.warnings.is_empty(), "no W004: sindy reads `validation`");
+    assert_eq!(p.data.trajectories[0].len(), 4001);
+    let fitted = fit(&p);
+    let h = mechc::report::heldout::score(&p.ir, &fitted, &p.data, p.held_out.as_ref().unwrap(), 0.2).unwrap();
+    assert_eq!(h.rows, 1000);
+    assert!(h.error.is_finite() && h.valid_time > 0.0, "{h:?}");
 }
