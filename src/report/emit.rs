@@ -11,8 +11,9 @@
 //! values (`discovered_rollout` for a single trajectory, `discovered_rollout_K` otherwise), and
 //! the discovered equations.
 //! Coefficients keep [`EMIT_PRECISION`] significant digits so a simulation of the file matches
-//! the fitted model to far below any noise level. Models with inputs cannot be simulated, so
-//! their `data` block is left out.
+//! the fitted model to far below any noise level. A `simulate` block cannot read inputs, so a model
+//! with inputs gets no `data` block and its header names `mechc predict` (which reads an input
+//! file) instead.
 
 use super::equations::equations;
 use super::rollout::DiscoveredRhs;
@@ -29,7 +30,17 @@ pub const EMIT_PRECISION: usize = 12;
 pub fn emit_model(ir: &ModelIr, fitted: &Fitted, data: &Dataset, source: &str) -> String {
     let eqs = equations(ir, &fitted.coefficients, &fitted.active, EMIT_PRECISION);
     let mut s = String::new();
-    let _ = writeln!(s, "# The model discovered by `mechc run {source}`; `mechc simulate` integrates it.");
+    if ir.names.inputs.is_empty() {
+        let _ = writeln!(s, "# The model discovered by `mechc run {source}`; `mechc simulate` integrates it.");
+    } else {
+        // A `simulate` block cannot read inputs: `mechc predict` integrates the model with an
+        // input file.
+        let _ = writeln!(
+            s,
+            "# The model discovered by `mechc run {source}`; `mechc predict THIS.mech --init ... --time A..B \
+             --step H --input INPUTS.csv` integrates it."
+        );
+    }
     let _ = writeln!(s, "model {}\n", ir.name);
     let _ = writeln!(s, "state {}", ir.names.states.join(", "));
     if !ir.names.inputs.is_empty() {
