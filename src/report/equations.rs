@@ -28,6 +28,10 @@ pub struct TermValue {
     /// The coefficient slot (index into the model's coefficients).
     #[serde(skip)]
     pub slot: usize,
+    /// Its normalised magnitude `|c|·rms(term)/rms(rhs)` on the denoised trajectories, when the
+    /// fit gives one: what a numeric `threshold` compares.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub magnitude: Option<f64>,
 }
 
 /// One discovered equation.
@@ -46,6 +50,18 @@ pub struct EquationText {
 /// The discovered equations, in equation order. `coefficients` has one entry per slot of
 /// `ir.coefs` (0 where a term was dropped); `active` says which slots were kept.
 pub fn equations(ir: &ModelIr, coefficients: &[f64], active: &[bool], precision: usize) -> Vec<EquationText> {
+    equations_with(ir, coefficients, active, &[], precision)
+}
+
+/// [`equations`], with each kept term's normalised magnitude from `magnitudes` (one per slot;
+/// empty for none).
+pub fn equations_with(
+    ir: &ModelIr,
+    coefficients: &[f64],
+    active: &[bool],
+    magnitudes: &[f64],
+    precision: usize,
+) -> Vec<EquationText> {
     ir.equations
         .iter()
         .map(|e| {
@@ -70,10 +86,11 @@ pub fn equations(ir: &ModelIr, coefficients: &[f64], active: &[bool], precision:
                     std_error: None,
                     interval: None,
                     slot,
+                    magnitude: magnitudes.get(slot).copied(),
                 })
                 .collect();
-            let pairs: Vec<(NodeId, f64)> = kept.iter().map(|&(n, c, _)| (n, c)).collect();
-            let text = format!("{lhs} = {}", rhs_text(ir, known_node, &pairs, precision));
+            let kept: Vec<(NodeId, f64)> = kept.into_iter().map(|(n, c, _)| (n, c)).collect();
+            let text = format!("{lhs} = {}", rhs_text(ir, known_node, &kept, precision));
             EquationText { lhs, known, terms, text }
         })
         .collect()

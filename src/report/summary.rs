@@ -12,7 +12,7 @@
 //! [`DEFAULT_VPT_TOLERANCE`], in Lyapunov times when the discovered system's largest exponent
 //! exceeds [`CHAOS_THRESHOLD`].
 
-use super::equations::{equations, EquationText};
+use super::equations::{equations_with, EquationText};
 use super::metrics::{rmse_per_state, rollout_error, valid_prediction_time, Compare, DEFAULT_VPT_TOLERANCE};
 use super::rollout::DiscoveredRhs;
 use super::values::{self, CoefficientMatrix, ParamValue};
@@ -152,6 +152,8 @@ pub struct Report {
     pub rows: usize,
     /// Missing data values (empty cells, NaN), masked out of the fit.
     pub missing: usize,
+    /// The fit's phases and their wall seconds.
+    pub phases: Vec<(String, f64)>,
     /// Significant digits of printed coefficients.
     #[serde(skip)]
     pub precision: usize,
@@ -175,7 +177,7 @@ pub fn build(
     let (rollouts, failure, rhs) = roll_all(ir, data, fitted);
     let rmse = training_rmse(data, fitted, &rollouts, rhs.as_ref().map_or(&[][..], |r| r.offsets()));
     let rollout = rhs.as_ref().and_then(|rhs| quality(rhs, data, fitted, rollouts.first()?.as_deref()?));
-    let mut eqs = equations(ir, &fitted.coefficients, &fitted.active, precision);
+    let mut eqs = equations_with(ir, &fitted.coefficients, &fitted.active, &fitted.magnitudes, precision);
     values::attach_errors(&mut eqs, fitted);
     Report {
         model: ir.name.clone(),
@@ -218,6 +220,7 @@ pub fn build(
         trajectories: data.trajectories.len(),
         rows: data.total_rows(),
         missing: data.missing_count(),
+        phases: fitted.phases.iter().map(|p| (p.name.to_string(), p.seconds)).collect(),
         precision,
         rollouts,
     }
@@ -398,7 +401,12 @@ impl Report {
         let _ = writeln!(s, "{}", self.data_line());
         let _ = writeln!(s, "{}", self.metrics_line());
         if verbose {
+            self.magnitudes_text(&mut s);
             self.path_text(&mut s);
+            if !self.phases.is_empty() {
+                let ps: Vec<String> = self.phases.iter().map(|(n, t)| format!("{n} {t:.3} s")).collect();
+                let _ = writeln!(s, "fit time: {}", ps.join(", "));
+            }
         }
         s
     }
@@ -408,6 +416,19 @@ impl Report {
         let mut s = String::new();
         values::params_text(&mut s, &self.parameters, self.precision);
         s
+    }
+
+    /// Each kept term's normalised magnitude, per equation: why a term stayed.
+    fn magnitudes_text(&self, s: &mut String) {
+        if !self.equations.iter().any(|e| e.terms.iter().any(|t| t.magnitude.is_some())) {
+            return;
+        }
+        let _ = writeln!(s, "normalised magnitudes |c|*rms(term)/rms(rhs) of the kept terms:");
+        for e in self.equations.iter().filter(|e| !e.terms.is_empty()) {
+            let ts: Vec<String> =
+                e.terms.iter().map(|t| format!("{} {}", t.term, t.magnitude.map_or("-".into(), g3))).collect();
+            let _ = writeln!(s, "  {}: {}", e.lhs, ts.join(", "));
+        }
     }
 
     fn data_line(&self) -> String {
