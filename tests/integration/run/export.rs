@@ -43,6 +43,8 @@ fn model() -> (mechc::ir::ModelIr, Fitted, mechc::report::Report) {
         rounds: 0,
         loss: 0.0,
         interrupted: false,
+        magnitudes: vec![],
+        phases: vec![],
         uncertainty: None,
         no_effect: vec![false, false],
     };
