@@ -23,6 +23,12 @@
 //! assert_eq!(report.equations[0].text, "x' = -0.5*x");
 //! ```
 
+mod collinear;
+mod warnings;
+
+pub use collinear::collinear_warnings;
+pub use warnings::result_warnings;
+
 use crate::check::hir;
 use crate::data::{load_model_data, simulate_data, Dataset};
 use crate::diag::{self, codes, Diagnostic};
@@ -48,8 +54,12 @@ pub struct Prepared {
     pub model: hir::Model,
     /// The lowered model.
     pub ir: ModelIr,
-    /// The training data, from every `data` declaration.
+    /// The training data, from every `data` declaration (without the held-out ends when
+    /// `fit { validation }` holds some out).
     pub data: Dataset,
+    /// The whole trajectories when `validation` holds their ends out of training (the fit sees
+    /// `data`, the report scores the model on the rest).
+    pub held_out: Option<Dataset>,
     /// Warnings of the check (errors stop before this point).
     pub warnings: Vec<Diagnostic>,
 }
@@ -88,7 +98,46 @@ pub fn prepare(sources: &mut SourceMap, root: SourceId) -> Result<Prepared, Fail
     unsupported(&model, &ir)?;
     let data = load_model_data(&model, min_rows(&model))?;
     prefit_checks(&model, &ir, &data)?;
-    Ok(Prepared { model, ir, data, warnings })
+    let mut warnings = warnings;
+    let (data, held_out) = hold_out(&model, data)?;
+    warnings.extend(collinear_warnings(&model, &ir, &data));
+    Ok(Prepared { model, ir, data, held_out, warnings })
+}
+
+/// Rows a trajectory keeps for training and holds out at least under `validation`.
+const MIN_TRAIN_ROWS: usize = 5;
+const MIN_HELD_ROWS: usize = 2;
+
+/// Under `fit { validation = f }` (methods other than `mnn`, which holds out windows itself):
+/// the data without the last fraction `f` of each trajectory's rows, and the whole data.
+fn hold_out(model: &hir::Model, data: Dataset) -> Result<(Dataset, Option<Dataset>), Diagnostic> {
+    let f = model.fit.validation;
+    if f <= 0.0 || model.fit.method == crate::check::settings::Method::Mnn {
+        return Ok((data, None));
+    }
+    let mut train = data.clone();
+    for tr in &mut train.trajectories {
+        let n = tr.len();
+        let held = (f * n as f64).round() as usize;
+        let keep = n - held;
+        if keep < MIN_TRAIN_ROWS || held < MIN_HELD_ROWS {
+            return Err(Diagnostic::new(
+                codes::TOO_FEW_ROWS,
+                format!(
+                    "trajectory `{}` has {n} rows: `validation = {f}` leaves {keep} for training and holds out {held} \
+                     (at least {MIN_TRAIN_ROWS} and {MIN_HELD_ROWS} are needed)",
+                    tr.label
+                ),
+                model.data.first().map_or_else(|| model.span(), |d| d.span),
+                "this data",
+            )
+            .with_help("lower `validation`, or give longer trajectories"));
+        }
+        tr.times.truncate(keep);
+        tr.values.truncate(keep * tr.width);
+        tr.mask.truncate(keep * tr.width);
+    }
+    Ok((train, Some(data)))
 }
 
 /// How a fit is run: its seed, and optionally a cancel flag and a progress callback.

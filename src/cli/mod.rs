@@ -6,6 +6,7 @@ pub mod bench;
 mod check;
 pub mod explain;
 mod fmt;
+pub mod predict;
 pub mod repl;
 pub mod run;
 pub mod simulate;
@@ -85,6 +86,9 @@ pub enum Command {
         #[arg(short, long, value_name = "OUT.csv")]
         output: Option<PathBuf>,
     },
+    /// Integrate a model with known right-hand sides (e.g. from `mechc run --emit-model`) from
+    /// new initial conditions, over a new span, with inputs from a CSV file.
+    Predict(predict::PredictArgs),
     /// Edit and train a model interactively (reads stdin when it is not a terminal).
     Repl {
         /// A model to load first.
@@ -108,6 +112,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain { what } => explain::run(&what),
         Command::Run(args) => run::run(&args),
         Command::Simulate { file, output } => simulate::run(&file, output.as_ref()),
+        Command::Predict(args) => predict::run(&args),
         Command::Bench { which } => bench::run(which),
         Command::Repl { file, history } => repl::run(file.as_deref(), history),
     };

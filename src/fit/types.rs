@@ -98,6 +98,31 @@ pub struct Fitted {
     pub magnitudes: Vec<f64>,
     /// Where the fit's time went, phase by phase.
     pub phases: Vec<Phase>,
+    /// Standard errors from the curvature at the optimum, when the method computes them.
+    pub uncertainty: Option<Uncertainty>,
+    /// Per parameter: it has no effect on the fit (its derivative is zero on every row), so it
+    /// was held at its initial guess.
+    pub no_effect: Vec<bool>,
+}
+
+/// Standard errors of the fitted unknowns: `√diag(s² H⁻¹)` with `H` the Gauss–Newton curvature
+/// of the objective at the optimum and `s²` the residual variance per degree of freedom.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Uncertainty {
+    /// One per coefficient slot; `None` where the term was dropped (or the curvature is
+    /// singular).
+    pub coefficients: Vec<Option<f64>>,
+    /// One per parameter; `None` for a per-trajectory parameter (see `per_trajectory`) or one
+    /// without effect.
+    pub params: Vec<Option<f64>>,
+    /// For each per-trajectory parameter, one per trajectory (empty for shared parameters).
+    pub per_trajectory: Vec<Vec<Option<f64>>>,
+    /// The residual variance per degree of freedom the curvature was scaled by.
+    pub residual_variance: f64,
+    /// Degrees of freedom of that variance.
+    pub dof: f64,
+    /// What the curvature is, in words (for the report).
+    pub basis: String,
 }
 
 /// One phase of a fit and its wall time.

@@ -2,14 +2,18 @@
 //! model ([`Fitted`]) and the training data → the text of a model file that `mechc check` accepts
 //! and `mechc simulate` integrates.
 //!
-//! Shape: a `model` line, the states, one `const` per fitted parameter (so known parts keep their
-//! names; a per-trajectory parameter gets its mean), a `system discovered_model()` holding the
-//! discovered equations, a `data discovered_rollout` block simulating it from the first
-//! training trajectory's initial state ([`DiscoveredRhs::start`]: the denoised state and learned
-//! derivatives when the fit gives them) over its time span, and the discovered equations.
+//! Shape: a `model` line, the states, one `const` per fitted shared parameter (so known parts
+//! keep their names) and a `param NAME = mean per trajectory` per per-trajectory parameter, a
+//! `system discovered_model(...)` holding the discovered equations with the per-trajectory
+//! parameters as its arguments, one `data` block per training trajectory simulating it from
+//! that trajectory's initial state ([`DiscoveredRhs::start`]: the denoised state and learned
+//! derivatives when the fit gives them) over its time span with its fitted per-trajectory
+//! values (`discovered_rollout` for a single trajectory, `discovered_rollout_K` otherwise), and
+//! the discovered equations.
 //! Coefficients keep [`EMIT_PRECISION`] significant digits so a simulation of the file matches
-//! the fitted model to far below any noise level. Models with inputs cannot be simulated, so
-//! their `data` block is left out.
+//! the fitted model to far below any noise level. A `simulate` block cannot read inputs, so a model
+//! with inputs gets no `data` block and its header names `mechc predict` (which reads an input
+//! file) instead.
 
 use super::equations::equations;
 use super::rollout::DiscoveredRhs;
@@ -26,17 +30,31 @@ pub const EMIT_PRECISION: usize = 12;
 pub fn emit_model(ir: &ModelIr, fitted: &Fitted, data: &Dataset, source: &str) -> String {
     let eqs = equations(ir, &fitted.coefficients, &fitted.active, EMIT_PRECISION);
     let mut s = String::new();
-    let _ = writeln!(s, "# The model discovered by `mechc run {source}`; `mechc simulate` integrates it.");
+    if ir.names.inputs.is_empty() {
+        let _ = writeln!(s, "# The model discovered by `mechc run {source}`; `mechc simulate` integrates it.");
+    } else {
+        // A `simulate` block cannot read inputs: `mechc predict` integrates the model with an
+        // input file.
+        let _ = writeln!(
+            s,
+            "# The model discovered by `mechc run {source}`; `mechc predict THIS.mech --init ... --time A..B \
+             --step H --input INPUTS.csv` integrates it."
+        );
+    }
     let _ = writeln!(s, "model {}\n", ir.name);
     let _ = writeln!(s, "state {}", ir.names.states.join(", "));
     if !ir.names.inputs.is_empty() {
         let _ = writeln!(s, "input {}", ir.names.inputs.join(", "));
     }
-    for (name, v) in ir.names.params.iter().zip(&fitted.params) {
-        let _ = writeln!(s, "const {name} = {}", number(*v));
+    for (q, (name, v)) in ir.names.params.iter().zip(&fitted.params).enumerate() {
+        if per_trajectory(fitted, q) {
+            let _ = writeln!(s, "param {name} = {} per trajectory", number(*v));
+        } else {
+            let _ = writeln!(s, "const {name} = {}", number(*v));
+        }
     }
     if ir.names.inputs.is_empty() {
-        if let Some(block) = data_block(ir, fitted, data, &eqs) {
+        if let Some(block) = data_blocks(ir, fitted, data, &eqs) {
             let _ = write!(s, "\n{block}");
         }
     }
@@ -57,16 +75,55 @@ fn number(v: f64) -> String {
     }
 }
 
-fn data_block(ir: &ModelIr, fitted: &Fitted, data: &Dataset, eqs: &[super::equations::EquationText]) -> Option<String> {
-    let tr = data.trajectories.first()?;
+/// Whether parameter `q` was fitted per trajectory.
+fn per_trajectory(fitted: &Fitted, q: usize) -> bool {
+    fitted.per_trajectory.get(q).is_some_and(|v| !v.is_empty())
+}
+
+fn data_blocks(
+    ir: &ModelIr,
+    fitted: &Fitted,
+    data: &Dataset,
+    eqs: &[super::equations::EquationText],
+) -> Option<String> {
+    let args: Vec<usize> = (0..ir.names.params.len()).filter(|&q| per_trajectory(fitted, q)).collect();
+    let names: Vec<&str> = args.iter().map(|&q| ir.names.params[q].as_str()).collect();
+    // A named system rather than inline equations: a system is where equations of higher order
+    // (`x'' = ... x' ...`) are checked like the model's own.
+    let mut b = format!("system discovered_model({}) {{\n    state {}\n", names.join(", "), ir.names.states.join(", "));
+    for e in eqs {
+        let _ = writeln!(b, "    {}", e.text);
+    }
+    b.push_str("}\n");
+    let single = data.trajectories.len() == 1;
+    let rhs = DiscoveredRhs::new(ir, &fitted.params, &fitted.coefficients).ok()?;
+    for k in 0..data.trajectories.len() {
+        let values: Vec<String> =
+            args.iter().map(|&q| format!("{} = {}", ir.names.params[q], number(fitted.per_trajectory[q][k]))).collect();
+        let name = if single { "discovered_rollout".to_string() } else { format!("discovered_rollout_{}", k + 1) };
+        let _ = write!(b, "\n{}", data_block(ir, &rhs, fitted, data, k, &name, &values.join(", "))?);
+    }
+    Some(b)
+}
+
+/// The `data` block re-simulating trajectory `k` with its per-trajectory values `args`.
+fn data_block(
+    ir: &ModelIr,
+    rhs: &DiscoveredRhs,
+    fitted: &Fitted,
+    data: &Dataset,
+    k: usize,
+    name: &str,
+    args: &str,
+) -> Option<String> {
+    let tr = data.trajectories.get(k)?;
     let (t0, t1) = (*tr.times.first()?, *tr.times.last()?);
     if tr.len() < 2 {
         return None;
     }
     let step = (t1 - t0) / (tr.len() - 1) as f64;
     let n = ir.names.states.len();
-    let rhs = DiscoveredRhs::new(ir, &fitted.params, &fitted.coefficients).ok()?;
-    let y0 = rhs.start(fitted.denoised.first().filter(|d| d.len() == tr.len()), tr, n);
+    let y0 = rhs.start(fitted.denoised.get(k).filter(|d| d.len() == tr.len()), tr, n);
     let mut init = Vec::new();
     let mut k = 0;
     for s in 0..n {
@@ -76,15 +133,18 @@ fn data_block(ir: &ModelIr, fitted: &Fitted, data: &Dataset, eqs: &[super::equat
             k += 1;
         }
     }
-    // A named system rather than inline equations: a system is where equations of higher order
-    // (`x'' = ... x' ...`) are checked like the model's own.
-    let mut b = format!("system discovered_model() {{\n    state {}\n", ir.names.states.join(", "));
-    for e in eqs {
-        let _ = writeln!(b, "    {}", e.text);
+    let mut b = String::new();
+    if !single_label(data) {
+        let _ = writeln!(b, "# trajectory `{}`", tr.label.replace(['\n', '\r'], " "));
     }
-    b.push_str("}\n\ndata discovered_rollout = simulate discovered_model() {\n");
+    let _ = writeln!(b, "data {name} = simulate discovered_model({args}) {{");
     let _ = writeln!(b, "    init {}", init.join(", "));
     let _ = writeln!(b, "    time {} .. {} step {}", number(t0), number(t1), number(step));
     b.push_str("}\n");
     Some(b)
+}
+
+/// Whether the data has a single trajectory (its label is then not worth a comment).
+fn single_label(data: &Dataset) -> bool {
+    data.trajectories.len() == 1
 }

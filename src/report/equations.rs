@@ -21,6 +21,13 @@ pub struct TermValue {
     pub term: String,
     /// The fitted coefficient (full precision).
     pub coefficient: f64,
+    /// Its standard error, when the fit computes one.
+    pub std_error: Option<f64>,
+    /// Its 95% interval (`coefficient ± 1.96 · std_error`).
+    pub interval: Option<[f64; 2]>,
+    /// The coefficient slot (index into the model's coefficients).
+    #[serde(skip)]
+    pub slot: usize,
     /// Its normalised magnitude `|c|·rms(term)/rms(rhs)` on the denoised trajectories, when the
     /// fit gives one: what a numeric `threshold` compares.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,10 +80,13 @@ pub fn equations_with(
             }
             let terms = kept
                 .iter()
-                .map(|&(node, coefficient, s)| TermValue {
+                .map(|&(node, coefficient, slot)| TermValue {
                     term: ir.arena.surface(node, &ir.names).to_string(),
                     coefficient,
-                    magnitude: magnitudes.get(s).copied(),
+                    std_error: None,
+                    interval: None,
+                    slot,
+                    magnitude: magnitudes.get(slot).copied(),
                 })
                 .collect();
             let kept: Vec<(NodeId, f64)> = kept.into_iter().map(|(n, c, _)| (n, c)).collect();

@@ -10,11 +10,14 @@
 
 pub mod emit;
 pub mod equations;
+pub mod export;
+pub mod heldout;
 pub mod json;
 pub mod metrics;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod rollout;
 pub mod summary;
+pub mod values;
 
 pub use summary::{build, Report};

@@ -15,6 +15,7 @@
 use super::equations::{equations_with, EquationText};
 use super::metrics::{rmse_per_state, rollout_error, valid_prediction_time, Compare, DEFAULT_VPT_TOLERANCE};
 use super::rollout::DiscoveredRhs;
+use super::values::{self, CoefficientMatrix, ParamValue};
 use crate::data::Dataset;
 use crate::fit::Fitted;
 use crate::ir::ModelIr;
@@ -62,6 +63,41 @@ pub struct RolloutQuality {
     pub against_denoised: bool,
 }
 
+/// How the standard errors of a report were computed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UncertaintyInfo {
+    /// The curvature used, in words.
+    pub method: String,
+    /// The residual variance per degree of freedom the curvature was scaled by.
+    pub residual_variance: f64,
+    /// Its degrees of freedom.
+    pub dof: f64,
+    /// Confidence level of the intervals.
+    pub confidence: f64,
+}
+
+/// A time series: named columns on a time grid.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Series {
+    /// The trajectory's label.
+    pub trajectory: String,
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Times.
+    pub times: Vec<f64>,
+    /// One row per time, one value per column.
+    pub values: Vec<Vec<f64>>,
+}
+
+/// A coded warning about the result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Warning {
+    /// The diagnostic code.
+    pub code: String,
+    /// The message.
+    pub message: String,
+}
+
 /// Everything `mechc run` reports about a fit.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
@@ -83,6 +119,19 @@ pub struct Report {
     pub wall_seconds: f64,
     /// Fitted parameters by name.
     pub params: Vec<(String, f64)>,
+    /// Fitted parameters with their uncertainty and per-trajectory values.
+    pub parameters: Vec<ParamValue>,
+    /// Every candidate coefficient, zeros included.
+    pub coefficient_matrix: CoefficientMatrix,
+    /// How the standard errors were computed (absent when the method computes none).
+    pub uncertainty: Option<UncertaintyInfo>,
+    /// The fit's denoised trajectories.
+    pub denoised: Vec<Series>,
+    /// The model scored on the held-out ends of the trajectories (`validation`), filled by the
+    /// caller.
+    pub held_out: Option<super::heldout::HeldOut>,
+    /// Warnings about the result (codes and messages), filled by the caller.
+    pub warnings: Vec<Warning>,
     /// Final training loss.
     pub loss: f64,
     /// Per-state training RMSE, by state name.
@@ -128,9 +177,11 @@ pub fn build(
     let (rollouts, failure, rhs) = roll_all(ir, data, fitted);
     let rmse = training_rmse(data, fitted, &rollouts, rhs.as_ref().map_or(&[][..], |r| r.offsets()));
     let rollout = rhs.as_ref().and_then(|rhs| quality(rhs, data, fitted, rollouts.first()?.as_deref()?));
+    let mut eqs = equations_with(ir, &fitted.coefficients, &fitted.active, &fitted.magnitudes, precision);
+    values::attach_errors(&mut eqs, fitted);
     Report {
         model: ir.name.clone(),
-        equations: equations_with(ir, &fitted.coefficients, &fitted.active, &fitted.magnitudes, precision),
+        equations: eqs,
         candidates: ir.coefs.len(),
         kept: fitted.active.iter().zip(&fitted.coefficients).filter(|(a, c)| **a && **c != 0.0).count(),
         threshold_mode: threshold_mode.to_string(),
@@ -138,6 +189,17 @@ pub fn build(
         rounds: fitted.rounds,
         wall_seconds,
         params: ir.names.params.iter().cloned().zip(fitted.params.iter().copied()).collect(),
+        parameters: values::params(ir, data, fitted),
+        coefficient_matrix: values::matrix(ir, fitted),
+        uncertainty: fitted.uncertainty.as_ref().map(|u| UncertaintyInfo {
+            method: u.basis.clone(),
+            residual_variance: u.residual_variance,
+            dof: u.dof,
+            confidence: 0.95,
+        }),
+        denoised: denoised_series(ir, fitted),
+        held_out: None,
+        warnings: Vec::new(),
         loss: fitted.loss,
         rmse: rmse.into_iter().enumerate().map(|(i, v)| name(i, v)).collect(),
         noise: fitted.noise.iter().take(n).enumerate().map(|(i, &v)| name(i, v)).collect(),
@@ -162,6 +224,34 @@ pub fn build(
         precision,
         rollouts,
     }
+}
+
+/// The fit's denoised trajectories with their column names (each state, then its lower
+/// derivatives).
+fn denoised_series(ir: &ModelIr, fitted: &Fitted) -> Vec<Series> {
+    let mut columns = Vec::new();
+    for (s, name) in ir.names.states.iter().enumerate() {
+        for d in 0..ir.state_order(s as u32).max(1) {
+            columns.push(format!("{name}{}", "'".repeat(d as usize)));
+        }
+    }
+    fitted
+        .denoised
+        .iter()
+        .map(|d| {
+            let cols = if d.width == columns.len() {
+                columns.clone()
+            } else {
+                (0..d.width).map(|c| format!("column {c}")).collect()
+            };
+            Series {
+                trajectory: d.label.clone(),
+                columns: cols,
+                times: d.times.clone(),
+                values: d.values.chunks(d.width.max(1)).map(<[f64]>::to_vec).collect(),
+            }
+        })
+        .collect()
 }
 
 type Rolled = (Vec<Option<Vec<f64>>>, Option<String>, Option<DiscoveredRhs>);
@@ -295,10 +385,18 @@ impl Report {
         for e in &self.equations {
             let _ = writeln!(s, "  {}", e.text);
         }
-        if !self.params.is_empty() {
-            let ps: Vec<String> =
-                self.params.iter().map(|(n, v)| format!("{n} = {}", format_sig(*v, self.precision))).collect();
-            let _ = writeln!(s, "  params: {}", ps.join(", "));
+        if self.equations.iter().any(|e| e.terms.iter().any(|t| t.std_error.is_some())) {
+            let _ = writeln!(s, "  coefficients ± standard error:");
+            values::coefficient_text(&mut s, &self.equations, self.precision);
+        }
+        values::params_text(&mut s, &self.parameters, self.precision);
+        if let Some(u) = &self.uncertainty {
+            let _ = writeln!(
+                s,
+                "  (± one standard error from the fit's curvature at the optimum, residual variance {} per \
+                 degree of freedom; 95% interval: ± 1.96 standard errors)",
+                g3(u.residual_variance)
+            );
         }
         let _ = writeln!(s, "{}", self.data_line());
         let _ = writeln!(s, "{}", self.metrics_line());
@@ -310,6 +408,13 @@ impl Report {
                 let _ = writeln!(s, "fit time: {}", ps.join(", "));
             }
         }
+        s
+    }
+
+    /// The fitted parameters' lines alone (for quiet output).
+    pub fn params_text(&self) -> String {
+        let mut s = String::new();
+        values::params_text(&mut s, &self.parameters, self.precision);
         s
     }
 
@@ -337,7 +442,7 @@ impl Report {
 
     fn metrics_line(&self) -> String {
         let rmse: Vec<String> = self.rmse.iter().map(|(n, v)| format!("{n} {}", g3(*v))).collect();
-        let mut line = format!("train rmse {}   loss {}", rmse.join(", "), g3(self.loss));
+        let mut line = format!("train rmse (data vs denoised) {}   loss {}", rmse.join(", "), g3(self.loss));
         match (&self.rollout, &self.rollout_failure) {
             (Some(r), _) => {
                 let _ = write!(line, "\nrollout: {}% error at t={}, ", g3(100.0 * r.error), g3(r.horizon));
@@ -353,6 +458,21 @@ impl Report {
                 let _ = write!(line, "\nrollout failed: {f}");
             }
             (None, None) => {}
+        }
+        if let Some(h) = &self.held_out {
+            let _ = write!(
+                line,
+                "\nheld out: rollout from the end of training vs {} ({} rows): rms error {}% (noise floor {}%), \
+                 valid for {} of {} time units at tolerance {}{}",
+                h.against,
+                h.rows,
+                g3(100.0 * h.error),
+                g3(100.0 * h.noise_floor),
+                g3(h.valid_time),
+                g3(h.span),
+                g3(h.tolerance),
+                if h.failed > 0 { format!(" ({} rollouts failed)", h.failed) } else { String::new() }
+            );
         }
         line
     }

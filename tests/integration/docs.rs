@@ -59,3 +59,45 @@ fn readme_main_command_runs_and_writes_its_plot() {
     assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "not an SVG");
     assert!(format!("{stdout}{stderr}").contains("wrote the plot to"));
 }
+
+/// The README's REPL transcript is what `mechc repl` prints for its inputs (piped: `> ` before
+/// each input, inputs not echoed), the fit's wall time aside.
+#[test]
+fn readme_repl_transcript_replays() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = &readme[readme.find("## The REPL").expect("README has a REPL section")..];
+    let a = section.find("```text\n").unwrap() + 8;
+    let block = &section[a..a + section[a..].find("```").unwrap()];
+    let mut inputs = String::new();
+    let mut expected = String::new();
+    for line in block.lines() {
+        match line.strip_prefix("> ") {
+            Some(input) => {
+                inputs.push_str(input);
+                inputs.push('\n');
+                expected.push_str("> ");
+            }
+            None => {
+                expected.push_str(line);
+                expected.push('\n');
+            }
+        }
+    }
+    expected.push_str("> \n");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("readme-repl");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, stdout, stderr) = crate::bin::mechc_in(&dir, &["repl"], &inputs);
+    assert_eq!(code, 0, "{stderr}");
+    let wall = |s: &str| -> String {
+        s.lines()
+            .map(|l| match (l.rfind(", "), l.rfind(" s)")) {
+                (Some(i), Some(j)) if i < j && l[i + 2..j].parse::<f64>().is_ok() => {
+                    format!("{}, T s){}", &l[..i], &l[j + 3..])
+                }
+                _ => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(wall(&stdout), wall(&expected));
+}

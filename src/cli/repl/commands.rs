@@ -20,8 +20,10 @@ A line with an unclosed `{` continues on the next lines.
   :help         this text
   :show         the model, canonically formatted
   :check        check the model and print its diagnostics
-  :run          train the model and print the discovered equations (Ctrl-C stops training)
-  :eqs          the equations of the last :run
+  :run          train the model and print the report: equations, standard errors, fitted
+                parameters and metrics (Ctrl-C stops training)
+  :eqs          the equations and fitted parameters of the last :run
+  :params       the fitted parameters of the last :run, with standard errors
   :plot FILE    plot data against the last :run's model (.svg or .png)
   :save FILE    write the model to FILE
   :load FILE    replace the model by FILE's declarations
@@ -31,13 +33,15 @@ A line with an unclosed `{` continues on the next lines.
 
 /// Every command name, for completion.
 pub const COMMANDS: &[&str] =
-    &[":help", ":show", ":check", ":run", ":eqs", ":plot", ":save", ":load", ":undo", ":quit"];
+    &[":help", ":show", ":check", ":run", ":eqs", ":params", ":plot", ":save", ":load", ":undo", ":quit"];
 
 /// The last training: what was trained and its result.
 pub struct LastRun {
     prepared: Prepared,
     fitted: Fitted,
     equations: Vec<String>,
+    /// The fitted parameters' lines.
+    params: String,
 }
 
 /// Session state beside the model: the last run and the cancel flag Ctrl-C sets.
@@ -83,24 +87,52 @@ impl Repl {
         };
         self.cancel.store(false, Ordering::SeqCst);
         let opts = TrainOptions { seed: None, cancel: Some(self.cancel), progress: None };
+        let start = std::time::Instant::now();
         let fitted = match train(&prepared, &opts) {
             Ok(f) => f,
             Err(d) => return render::render_text(&[d], &sources, self.color),
         };
-        let report = crate::report::build(&prepared.ir, &prepared.data, &fitted, "auto", 0.0, 4);
+        let wall = start.elapsed().as_secs_f64();
+        let mode = match prepared.model.fit.threshold {
+            crate::check::settings::Threshold::Level(t) => crate::number::format_sig(t, 4),
+            crate::check::settings::Threshold::Auto => "auto".to_string(),
+        };
+        let mut report = crate::report::build(&prepared.ir, &prepared.data, &fitted, &mode, wall, 4);
+        if let Some(full) = &prepared.held_out {
+            report.held_out = crate::report::heldout::score(
+                &prepared.ir,
+                &fitted,
+                &prepared.data,
+                full,
+                prepared.model.fit.validation,
+            );
+        }
         let equations: Vec<String> = report.equations.iter().map(|e| e.text.clone()).collect();
+        let labels: Vec<String> = prepared.data.trajectories.iter().map(|t| t.label.clone()).collect();
+        let warnings = crate::pipeline::result_warnings(&prepared.model, &fitted, &labels);
         let mut out =
             if fitted.interrupted { "interrupted: the best model so far\n".to_string() } else { String::new() };
-        out.push_str(&lines(&equations));
-        self.last = Some(LastRun { prepared, fitted, equations });
+        out.push_str(&render::render_text(&warnings, &sources, self.color));
+        out.push_str(&report.text(false));
+        let params = report.params_text();
+        self.last = Some(LastRun { prepared, fitted, equations, params });
         out
     }
 
     /// `:eqs`: the equations of the last run.
     pub fn eqs(&self) -> String {
         match &self.last {
-            Some(l) => lines(&l.equations),
+            Some(l) => format!("{}{}", lines(&l.equations), l.params),
             None => "no equations yet: use :run\n".into(),
+        }
+    }
+
+    /// `:params`: the fitted parameters of the last run.
+    pub fn params(&self) -> String {
+        match &self.last {
+            Some(l) if l.params.is_empty() => "the model has no parameters\n".into(),
+            Some(l) => l.params.clone(),
+            None => "no parameters yet: use :run\n".into(),
         }
     }
 
@@ -118,6 +150,7 @@ impl Repl {
             quiet: true,
             verbose: false,
             precision: 4,
+            export: vec![],
         };
         let report = crate::report::build(&l.prepared.ir, &l.prepared.data, &l.fitted, "auto", 0.0, 4);
         match outputs::write_all(&args, &l.prepared, &l.fitted, &report, "<repl>") {

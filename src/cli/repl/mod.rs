@@ -106,6 +106,7 @@ pub fn dispatch(repl: &mut Repl, input: &str) -> (String, Flow) {
         ":check" => repl.check(),
         ":run" => repl.run(),
         ":eqs" => repl.eqs(),
+        ":params" => repl.params(),
         ":plot" => needs_file(&|f| repl.plot(f)),
         ":save" => needs_file(&|f| repl.save(f)),
         ":load" => {

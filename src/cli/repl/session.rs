@@ -126,8 +126,11 @@ impl Session {
             }
         }
         let before = self.check();
-        let checked = check_text(&self.source_name(), &model_text(&next));
-        if introduces_errors(&before, &checked) {
+        let mut checked = check_text(&self.source_name(), &model_text(&next));
+        let new = new_errors(&before, &checked);
+        if !new.is_empty() {
+            // Only the errors this input brought: those of the unfinished rest were there before.
+            checked.diags = new;
             return Err(checked);
         }
         self.replace_all(next);
@@ -184,15 +187,16 @@ impl Session {
 /// equation): a model is built one declaration at a time, so these never refuse a change.
 const UNFINISHED: &[Code] = &[codes::NO_STATES, codes::NO_DATA, codes::NO_EQUATION];
 
-/// Whether `after` has an error that `before` did not (by code and message), other than the
-/// errors of an unfinished model.
-fn introduces_errors(before: &Checked, after: &Checked) -> bool {
+/// The errors of `after` that `before` did not have (leaving out those of an unfinished model).
+fn new_errors(before: &Checked, after: &Checked) -> Vec<Diagnostic> {
     let old: Vec<(Code, &str)> =
         before.diags.iter().filter(|d| d.is_error()).map(|d| (d.code, d.message.as_str())).collect();
     after
         .diags
         .iter()
-        .any(|d| d.is_error() && !UNFINISHED.contains(&d.code) && !old.contains(&(d.code, d.message.as_str())))
+        .filter(|d| d.is_error() && !UNFINISHED.contains(&d.code) && !old.contains(&(d.code, d.message.as_str())))
+        .cloned()
+        .collect()
 }
 
 fn model_text(decls: &[Decl]) -> String {

@@ -46,9 +46,26 @@ pub struct RunArgs {
     /// Also print the threshold path.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Export the discovered model as code: `numpy=rhs.py`, `sympy=model.py`, `julia=rhs.jl` or
+    /// `latex=equations.tex` (repeatable).
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_export)]
+    pub export: Vec<(crate::report::export::Format, PathBuf)>,
     /// Significant digits of printed coefficients.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=17))]
     pub precision: u8,
+}
+
+/// `FORMAT=PATH` of `--export`.
+fn parse_export(s: &str) -> Result<(crate::report::export::Format, PathBuf), String> {
+    let names: Vec<&str> = crate::report::export::Format::ALL.iter().map(|(n, _)| *n).collect();
+    let (format, path) =
+        s.split_once('=').ok_or_else(|| format!("expected FORMAT=PATH, FORMAT one of {}", names.join(", ")))?;
+    let f = crate::report::export::Format::parse(format)
+        .ok_or_else(|| format!("unknown export format `{format}`: one of {}", names.join(", ")))?;
+    if path.is_empty() {
+        return Err("the export needs a path after `=`".into());
+    }
+    Ok((f, PathBuf::from(path)))
 }
 
 /// Runs `mechc run`.
@@ -91,18 +108,29 @@ pub fn run(args: &RunArgs) -> u8 {
             return EXIT_USER;
         }
     };
-    finish(args, &prepared, &fitted, start.elapsed().as_secs_f64())
+    finish(args, &prepared, &fitted, start.elapsed().as_secs_f64(), &sources)
 }
 
 /// Prints the report and writes the outputs.
-fn finish(args: &RunArgs, p: &Prepared, fitted: &crate::fit::Fitted, wall: f64) -> u8 {
+fn finish(args: &RunArgs, p: &Prepared, fitted: &crate::fit::Fitted, wall: f64, sources: &SourceMap) -> u8 {
     let mode = match p.model.fit.threshold {
         Threshold::Level(t) => crate::number::format_sig(t, 4),
         Threshold::Auto => "auto".to_string(),
     };
-    let report = crate::report::build(&p.ir, &p.data, fitted, &mode, wall, args.precision as usize);
+    let mut report = crate::report::build(&p.ir, &p.data, fitted, &mode, wall, args.precision as usize);
+    if let Some(full) = &p.held_out {
+        report.held_out = crate::report::heldout::score(&p.ir, fitted, &p.data, full, p.model.fit.validation);
+    }
+    let labels: Vec<String> = p.data.trajectories.iter().map(|t| t.label.clone()).collect();
+    let warnings = crate::pipeline::result_warnings(&p.model, fitted, &labels);
+    eprint!("{}", render::render_text(&warnings, sources, render::use_color()));
+    report.warnings = warnings
+        .iter()
+        .map(|d| crate::report::summary::Warning { code: d.code.to_string(), message: d.message.clone() })
+        .collect();
     if args.quiet {
         report.equations.iter().for_each(|e| println!("{}", e.text));
+        print!("{}", report.params_text());
     } else {
         print!("{}", report.text(args.verbose));
     }

@@ -49,6 +49,16 @@ pub fn write_all(
         result.map_err(|e| format!("cannot write {what} to {}: {e}", path.display()))?;
         written.push((what, path));
     }
+    for (format, path) in &args.export {
+        let path = match &args.out_dir {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.clone(),
+        };
+        let text = crate::report::export::export(&p.ir, fitted, report, *format, source);
+        write_atomic(&path, text.as_bytes())
+            .map_err(|e| format!("cannot write the export to {}: {e}", path.display()))?;
+        written.push(("the export", path));
+    }
     Ok(written)
 }
 

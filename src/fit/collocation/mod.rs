@@ -63,6 +63,7 @@ mod problem;
 mod run;
 mod search;
 mod sparsity;
+mod stats;
 mod traj;
 
 pub use objective::Objective;
@@ -105,8 +106,9 @@ const FULL_REL_TOL: f64 = 1e-3;
 /// Fits the model to the data with the collocation engine.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     let mut clock = PhaseClock::start();
-    let p = Problem::new(input, KAPPA, grid_choice(input))?;
+    let mut p = Problem::new(input, KAPPA, grid_choice(input))?;
     let st = init::initial_state(&p, input)?;
+    p.held = stats::no_effect(&p, &st)?;
     let mut r = Runner::new(p, input);
     let mut st = st;
     let c0 = r.cost(&st, 0)?;
@@ -137,7 +139,8 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
 }
 
 /// Assembles the [`Fitted`] result.
-fn finish(input: &FitInput, r: Runner, sel: Selection) -> Fitted {
+fn finish(input: &FitInput, mut r: Runner, sel: Selection) -> Fitted {
+    let uncertainty = r.system_at(&sel.state).ok().map(|sys| stats::uncertainty(&r.p, &sel.state, &sys, sel.cost));
     let p = &r.p;
     let st: &State = &sel.state;
     let mut params = st.theta[..p.np].to_vec();
@@ -178,5 +181,7 @@ fn finish(input: &FitInput, r: Runner, sel: Selection) -> Fitted {
         interrupted: r.interrupted,
         magnitudes: Vec::new(),
         phases: Vec::new(),
+        uncertainty,
+        no_effect: p.held.clone(),
     }
 }

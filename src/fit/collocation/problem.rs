@@ -74,6 +74,8 @@ pub struct Problem {
     pub cols: Vec<(usize, u32)>,
     /// Model parameters that take one value per trajectory.
     pub per_traj: Vec<usize>,
+    /// Model parameters held at their initial guess (no effect on the fit): not unknowns.
+    pub held: Vec<bool>,
     /// Bounds of each model parameter.
     pub bounds: Vec<Option<(f64, f64)>>,
     /// Coefficient slots that are never dropped.
@@ -137,6 +139,7 @@ impl Problem {
             deriv,
             cols,
             per_traj,
+            held: vec![false; np],
             bounds: input.model.params.iter().map(|p| p.bounds).collect(),
             keep: slot_keep(input),
             layout,
@@ -167,9 +170,13 @@ impl Problem {
     /// per-trajectory parameters.
     pub fn unknowns(&self, st: &State) -> Vec<Unknown> {
         let mut u: Vec<Unknown> = (0..self.ncoef).filter(|&s| st.active[s]).map(Unknown::Coef).collect();
-        u.extend((0..self.np).filter(|p| !self.per_traj.contains(p)).map(Unknown::Param));
+        u.extend((0..self.np).filter(|p| !self.per_traj.contains(p) && !self.held[*p]).map(Unknown::Param));
         for traj in 0..self.trajs.len() {
-            u.extend((0..self.per_traj.len()).map(|k| Unknown::PerTraj { k, traj }));
+            u.extend(
+                (0..self.per_traj.len())
+                    .filter(|&k| !self.held[self.per_traj[k]])
+                    .map(|k| Unknown::PerTraj { k, traj }),
+            );
         }
         u
     }

@@ -215,5 +215,7 @@ fn finish(
         interrupted: tr.interrupted,
         magnitudes: Vec::new(),
         phases: Vec::new(),
+        uncertainty: None,
+        no_effect: vec![false; s.np],
     }
 }

@@ -339,6 +339,8 @@ impl Regression<'_> {
             interrupted: self.cancelled(),
             magnitudes: Vec::new(),
             phases: Vec::new(),
+            uncertainty: None,
+            no_effect: vec![false; s.np],
         }
     }
 }

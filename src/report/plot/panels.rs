@@ -96,11 +96,11 @@ fn trajectory_series(
     };
     let in_legend = legend && k < LEGEND_TRAJECTORIES;
     let n_points = observed.iter().flatten().count();
-    let (shape, data_runs) = if n_points > MAX_DATA_POINTS {
-        (SeriesShape::Line, runs(observed))
-    } else {
-        (SeriesShape::Points, vec![observed.into_iter().flatten().collect()])
-    };
+    // Data are always markers, so the model's line never hides them; dense data are thinned to
+    // every `stride`-th observed point (at most MAX_DATA_POINTS markers per trajectory).
+    let stride = n_points.div_ceil(MAX_DATA_POINTS).max(1);
+    let (shape, data_runs) =
+        (SeriesShape::Points, vec![observed.into_iter().flatten().step_by(stride).collect::<Vec<_>>()]);
     let mut out = Vec::new();
     if n_points > 0 {
         let colour = data_colour(k);

@@ -107,7 +107,13 @@ fn warning_fixtures_render() {
 #[test]
 fn every_code_has_a_fixture() {
     let mut expected = Vec::new();
-    for dir in ["tests/cases/parse/err", "tests/cases/check/err", "tests/cases/check/ok", "tests/cases/run/err"] {
+    for dir in [
+        "tests/cases/parse/err",
+        "tests/cases/check/err",
+        "tests/cases/check/ok",
+        "tests/cases/run/err",
+        "tests/cases/run/warn",
+    ] {
         for f in mech_files(dir) {
             expected.extend(header(&std::fs::read_to_string(f).unwrap()).0);
         }

@@ -5,8 +5,11 @@
 mod cli;
 mod data;
 mod examples;
+mod export;
 mod fixtures;
+mod predict;
 mod report;
+mod trust;
 
 pub use crate::frontend::mech_files;
 

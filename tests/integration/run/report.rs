@@ -38,6 +38,8 @@ fn fitted(ir: &ModelIr, coefs: &[(usize, &str, f64)], params: Vec<f64>) -> Fitte
         interrupted: false,
         magnitudes: vec![],
         phases: vec![],
+        uncertainty: None,
+        no_effect: vec![],
     }
 }
 
@@ -75,6 +77,13 @@ fn spiral_report_text_and_json() {
     round_json(&mut json);
     insta::assert_snapshot!("spiral_json", serde_json::to_string_pretty(&json).unwrap());
     assert_eq!(json["equations"][1]["terms"][0]["coefficient"], -2.0);
+    // The full matrix holds every candidate, zeros included: `y' = -0.101*y - 2*x`.
+    let m = &json["coefficient_matrix"];
+    let col = |t: &str| m["terms"].as_array().unwrap().iter().position(|x| x == t).unwrap();
+    assert_eq!(m["values"][1][col("x")], -2.0);
+    assert_eq!(m["values"][1][col("y")], -0.101);
+    assert_eq!(m["values"][1][col("1")], 0.0);
+    assert_eq!(m["values"][0][col("y")], 1.99);
     assert_eq!(report.kept, 3);
     // A decaying spiral is not chaotic: the exponent is about -0.1 (the decay rate).
     let l = report.rollout.as_ref().unwrap().lyapunov.unwrap();
@@ -162,6 +171,7 @@ fn outputs_are_written_into_the_out_dir() {
         quiet: false,
         verbose: false,
         precision: 4,
+        export: vec![],
     };
     let written = write_all(&args, &p, &fit, &report, "spiral.mech").unwrap();
     let names: Vec<String> =
