@@ -33,8 +33,9 @@ impl fmt::Display for LowerError {
 impl std::error::Error for LowerError {}
 
 type Result<T> = std::result::Result<T, LowerError>;
+pub(super) type LowerResult<T> = Result<T>;
 
-fn err<T>(span: Span, message: impl Into<String>) -> Result<T> {
+pub(super) fn err<T>(span: Span, message: impl Into<String>) -> Result<T> {
     Err(LowerError { message: message.into(), span })
 }
 
@@ -49,13 +50,20 @@ pub fn lower(model: &hir::Model) -> Result<ModelIr> {
     let name = model.name.as_ref().map_or_else(|| "model".to_string(), |n| n.name.clone());
     let mut ir = ModelIr::new(name, names);
     let mut cx = Lowerer { model, sys_params: &[] };
+    let mut groups = Groups::new();
     for eq in &model.equations {
-        lower_equation(&mut cx, &mut ir, eq)?;
+        lower_equation(&mut cx, &mut ir, eq, &mut groups)?;
+    }
+    if let Some(h) = &model.hamiltonian {
+        super::hamiltonian::lower_hamiltonian(&mut cx, &mut ir, h)?;
     }
     Ok(ir)
 }
 
-fn lower_equation(cx: &mut Lowerer, ir: &mut ModelIr, eq: &hir::Equation) -> Result<()> {
+/// Per shared group of a vector equation: the coefficient slot of each basis term.
+type Groups = std::collections::HashMap<usize, Vec<Option<usize>>>;
+
+fn lower_equation(cx: &mut Lowerer, ir: &mut ModelIr, eq: &hir::Equation, groups: &mut Groups) -> Result<()> {
     let mut known = ir.arena.constant(0.0);
     for s in &eq.summands {
         if let Summand::Known(e) = s {
@@ -68,13 +76,23 @@ fn lower_equation(cx: &mut Lowerer, ir: &mut ModelIr, eq: &hir::Equation) -> Res
     for s in &eq.summands {
         match s {
             Summand::Known(_) => {}
-            Summand::Sparse { basis, keep, exclude, span } => {
+            Summand::Sparse { basis, keep, exclude, span, shared } => {
                 let b = cx.basis(ir, basis)?;
                 let keep = cx.mask(ir, &b, keep)?;
                 let exclude = cx.mask(ir, &b, exclude)?;
                 let label = basis_label(cx.model, basis);
-                ir.add_sparse(index, &label, &b, &keep, &exclude);
-                let _ = span;
+                match shared {
+                    None => ir.add_sparse(index, &label, &b, &keep, &exclude),
+                    Some(g) => {
+                        let slots = groups.entry(*g).or_insert_with(|| vec![None; b.len()]);
+                        if slots.len() != b.len() {
+                            return err(*span, "the components of a vector basis have different sizes");
+                        }
+                        let terms: Vec<Option<super::Term>> =
+                            b.terms.iter().zip(&exclude).map(|(t, &x)| (!x).then(|| t.clone())).collect();
+                        ir.add_shared_sparse(index, &label, &terms, &keep, slots);
+                    }
+                }
             }
             Summand::Mlp { inputs, hidden, span } => {
                 let inputs = inputs.iter().map(|e| cx.expr(&mut ir.arena, e, &[])).collect::<Result<Vec<_>>>()?;
@@ -87,7 +105,7 @@ fn lower_equation(cx: &mut Lowerer, ir: &mut ModelIr, eq: &hir::Equation) -> Res
 }
 
 /// The printed name of a sparse block's basis: the named basis, or `basis` for an inline one.
-fn basis_label(model: &hir::Model, b: &BasisExpr) -> String {
+pub(super) fn basis_label(model: &hir::Model, b: &BasisExpr) -> String {
     match b {
         BasisExpr::Ref(id, _) => model.bases[*id].name.clone(),
         BasisExpr::Poly { .. } => "poly".into(),
@@ -146,14 +164,14 @@ pub fn lower_system(model: &hir::Model, system: &hir::System) -> Result<SystemIr
 
 /// Lowering context: the model (for constants, functions and bases) and, inside a system, its
 /// parameter list (so `SysParam(i)` is known to be in range).
-struct Lowerer<'m> {
-    model: &'m hir::Model,
+pub(super) struct Lowerer<'m> {
+    pub(super) model: &'m hir::Model,
     sys_params: &'m [hir::Name],
 }
 
 impl Lowerer<'_> {
     /// Lowers a scalar expression; `args` are the nodes bound to `Arg(i)` inside a function body.
-    fn expr(&mut self, a: &mut Arena, e: &Expr, args: &[NodeId]) -> Result<NodeId> {
+    pub(super) fn expr(&mut self, a: &mut Arena, e: &Expr, args: &[NodeId]) -> Result<NodeId> {
         Ok(match &e.kind {
             ExprKind::Num(v) => a.constant(*v),
             ExprKind::State { id, deriv_order } => a.var(Var::State { index: *id as u32, order: *deriv_order }),
@@ -207,7 +225,7 @@ impl Lowerer<'_> {
     }
 
     /// Expands a basis expression to its ordered, de-duplicated terms.
-    fn basis(&mut self, ir: &mut ModelIr, b: &BasisExpr) -> Result<Basis> {
+    pub(super) fn basis(&mut self, ir: &mut ModelIr, b: &BasisExpr) -> Result<Basis> {
         Ok(self.basis_raw(ir, b)?.dedup().0)
     }
 
@@ -250,7 +268,7 @@ impl Lowerer<'_> {
 
     /// A per-term mask: true for the basis terms listed in `items` (matched by IR node, so
     /// `y*x` finds the canonical `x*y`).
-    fn mask(&mut self, ir: &mut ModelIr, b: &Basis, items: &[Expr]) -> Result<Vec<bool>> {
+    pub(super) fn mask(&mut self, ir: &mut ModelIr, b: &Basis, items: &[Expr]) -> Result<Vec<bool>> {
         let mut mask = vec![false; b.len()];
         let keys: Vec<NodeId> = b.terms.iter().map(|t| canonical(&mut ir.arena, t.node)).collect();
         for e in items {
