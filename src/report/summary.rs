@@ -103,6 +103,13 @@ pub struct Report {
     pub rows: usize,
     /// Missing data values (empty cells, NaN), masked out of the fit.
     pub missing: usize,
+    /// The fitted Hamiltonian, for a `hamiltonian` model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hamiltonian: Option<String>,
+    /// Energy drift of a rollout over ten times the first trajectory's span, and its end time
+    /// (see [`super::energy`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub energy_drift: Option<(f64, f64)>,
     /// Significant digits of printed coefficients.
     #[serde(skip)]
     pub precision: usize,
@@ -156,6 +163,8 @@ pub fn build(
         trajectories: data.trajectories.len(),
         rows: data.total_rows(),
         missing: data.missing_count(),
+        hamiltonian: super::energy::hamiltonian_text(ir, fitted, precision),
+        energy_drift: super::energy::energy_drift(ir, data, fitted),
         precision,
         rollouts,
     }
@@ -292,6 +301,9 @@ impl Report {
         for e in &self.equations {
             let _ = writeln!(s, "  {}", e.text);
         }
+        if let Some(h) = &self.hamiltonian {
+            let _ = writeln!(s, "  {h}");
+        }
         if !self.params.is_empty() {
             let ps: Vec<String> =
                 self.params.iter().map(|(n, v)| format!("{n} = {}", format_sig(*v, self.precision))).collect();
@@ -332,6 +344,15 @@ impl Report {
                 let _ = write!(line, "\nrollout failed: {f}");
             }
             (None, None) => {}
+        }
+        if let Some((d, t)) = self.energy_drift {
+            let _ = write!(
+                line,
+                "\nenergy drift: {}% of H's size over t <= {} ({} times the first trajectory's span)",
+                g3(100.0 * d),
+                g3(t),
+                super::energy::DRIFT_SPANS
+            );
         }
         line
     }

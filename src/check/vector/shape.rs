@@ -7,6 +7,7 @@ use super::{Vectors, COMPONENTS};
 use crate::diag::{codes, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::{Args, BinOp, Call, Expr, ExprKind as A, Ident};
+use crate::syntax::fmt;
 
 /// A scalar expression, or a vector as one scalar expression per component.
 #[derive(Clone, Debug)]
@@ -59,8 +60,12 @@ fn num(v: f64, span: Span) -> Expr {
     mk(A::Num { value: v, text: format!("{v}") }, span)
 }
 
-/// `Σ a_i * b_i` (in parentheses).
+/// `Σ a_i * b_i` (in parentheses); `Σ a_i^2` when `a` and `b` are the same vector.
 pub fn dot(a: &[Expr], b: &[Expr], span: Span) -> Expr {
+    let same = a.len() == b.len() && a.iter().zip(b).all(|(x, y)| fmt::expr(x) == fmt::expr(y));
+    if same {
+        return sum_squares(a, span);
+    }
     let mut acc: Option<Expr> = None;
     for (x, y) in a.iter().zip(b) {
         let p = bin(BinOp::Mul, paren(x.clone()), paren(y.clone()), span);
