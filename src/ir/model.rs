@@ -296,12 +296,18 @@ impl fmt::Display for ModelIr {
             writeln!(f)?;
         }
         if let Some(h) = &self.hamiltonian {
-            write!(f, "hamiltonian {} = {}", h.name, show(h.known))?;
+            write!(f, "hamiltonian {} =", h.name)?;
+            let mut sep = " ";
+            if self.arena.const_value(h.known) != Some(0.0) || h.terms.is_empty() {
+                write!(f, " {}", show(h.known))?;
+                sep = " + ";
+            }
             for (t, s) in &h.terms {
                 match s {
-                    Some(s) => write!(f, " + c{s}*({})", t.name)?,
-                    None => write!(f, " + [{}: no effect on the equations]", t.name)?,
+                    Some(s) => write!(f, "{sep}c{s}*({})", t.name)?,
+                    None => write!(f, "{sep}[{}: no effect on the equations]", t.name)?,
                 }
+                sep = " + ";
             }
             writeln!(f)?;
         }

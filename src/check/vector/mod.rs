@@ -172,33 +172,8 @@ impl Expander {
         let span = it.span;
         let one = |kind| vec![Item { kind, span }];
         match it.kind {
-            ItemKind::VecState(v) => {
-                let Some(d) = v.dim() else {
-                    self.diags.push(
-                        shape_error(v.shape.span, format!("unknown shape `{}`", v.shape.name), "not a shape")
-                            .with_help("the shapes are `vec2` and `vec3`"),
-                    );
-                    return vec![];
-                };
-                let names =
-                    v.names.iter().flat_map(|n| (0..d).map(|c| ident(component_name(&n.name, c), n.span))).collect();
-                one(ItemKind::State(names))
-            }
-            ItemKind::Const(k) => {
-                let (mut sh, _, _) = self.shaper();
-                match sh.shape(&k.value) {
-                    Some(Shaped::Vector(v)) => v
-                        .into_iter()
-                        .enumerate()
-                        .map(|(c, value)| {
-                            let name = ident(component_name(&k.name.name, c), k.name.span);
-                            Item { kind: ItemKind::Const(ast::ConstDecl { name, value }), span }
-                        })
-                        .collect(),
-                    Some(Shaped::Scalar(value)) => one(ItemKind::Const(ast::ConstDecl { name: k.name, value })),
-                    None => vec![],
-                }
-            }
+            ItemKind::VecState(v) => self.vec_state(v).map_or_else(Vec::new, one),
+            ItemKind::Const(k) => self.constant(k, span),
             ItemKind::Param(mut p) => {
                 p.init = p.init.map(|e| self.scalar(&e, "an initial value"));
                 p.bounds = p.bounds.map(|(l, h)| (self.scalar(&l, "a bound"), self.scalar(&h, "a bound")));
@@ -233,6 +208,38 @@ impl Expander {
             ItemKind::System(s) => one(ItemKind::System(self.system(s))),
             ItemKind::Data(d) => one(ItemKind::Data(self.data(d))),
             kind => one(kind),
+        }
+    }
+
+    /// `state q, p: vec3` → `state q_x, q_y, q_z, p_x, p_y, p_z`.
+    fn vec_state(&mut self, v: ast::VecStateDecl) -> Option<ItemKind> {
+        let Some(d) = v.dim() else {
+            self.diags.push(
+                shape_error(v.shape.span, format!("unknown shape `{}`", v.shape.name), "not a shape")
+                    .with_help("the shapes are `vec2` and `vec3`"),
+            );
+            return None;
+        };
+        let names = v.names.iter().flat_map(|n| (0..d).map(|c| ident(component_name(&n.name, c), n.span))).collect();
+        Some(ItemKind::State(names))
+    }
+
+    /// `const g = vec3(...)` → one constant per component.
+    fn constant(&mut self, k: ast::ConstDecl, span: Span) -> Vec<Item> {
+        let (mut sh, _, _) = self.shaper();
+        match sh.shape(&k.value) {
+            Some(Shaped::Vector(v)) => v
+                .into_iter()
+                .enumerate()
+                .map(|(c, value)| {
+                    let name = ident(component_name(&k.name.name, c), k.name.span);
+                    Item { kind: ItemKind::Const(ast::ConstDecl { name, value }), span }
+                })
+                .collect(),
+            Some(Shaped::Scalar(value)) => {
+                vec![Item { kind: ItemKind::Const(ast::ConstDecl { name: k.name, value }), span }]
+            }
+            None => vec![],
         }
     }
 
