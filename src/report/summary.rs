@@ -12,7 +12,7 @@
 //! [`DEFAULT_VPT_TOLERANCE`], in Lyapunov times when the discovered system's largest exponent
 //! exceeds [`CHAOS_THRESHOLD`].
 
-use super::equations::{equations, EquationText};
+use super::equations::{equations_with, EquationText};
 use super::metrics::{rmse_per_state, rollout_error, valid_prediction_time, Compare, DEFAULT_VPT_TOLERANCE};
 use super::rollout::DiscoveredRhs;
 use crate::data::Dataset;
@@ -110,6 +110,8 @@ pub struct Report {
     /// (see [`super::energy`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub energy_drift: Option<(f64, f64)>,
+    /// The fit's phases and their wall seconds.
+    pub phases: Vec<(String, f64)>,
     /// Significant digits of printed coefficients.
     #[serde(skip)]
     pub precision: usize,
@@ -135,7 +137,7 @@ pub fn build(
     let rollout = rhs.as_ref().and_then(|rhs| quality(rhs, data, fitted, rollouts.first()?.as_deref()?));
     Report {
         model: ir.name.clone(),
-        equations: equations(ir, &fitted.coefficients, &fitted.active, precision),
+        equations: equations_with(ir, &fitted.coefficients, &fitted.active, &fitted.magnitudes, precision),
         candidates: ir.coefs.len(),
         kept: fitted.active.iter().zip(&fitted.coefficients).filter(|(a, c)| **a && **c != 0.0).count(),
         threshold_mode: threshold_mode.to_string(),
@@ -165,6 +167,7 @@ pub fn build(
         missing: data.missing_count(),
         hamiltonian: super::energy::hamiltonian_text(ir, fitted, precision),
         energy_drift: super::energy::energy_drift(ir, data, fitted),
+        phases: fitted.phases.iter().map(|p| (p.name.to_string(), p.seconds)).collect(),
         precision,
         rollouts,
     }
@@ -312,9 +315,27 @@ impl Report {
         let _ = writeln!(s, "{}", self.data_line());
         let _ = writeln!(s, "{}", self.metrics_line());
         if verbose {
+            self.magnitudes_text(&mut s);
             self.path_text(&mut s);
+            if !self.phases.is_empty() {
+                let ps: Vec<String> = self.phases.iter().map(|(n, t)| format!("{n} {t:.3} s")).collect();
+                let _ = writeln!(s, "fit time: {}", ps.join(", "));
+            }
         }
         s
+    }
+
+    /// Each kept term's normalised magnitude, per equation: why a term stayed.
+    fn magnitudes_text(&self, s: &mut String) {
+        if !self.equations.iter().any(|e| e.terms.iter().any(|t| t.magnitude.is_some())) {
+            return;
+        }
+        let _ = writeln!(s, "normalised magnitudes |c|*rms(term)/rms(rhs) of the kept terms:");
+        for e in self.equations.iter().filter(|e| !e.terms.is_empty()) {
+            let ts: Vec<String> =
+                e.terms.iter().map(|t| format!("{} {}", t.term, t.magnitude.map_or("-".into(), g3))).collect();
+            let _ = writeln!(s, "  {}: {}", e.lhs, ts.join(", "));
+        }
     }
 
     fn data_line(&self) -> String {
