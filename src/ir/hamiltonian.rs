@@ -5,39 +5,29 @@
 //! `±∂θ_k/∂v` in each), so the fit estimates H's coefficients, not one per equation. A term
 //! whose gradient is zero (a constant) reaches no equation and gets no slot.
 //!
-//! Input: the checked model's `hir::Hamiltonian`. Output: equations and slots in the
-//! [`ModelIr`], plus [`HamiltonianIr`] for printing H and measuring its drift.
+//! Input: H lowered to nodes and terms ([`LoweredH`], by the lowering). Output: equations and
+//! slots in the [`ModelIr`], plus [`HamiltonianIr`] for printing H and measuring its drift.
 
-use super::lower::{LowerResult, Lowerer};
 use super::{HamiltonianIr, ModelIr, NodeId, Term, Var};
-use crate::check::hir::{self, Summand};
+use crate::source::Span;
+
+/// A lowered Hamiltonian before its equations exist: the known part, every sparse term with
+/// its `keep` and `exclude` flags, the blocks' labels and the canonical pairs.
+pub(super) struct LoweredH {
+    pub name: String,
+    pub span: Span,
+    pub known: NodeId,
+    pub theta: Vec<(Term, bool, bool)>,
+    pub labels: Vec<String>,
+    pub pairs: Vec<(usize, usize)>,
+}
 
 /// Generates the equations of `h` into `ir`.
-pub(super) fn lower_hamiltonian(cx: &mut Lowerer, ir: &mut ModelIr, h: &hir::Hamiltonian) -> LowerResult<()> {
-    let mut known = ir.arena.constant(0.0);
-    let mut theta: Vec<(Term, bool, bool)> = Vec::new();
-    let mut labels: Vec<String> = Vec::new();
-    for s in &h.summands {
-        match s {
-            Summand::Known(e) => {
-                let node = cx.expr(&mut ir.arena, e, &[])?;
-                known = ir.arena.add(known, node);
-            }
-            Summand::Sparse { basis, keep, exclude, .. } => {
-                let b = cx.basis(ir, basis)?;
-                let keep = cx.mask(ir, &b, keep)?;
-                let exclude = cx.mask(ir, &b, exclude)?;
-                labels.push(super::lower::basis_label(cx.model, basis));
-                for (i, t) in b.terms.into_iter().enumerate() {
-                    theta.push((t, keep[i], exclude[i]));
-                }
-            }
-            Summand::Mlp { .. } => return super::lower::err(h.span, "neural term in a Hamiltonian"),
-        }
-    }
+pub(super) fn generate(ir: &mut ModelIr, h: LoweredH) {
+    let LoweredH { name, span, known, theta, labels, pairs } = h;
     let label = if labels.is_empty() { "H".to_string() } else { labels.join("+") };
     let mut targets: Vec<(usize, Var, bool)> = Vec::new();
-    for &(q, p) in &h.pairs {
+    for &(q, p) in &pairs {
         targets.push((q, Var::State { index: p as u32, order: 0 }, false));
         targets.push((p, Var::State { index: q as u32, order: 0 }, true));
     }
@@ -46,7 +36,7 @@ pub(super) fn lower_hamiltonian(cx: &mut Lowerer, ir: &mut ModelIr, h: &hir::Ham
     let keep: Vec<bool> = theta.iter().map(|t| t.1).collect();
     for (state, var, negate) in targets {
         let dk = derivative(ir, known, var, negate);
-        let eq = ir.add_equation(state as u32, 1, dk, Some(h.span));
+        let eq = ir.add_equation(state as u32, 1, dk, Some(span));
         let terms: Vec<Option<Term>> = theta
             .iter()
             .map(|(t, _, excluded)| {
@@ -66,8 +56,7 @@ pub(super) fn lower_hamiltonian(cx: &mut Lowerer, ir: &mut ModelIr, h: &hir::Ham
         }
     }
     let terms = theta.into_iter().zip(slots).map(|((t, _, _), s)| (t, s)).collect();
-    ir.hamiltonian = Some(HamiltonianIr { name: h.name.clone(), known, terms });
-    Ok(())
+    ir.hamiltonian = Some(HamiltonianIr { name, known, terms });
 }
 
 /// `∂node/∂var`, negated when `negate`.

@@ -9,6 +9,7 @@
 //! Known systems (for `simulate`) lower separately with [`lower_system`]: their parameters become
 //! IR parameters, so one compiled kernel serves every trajectory's drawn parameter values.
 
+use super::hamiltonian::LoweredH;
 use super::{Arena, Basis, ModelIr, Names, NeuralSpec, NodeId, Var};
 use crate::check::hir::{self, BasisExpr, BinOp, Callee, Expr, ExprKind, Summand, UnOp};
 use crate::source::Span;
@@ -33,9 +34,8 @@ impl fmt::Display for LowerError {
 impl std::error::Error for LowerError {}
 
 type Result<T> = std::result::Result<T, LowerError>;
-pub(super) type LowerResult<T> = Result<T>;
 
-pub(super) fn err<T>(span: Span, message: impl Into<String>) -> Result<T> {
+fn err<T>(span: Span, message: impl Into<String>) -> Result<T> {
     Err(LowerError { message: message.into(), span })
 }
 
@@ -55,9 +55,36 @@ pub fn lower(model: &hir::Model) -> Result<ModelIr> {
         lower_equation(&mut cx, &mut ir, eq, &mut groups)?;
     }
     if let Some(h) = &model.hamiltonian {
-        super::hamiltonian::lower_hamiltonian(&mut cx, &mut ir, h)?;
+        let lowered = lower_hamiltonian(&mut cx, &mut ir, h)?;
+        super::hamiltonian::generate(&mut ir, lowered);
     }
     Ok(ir)
+}
+
+/// Lowers H's summands: the known part as one node, the sparse blocks' terms with their masks.
+fn lower_hamiltonian(cx: &mut Lowerer, ir: &mut ModelIr, h: &hir::Hamiltonian) -> Result<LoweredH> {
+    let mut known = ir.arena.constant(0.0);
+    let mut theta = Vec::new();
+    let mut labels = Vec::new();
+    for s in &h.summands {
+        match s {
+            Summand::Known(e) => {
+                let node = cx.expr(&mut ir.arena, e, &[])?;
+                known = ir.arena.add(known, node);
+            }
+            Summand::Sparse { basis, keep, exclude, .. } => {
+                let b = cx.basis(ir, basis)?;
+                let keep = cx.mask(ir, &b, keep)?;
+                let exclude = cx.mask(ir, &b, exclude)?;
+                labels.push(basis_label(cx.model, basis));
+                for (i, t) in b.terms.into_iter().enumerate() {
+                    theta.push((t, keep[i], exclude[i]));
+                }
+            }
+            Summand::Mlp { .. } => return err(h.span, "neural term in a Hamiltonian"),
+        }
+    }
+    Ok(LoweredH { name: h.name.clone(), span: h.span, known, theta, labels, pairs: h.pairs.clone() })
 }
 
 /// Per shared group of a vector equation: the coefficient slot of each basis term.
@@ -105,7 +132,7 @@ fn lower_equation(cx: &mut Lowerer, ir: &mut ModelIr, eq: &hir::Equation, groups
 }
 
 /// The printed name of a sparse block's basis: the named basis, or `basis` for an inline one.
-pub(super) fn basis_label(model: &hir::Model, b: &BasisExpr) -> String {
+fn basis_label(model: &hir::Model, b: &BasisExpr) -> String {
     match b {
         BasisExpr::Ref(id, _) => model.bases[*id].name.clone(),
         BasisExpr::Poly { .. } => "poly".into(),
@@ -164,14 +191,14 @@ pub fn lower_system(model: &hir::Model, system: &hir::System) -> Result<SystemIr
 
 /// Lowering context: the model (for constants, functions and bases) and, inside a system, its
 /// parameter list (so `SysParam(i)` is known to be in range).
-pub(super) struct Lowerer<'m> {
-    pub(super) model: &'m hir::Model,
+struct Lowerer<'m> {
+    model: &'m hir::Model,
     sys_params: &'m [hir::Name],
 }
 
 impl Lowerer<'_> {
     /// Lowers a scalar expression; `args` are the nodes bound to `Arg(i)` inside a function body.
-    pub(super) fn expr(&mut self, a: &mut Arena, e: &Expr, args: &[NodeId]) -> Result<NodeId> {
+    fn expr(&mut self, a: &mut Arena, e: &Expr, args: &[NodeId]) -> Result<NodeId> {
         Ok(match &e.kind {
             ExprKind::Num(v) => a.constant(*v),
             ExprKind::State { id, deriv_order } => a.var(Var::State { index: *id as u32, order: *deriv_order }),
@@ -225,7 +252,7 @@ impl Lowerer<'_> {
     }
 
     /// Expands a basis expression to its ordered, de-duplicated terms.
-    pub(super) fn basis(&mut self, ir: &mut ModelIr, b: &BasisExpr) -> Result<Basis> {
+    fn basis(&mut self, ir: &mut ModelIr, b: &BasisExpr) -> Result<Basis> {
         Ok(self.basis_raw(ir, b)?.dedup().0)
     }
 
@@ -268,7 +295,7 @@ impl Lowerer<'_> {
 
     /// A per-term mask: true for the basis terms listed in `items` (matched by IR node, so
     /// `y*x` finds the canonical `x*y`).
-    pub(super) fn mask(&mut self, ir: &mut ModelIr, b: &Basis, items: &[Expr]) -> Result<Vec<bool>> {
+    fn mask(&mut self, ir: &mut ModelIr, b: &Basis, items: &[Expr]) -> Result<Vec<bool>> {
         let mut mask = vec![false; b.len()];
         let keys: Vec<NodeId> = b.terms.iter().map(|t| canonical(&mut ir.arena, t.node)).collect();
         for e in items {

@@ -245,3 +245,39 @@ fn spring_pendulum_h_is_invariant_under_rotation_about_z() {
         assert!((x - y).abs() <= 1e-6 * x.abs().max(1.0), "term {k}: {x} vs {y}");
     }
 }
+
+/// `sparse(B * {q, p})` in a vector equation is an equivariant field: one coefficient per term
+/// of the vector basis, shared by the three components; a scalar basis gives each component its
+/// own coefficients.
+#[test]
+fn vector_basis_coefficients_are_shared_by_the_components() {
+    let (_, ir) = model(
+        "model v
+state q, p: vec3
+q' = p
+p' = sparse(scalars(q, p) * {q, p})",
+    );
+    // scalars(q, p) has 3 terms (|q|^2, dot(q, p), |p|^2); times {q, p}: 6 vector terms.
+    assert_eq!(ir.coefs.len(), 6);
+    for s in 0..6 {
+        assert_eq!(ir.slot_uses(s).len(), 3);
+    }
+    // With c = 1 on `dot(q, p) * q` only, p' = dot(q, p) q.
+    let mut theta = vec![0.0; 6];
+    let s = (0..6).find(|&s| ir.terms[ir.coefs[s].term].name == "q_x*(q_x*p_x + q_y*p_y + q_z*p_z)").unwrap();
+    theta[s] = 1.0;
+    let x = [0.3, -0.4, 0.5, 1.0, 2.0, -1.0];
+    let got = rhs_at(&ir, &x, &theta);
+    let d = 0.3 - 0.8 - 0.5;
+    assert_eq!(&got[..3], &[1.0, 2.0, -1.0]);
+    for c in 0..3 {
+        assert!((got[3 + c] - d * x[c]).abs() < 1e-12, "{got:?}");
+    }
+    let (_, ir) = model(
+        "model w
+state q: vec2
+q' = sparse(poly(q, degree = 1))",
+    );
+    assert_eq!(ir.coefs.len(), 6);
+    assert!(ir.shared.is_empty());
+}
