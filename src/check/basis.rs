@@ -275,6 +275,7 @@ impl Checker<'_> {
             keep: keep.into_iter().map(|x| x.0).collect(),
             exclude: exclude.into_iter().map(|x| x.0).collect(),
             span,
+            shared: None,
         }
     }
 

@@ -19,6 +19,7 @@ pub(crate) struct Decls<'m> {
     pub bases: Vec<(&'m ast::Ident, &'m ast::Expr)>,
     pub systems: Vec<&'m ast::SystemDecl>,
     pub equations: Vec<&'m ast::Equation>,
+    pub hamiltonians: Vec<&'m ast::HamiltonianDecl>,
     pub data: Vec<&'m ast::DataDecl>,
     /// Directory of the file declaring each data set (csv paths are relative to it).
     pub data_dirs: Vec<PathBuf>,
@@ -189,6 +190,7 @@ fn collect_root_item<'m>(c: &mut Checker, d: &mut Decls<'m>, item: &'m ast::Item
             None => d.fit = Some(f),
         },
         ItemKind::Equation(e) => d.equations.push(e),
+        ItemKind::Hamiltonian(h) => d.hamiltonians.push(h),
         _ => {}
     }
 }

@@ -71,6 +71,9 @@ impl Checker<'_> {
             A::Str(_) => {
                 return self.kind_error(e.span, "a string", "strings name files: `use \"...\"`, `csv \"...\"`")
             }
+            // Vector syntax is expanded before this pass; it is left only where the expansion
+            // reported an error, which already explains it.
+            A::Norm(_) | A::Member { .. } => H::Num(0.0),
         };
         hir::Expr { kind, span: e.span }
     }

@@ -44,8 +44,11 @@ pub struct Model {
     /// User, imported and standard-library functions.
     pub fns: Vec<Function>,
     pub bases: Vec<Basis>,
-    /// One per state, in state order (`equations[i].state == i`).
+    /// One per state with its own equation, in state order (states paired by the Hamiltonian
+    /// have none).
     pub equations: Vec<Equation>,
+    /// `hamiltonian H = ...`: generates the equations of its canonical pairs.
+    pub hamiltonian: Option<Hamiltonian>,
     pub data: Vec<Data>,
     /// User, imported and standard-library systems.
     pub systems: Vec<System>,
@@ -193,12 +196,36 @@ pub struct Equation {
     pub span: Span,
 }
 
+/// `hamiltonian H = known + sparse(...)`: the equations `q' = ∂H/∂p`, `p' = -∂H/∂q` of every
+/// canonical pair `(q, p)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hamiltonian {
+    pub name: String,
+    pub span: Span,
+    /// The right side as a sum (known terms and `sparse` blocks; no `mlp`).
+    pub summands: Vec<Summand>,
+    /// (coordinate, momentum) state pairs, in the order of the coordinates' declarations.
+    pub pairs: Vec<(StateId, StateId)>,
+}
+
 /// One top-level summand of an equation's right side.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Summand {
     Known(Expr),
-    Sparse { basis: BasisExpr, keep: Vec<Expr>, exclude: Vec<Expr>, span: Span },
-    Mlp { inputs: Vec<Expr>, hidden: Vec<u32>, span: Span },
+    /// `shared`: the components of one vector equation share the coefficients of the sparse
+    /// blocks with the same group id (term by term).
+    Sparse {
+        basis: BasisExpr,
+        keep: Vec<Expr>,
+        exclude: Vec<Expr>,
+        span: Span,
+        shared: Option<usize>,
+    },
+    Mlp {
+        inputs: Vec<Expr>,
+        hidden: Vec<u32>,
+        span: Span,
+    },
 }
 
 /// A `data` declaration.

@@ -9,6 +9,7 @@ mod data;
 mod eval;
 mod expr;
 mod fit;
+mod hamiltonian;
 pub mod hir;
 mod load;
 mod model;
@@ -17,6 +18,7 @@ mod scope;
 pub mod settings;
 mod system;
 mod terms;
+mod vector;
 
 use crate::diag::{self, Diagnostic};
 use crate::source::{SourceId, SourceMap, Span};
@@ -37,12 +39,15 @@ pub enum Origin {
 /// are added to `sources`. Returns the model when there is no error, and all diagnostics sorted.
 pub fn check(sources: &mut SourceMap, root: SourceId) -> (Option<hir::Model>, Vec<Diagnostic>) {
     let (modules, mut diags) = load::load_all(sources, root);
+    let (modules, ties, vdiags) = vector::expand(modules);
+    diags.extend(vdiags);
     if diag::has_errors(&diags) && !modules.iter().any(|(_, o)| *o == Origin::Root) {
         diag::sort(&mut diags);
         return (None, diags);
     }
     let mut c = Checker::new(sources);
     c.diags = diags;
+    c.ties = ties;
     let root_items = modules.iter().find(|(_, o)| *o == Origin::Root).and_then(|(m, _)| m.items.first());
     c.model.first_decl = root_items.map_or(Span::new(root, 0, 0), |i| i.span);
     c.run(&modules);
@@ -84,6 +89,8 @@ pub(crate) struct Checker<'a> {
     /// resolved, so `x'` can be accepted wherever `x` has a higher-order equation (its right side,
     /// bases, other states' equations).
     pub eq_orders: Vec<u32>,
+    /// Sparse blocks of vector equations that share coefficients across components.
+    pub ties: vector::Ties,
 }
 
 impl<'a> Checker<'a> {
@@ -101,6 +108,7 @@ impl<'a> Checker<'a> {
                 fns: Vec::new(),
                 bases: Vec::new(),
                 equations: Vec::new(),
+                hamiltonian: None,
                 data: Vec::new(),
                 systems: Vec::new(),
                 fit: settings::FitSettings::default(),
@@ -114,6 +122,7 @@ impl<'a> Checker<'a> {
             is_model: false,
             eq_orders: Vec::new(),
             attempted: Vec::new(),
+            ties: vector::Ties::new(),
         }
     }
 
@@ -130,9 +139,11 @@ impl<'a> Checker<'a> {
         self.resolve_params(&decls.params);
         self.resolve_fit(decls.fit);
         self.eq_orders = self.equation_orders(&decls.equations);
+        self.hamiltonian_orders(&decls.hamiltonians);
         self.resolve_bases(&decls.bases);
         self.resolve_systems(&decls.systems);
         self.resolve_equations(&decls.equations);
+        self.resolve_hamiltonian(&decls.hamiltonians);
         self.resolve_data(&decls.data, &decls.data_dirs);
         self.whole_model_rules(&decls);
     }

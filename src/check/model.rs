@@ -234,7 +234,13 @@ impl Checker<'_> {
         terms
             .into_iter()
             .map(|(negated, e)| match &e.kind {
-                A::Call(c) if c.name.name == "sparse" => self.sparse(c, e.span),
+                A::Call(c) if c.name.name == "sparse" => {
+                    let mut s = self.sparse(c, e.span);
+                    if let Summand::Sparse { shared, .. } = &mut s {
+                        *shared = self.ties.get(&(self.model.states[state].name.clone(), e.span)).copied();
+                    }
+                    s
+                }
                 A::Call(c) if c.name.name == "mlp" => self.mlp(c, e.span, cx),
                 _ => {
                     let h = self.scalar(e, cx);
@@ -303,7 +309,10 @@ impl Checker<'_> {
     }
 
     pub(crate) fn whole_model_rules(&mut self, d: &Decls) {
-        let with_eq: Vec<usize> = self.model.equations.iter().map(|e| e.state).collect();
+        let mut with_eq: Vec<usize> = self.model.equations.iter().map(|e| e.state).collect();
+        if let Some(h) = &self.model.hamiltonian {
+            with_eq.extend(h.pairs.iter().flat_map(|&(q, p)| [q, p]));
+        }
         for (i, s) in self.model.states.iter().enumerate() {
             if !with_eq.contains(&i) && !self.attempted.contains(&i) {
                 let (name, span) = (s.name.clone(), s.span);
@@ -377,7 +386,7 @@ impl Checker<'_> {
 }
 
 /// Top-level summands of a sum (through parentheses), with whether each is subtracted.
-fn flatten_sum<'e>(e: &'e ast::Expr, negated: bool, out: &mut Vec<(bool, &'e ast::Expr)>) {
+pub(crate) fn flatten_sum<'e>(e: &'e ast::Expr, negated: bool, out: &mut Vec<(bool, &'e ast::Expr)>) {
     match &e.kind {
         A::Binary(BinOp::Add, l, r) => {
             flatten_sum(l, negated, out);

@@ -50,8 +50,27 @@ pub struct Scope {
 
 /// Names that can never be declared: the time variable, intrinsics and built-in families.
 pub const RESERVED: &[&str] = &[
-    "t", "sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "poly", "fourier", "sparse", "mlp", "normal",
+    "t",
+    "sin",
+    "cos",
+    "tan",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "tanh",
+    "poly",
+    "fourier",
+    "sparse",
+    "mlp",
+    "normal",
     "uniform",
+    "dot",
+    "vec2",
+    "vec3",
+    "scalars",
+    "norms",
+    "distances",
 ];
 
 impl Scope {

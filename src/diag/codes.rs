@@ -133,6 +133,12 @@ codes! {
         "A candidate term or right-hand side evaluates to NaN or infinity on the data (for example `log(x)` where `x <= 0`, or `1/x` where `x = 0`). The message names the term, the trajectory and the time. Remove the term from the basis, or transform the data.";
     FIT_FAILED = "E047", "training failed",
         "Training could not produce a model: the loss became non-finite (divergence: check the model's scale and the data), a linear solve was singular (collinear candidate terms, or a window where the data do not vary), or the data cannot support a fit (a state with no observed value). The message names the round, window or state concerned.";
+    SHAPE_MISMATCH = "E048", "vector and scalar mixed",
+        "Vectors (`state q: vec3`, `const g = vec3(0, 0, -9.81)`) combine componentwise: a vector may be added to or subtracted from a vector of the same size, multiplied or divided by a scalar, and an equation of a vector state needs a vector right side. A vector may not be added to a scalar, multiplied by a vector (write `dot(a, b)` for the inner product), passed to a scalar function, or given as the right side of a scalar state's equation; a Hamiltonian is a scalar. Use `|v|` for a norm, `dot(a, b)` for an inner product and `v.x` for a component.";
+    UNKNOWN_COMPONENT = "E049", "unknown vector component",
+        "`v.x`, `v.y` and `v.z` name the components of a vector (`v.z` only of a `vec3`); the shapes are `vec2` and `vec3`. The component must exist, and the name before the dot must be a vector. The data columns of a vector state are named per component: `q_x, q_y, q_z` by default.";
+    BAD_HAMILTONIAN = "E050", "invalid Hamiltonian model",
+        "`hamiltonian H = ...` generates the equations of the model's canonical pairs: every state named `p...` pairs with the state named `q...` with the same suffix (`q1, p1`; for vectors, per component), and gets `q' = dH/dp`, `p' = -dH/dq`. A model has at most one Hamiltonian, it needs at least one pair, a paired state may not also have its own equation, and every `q...`/`p...` state must have its partner.";
     UNUSED_PARAM = "W001", "unused parameter",
         "A parameter is declared but not used in any equation, so training cannot determine it. Use it or remove it.";
     DUPLICATE_TERM = "W002", "duplicate basis term",

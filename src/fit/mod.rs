@@ -32,6 +32,14 @@ use crate::check::settings::{FitSettings, Method};
 /// Fits the model to the data with the method its settings choose: the stage function
 /// `mechc run` calls.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
+    if !input.ir.shared.is_empty() && input.model.fit.method != Method::Collocation {
+        // The sindy and mnn engines give every coefficient slot one equation; a coefficient
+        // shared by several equations (a Hamiltonian's, a vector basis's) needs collocation.
+        return Err(FitError::Unsupported {
+            what: "coefficients shared across equations (`hamiltonian` with `sparse`, or a vector basis) under this method; use `method = collocation`".into(),
+            span: input.model.hamiltonian.as_ref().map(|h| h.span),
+        });
+    }
     match input.model.fit.method {
         Method::Collocation => collocation::fit(input),
         Method::Sindy => sindy::fit(input),

@@ -9,6 +9,7 @@
 //! Known systems (for `simulate`) lower separately with [`lower_system`]: their parameters become
 //! IR parameters, so one compiled kernel serves every trajectory's drawn parameter values.
 
+use super::hamiltonian::LoweredH;
 use super::{Arena, Basis, ModelIr, Names, NeuralSpec, NodeId, Var};
 use crate::check::hir::{self, BasisExpr, BinOp, Callee, Expr, ExprKind, Summand, UnOp};
 use crate::source::Span;
@@ -49,13 +50,47 @@ pub fn lower(model: &hir::Model) -> Result<ModelIr> {
     let name = model.name.as_ref().map_or_else(|| "model".to_string(), |n| n.name.clone());
     let mut ir = ModelIr::new(name, names);
     let mut cx = Lowerer { model, sys_params: &[] };
+    let mut groups = Groups::new();
     for eq in &model.equations {
-        lower_equation(&mut cx, &mut ir, eq)?;
+        lower_equation(&mut cx, &mut ir, eq, &mut groups)?;
+    }
+    if let Some(h) = &model.hamiltonian {
+        let lowered = lower_hamiltonian(&mut cx, &mut ir, h)?;
+        super::hamiltonian::generate(&mut ir, lowered);
     }
     Ok(ir)
 }
 
-fn lower_equation(cx: &mut Lowerer, ir: &mut ModelIr, eq: &hir::Equation) -> Result<()> {
+/// Lowers H's summands: the known part as one node, the sparse blocks' terms with their masks.
+fn lower_hamiltonian(cx: &mut Lowerer, ir: &mut ModelIr, h: &hir::Hamiltonian) -> Result<LoweredH> {
+    let mut known = ir.arena.constant(0.0);
+    let mut theta = Vec::new();
+    let mut labels = Vec::new();
+    for s in &h.summands {
+        match s {
+            Summand::Known(e) => {
+                let node = cx.expr(&mut ir.arena, e, &[])?;
+                known = ir.arena.add(known, node);
+            }
+            Summand::Sparse { basis, keep, exclude, .. } => {
+                let b = cx.basis(ir, basis)?;
+                let keep = cx.mask(ir, &b, keep)?;
+                let exclude = cx.mask(ir, &b, exclude)?;
+                labels.push(basis_label(cx.model, basis));
+                for (i, t) in b.terms.into_iter().enumerate() {
+                    theta.push((t, keep[i], exclude[i]));
+                }
+            }
+            Summand::Mlp { .. } => return err(h.span, "neural term in a Hamiltonian"),
+        }
+    }
+    Ok(LoweredH { name: h.name.clone(), span: h.span, known, theta, labels, pairs: h.pairs.clone() })
+}
+
+/// Per shared group of a vector equation: the coefficient slot of each basis term.
+type Groups = std::collections::HashMap<usize, Vec<Option<usize>>>;
+
+fn lower_equation(cx: &mut Lowerer, ir: &mut ModelIr, eq: &hir::Equation, groups: &mut Groups) -> Result<()> {
     let mut known = ir.arena.constant(0.0);
     for s in &eq.summands {
         if let Summand::Known(e) = s {
@@ -68,13 +103,23 @@ fn lower_equation(cx: &mut Lowerer, ir: &mut ModelIr, eq: &hir::Equation) -> Res
     for s in &eq.summands {
         match s {
             Summand::Known(_) => {}
-            Summand::Sparse { basis, keep, exclude, span } => {
+            Summand::Sparse { basis, keep, exclude, span, shared } => {
                 let b = cx.basis(ir, basis)?;
                 let keep = cx.mask(ir, &b, keep)?;
                 let exclude = cx.mask(ir, &b, exclude)?;
                 let label = basis_label(cx.model, basis);
-                ir.add_sparse(index, &label, &b, &keep, &exclude);
-                let _ = span;
+                match shared {
+                    None => ir.add_sparse(index, &label, &b, &keep, &exclude),
+                    Some(g) => {
+                        let slots = groups.entry(*g).or_insert_with(|| vec![None; b.len()]);
+                        if slots.len() != b.len() {
+                            return err(*span, "the components of a vector basis have different sizes");
+                        }
+                        let terms: Vec<Option<super::Term>> =
+                            b.terms.iter().zip(&exclude).map(|(t, &x)| (!x).then(|| t.clone())).collect();
+                        ir.add_shared_sparse(index, &label, &terms, &keep, slots);
+                    }
+                }
             }
             Summand::Mlp { inputs, hidden, span } => {
                 let inputs = inputs.iter().map(|e| cx.expr(&mut ir.arena, e, &[])).collect::<Result<Vec<_>>>()?;

@@ -54,6 +54,19 @@ pub struct Equation {
     pub span: Option<Span>,
 }
 
+/// A lowered `hamiltonian H = known + Σ c_k θ_k`: kept to print the fitted H and to evaluate
+/// it along a rollout (energy drift).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HamiltonianIr {
+    /// The name as written.
+    pub name: String,
+    /// The known part.
+    pub known: NodeId,
+    /// The sparse terms `θ_k` with their coefficient slot (`None` when the term does not reach
+    /// any equation: a constant, or an excluded term).
+    pub terms: Vec<(Term, Option<usize>)>,
+}
+
 /// What coefficient slot `i` multiplies: term `term` in equation `equation`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CoefSlot {
@@ -77,8 +90,13 @@ pub struct ModelIr {
     pub terms: Vec<Term>,
     /// One entry per equation, in source order.
     pub equations: Vec<Equation>,
-    /// The coefficient layout: slot index -> (equation, term).
+    /// The coefficient layout: slot index -> (equation, term) of the slot's first use.
     pub coefs: Vec<CoefSlot>,
+    /// Further uses of shared slots (a Hamiltonian's coefficient in every equation its term
+    /// reaches, a vector equation's coefficient in every component): (slot, equation, term).
+    pub shared: Vec<(usize, CoefSlot)>,
+    /// The Hamiltonian the equations were generated from, if any.
+    pub hamiltonian: Option<HamiltonianIr>,
     /// Source spans of nodes that came from text (terms, right-hand sides).
     pub spans: BTreeMap<NodeId, Span>,
 }
@@ -144,6 +162,48 @@ impl ModelIr {
         }
         let block = SparseBlock { basis: name.to_string(), terms, keep, exclude, slots };
         self.equations[eq].sparse.push(block);
+    }
+
+    /// Adds a sparse block to equation `eq` whose coefficients are shared with other blocks:
+    /// `slots[i]` is the shared slot of term `i` (allocated here on its first use; `None` in
+    /// `terms` leaves a term out of this equation). `keep` is per term.
+    pub fn add_shared_sparse(
+        &mut self,
+        eq: usize,
+        name: &str,
+        terms: &[Option<Term>],
+        keep: &[bool],
+        slots: &mut [Option<usize>],
+    ) {
+        let mut block =
+            SparseBlock { basis: name.to_string(), terms: vec![], keep: vec![], exclude: vec![], slots: vec![] };
+        for (i, t) in terms.iter().enumerate() {
+            let Some(t) = t else { continue };
+            let id = self.add_term(t);
+            let slot = match slots[i] {
+                Some(s) => {
+                    self.shared.push((s, CoefSlot { equation: eq, term: id }));
+                    s
+                }
+                None => {
+                    self.coefs.push(CoefSlot { equation: eq, term: id });
+                    slots[i] = Some(self.coefs.len() - 1);
+                    self.coefs.len() - 1
+                }
+            };
+            block.terms.push(id);
+            block.keep.push(keep.get(i).copied().unwrap_or(false));
+            block.exclude.push(false);
+            block.slots.push(Some(slot));
+        }
+        self.equations[eq].sparse.push(block);
+    }
+
+    /// Every (equation, term) use of coefficient slot `s`: its first use, then the shared ones.
+    pub fn slot_uses(&self, s: usize) -> Vec<CoefSlot> {
+        let mut out = vec![self.coefs[s]];
+        out.extend(self.shared.iter().filter(|(x, _)| *x == s).map(|(_, u)| *u));
+        out
     }
 
     /// Adds a neural-term specification to equation `eq`.
@@ -234,6 +294,25 @@ impl fmt::Display for ModelIr {
                 sep = " + ";
             }
             writeln!(f)?;
+        }
+        if let Some(h) = &self.hamiltonian {
+            write!(f, "hamiltonian {} =", h.name)?;
+            let mut sep = " ";
+            if self.arena.const_value(h.known) != Some(0.0) || h.terms.is_empty() {
+                write!(f, " {}", show(h.known))?;
+                sep = " + ";
+            }
+            for (t, s) in &h.terms {
+                match s {
+                    Some(s) => write!(f, "{sep}c{s}*({})", t.name)?,
+                    None => write!(f, "{sep}[{}: no effect on the equations]", t.name)?,
+                }
+                sep = " + ";
+            }
+            writeln!(f)?;
+        }
+        if !self.shared.is_empty() {
+            writeln!(f, "shared coefficient uses: {}", self.shared.len())?;
         }
         write!(f, "coefficients: {}", self.coefs.len())
     }

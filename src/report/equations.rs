@@ -98,7 +98,7 @@ pub fn equations_with(
 
 /// The right side: the known part, then `± c*term` for each kept `(term, coefficient)`, the
 /// coefficients rounded to `precision` significant digits; `0` when nothing is left.
-fn rhs_text(ir: &ModelIr, known: Option<NodeId>, terms: &[(NodeId, f64)], precision: usize) -> String {
+pub(crate) fn rhs_text(ir: &ModelIr, known: Option<NodeId>, terms: &[(NodeId, f64)], precision: usize) -> String {
     let mut out = known.map(|k| ir.arena.surface(k, &ir.names).to_string()).unwrap_or_default();
     for &(node, c) in terms {
         let (negative, body) = ir.arena.surface_scaled(node, &ir.names, &format_sig(c.abs(), precision), c < 0.0);

@@ -152,6 +152,13 @@ pub struct Report {
     pub rows: usize,
     /// Missing data values (empty cells, NaN), masked out of the fit.
     pub missing: usize,
+    /// The fitted Hamiltonian, for a `hamiltonian` model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hamiltonian: Option<String>,
+    /// Energy drift of a rollout over ten times the first trajectory's span, and its end time
+    /// (see [`super::energy`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub energy_drift: Option<(f64, f64)>,
     /// The fit's phases and their wall seconds.
     pub phases: Vec<(String, f64)>,
     /// Significant digits of printed coefficients.
@@ -220,6 +227,8 @@ pub fn build(
         trajectories: data.trajectories.len(),
         rows: data.total_rows(),
         missing: data.missing_count(),
+        hamiltonian: super::energy::hamiltonian_text(ir, fitted, precision),
+        energy_drift: super::energy::energy_drift(ir, data, fitted),
         phases: fitted.phases.iter().map(|p| (p.name.to_string(), p.seconds)).collect(),
         precision,
         rollouts,
@@ -385,6 +394,9 @@ impl Report {
         for e in &self.equations {
             let _ = writeln!(s, "  {}", e.text);
         }
+        if let Some(h) = &self.hamiltonian {
+            let _ = writeln!(s, "  {h}");
+        }
         if self.equations.iter().any(|e| e.terms.iter().any(|t| t.std_error.is_some())) {
             let _ = writeln!(s, "  coefficients ± standard error:");
             values::coefficient_text(&mut s, &self.equations, self.precision);
@@ -472,6 +484,15 @@ impl Report {
                 g3(h.span),
                 g3(h.tolerance),
                 if h.failed > 0 { format!(" ({} rollouts failed)", h.failed) } else { String::new() }
+            );
+        }
+        if let Some((d, t)) = self.energy_drift {
+            let _ = write!(
+                line,
+                "\nenergy drift: {}% of H's size over t <= {} ({} times the first trajectory's span)",
+                g3(100.0 * d),
+                g3(t),
+                super::energy::DRIFT_SPANS
             );
         }
         line

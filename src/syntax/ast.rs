@@ -48,15 +48,49 @@ pub enum ItemKind {
     Model(Ident),
     Use(StrLit),
     State(Vec<Ident>),
+    /// `state q, p: vec3`: vector states (the checker expands them to one state per component).
+    VecState(VecStateDecl),
     Input(Vec<Ident>),
     Param(ParamDecl),
     Const(ConstDecl),
     Fn(FnDecl),
-    Basis { name: Ident, value: Expr },
+    Basis {
+        name: Ident,
+        value: Expr,
+    },
     Data(DataDecl),
     System(SystemDecl),
     Fit(FitDecl),
+    /// `hamiltonian H = ...`
+    Hamiltonian(HamiltonianDecl),
     Equation(Equation),
+}
+
+/// `state q, p: vec3`; `shape` is the shape as written (`vec2` or `vec3`; the checker rejects
+/// others).
+#[derive(Clone, Debug, PartialEq)]
+pub struct VecStateDecl {
+    pub names: Vec<Ident>,
+    pub shape: Ident,
+}
+
+impl VecStateDecl {
+    /// The number of components of the written shape (`None` for an unknown shape).
+    pub fn dim(&self) -> Option<usize> {
+        match self.shape.name.as_str() {
+            "vec2" => Some(2),
+            "vec3" => Some(3),
+            _ => None,
+        }
+    }
+}
+
+/// `hamiltonian H = expr`: the equations of the model's `q…`/`p…` state pairs are
+/// `q' = ∂H/∂p`, `p' = -∂H/∂q`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HamiltonianDecl {
+    pub name: Ident,
+    pub value: Expr,
 }
 
 /// `param mu = 0.1 in (0.01, 10) per trajectory`
@@ -244,6 +278,13 @@ pub enum ExprKind {
     Set(Vec<Expr>),
     /// `[16, 16]`
     List(Vec<Expr>),
+    /// `|e|`: the Euclidean norm of a vector, the absolute value of a scalar.
+    Norm(Box<Expr>),
+    /// `q.x`: a component of a vector.
+    Member {
+        base: Ident,
+        component: Ident,
+    },
     Str(String),
 }
 

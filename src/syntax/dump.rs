@@ -25,6 +25,8 @@ fn item_line(o: &mut String, item: &Item, depth: usize) {
         ItemKind::Model(n) => format!("model {}", n.name),
         ItemKind::Use(s) => format!("use {:?}", s.value),
         ItemKind::State(ns) => format!("state {}", names(ns)),
+        ItemKind::VecState(v) => format!("state {}: {}", names(&v.names), v.shape.name),
+        ItemKind::Hamiltonian(h) => format!("hamiltonian {} = {}", h.name.name, sexpr(&h.value)),
         ItemKind::Input(ns) => format!("input {}", names(ns)),
         ItemKind::Param(p) => {
             let init = p.init.as_ref().map_or(String::new(), |e| format!(" = {}", sexpr(e)));
@@ -124,5 +126,7 @@ pub fn sexpr(e: &Expr) -> String {
         ExprKind::Set(xs) => format!("(set {})", xs.iter().map(sexpr).collect::<Vec<_>>().join(" ")),
         ExprKind::List(xs) => format!("(list {})", xs.iter().map(sexpr).collect::<Vec<_>>().join(" ")),
         ExprKind::Str(s) => format!("{s:?}"),
+        ExprKind::Norm(x) => format!("(norm {})", sexpr(x)),
+        ExprKind::Member { base, component } => format!("(member {} {})", base.name, component.name),
     }
 }

@@ -143,8 +143,10 @@ fn simple_item(kind: &ItemKind) -> String {
         ItemKind::Model(n) => format!("model {}", n.name),
         ItemKind::Use(s) => format!("use {}", quote(&s.value)),
         ItemKind::State(ns) => format!("state {}", names(ns)),
+        ItemKind::VecState(v) => format!("state {}: {}", names(&v.names), v.shape.name),
         ItemKind::Input(ns) => format!("input {}", names(ns)),
         ItemKind::Param(p) => param(p),
+        ItemKind::Hamiltonian(h) => format!("hamiltonian {} = {}", h.name.name, expr(&h.value)),
         ItemKind::Const(c) => format!("const {} = {}", c.name.name, expr(&c.value)),
         ItemKind::Fn(f) => format!("fn {}({}) = {}", f.name.name, names(&f.params), expr(&f.body)),
         ItemKind::Basis { name, value } => format!("basis {} = {}", name.name, expr(value)),
@@ -250,6 +252,8 @@ pub fn expr(e: &Expr) -> String {
         ExprKind::Set(items) => format!("{{{}}}", list(items)),
         ExprKind::List(items) => format!("[{}]", list(items)),
         ExprKind::Str(s) => quote(s),
+        ExprKind::Norm(inner) => format!("|{}|", expr(inner)),
+        ExprKind::Member { base, component } => format!("{}.{}", base.name, component.name),
     }
 }
 

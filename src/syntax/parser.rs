@@ -76,7 +76,16 @@ impl Builder<'_> {
         let kind = match rule {
             Rule::model_decl => ItemKind::Model(self.ident(it.next().unwrap())),
             Rule::use_decl => ItemKind::Use(self.string(it.next().unwrap())),
-            Rule::state_decl => ItemKind::State(self.ident_list(it.next().unwrap())),
+            Rule::state_decl => {
+                let names = self.ident_list(it.next().unwrap());
+                match it.next() {
+                    Some(shape) => {
+                        let shape = self.ident(shape.into_inner().next().unwrap());
+                        ItemKind::VecState(VecStateDecl { names, shape })
+                    }
+                    None => ItemKind::State(names),
+                }
+            }
             Rule::input_decl => ItemKind::Input(self.ident_list(it.next().unwrap())),
             Rule::param_decl => ItemKind::Param(self.param(it)),
             Rule::const_decl => {
@@ -96,6 +105,11 @@ impl Builder<'_> {
             Rule::system_decl => ItemKind::System(self.system(it, span)),
             Rule::fit_decl => ItemKind::Fit(self.fit(it, span)),
             Rule::equation => ItemKind::Equation(self.equation(it, span)),
+            Rule::hamiltonian_decl => {
+                it.next();
+                let name = self.ident(it.next().unwrap());
+                ItemKind::Hamiltonian(HamiltonianDecl { name, value: self.expr(it.next().unwrap()) })
+            }
             r => unreachable!("grammar item rule {r:?}"),
         };
         Item { kind, span }

@@ -9,6 +9,7 @@ mod data;
 mod docs;
 mod fit;
 mod frontend;
+mod hamiltonian;
 mod ir;
 mod ir_simplify;
 mod jit;

@@ -59,7 +59,8 @@ pub fn key_of(item: &Item) -> String {
     match &item.kind {
         ItemKind::Model(_) => "model".into(),
         ItemKind::Use(s) => format!("use {}", s.value),
-        ItemKind::State(_) => "state".into(),
+        ItemKind::State(_) | ItemKind::VecState(_) => "state".into(),
+        ItemKind::Hamiltonian(_) => "hamiltonian".into(),
         ItemKind::Input(_) => "input".into(),
         ItemKind::Param(p) => format!("param {}", p.name.name),
         ItemKind::Const(c) => format!("const {}", c.name.name),
@@ -171,6 +172,7 @@ impl Session {
         for it in &m.items {
             match &it.kind {
                 ItemKind::State(v) | ItemKind::Input(v) => names.extend(v.iter().map(|i| i.name.clone())),
+                ItemKind::VecState(v) => names.extend(v.names.iter().map(|i| i.name.clone())),
                 ItemKind::Param(p) => names.push(p.name.name.clone()),
                 ItemKind::Const(c) => names.push(c.name.name.clone()),
                 ItemKind::Fn(f) => names.push(f.name.name.clone()),

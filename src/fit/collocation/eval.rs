@@ -128,7 +128,10 @@ pub fn qmap(p: &Problem, unknowns: &[Unknown], k: usize) -> Vec<Vec<(usize, Src)
     let mut m = vec![Vec::new(); p.neq];
     for (qi, u) in unknowns.iter().enumerate() {
         match *u {
-            Unknown::Coef(s) => m[p.slot_eq[s]].push((qi, Src::Term(p.slot_term[s]))),
+            Unknown::Coef(s) => {
+                m[p.slot_eq[s]].push((qi, Src::Term(p.slot_term[s])));
+                p.slot_more[s].iter().for_each(|&(e, t)| m[e].push((qi, Src::Term(t))));
+            }
             Unknown::Param(pp) => (0..p.neq).for_each(|e| m[e].push((qi, Src::Param(pp)))),
             Unknown::PerTraj { k: kk, traj } if traj == k => {
                 (0..p.neq).for_each(|e| m[e].push((qi, Src::Param(p.per_traj[kk]))))

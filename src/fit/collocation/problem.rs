@@ -68,6 +68,8 @@ pub struct Problem {
     pub slot_eq: Vec<usize>,
     /// Basis term of each coefficient slot.
     pub slot_term: Vec<usize>,
+    /// Further (equation, term) uses of each slot (a coefficient shared across equations).
+    pub slot_more: Vec<Vec<(usize, usize)>>,
     /// Time derivative source of each learned column.
     pub deriv: Vec<Deriv>,
     /// (state, derivative order) of each learned column.
@@ -136,6 +138,9 @@ impl Problem {
             ncoef: ir.coefs.len(),
             slot_eq: ir.coefs.iter().map(|c| c.equation).collect(),
             slot_term: ir.coefs.iter().map(|c| c.term).collect(),
+            slot_more: (0..ir.coefs.len())
+                .map(|s| ir.slot_uses(s).into_iter().skip(1).map(|u| (u.equation, u.term)).collect())
+                .collect(),
             deriv,
             cols,
             per_traj,

@@ -123,7 +123,7 @@ impl Builder<'_> {
         (acc, depth)
     }
 
-    /// `primary = _{ number | call | deriv | ident | paren | set | list | string }`
+    /// `primary = _{ number | call | deriv | member | ident | paren | norm | set | list | string }`
     fn primary_d(&mut self, p: P) -> (Expr, usize) {
         let span = self.span(&p);
         let (kind, depth) = match p.as_rule() {
@@ -134,6 +134,15 @@ impl Builder<'_> {
                 (ExprKind::Deriv { name, order }, 1)
             }
             Rule::string => (ExprKind::Str(self.string(p).value), 1),
+            Rule::norm => {
+                let (e, d) = self.expr_d(p.into_inner().next().unwrap());
+                (ExprKind::Norm(Box::new(e)), d + 1)
+            }
+            Rule::member => {
+                let mut it = p.into_inner();
+                let base = self.ident(it.next().unwrap());
+                (ExprKind::Member { base, component: self.ident(it.next().unwrap()) }, 1)
+            }
             Rule::paren => {
                 let (e, d) = self.expr_d(p.into_inner().next().unwrap());
                 (ExprKind::Paren(Box::new(e)), d + 1)
