@@ -1,10 +1,14 @@
 //! The `mechc` command-line entry point: parses arguments with clap and hands over to
-//! [`mechc::cli::run`]. A panic is an internal failure: it exits with code 2, never 101.
+//! [`mechc::cli::run`]. A usage error exits 1 (`E051`; help and version requests exit 0); a
+//! panic is an internal failure: it exits with code 2, never 101.
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = mechc::cli::Cli::parse();
+    let cli = match mechc::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     match std::panic::catch_unwind(|| mechc::cli::run(cli)) {
         Ok(code) => code,
         Err(_) => {
@@ -12,4 +16,18 @@ fn main() -> ExitCode {
             ExitCode::from(mechc::cli::EXIT_INTERNAL)
         }
     }
+}
+
+/// Prints clap's message; help and version go to stdout with exit 0, anything else is a usage
+/// error (exit 1, code `E051`).
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let text = e.render().to_string();
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        mechc::cli::print_out(&text);
+        return ExitCode::from(mechc::cli::EXIT_OK);
+    }
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    eprint!("error[{}]: {text}", mechc::diag::codes::USAGE);
+    ExitCode::from(mechc::cli::EXIT_USER)
 }

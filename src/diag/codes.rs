@@ -133,6 +133,22 @@ codes! {
         "A candidate term or right-hand side evaluates to NaN or infinity on the data (for example `log(x)` where `x <= 0`, or `1/x` where `x = 0`). The message names the term, the trajectory and the time. Remove the term from the basis, or transform the data.";
     FIT_FAILED = "E047", "training failed",
         "Training could not produce a model: the loss became non-finite (divergence: check the model's scale and the data), a linear solve was singular (collinear candidate terms, or a window where the data do not vary), or the data cannot support a fit (a state with no observed value). The message names the round, window or state concerned.";
+    OUTPUT_PATH = "E048", "output path rejected",
+        "An output named on the command line (`--json`, `--emit-model`, `--plot`, `-o`, `fmt --write`) cannot be written, and this is found before any work starts: it names an input of the command (outputs never replace the model or its data), a directory, a block device or socket, a file in a directory that does not exist, or a plot whose extension is neither `.svg` nor `.png`. Character devices and pipes (`/dev/null`, `/dev/stdout`) are written into; `-` writes the JSON report or the model to standard output.";
+    OUTPUT_WRITE = "E049", "output not written",
+        "Writing an output failed (the message gives the operating system's reason: no space left, permission denied). Outputs are written to a temporary file and renamed over the target only when complete, so the target is either the old file or the new one, never a partial one.";
+    INPUT_UNREADABLE = "E050", "input file not readable",
+        "A model file named on the command line cannot be read: it does not exist, is a directory, is not UTF-8 text, or is larger than the input limit (64 MiB; the environment variable `MECHC_MAX_INPUT_BYTES` sets another). The message gives the reason.";
+    USAGE = "E051", "command-line usage error",
+        "The command line does not match what the subcommand accepts: an unknown flag, a missing argument, or a value of the wrong form. `mechc help SUBCOMMAND` lists what it accepts.";
+    TOO_LARGE = "E052", "model too large to train",
+        "Training would need more memory or time than the limits allow, estimated from the model before anything is allocated: the data (rows x trajectories x unknowns per row), the expression an equation becomes once its functions are inlined, or the number of distinct candidate terms. The message gives the estimate and the limit; shorten the data, lower the degree or split the functions.";
+    NON_FINITE_CONST = "E053", "constant not finite",
+        "A constant (or a number computed from constants, such as a parameter's initial value) evaluates to infinity or NaN: a division by zero, `0/0`, an overflow such as `10^400`, or a fractional power of a negative number such as `(-8)^(1/3)`. The label points at the expression; rewrite it so that it has a finite value.";
+    DEGENERATE = "E054", "fit cannot determine a term or parameter",
+        "The data cannot determine part of the model, found before training: a candidate term that is identically zero on the data (such as `x - x`), a parameter that has no effect on the right-hand sides, data that are all zero (or constant) for every state, or values so large (beyond 1e150) that squaring them overflows. Remove the term or parameter, or rescale the data.";
+    INTERRUPTED = "E055", "interrupted",
+        "Training was stopped with Ctrl-C (SIGINT). `mechc run` stops at the next iteration of the fit, reports the best model found so far, writes the outputs named on the command line and exits with status 130. A second Ctrl-C exits at once.";
     UNUSED_PARAM = "W001", "unused parameter",
         "A parameter is declared but not used in any equation, so training cannot determine it. Use it or remove it.";
     DUPLICATE_TERM = "W002", "duplicate basis term",
@@ -141,4 +157,8 @@ codes! {
         "A basis, constant or function of the model is declared but never used.";
     NO_EFFECT = "W004", "fit setting without effect",
         "The setting is valid but the chosen method does not read it: `collocation` (Gauss-Newton on a learned trajectory) and `sindy` (least squares of smoothed derivatives) train no windows, so `epochs`, `lr`, `window`, `stride`, `batch`, the row weights, `l1`, `validation`, `seed`, `init` and `device` act only under `method = mnn`; `threshold_scale` acts under `sindy` and `mnn` with a numeric `threshold`; `rule` and `substeps` act under `collocation`, and under `mnn` when a collocation fit runs (`init = collocation` or `threshold = auto`); `weight_decay` belongs to neural terms, which no method trains yet. Remove the setting or choose the method that reads it; `mechc explain fit` lists which methods read each setting.";
+    CONFUSABLE = "W005", "look-alike identifier",
+        "An identifier mixes scripts (Latin `x` beside Cyrillic `х`), contains invisible characters (zero-width joiners or spaces, bidirectional controls), or is another name's look-alike once normalised. Identifiers are compared in Unicode normal form C, so `é` typed as one character or as `e` plus an accent is the same name; use plain ASCII names where possible.";
+    IMPORT_IGNORED = "W006", "declaration in an imported file ignored",
+        "A `use`d file contributes only its functions, constants, systems and bases. Its `model` line, states, parameters, equations, `data` and `fit` declarations are ignored; move them into the model that uses the file.";
 }
