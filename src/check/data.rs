@@ -122,15 +122,20 @@ impl Checker<'_> {
         } else {
             format!("the data file has no column `{col}`")
         };
-        let closest = super::scope::suggest(col, header.iter().map(String::as_str));
+        use crate::diag::excerpt::{column_list, is_column_name};
+        let names = header.iter().filter(|c| is_column_name(c)).map(String::as_str);
+        let closest = super::scope::suggest(col, names);
         let help = match (closest, implied) {
             (Some(h), true) => format!("map it explicitly: `{{ {target} = {h} }}`"),
             (Some(h), false) => format!("did you mean `{h}`?"),
-            (None, _) => format!("map `{target}` to one of the columns: {}", header.join(", ")),
+            (None, _) if header.iter().any(|c| is_column_name(c)) => {
+                format!("map `{target}` to one of the columns of the header")
+            }
+            (None, _) => "the first line of a CSV data file names its columns: `t, x, y`".to_string(),
         };
         self.err(
             Diagnostic::new(codes::MISSING_COLUMN, msg, span, "column not in the header")
-                .with_note(format!("header: {}", header.join(", ")))
+                .with_note(format!("header: {}", column_list(header)))
                 .with_help(help),
         );
     }

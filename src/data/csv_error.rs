@@ -30,7 +30,7 @@ pub enum CsvError {
     },
     /// A mapped column is not in the header.
     #[error("{path}: no column `{column}` (the columns are {list}){hint}", path = .path.display(),
-        list = .available.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+        list = crate::diag::excerpt::column_list(.available),
         hint = .suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
     MissingColumn {
         /// The path as given.
@@ -43,7 +43,8 @@ pub enum CsvError {
         suggestion: Option<String>,
     },
     /// A cell that should be a number is not one.
-    #[error("{path}:{line}: column `{column}`: `{text}` is not a number", path = .path.display())]
+    #[error("{path}:{line}: column `{column}`: `{text}` is not a number", path = .path.display(),
+        text = crate::diag::excerpt::escape(.text, 24))]
     NonNumeric {
         /// The path as given.
         path: PathBuf,

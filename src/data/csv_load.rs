@@ -196,7 +196,10 @@ fn resolve(spec: &CsvSpec, reader: &mut csv::Reader<std::fs::File>) -> Result<La
             path: spec.path.clone(),
             column: name.to_string(),
             available: columns.clone(),
-            suggestion: closest_match(name, columns.iter().map(String::as_str)),
+            suggestion: closest_match(
+                name,
+                columns.iter().map(String::as_str).filter(|c| crate::diag::excerpt::is_column_name(c)),
+            ),
         })
     };
     let time = find(&spec.time)?;

@@ -95,8 +95,8 @@ codes! {
         "An expression of one kind is used where another is required: a basis (`poly(...)`, `{...}`, a `basis` name) where a number-valued expression is needed, a number where a basis is needed, or a data set, system or function name used as a value.";
     BAD_DERIVATIVE = "E027", "derivative not allowed here",
         "On a right side, a derivative `x'` may appear only when the left side is a higher derivative of the same state (`x'' = -k*x - c*x'`), and only of a lower order than the left side. Elsewhere a derivative has no value to take.";
-    IMPORT_NOT_FOUND = "E028", "imported file not found",
-        "A `use \"file.mech\"` names a file that cannot be read. Paths are resolved relative to the importing file.";
+    IMPORT_NOT_FOUND = "E028", "imported file not readable",
+        "A `use \"file.mech\"` names a file that cannot be read (the message gives the reason: not found, a directory, not UTF-8 text, larger than the input limit of 64 MiB, which `MECHC_MAX_INPUT_BYTES` sets), or a file without the `.mech` extension that does not parse; the contents of such a file are never shown. Paths are resolved relative to the importing file.";
     IMPORT_CYCLE = "E029", "import cycle",
         "Files `use` each other in a cycle. Move the shared declarations to a third file that both use.";
     RECURSIVE_FN = "E031", "recursive function",

@@ -4,6 +4,7 @@
 //! in [`codes`].
 
 pub mod codes;
+pub mod excerpt;
 pub mod render;
 pub mod suggest;
 
