@@ -98,7 +98,7 @@ fn fmt_write_is_atomic_refuses_non_regular_files_and_cleans_stale_temporaries() 
 fn usage_errors_exit_1_with_a_code_and_help_exits_0() {
     let (code, _, err) = mechc(&["run", "--no-such-flag", "x.mech"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.starts_with("error[E051]"), "{err}");
+    assert!(err.starts_with("error[E051]") && err.contains("E051"), "{err}");
     let (code, _, _) = mechc(&["check"]);
     assert_eq!(code, 1);
     let (code, out, _) = mechc(&["--help"]);
