@@ -9,14 +9,21 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
-    match std::panic::catch_unwind(|| mechc::cli::run(cli)) {
-        Ok(code) => code,
-        Err(_) => {
+    // A generous stack for the recursive passes (the checker bounds every depth they see).
+    let worker = std::thread::Builder::new()
+        .stack_size(STACK_BYTES)
+        .spawn(move || std::panic::catch_unwind(|| mechc::cli::run(cli)).ok());
+    match worker.ok().and_then(|h| h.join().ok()).flatten() {
+        Some(code) => code,
+        None => {
             eprintln!("error: internal compiler failure (please report it with the input that caused it)");
             ExitCode::from(mechc::cli::EXIT_INTERNAL)
         }
     }
 }
+
+/// The stack of the thread that runs the command.
+const STACK_BYTES: usize = 256 << 20;
 
 /// Prints clap's message; help and version go to stdout with exit 0, anything else is a usage
 /// error (exit 1, code `E051`).

@@ -26,7 +26,10 @@ impl Checker<'_> {
 
     fn csv(&mut self, c: &ast::CsvSource, dir: &Path) -> Option<CsvData> {
         let path = dir.join(&c.path.value);
-        let header = match crate::files::csv_header(&path) {
+        // A pipe or device can be read once only: the loader reads it (header and rows in one
+        // pass) and checks the columns then.
+        let streamed = std::fs::metadata(&path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        let header = match if streamed { Ok(Vec::new()) } else { crate::files::csv_header(&path) } {
             Ok(h) => h,
             Err(e) => {
                 self.err(
@@ -55,7 +58,7 @@ impl Checker<'_> {
         wanted.extend(traj.iter().map(|(n, s)| (n.clone(), *s, "trajectory".into())));
         wanted.extend(cols.iter().map(|(t, n, s)| (n.clone(), *s, self.target_name(*t))));
         for (col, span, target) in wanted {
-            if !header.contains(&col) {
+            if !streamed && !header.contains(&col) {
                 self.missing_column(&col, span.unwrap_or(c.path.span), &target, &header, span.is_none());
             }
         }

@@ -4,6 +4,7 @@
 //! one pass; the model is returned only when there is no error (warnings come back either way).
 
 mod basis;
+pub mod budget;
 mod collect;
 mod data;
 mod eval;
@@ -135,5 +136,6 @@ impl<'a> Checker<'a> {
         self.resolve_equations(&decls.equations);
         self.resolve_data(&decls.data, &decls.data_dirs);
         self.whole_model_rules(&decls);
+        self.budgets();
     }
 }

@@ -303,9 +303,14 @@ impl Checker<'_> {
     }
 
     pub(crate) fn whole_model_rules(&mut self, d: &Decls) {
-        let with_eq: Vec<usize> = self.model.equations.iter().map(|e| e.state).collect();
+        let mut covered = vec![false; self.model.states.len()];
+        for i in self.model.equations.iter().map(|e| e.state).chain(self.attempted.iter().copied()) {
+            if let Some(c) = covered.get_mut(i) {
+                *c = true;
+            }
+        }
         for (i, s) in self.model.states.iter().enumerate() {
-            if !with_eq.contains(&i) && !self.attempted.contains(&i) {
+            if !covered[i] {
                 let (name, span) = (s.name.clone(), s.span);
                 self.diags.push(
                     Diagnostic::new(

@@ -112,6 +112,17 @@ pub enum CsvError {
         /// Rows needed.
         needed: usize,
     },
+    /// The file holds more values than training may allocate.
+    #[error("{path}:{line}: the data exceed {limit} values (rows × columns read); training stops here",
+        path = .path.display())]
+    TooLarge {
+        /// The path as given.
+        path: PathBuf,
+        /// The line where the limit was passed.
+        line: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// Several files map to different state or input names, so they cannot form one dataset.
     #[error("{path}: columns map to {found:?}, but the first file maps to {expected:?}", path = .path.display())]
     Inconsistent {

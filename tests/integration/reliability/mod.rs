@@ -2,6 +2,7 @@
 //! inputs read once and within bounds, diagnostics that never echo other files, exits that are
 //! always 0, 1 or 130 (never a panic, an abort or a hang), and seeded run-stage mutation.
 
+mod bounds;
 mod inputs;
 mod outputs;
 
