@@ -124,6 +124,8 @@ fn collect_item<'m>(c: &mut Checker, d: &mut Decls<'m>, item: &'m ast::Item, ori
                 d.root_bases.push(origin == Origin::Root);
             }
         }
+        ItemKind::Use(_) => {}
+        _ if origin == Origin::Import => c.err(ignored_in_import(item)),
         _ if origin != Origin::Root => {}
         _ => collect_root_item(c, d, item, dir),
     }
@@ -199,4 +201,25 @@ pub(crate) fn did_you_mean(c: &Checker, name: &str, extra: &[&str]) -> Option<St
     let builtins = ["t", "sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "poly", "fourier", "sparse", "mlp"];
     suggest(name, names.into_iter().chain(builtins).chain(extra.iter().copied()))
         .map(|s| format!("did you mean `{s}`?"))
+}
+
+/// `W006`: a declaration of an imported file that only the model's own file may make.
+fn ignored_in_import(item: &ast::Item) -> Diagnostic {
+    let what = match &item.kind {
+        ItemKind::Model(_) => "`model` line",
+        ItemKind::State(_) => "`state` declaration",
+        ItemKind::Input(_) => "`input` declaration",
+        ItemKind::Param(_) => "`param` declaration",
+        ItemKind::Data(_) => "`data` declaration",
+        ItemKind::Fit(_) => "`fit` block",
+        ItemKind::Equation(_) => "equation",
+        _ => "declaration",
+    };
+    Diagnostic::new(
+        codes::IMPORT_IGNORED,
+        format!("this {what} of an imported file is ignored"),
+        item.span,
+        "ignored: imports contribute functions, constants, systems and bases only",
+    )
+    .with_help("move it into the model that uses this file")
 }

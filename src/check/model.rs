@@ -78,7 +78,18 @@ impl Checker<'_> {
             );
             return None;
         }
-        eval(&self.model, &h, &[], 0)
+        let v = eval(&self.model, &h, &[], 0)?;
+        let inside = |d: &Diagnostic| d.primary_span().is_some_and(|s| s.src == e.span.src && s.start >= e.span.start && s.end <= e.span.end);
+        let literal_reported = self.diags.iter().any(|d| d.code == codes::BAD_NUMBER && inside(d));
+        if !v.is_finite() && !literal_reported {
+            let what = if v.is_nan() { "not a number (NaN)" } else { "infinite" };
+            self.err(
+                Diagnostic::new(codes::NON_FINITE_CONST, format!("this constant expression is {what}"), e.span, what)
+                    .with_help("a division by zero, `0/0`, an overflow (`10^400`) or a fractional power of a negative number has no finite value"),
+            );
+            return None;
+        }
+        Some(v)
     }
 
     pub(crate) fn eval_consts(&mut self, consts: &[&ast::ConstDecl]) {
