@@ -66,3 +66,40 @@ fn a_csv_from_a_pipe_is_read_once() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("x' = -"), "{out}");
 }
+
+#[test]
+fn ctrl_c_stops_a_large_fit_promptly_with_status_130() {
+    let dir = scratch_dir("ctrl-c");
+    let n = 40;
+    let names: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
+    let sim: String = names.iter().map(|v| format!("{v}' = -{v} ")).collect();
+    let init: Vec<String> = names.iter().map(|v| format!("{v} = 1")).collect();
+    let eqs: String = names.iter().map(|v| format!("{v}' = sparse(lib)\n")).collect();
+    let text = format!(
+        "model m\nstate {}\ndata train = simulate {{ {sim} init {}  time 0 .. 2 step 0.01 }}\nbasis lib = poly({}, degree = 1)\n{eqs}",
+        names.join(", "),
+        init.join(", "),
+        names.join(", ")
+    );
+    let model = put(&dir, "forty.mech", &text);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mechc"))
+        .args(["run", &model, "-q"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    if child.try_wait().unwrap().is_some() {
+        return; // finished before the signal: nothing to interrupt on a fast machine
+    }
+    let sent = Instant::now();
+    let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let secs = sent.elapsed().as_secs_f64();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("E055"), "{err}");
+    // One Gauss–Newton trial of this fit takes about a second on a loaded two-core machine.
+    assert!(secs < 15.0, "exited {secs:.1} s after Ctrl-C");
+}
