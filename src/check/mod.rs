@@ -126,6 +126,7 @@ impl<'a> Checker<'a> {
     /// systems, equations, data, settings, then the whole-model rules.
     fn run(&mut self, modules: &[(ast::Module, Origin)]) {
         let decls = collect::collect(self, modules);
+        collect::lookalike_warnings(self);
         self.resolve_fns(&decls.fns);
         self.eval_consts(&decls.consts);
         self.resolve_params(&decls.params);

@@ -145,8 +145,8 @@ codes! {
         "Training would need more memory or time than the limits allow, estimated from the model before anything is allocated: the data (rows x trajectories x unknowns per row), the expression an equation becomes once its functions are inlined, or the number of distinct candidate terms. The message gives the estimate and the limit; shorten the data, lower the degree or split the functions.";
     NON_FINITE_CONST = "E053", "constant not finite",
         "A constant (or a number computed from constants, such as a parameter's initial value) evaluates to infinity or NaN: a division by zero, `0/0`, an overflow such as `10^400`, or a fractional power of a negative number such as `(-8)^(1/3)`. The label points at the expression; rewrite it so that it has a finite value.";
-    DEGENERATE = "E054", "fit cannot determine a term or parameter",
-        "The data cannot determine part of the model, found before training: a candidate term that is identically zero on the data (such as `x - x`), a parameter that has no effect on the right-hand sides, data that are all zero (or constant) for every state, or values so large (beyond 1e150) that squaring them overflows. Remove the term or parameter, or rescale the data.";
+    DEGENERATE = "E054", "fit cannot determine a term",
+        "The data cannot determine part of the model, found before training: a candidate term that is zero on every row of the data (such as `x - x`, or `x` when the data of `x` are all zero), data that are all zero for every state, or values so large (beyond 1e150) that squaring them overflows. Remove the term, or rescale the data.";
     INTERRUPTED = "E055", "interrupted",
         "Training was stopped with Ctrl-C (SIGINT). `mechc run` stops at the next iteration of the fit, reports the best model found so far, writes the outputs named on the command line and exits with status 130. A second Ctrl-C exits at once.";
     UNUSED_PARAM = "W001", "unused parameter",

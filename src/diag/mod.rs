@@ -5,6 +5,7 @@
 
 pub mod codes;
 pub mod excerpt;
+pub mod lookalike;
 pub mod render;
 pub mod suggest;
 
