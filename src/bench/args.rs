@@ -51,6 +51,10 @@ pub struct DiscoveryArgs {
     /// Skip the PySINDy comparison (no Python needed).
     #[arg(long)]
     pub no_pysindy: bool,
+    /// Broad suite: the PySINDy variants to run (fd, weak, ensemble; default all three). The
+    /// ensemble's threshold sweep (20 bagged models per threshold) takes most of the time.
+    #[arg(long, value_delimiter = ',', value_name = "VARIANT")]
+    pub pysindy_variants: Option<Vec<String>>,
 }
 
 /// A configured run.
@@ -91,6 +95,7 @@ impl DiscoveryArgs {
                     cfg.model = m.clone();
                 }
                 cfg.pysindy = !self.no_pysindy;
+                only("--pysindy-variants", self.pysindy_variants.is_some(), "broad")?;
                 Ok(Plan::Lorenz(cfg))
             }
             Suite::Broad => {
@@ -104,6 +109,9 @@ impl DiscoveryArgs {
                 cfg.seeds = self.seeds.map_or(cfg.seeds, seeds);
                 cfg.time_limit = self.time_limit;
                 cfg.pysindy = !self.no_pysindy;
+                if let Some(v) = &self.pysindy_variants {
+                    cfg.pysindy_variants = v.iter().map(|v| format!("pysindy-{v}")).collect();
+                }
                 cfg.validate()?;
                 Ok(Plan::Broad(cfg))
             }

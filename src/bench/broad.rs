@@ -44,6 +44,8 @@ pub struct BroadConfig {
     pub out: PathBuf,
     /// Run the PySINDy side too.
     pub pysindy: bool,
+    /// The PySINDy variants to run (full names, a subset of [`pysindy_broad::VARIANTS`]).
+    pub pysindy_variants: Vec<String>,
     /// The repository root holding `benches/pysindy/` and `.venv-bench/`.
     pub root: PathBuf,
     /// Wall-clock limit per mechc fit, seconds.
@@ -63,6 +65,7 @@ impl BroadConfig {
             periods: 50,
             out: out.to_path_buf(),
             pysindy: true,
+            pysindy_variants: pysindy_broad::VARIANTS.iter().map(|v| v.to_string()).collect(),
             root: root.to_path_buf(),
             time_limit: None,
         }
@@ -82,6 +85,15 @@ impl BroadConfig {
         }
         if let Some(d) = self.degrees.iter().find(|&&d| !(1..=5).contains(&d)) {
             return bad(format!("library degree {d}: use 1 to 5"));
+        }
+        if let Some(v) = self.pysindy_variants.iter().find(|v| !pysindy_broad::VARIANTS.contains(&v.as_str())) {
+            return bad(format!(
+                "unknown PySINDy variant `{}`: use fd, weak or ensemble",
+                v.trim_start_matches("pysindy-")
+            ));
+        }
+        if self.pysindy && self.pysindy_variants.is_empty() {
+            return bad("at least one PySINDy variant is needed (or pass --no-pysindy)".into());
         }
         if self.periods == 0 {
             return bad("at least one period per file is needed".into());
@@ -130,9 +142,10 @@ pub fn run_broad(cfg: &BroadConfig, log: &mut dyn FnMut(&str)) -> Result<BroadRe
             })
             .collect();
         // A PySINDy side that cannot run at all is recorded as failed fits, like any failure.
-        let (v, py) = match runner.run(&cases, &thresholds, &cfg.out) {
+        let variants = &cfg.pysindy_variants;
+        let (v, py) = match runner.run(&cases, &thresholds, variants, &cfg.out) {
             Ok((v, py)) => (Some(v), py),
-            Err(e) => (None, pysindy_broad::records(&cases, &[], Some(&e.to_string()))),
+            Err(e) => (None, pysindy_broad::records(&cases, &[], variants, Some(&e.to_string()))),
         };
         for r in &py {
             log(&record_line(r));

@@ -57,6 +57,7 @@ struct CaseOut<'a> {
 #[derive(Serialize)]
 struct CasesOut<'a> {
     thresholds: &'a [f64],
+    variants: &'a [String],
     cases: Vec<CaseOut<'a>>,
 }
 
@@ -125,12 +126,14 @@ impl Runner {
         &self,
         cases: &[BroadCase],
         thresholds: &[f64],
+        variants: &[String],
         out: &Path,
     ) -> Result<(String, Vec<BroadRecord>), BenchError> {
         let cases_path = out.join("pysindy_cases.json");
         let lines_path = out.join("pysindy_broad.jsonl");
         let doc = CasesOut {
             thresholds,
+            variants,
             cases: cases
                 .iter()
                 .map(|c| CaseOut {
@@ -158,7 +161,7 @@ impl Runner {
         let text = std::fs::read_to_string(&lines_path).unwrap_or_default();
         let (version, sweeps) = parse_lines(&text)?;
         let version = version.ok_or_else(|| BenchError::PySindy(failure.clone().unwrap_or("no output".into())))?;
-        Ok((version, records(cases, &sweeps, failure.as_deref())))
+        Ok((version, records(cases, &sweeps, variants, failure.as_deref())))
     }
 }
 
@@ -183,10 +186,15 @@ pub fn parse_lines(text: &str) -> Result<(Option<String>, Vec<RawSweep>), BenchE
 }
 
 /// One record per (case, variant): the oracle's pick, or the failure.
-pub fn records(cases: &[BroadCase], sweeps: &[RawSweep], failure: Option<&str>) -> Vec<BroadRecord> {
+pub fn records(
+    cases: &[BroadCase],
+    sweeps: &[RawSweep],
+    variants: &[String],
+    failure: Option<&str>,
+) -> Vec<BroadRecord> {
     let mut out = Vec::new();
     for c in cases {
-        for v in VARIANTS {
+        for v in variants.iter().map(String::as_str) {
             let mut r = BroadRecord::new(v, &c.file, c.degree);
             let path = c.file.path.display().to_string();
             match sweeps.iter().find(|s| s.file == path && s.degree == c.degree && s.variant == v) {

@@ -24,7 +24,7 @@ mod types;
 
 pub use banded::{dense_solve, Banded};
 pub use collocation::Objective;
-pub use types::{FitError, FitInput, Fitted, HistoryEntry, PathEntry, Progress};
+pub use types::{FitError, FitInput, Fitted, HistoryEntry, PathEntry, Phase, PhaseClock, Progress};
 
 use crate::check::settings::{FitSettings, Method};
 

@@ -93,6 +93,46 @@ pub struct Fitted {
     pub loss: f64,
     /// Stopped early by the cancel flag.
     pub interrupted: bool,
+    /// Normalised magnitude `|c|·rms(term)/rms(rhs)` of every slot at the final model, over the
+    /// denoised trajectories (0 where the term was dropped; empty when the engine gives none).
+    pub magnitudes: Vec<f64>,
+    /// Where the fit's time went, phase by phase.
+    pub phases: Vec<Phase>,
+}
+
+/// One phase of a fit and its wall time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Phase {
+    /// What the phase does, in a word or two (`setup`, `full fit`, `selection`).
+    pub name: &'static str,
+    /// Wall seconds.
+    pub seconds: f64,
+}
+
+/// Records the wall time of consecutive phases.
+#[derive(Debug)]
+pub struct PhaseClock {
+    start: std::time::Instant,
+    phases: Vec<Phase>,
+}
+
+impl PhaseClock {
+    /// Starts the first phase now.
+    pub fn start() -> PhaseClock {
+        PhaseClock { start: std::time::Instant::now(), phases: Vec::new() }
+    }
+
+    /// Ends the current phase, naming it, and starts the next.
+    pub fn lap(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.phases.push(Phase { name, seconds: (now - self.start).as_secs_f64() });
+        self.start = now;
+    }
+
+    /// The phases recorded.
+    pub fn phases(self) -> Vec<Phase> {
+        self.phases
+    }
 }
 
 /// Why a fit failed.

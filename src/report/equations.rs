@@ -21,6 +21,10 @@ pub struct TermValue {
     pub term: String,
     /// The fitted coefficient (full precision).
     pub coefficient: f64,
+    /// Its normalised magnitude `|c|·rms(term)/rms(rhs)` on the denoised trajectories, when the
+    /// fit gives one: what a numeric `threshold` compares.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub magnitude: Option<f64>,
 }
 
 /// One discovered equation.
@@ -39,6 +43,18 @@ pub struct EquationText {
 /// The discovered equations, in equation order. `coefficients` has one entry per slot of
 /// `ir.coefs` (0 where a term was dropped); `active` says which slots were kept.
 pub fn equations(ir: &ModelIr, coefficients: &[f64], active: &[bool], precision: usize) -> Vec<EquationText> {
+    equations_with(ir, coefficients, active, &[], precision)
+}
+
+/// [`equations`], with each kept term's normalised magnitude from `magnitudes` (one per slot;
+/// empty for none).
+pub fn equations_with(
+    ir: &ModelIr,
+    coefficients: &[f64],
+    active: &[bool],
+    magnitudes: &[f64],
+    precision: usize,
+) -> Vec<EquationText> {
     ir.equations
         .iter()
         .map(|e| {
@@ -51,17 +67,19 @@ pub fn equations(ir: &ModelIr, coefficients: &[f64], active: &[bool], precision:
                     let Some(s) = *slot else { continue };
                     let c = coefficients.get(s).copied().unwrap_or(0.0);
                     if active.get(s).copied().unwrap_or(true) && c != 0.0 {
-                        kept.push((ir.terms[t].node, c));
+                        kept.push((ir.terms[t].node, c, s));
                     }
                 }
             }
             let terms = kept
                 .iter()
-                .map(|&(node, coefficient)| TermValue {
+                .map(|&(node, coefficient, s)| TermValue {
                     term: ir.arena.surface(node, &ir.names).to_string(),
                     coefficient,
+                    magnitude: magnitudes.get(s).copied(),
                 })
                 .collect();
+            let kept: Vec<(NodeId, f64)> = kept.into_iter().map(|(n, c, _)| (n, c)).collect();
             let text = format!("{lhs} = {}", rhs_text(ir, known_node, &kept, precision));
             EquationText { lhs, known, terms, text }
         })

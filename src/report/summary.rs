@@ -12,7 +12,7 @@
 //! [`DEFAULT_VPT_TOLERANCE`], in Lyapunov times when the discovered system's largest exponent
 //! exceeds [`CHAOS_THRESHOLD`].
 
-use super::equations::{equations, EquationText};
+use super::equations::{equations_with, EquationText};
 use super::metrics::{rmse_per_state, rollout_error, valid_prediction_time, Compare, DEFAULT_VPT_TOLERANCE};
 use super::rollout::DiscoveredRhs;
 use crate::data::Dataset;
@@ -103,6 +103,8 @@ pub struct Report {
     pub rows: usize,
     /// Missing data values (empty cells, NaN), masked out of the fit.
     pub missing: usize,
+    /// The fit's phases and their wall seconds.
+    pub phases: Vec<(String, f64)>,
     /// Significant digits of printed coefficients.
     #[serde(skip)]
     pub precision: usize,
@@ -128,7 +130,7 @@ pub fn build(
     let rollout = rhs.as_ref().and_then(|rhs| quality(rhs, data, fitted, rollouts.first()?.as_deref()?));
     Report {
         model: ir.name.clone(),
-        equations: equations(ir, &fitted.coefficients, &fitted.active, precision),
+        equations: equations_with(ir, &fitted.coefficients, &fitted.active, &fitted.magnitudes, precision),
         candidates: ir.coefs.len(),
         kept: fitted.active.iter().zip(&fitted.coefficients).filter(|(a, c)| **a && **c != 0.0).count(),
         threshold_mode: threshold_mode.to_string(),
@@ -156,6 +158,7 @@ pub fn build(
         trajectories: data.trajectories.len(),
         rows: data.total_rows(),
         missing: data.missing_count(),
+        phases: fitted.phases.iter().map(|p| (p.name.to_string(), p.seconds)).collect(),
         precision,
         rollouts,
     }
@@ -300,9 +303,27 @@ impl Report {
         let _ = writeln!(s, "{}", self.data_line());
         let _ = writeln!(s, "{}", self.metrics_line());
         if verbose {
+            self.magnitudes_text(&mut s);
             self.path_text(&mut s);
+            if !self.phases.is_empty() {
+                let ps: Vec<String> = self.phases.iter().map(|(n, t)| format!("{n} {t:.3} s")).collect();
+                let _ = writeln!(s, "fit time: {}", ps.join(", "));
+            }
         }
         s
+    }
+
+    /// Each kept term's normalised magnitude, per equation: why a term stayed.
+    fn magnitudes_text(&self, s: &mut String) {
+        if !self.equations.iter().any(|e| e.terms.iter().any(|t| t.magnitude.is_some())) {
+            return;
+        }
+        let _ = writeln!(s, "normalised magnitudes |c|*rms(term)/rms(rhs) of the kept terms:");
+        for e in self.equations.iter().filter(|e| !e.terms.is_empty()) {
+            let ts: Vec<String> =
+                e.terms.iter().map(|t| format!("{} {}", t.term, t.magnitude.map_or("-".into(), g3))).collect();
+            let _ = writeln!(s, "  {}: {}", e.lhs, ts.join(", "));
+        }
     }
 
     fn data_line(&self) -> String {

@@ -85,7 +85,7 @@ fn a_sweep_is_scored_and_its_best_table_kept() {
 "#;
     let (version, sweeps) = parse_lines(text).unwrap();
     assert_eq!((version.as_deref(), sweeps.len()), (Some("2.1.0"), 2));
-    let recs = records(&cases, &sweeps, None);
+    let recs = records(&cases, &sweeps, &all_variants(), None);
     // Every (case, variant) gets a record, in case order then variant order.
     assert_eq!(recs.len(), 2 * VARIANTS.len());
     let fd = &recs[0];
@@ -97,7 +97,7 @@ fn a_sweep_is_scored_and_its_best_table_kept() {
     assert!(recs[1].score.is_none());
     assert_eq!(recs[2].error.as_deref(), Some("broad.py returned no result for this case"));
     // A crashed script: its reason goes into every case it did not finish.
-    let recs = records(&cases, &sweeps, Some("broad.py failed (exit status: 1): MemoryError"));
+    let recs = records(&cases, &sweeps, &all_variants(), Some("broad.py failed (exit status: 1): MemoryError"));
     assert!(recs[3..].iter().all(|r| r.error.as_deref() == Some("broad.py failed (exit status: 1): MemoryError")));
     assert!(matches!(parse_lines("{\"pysindy\": \"2.1.0\"}\n{oops"), Err(BenchError::PySindy(_))));
 }
@@ -109,7 +109,7 @@ fn a_table_of_the_wrong_shape_is_a_failed_record() {
 {"file": "/d/toy_1.csv", "degree": 2, "variant": "pysindy-fd", "states": ["x", "y"], "terms": ["1", "x"], "candidates": [{"thresholds": [0.1], "coefficients": [[0, 1, 2]], "wall_s": 0.02, "cpu_s": null}], "sweep_wall_s": 0.1, "error": null}
 "#;
     let (_, sweeps) = parse_lines(text).unwrap();
-    let recs = records(&cases, &sweeps, None);
+    let recs = records(&cases, &sweeps, &all_variants(), None);
     assert!(recs[0].score.is_none() && recs[0].error.as_deref().unwrap().contains("does not match"));
 }
 
@@ -320,4 +320,26 @@ fn a_failing_pysindy_side_is_recorded_not_fatal() {
     assert!(report.records[1..].iter().all(|r| r.error.as_deref().is_some_and(|e| e.contains("exit status: 2"))));
     let _ = std::fs::remove_dir_all(&root);
     let _ = std::fs::remove_dir_all(&silent);
+}
+
+/// Every PySINDy variant's full name.
+fn all_variants() -> Vec<String> {
+    VARIANTS.iter().map(|v| v.to_string()).collect()
+}
+
+#[test]
+fn only_the_chosen_pysindy_variants_are_recorded() {
+    let cases = vec![BroadCase::new(&file(1), 2, &small_truth())];
+    let recs = records(&cases, &[], &["pysindy-weak".to_string()], Some("not run"));
+    assert_eq!(recs.iter().map(|r| r.tool.as_str()).collect::<Vec<_>>(), ["pysindy-weak"]);
+    assert_eq!(records(&cases, &[], &all_variants(), Some("not run")).len(), VARIANTS.len());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cfg = mechc::bench::broad::BroadConfig::full(root, &root.join("target/bench-test"));
+    cfg.pysindy_variants = vec!["pysindy-fd".into(), "pysindy-bagged".into()];
+    let err = cfg.validate().unwrap_err().to_string();
+    assert!(err.contains("unknown PySINDy variant `bagged`"), "{err}");
+    cfg.pysindy_variants.clear();
+    assert!(cfg.validate().is_err());
+    cfg.pysindy = false;
+    assert!(cfg.validate().is_ok());
 }

@@ -119,9 +119,13 @@ impl System {
         let dq = if nq == 0 {
             vec![]
         } else {
+            // The damping scales each unknown by its own curvature, floored at 1e-10 of the
+            // largest so an unknown the data barely inform (a near-constant or collinear column)
+            // is still damped: with a zero floor its row stays singular at any damping.
+            let floor = 1e-10 * (0..nq).map(|a| self.s[a * nq + a]).fold(f64::MIN_POSITIVE, f64::max);
             let mut s = self.s.clone();
             for a in 0..nq {
-                s[a * nq + a] += lambda * self.s[a * nq + a].max(f64::MIN_POSITIVE);
+                s[a * nq + a] += lambda * self.s[a * nq + a].max(floor);
             }
             dense_solve(&s, &self.rq, nq).ok_or_else(|| FitError::Singular {
                 detail: "the coefficient and parameter block (Schur complement) is not positive definite".into(),
@@ -138,12 +142,17 @@ impl System {
             rd.u.solve_upper(&mut y, 1);
             out.z[k].iter_mut().zip(&y).for_each(|(z, d)| *z += d);
         }
-        let mut pred = self.w0;
-        for a in 0..nq {
-            pred += 2.0 * dq[a] * self.rq[a] - dq[a] * (0..nq).map(|b| self.s[a * nq + b] * dq[b]).sum::<f64>();
-        }
+        let pred = self.predicted(&dq);
         p.apply(&mut out, &self.unknowns, &dq);
         Ok((out, pred))
+    }
+
+    /// The decrease of the cost the Gauss–Newton model predicts for the dense step `dq`, with
+    /// the learned trajectories following it undamped: `w₀ᵀw₀ + 2 dqᵀrq − dqᵀS dq`.
+    pub fn predicted(&self, dq: &[f64]) -> f64 {
+        let nq = dq.len();
+        let quad = |a: usize| (0..nq).map(|b| self.s[a * nq + b] * dq[b]).sum::<f64>();
+        self.w0 + (0..nq).map(|a| 2.0 * dq[a] * self.rq[a] - dq[a] * quad(a)).sum::<f64>()
     }
 }
 

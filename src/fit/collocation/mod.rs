@@ -1,11 +1,11 @@
 //! The collocation engine (`method = collocation`): fits a lowered model to data by a learned,
 //! denoised trajectory and the model's coefficients and parameters, jointly, by Gauss–Newton.
 //!
-//!
 //! Input: the IR (terms, equations, coefficient slots, known parts), the checked model (parameter
 //! guesses, bounds, per-trajectory flags, `fit` settings) and the data. Output: a [`Fitted`]
-//! model — coefficients per slot with the kept support, fitted parameters, the learned (denoised)
-//! trajectories, the loss history and the threshold path considered — or a [`FitError`].
+//! model — coefficients per slot with the kept support and their normalised magnitudes, fitted
+//! parameters, the learned (denoised) trajectories, the loss history, the threshold path
+//! considered and the time of each phase — or a [`FitError`].
 //!
 //! # Method
 //! One learned (denoised) trajectory `z` per data trajectory and the shared coefficients and
@@ -14,22 +14,30 @@
 //! `J(z, q) = Σ mask·(z − y)²/σ² + Σ r_dyn²`,
 //!
 //! where `σ` is each state's noise level estimated from the data (fourth differences, floored
-//! at 1e-4 of the state's spread so clean data works) and `r_dyn` ties consecutive points of `z`
-//! to the model's right-hand side by trapezoid collocation, scaled by `κ σ h` (κ = 1).
-//! The minimisation is Levenberg–Marquardt (Gauss–Newton) with the exact Jacobian from the
-//! compiled Jacobian kernels; the normal matrix in `z` is banded and is eliminated per
-//! trajectory by a banded Cholesky factorisation, leaving a small dense system in `q`, so one
-//! iteration costs O(n). The start is the data smoothed by a Whittaker smoother (its strength
-//! set by the discrepancy principle) and coefficients by linear least squares of the smoothed
-//! derivatives on the basis.
+//! so clean data works) and `r_dyn` ties the learned trajectory to the model's right-hand side
+//! over every sub-interval of the grid (`grid.rs`): Hermite–Simpson collocation (fourth order,
+//! with a learned midpoint per sub-interval) by default, or the trapezoid rule (`rule`). Each data
+//! interval is cut into sub-intervals (`substeps`; `auto` from the data's own higher differences,
+//! so the rule's error stays a tenth of the noise scale — `traj.rs`), whose points are unobserved
+//! latent values: a short or coarse series is fitted as a trajectory, not by gradient matching.
+//! The dynamics rows of a sub-interval of length `H` are divided by `κ₀ σ √(ωH)` (see `KAPPA`),
+//! so the weighting does not depend on time units or sampling density.
 //!
-//! Sparsity: `threshold = auto` walks a backward-elimination path — each level drops the term
-//! whose removal the Gauss–Newton model says costs least (smallest squared Wald statistic),
-//! refits from the previous level — and picks the level with the lowest `BIC = J + k ln N`
-//! (N observed values); thresholds are reported as normalised magnitudes
-//! (`|c|·rms(term)/rms(rhs)`);
-//! `threshold = <number>` runs sequential thresholding rounds; `rounds = 0` fits the whole
-//! library once. `keep` terms are never dropped.
+//! The minimisation is Levenberg–Marquardt with the exact Jacobian from the compiled Jacobian
+//! kernels; the normal matrix in `z` is banded and is eliminated per trajectory by a banded
+//! Cholesky factorisation (assembled in parallel chunks, `assemble.rs`), leaving the Schur
+//! complement `S` in `q`, so one iteration costs O(n). The start is the data smoothed by a
+//! Whittaker smoother and the coefficients of a least-squares collocation fit with `z` fixed.
+//!
+//! Sparsity (`sparsity.rs`): `threshold = auto` builds a backward-elimination path from the
+//! quadratic model of the cost at the full fit (each level drops the term with the smallest
+//! squared Wald statistic given the drops so far; the model is rebuilt when the support halves),
+//! scores levels by `BIC = J + k ln N` (N observed values), refits the best predicted levels by
+//! Gauss–Newton, then searches around the chosen support — drops, additions and swaps from the
+//! backward choice, a forward selection and the empty model (`search.rs`) — keeping a change only
+//! when its refit lowers the BIC. Thresholds are reported as normalised magnitudes
+//! (`|c|·rms(term)/rms(rhs)`); `threshold = <number>` runs sequential thresholding rounds on them;
+//! `rounds = 0` fits the whole library once. `keep` terms are never dropped.
 //!
 //! Parameters of known parts are dense unknowns like the coefficients; a bounded parameter
 //! is projected back inside its bounds after each step. A per-trajectory parameter has one
@@ -38,20 +46,12 @@
 //! Higher-order states: for `x'' = …` the learned state holds `x` and `x'` (`x'` unobserved,
 //! with no data term) with dynamics `x' = v`, `v' = rhs(x, v)`. The `x'` on the right side is
 //! this learned derivative, and its initial value is free: the data fixes it through the
-//! dynamics (the whole observed path of `x` must follow from it). [`Fitted::denoised`] then
-//! holds, per state, the state followed by its lower derivatives.
+//! dynamics. [`Fitted::denoised`] then holds, per state, the state followed by its lower
+//! derivatives.
 //!
 //! `method = sindy` and `method = mnn` are the other engines (`super::sindy`, `super::mnn`).
-//! Neural terms are not supported yet.
-//!
-//! # Measured (`mechc bench discovery`, release, 2-core machine)
-//! Lorenz (σ = 10, ρ = 28, β = 8/3), x0 = (−8, 8, 27), t ∈ [0, 10] step 0.002, degree-2
-//! library, default settings, 20 noise seeds: clean — exact support, max relative error
-//! 6.4e-4; 5% — exact support 20/20, median max relative error 0.84% (worst 1.6%); 10% — 20/20,
-//! median 1.7% (worst 3.1%); median wall time per fit 0.9–1.3 s.
-//! The dynamics residual is the trapezoid rule; the MNN window operator has not been tried.
-//! On clean data the noise level is floored at three times the trapezoid truncation error
-//! estimated from the data, so that discretisation error is not mistaken for missing terms.
+//! Neural terms are not supported yet. Measured accuracy and time are in the README
+//! (`mechc bench discovery`, Lorenz and the broad suite).
 
 mod assemble;
 mod eval;
@@ -67,7 +67,7 @@ mod traj;
 
 pub use objective::Objective;
 
-use super::{FitError, FitInput, Fitted};
+use super::{FitError, FitInput, Fitted, PhaseClock};
 use crate::check::settings::{Rule, Threshold};
 use crate::data::Trajectory;
 use grid::{GridChoice, Scheme};
@@ -104,11 +104,13 @@ const FULL_REL_TOL: f64 = 1e-3;
 
 /// Fits the model to the data with the collocation engine.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
+    let mut clock = PhaseClock::start();
     let p = Problem::new(input, KAPPA, grid_choice(input))?;
     let st = init::initial_state(&p, input)?;
     let mut r = Runner::new(p, input);
     let mut st = st;
     let c0 = r.cost(&st, 0)?;
+    clock.lap("setup");
     let settings = &input.model.fit;
     let rounds = settings.rounds;
     let threshold = match settings.threshold {
@@ -118,12 +120,20 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     let select = rounds > 0 && r.p.ncoef > 0;
     let tol = if select && threshold.is_none() { FULL_REL_TOL } else { run::REL_TOL };
     let c = r.solve_to(&mut st, c0, FULL_ITERS, 0, tol)?;
+    clock.lap("full fit");
     let sel = match (select && !r.cancelled(), threshold) {
         (false, _) => Selection { state: st, cost: c, path: vec![], threshold: None, rounds: 0 },
         (true, Some(t)) => sparsity::fixed(&mut r, st, c, t, rounds)?,
         (true, None) => sparsity::auto_path(&mut r, st, c)?,
     };
-    Ok(finish(input, r, sel))
+    if select {
+        clock.lap("selection");
+    }
+    let magnitudes = init::magnitudes(&r.p, &sel.state)?;
+    let mut fitted = finish(input, r, sel);
+    fitted.magnitudes = magnitudes;
+    fitted.phases = clock.phases();
+    Ok(fitted)
 }
 
 /// Assembles the [`Fitted`] result.
@@ -166,5 +176,7 @@ fn finish(input: &FitInput, r: Runner, sel: Selection) -> Fitted {
         rounds: sel.rounds,
         loss: sel.cost / p.n_obs as f64,
         interrupted: r.interrupted,
+        magnitudes: Vec::new(),
+        phases: Vec::new(),
     }
 }

@@ -84,7 +84,7 @@ fn anchor(r: &Runner, st: State, cost: f64, sys: &System) -> Result<Anchor, FitE
         .collect();
     let step = cholesky_solve(&l, &sys.rq, nq);
     let q: Vec<f64> = u.iter().zip(&step).map(|(&x, d)| r.p.value(&st, x) + d).collect();
-    let (_, pred) = sys.trial(&r.p, &st, 0.0)?;
+    let pred = sys.predicted(&step);
     Ok(Anchor { st, u, q, c, cost: cost - pred.max(0.0) })
 }
 

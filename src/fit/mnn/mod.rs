@@ -99,7 +99,10 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
             )
         }
     };
-    Ok(finish(input, &m, p, tr, loss, path, threshold, done))
+    let magnitudes = magnitudes(&m, &p, false)?;
+    let mut fitted = finish(input, &m, p, tr, loss, path, threshold, done);
+    fitted.magnitudes = magnitudes;
+    Ok(fitted)
 }
 
 /// Refuses a start whose right-hand sides are not finite on the denoised data.
@@ -210,5 +213,7 @@ fn finish(
         rounds,
         loss,
         interrupted: tr.interrupted,
+        magnitudes: Vec::new(),
+        phases: Vec::new(),
     }
 }

@@ -111,7 +111,10 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
             }
         }
     };
-    Ok(r.finish(est, &rss, path, threshold, rounds))
+    let magnitudes = r.magnitudes(&est, false)?;
+    let mut fitted = r.finish(est, &rss, path, threshold, rounds);
+    fitted.magnitudes = magnitudes;
+    Ok(fitted)
 }
 
 impl Regression<'_> {
@@ -334,6 +337,8 @@ impl Regression<'_> {
             rounds,
             loss: rss.iter().sum::<f64>() / self.n_res() as f64,
             interrupted: self.cancelled(),
+            magnitudes: Vec::new(),
+            phases: Vec::new(),
         }
     }
 }

@@ -60,6 +60,15 @@ pub fn grid(t1: f64, step: f64) -> Vec<f64> {
     (0..=n).map(|i| i as f64 * step).collect()
 }
 
+/// The slot of term `term` (by printed name) in the equation of `state`.
+pub fn slot(ir: &ModelIr, state: &str, term: &str) -> usize {
+    let s = ir.names.states.iter().position(|n| n == state).unwrap() as u32;
+    ir.coefs
+        .iter()
+        .position(|c| ir.equations[c.equation].state == s && ir.terms[c.term].name == term)
+        .unwrap_or_else(|| panic!("no slot for {term} in {state}'"))
+}
+
 /// The coefficient of term `term` (by printed name) in the equation of `state`, 0 if absent.
 pub fn coef(ir: &ModelIr, f: &Fitted, state: &str, term: &str) -> f64 {
     let s = ir.names.states.iter().position(|n| n == state).unwrap() as u32;

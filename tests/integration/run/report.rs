@@ -4,7 +4,7 @@
 
 use super::checked;
 use mechc::data::load_model_data;
-use mechc::fit::{Fitted, HistoryEntry, PathEntry};
+use mechc::fit::{Fitted, HistoryEntry, PathEntry, Phase};
 use mechc::ir::ModelIr;
 use mechc::report::{build, emit::emit_model, json::to_json, Report};
 
@@ -36,6 +36,8 @@ fn fitted(ir: &ModelIr, coefs: &[(usize, &str, f64)], params: Vec<f64>) -> Fitte
         rounds: 2,
         loss: 1.1e-4,
         interrupted: false,
+        magnitudes: vec![],
+        phases: vec![],
     }
 }
 
@@ -241,4 +243,17 @@ fn missing_values_are_counted_in_the_report() {
     let report = build(&ir, &data, &fitted(&ir, &[(0, "x", -0.1)], vec![]), "auto", 0.0, 4);
     assert_eq!((report.trajectories, report.rows, report.missing), (1, 6, 3));
     assert!(report.text(false).contains("data: 1 trajectory, 6 rows, 3 missing values masked out of the fit"));
+}
+
+#[test]
+fn verbose_report_shows_each_kept_terms_magnitude_and_the_fit_phases() {
+    let (ir, data, mut fit, _) = spiral();
+    fit.magnitudes = fit.coefficients.iter().map(|c| c.abs() / 4.0).collect();
+    fit.phases = vec![Phase { name: "setup", seconds: 0.0125 }, Phase { name: "selection", seconds: 0.5 }];
+    let report = build(&ir, &data, &fit, "auto", 1.9, 4);
+    let text = report.text(true);
+    assert!(text.contains("  x': y 0.497\n"), "{text}");
+    assert!(text.contains("  y': x 0.5, y 0.0253\n"), "{text}");
+    assert!(text.contains("fit time: setup 0.013 s, selection 0.500 s\n"), "{text}");
+    assert!(!report.text(false).contains("magnitudes"));
 }
