@@ -246,7 +246,12 @@ fn finite_terms(model: &hir::Model, ir: &ModelIr, data: &Dataset) -> Result<(), 
 fn data_scale(model: &hir::Model, data: &Dataset) -> Result<(), Diagnostic> {
     let span = model.data.first().map_or_else(|| model.span(), |d| d.span);
     let n = data.states.len();
-    let observed = || data.trajectories.iter().flat_map(|t| t.values.chunks(t.width.max(1)).flat_map(|r| r[..n.min(r.len())].iter())).filter(|v| v.is_finite());
+    let observed = || {
+        data.trajectories
+            .iter()
+            .flat_map(|t| t.values.chunks(t.width.max(1)).flat_map(|r| r[..n.min(r.len())].iter()))
+            .filter(|v| v.is_finite())
+    };
     let largest = observed().fold(0.0f64, |m, v| m.max(v.abs()));
     if largest > 1e150 {
         let msg = format!("the data reach {largest:e}: squares of such values overflow float64");
@@ -254,8 +259,13 @@ fn data_scale(model: &hir::Model, data: &Dataset) -> Result<(), Diagnostic> {
             .with_help("rescale the data (divide by a unit of their size)"));
     }
     if largest == 0.0 && observed().next().is_some() {
-        return Err(Diagnostic::new(codes::DEGENERATE, "the data are all zero: there is no dynamics to fit", span, "all zero")
-            .with_help("check the data file or the simulation's initial values"));
+        return Err(Diagnostic::new(
+            codes::DEGENERATE,
+            "the data are all zero: there is no dynamics to fit",
+            span,
+            "all zero",
+        )
+        .with_help("check the data file or the simulation's initial values"));
     }
     Ok(())
 }

@@ -110,8 +110,7 @@ impl Checker<'_> {
                 _ => 0.0,
             })
             .sum();
-        let params: f64 =
-            self.model.params.iter().map(|p| if p.per_trajectory { trajectories } else { 1.0 }).sum();
+        let params: f64 = self.model.params.iter().map(|p| if p.per_trajectory { trajectories } else { 1.0 }).sum();
         terms + params
     }
 
@@ -150,7 +149,12 @@ impl Checker<'_> {
 
     fn over_budget(&mut self, span: Span, what: &str, limit: f64, help: &str) {
         self.err(
-            Diagnostic::new(codes::TOO_LARGE, format!("{what}, more than the limit of {}", fmt(limit)), span, "too large")
+            Diagnostic::new(
+                codes::TOO_LARGE,
+                format!("{what}, more than the limit of {}", fmt(limit)),
+                span,
+                "too large",
+            )
             .with_help(help),
         );
     }

@@ -39,11 +39,7 @@ fn push_parsed(
     push_module(m, origin, out)
 }
 
-fn push_module(
-    m: Option<ast::Module>,
-    origin: Origin,
-    out: &mut Vec<(ast::Module, Origin)>,
-) -> Option<usize> {
+fn push_module(m: Option<ast::Module>, origin: Origin, out: &mut Vec<(ast::Module, Origin)>) -> Option<usize> {
     m.map(|m| {
         out.push((m, origin));
         out.len() - 1

@@ -79,7 +79,9 @@ impl Checker<'_> {
             return None;
         }
         let v = eval(&self.model, &h, &[], 0)?;
-        let inside = |d: &Diagnostic| d.primary_span().is_some_and(|s| s.src == e.span.src && s.start >= e.span.start && s.end <= e.span.end);
+        let inside = |d: &Diagnostic| {
+            d.primary_span().is_some_and(|s| s.src == e.span.src && s.start >= e.span.start && s.end <= e.span.end)
+        };
         let literal_reported = self.diags.iter().any(|d| d.code == codes::BAD_NUMBER && inside(d));
         if !v.is_finite() && !literal_reported {
             let what = if v.is_nan() { "not a number (NaN)" } else { "infinite" };

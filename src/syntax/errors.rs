@@ -134,8 +134,8 @@ fn join_or(words: &[String]) -> String {
 }
 
 const KEYWORDS: &[&str] = &[
-    "model", "use", "state", "input", "param", "const", "fn", "basis", "data", "system", "fit", "in", "per", "simulate",
-    "csv",
+    "model", "use", "state", "input", "param", "const", "fn", "basis", "data", "system", "fit", "in", "per",
+    "simulate", "csv",
 ];
 
 /// A concrete fix for common mistakes, judged from the text around the error.

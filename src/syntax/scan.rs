@@ -102,7 +102,8 @@ fn typographic(c: char, src: SourceId, at: usize) -> Option<Diagnostic> {
 /// `W005` for every invisible character (at most ten): they reorder or hide text on screen, so
 /// what a reader sees is not what the compiler reads.
 fn invisible_warnings(text: &str, src: SourceId, out: &mut Vec<Diagnostic>) {
-    let hidden = |c: char| c != '\n' && c != '\t' && c != '\r' && crate::diag::excerpt::is_invisible(c) && !c.is_ascii();
+    let hidden =
+        |c: char| c != '\n' && c != '\t' && c != '\r' && crate::diag::excerpt::is_invisible(c) && !c.is_ascii();
     for (i, c) in text.char_indices().filter(|&(_, c)| hidden(c)).take(10) {
         out.push(
             Diagnostic::new(

@@ -35,7 +35,8 @@ pub fn validate(args: &RunArgs) -> Result<(), u8> {
     use crate::diag::codes::OUTPUT_PATH;
     if let Some(dir) = &args.out_dir {
         if let Err(e) = std::fs::create_dir_all(dir) {
-            let why = format!("cannot create the output directory `{}`: {}", dir.display(), crate::files::os_reason(&e));
+            let why =
+                format!("cannot create the output directory `{}`: {}", dir.display(), crate::files::os_reason(&e));
             return Err(crate::cli::coded(OUTPUT_PATH, &why));
         }
     }
@@ -46,10 +47,14 @@ pub fn validate(args: &RunArgs) -> Result<(), u8> {
     }
     if let Some(plot) = &all[2].1 {
         if plot.as_os_str() == "-" {
-            return Err(crate::cli::coded(OUTPUT_PATH, "the plot cannot go to standard output; name a .svg or .png file"));
+            return Err(crate::cli::coded(
+                OUTPUT_PATH,
+                "the plot cannot go to standard output; name a .svg or .png file",
+            ));
         }
         if crate::report::plot::PlotFormat::from_path(plot).is_err() {
-            let why = format!("cannot tell the plot format of `{}`: the file name must end in .svg or .png", plot.display());
+            let why =
+                format!("cannot tell the plot format of `{}`: the file name must end in .svg or .png", plot.display());
             return Err(crate::cli::coded(OUTPUT_PATH, &why));
         }
     }

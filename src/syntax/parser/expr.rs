@@ -70,9 +70,8 @@ impl Builder<'_> {
                     "split it into smaller pieces with `const`, `fn` or `basis` declarations",
                 )
             };
-            self.diags.push(
-                Diagnostic::new(codes::TOO_DEEP, message, span, "the limit is crossed here").with_help(help),
-            );
+            self.diags
+                .push(Diagnostic::new(codes::TOO_DEEP, message, span, "the limit is crossed here").with_help(help));
         }
         true
     }

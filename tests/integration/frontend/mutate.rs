@@ -125,7 +125,9 @@ fn mutations_never_panic() {
         }
     }
     assert_eq!(ok + failed, cases);
-    eprintln!("check mutation: {cases} mutants (seed {seed}), {ok} checked clean, {failed} rejected, slowest {slowest:.3} s");
+    eprintln!(
+        "check mutation: {cases} mutants (seed {seed}), {ok} checked clean, {failed} rejected, slowest {slowest:.3} s"
+    );
     // Most mutations break a model; a mutation test where nothing breaks tests nothing.
     assert!(failed > cases / 2, "only {failed} of {cases} mutations were rejected");
 }
