@@ -228,7 +228,7 @@ fn finite_terms(model: &hir::Model, ir: &ModelIr, data: &Dataset) -> Result<(), 
                 }
                 nonzero |= out[0] != 0.0;
             }
-            if !nonzero && tr.len() > 0 {
+            if !nonzero && !tr.is_empty() {
                 zero_rows += 1;
             }
         }
