@@ -357,6 +357,6 @@ fn run_mutation_exits_0_or_1_in_bounded_time() {
 fn run_mutation_long() {
     let n = mutants_from_env(5000);
     let seed = std::env::var("MECHC_RUN_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
-    let t = run_mutants("run-mutation-long", n, seed, Duration::from_secs(60));
+    let t = run_mutants("run-mutation-long", n, seed, Duration::from_secs(120));
     eprintln!("run mutation (long, seed {seed}): {t:?}");
 }
