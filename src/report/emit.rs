@@ -32,8 +32,18 @@ pub fn emit_model(ir: &ModelIr, fitted: &Fitted, data: &Dataset, source: &str) -
     if !ir.names.inputs.is_empty() {
         let _ = writeln!(s, "input {}", ir.names.inputs.join(", "));
     }
-    for (name, v) in ir.names.params.iter().zip(&fitted.params) {
-        let _ = writeln!(s, "const {name} = {}", number(*v));
+    for (k, (name, v)) in ir.names.params.iter().zip(&fitted.params).enumerate() {
+        let each = fitted.per_trajectory.get(k).filter(|v| !v.is_empty());
+        match each {
+            Some(vs) => {
+                let list: Vec<String> = vs.iter().map(|v| number(*v)).collect();
+                let _ = writeln!(s, "# per trajectory: {} (the constant is their mean)", list.join(", "));
+                let _ = writeln!(s, "const {name} = {}", number(*v));
+            }
+            None => {
+                let _ = writeln!(s, "const {name} = {}", number(*v));
+            }
+        }
     }
     if ir.names.inputs.is_empty() {
         if let Some(block) = data_block(ir, fitted, data, &eqs) {

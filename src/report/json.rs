@@ -10,7 +10,7 @@ use std::path::Path;
 pub fn to_json(report: &Report) -> Result<String, serde_json::Error> {
     let mut v = serde_json::to_value(report)?;
     // Parameter and metric pairs read better as objects keyed by name.
-    for key in ["params", "rmse", "noise"] {
+    for key in ["params", "params_per_trajectory", "rmse", "noise"] {
         if let Some(serde_json::Value::Array(items)) = v.get(key).cloned() {
             let obj: serde_json::Map<String, serde_json::Value> = items
                 .into_iter()

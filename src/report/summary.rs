@@ -81,8 +81,11 @@ pub struct Report {
     pub rounds: usize,
     /// Wall time of the fit, in seconds.
     pub wall_seconds: f64,
-    /// Fitted parameters by name.
+    /// Fitted parameters by name (a `per trajectory` parameter: the mean over the trajectories).
     pub params: Vec<(String, f64)>,
+    /// The values of each `per trajectory` parameter, one per trajectory in data order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params_per_trajectory: Vec<(String, Vec<f64>)>,
     /// Final training loss.
     pub loss: f64,
     /// Per-state training RMSE, by state name.
@@ -138,6 +141,14 @@ pub fn build(
         rounds: fitted.rounds,
         wall_seconds,
         params: ir.names.params.iter().cloned().zip(fitted.params.iter().copied()).collect(),
+        params_per_trajectory: ir
+            .names
+            .params
+            .iter()
+            .cloned()
+            .zip(fitted.per_trajectory.iter().cloned())
+            .filter(|(_, v)| !v.is_empty())
+            .collect(),
         loss: fitted.loss,
         rmse: rmse.into_iter().enumerate().map(|(i, v)| name(i, v)).collect(),
         noise: fitted.noise.iter().take(n).enumerate().map(|(i, &v)| name(i, v)).collect(),
@@ -299,6 +310,10 @@ impl Report {
             let ps: Vec<String> =
                 self.params.iter().map(|(n, v)| format!("{n} = {}", format_sig(*v, self.precision))).collect();
             let _ = writeln!(s, "  params: {}", ps.join(", "));
+            for (n, vs) in &self.params_per_trajectory {
+                let each: Vec<String> = vs.iter().map(|v| format_sig(*v, self.precision)).collect();
+                let _ = writeln!(s, "  {n} per trajectory: {} (the value above is their mean)", each.join(", "));
+            }
         }
         let _ = writeln!(s, "{}", self.data_line());
         let _ = writeln!(s, "{}", self.metrics_line());

@@ -153,3 +153,22 @@ fn a_closed_pipe_ends_output_quietly() {
         assert!(!err.contains("internal"), "{err}");
     }
 }
+
+#[test]
+fn per_trajectory_parameters_are_reported_per_trajectory() {
+    let dir = scratch_dir("per-trajectory");
+    let model = put(
+        &dir,
+        "lg.mech",
+        "model lg\nstate p\nparam r = 1 per trajectory\ndata d = simulate { p' = 1.5*p*(1 - p)  init p = uniform(0.1, 0.3)  time 0 .. 5 step 0.05  trajectories 3  seed 4 }\np' = r*p*(1 - p)\n",
+    );
+    let json = dir.join("r.json");
+    let (code, out, err) = mechc(&["run", &model, "--json", json.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("r per trajectory: ") && out.contains("their mean"), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let each = v["params_per_trajectory"]["r"].as_array().expect("one value per trajectory");
+    assert_eq!(each.len(), 3);
+    let mean = each.iter().map(|x| x.as_f64().unwrap()).sum::<f64>() / 3.0;
+    assert!((mean - v["params"]["r"].as_f64().unwrap()).abs() < 1e-9 * mean.abs().max(1.0));
+}
