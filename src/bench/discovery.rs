@@ -13,7 +13,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::dataset::{write_datasets, DataFile, LorenzSpec};
-use super::score::{score, CoefTable, Score, Truth};
+pub use super::score::FitRecord;
+use super::score::{score, CoefTable, Truth};
 use super::{pysindy, BenchError};
 use crate::check::hir;
 use crate::data::{load_csv, CsvSpec};
@@ -55,27 +56,6 @@ impl DiscoveryConfig {
             spec: LorenzSpec::default(),
         }
     }
-}
-
-/// The outcome of one fit of one file by one tool.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct FitRecord {
-    /// `mechc`, `pysindy-weak`, `pysindy-weak-a0` or `pysindy-fd`.
-    pub tool: String,
-    /// Noise level, percent.
-    pub level: f64,
-    /// Noise seed.
-    pub seed: u64,
-    /// The CSV file fitted.
-    pub file: String,
-    /// Wall time of the fit, seconds (absent when the tool failed before timing).
-    pub wall_s: Option<f64>,
-    /// The score, when the fit succeeded.
-    pub score: Option<Score>,
-    /// Why the fit failed, when it did.
-    pub error: Option<String>,
-    /// The discovered coefficients, when the fit succeeded.
-    pub coefficients: Option<CoefTable>,
 }
 
 /// Everything the harness measured.

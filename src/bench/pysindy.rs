@@ -13,8 +13,7 @@ use std::process::Command;
 use serde::Deserialize;
 
 use super::dataset::DataFile;
-use super::discovery::FitRecord;
-use super::score::{score, CoefTable, Truth};
+use super::score::{score, CoefTable, FitRecord, Truth};
 use super::BenchError;
 
 /// The Python interpreter of the benchmark's virtual environment and the script it runs.

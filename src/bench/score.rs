@@ -135,3 +135,24 @@ pub fn monomial_key(name: &str) -> String {
     factors.sort();
     factors.join("*")
 }
+
+/// The outcome of one fit of one file by one tool.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FitRecord {
+    /// `mechc`, `pysindy-weak`, `pysindy-weak-a0` or `pysindy-fd`.
+    pub tool: String,
+    /// Noise level, percent.
+    pub level: f64,
+    /// Noise seed.
+    pub seed: u64,
+    /// The CSV file fitted.
+    pub file: String,
+    /// Wall time of the fit, seconds (absent when the tool failed before timing).
+    pub wall_s: Option<f64>,
+    /// The score, when the fit succeeded.
+    pub score: Option<Score>,
+    /// Why the fit failed, when it did.
+    pub error: Option<String>,
+    /// The discovered coefficients, when the fit succeeded.
+    pub coefficients: Option<CoefTable>,
+}

@@ -301,17 +301,10 @@ fn modules_import_only_their_own_layer_or_below() {
     assert!(upward.is_empty(), "imports from a layer to one above it:\n{}", upward.join("\n"));
 }
 
-/// Cycles still to break. The test fails when one of them disappears too, so the list only shrinks.
-const KNOWN_CYCLES: &[&[&str]] = &[&["bench::discovery", "bench::pysindy"]];
-
 #[test]
 fn files_do_not_import_each_other_in_a_cycle() {
-    let known: Vec<BTreeSet<String>> = KNOWN_CYCLES.iter().map(|c| c.iter().map(|s| s.to_string()).collect()).collect();
     let found = cycles(&graph(&source_files()));
-    let new: Vec<_> = found.iter().filter(|c| !known.contains(c)).collect();
-    assert!(new.is_empty(), "files that import each other in a cycle: {new:?}");
-    let gone: Vec<_> = known.iter().filter(|c| !found.contains(c)).collect();
-    assert!(gone.is_empty(), "these cycles are broken now: remove them from the list: {gone:?}");
+    assert!(found.is_empty(), "files that import each other in a cycle: {found:?}");
 }
 
 #[test]
