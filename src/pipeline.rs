@@ -240,6 +240,7 @@ pub fn prefit_checks(model: &hir::Model, ir: &ModelIr, data: &Dataset) -> Result
             .with_help("map the state to a column that holds values"));
         }
     }
+    data_scale(model, data)?;
     finite_terms(model, ir, data)
 }
 
@@ -251,11 +252,13 @@ fn finite_terms(model: &hir::Model, ir: &ModelIr, data: &Dataset) -> Result<(), 
     let layout = Layout::new(cols, model.params.len());
     let guesses: Vec<f64> = model.params.iter().map(|p| p.init).collect();
     for (t, term) in ir.terms.iter().enumerate() {
+        let mut zero_rows = 0;
         // Terms of derivatives (`x'`) are not in the data; training evaluates them on its own states.
         let Ok(interp) = Interpreter::new(&ir.arena, &[term.node], &layout) else { continue };
         for tr in &data.trajectories {
             let mut row = vec![0.0; layout.columns.len()];
             let mut out = [0.0];
+            let mut nonzero = false;
             for r in 0..tr.len() {
                 let vals = &tr.values[r * tr.width..(r + 1) * tr.width];
                 if vals.iter().any(|v| v.is_nan()) {
@@ -272,8 +275,46 @@ fn finite_terms(model: &hir::Model, ir: &ModelIr, data: &Dataset) -> Result<(), 
                     return Err(Diagnostic::new(codes::NON_FINITE_TERM, msg, span, "this term")
                         .with_help("remove the term from the basis (`exclude = {...}`), or transform the data"));
                 }
+                nonzero |= out[0] != 0.0;
+            }
+            if !nonzero && !tr.is_empty() {
+                zero_rows += 1;
             }
         }
+        if zero_rows == data.trajectories.len() && zero_rows > 0 && !term.name.is_empty() {
+            let msg = format!("term `{}` is zero on all the data: its coefficient cannot be determined", term.name);
+            return Err(Diagnostic::new(codes::DEGENERATE, msg, term_span(model, ir, t), "identically zero")
+                .with_help("remove the term from the basis (`exclude = {...}`)"));
+        }
+    }
+    Ok(())
+}
+
+/// `E062` for data that cannot determine anything: every observed value of every state zero,
+/// or values so large that their squares overflow.
+fn data_scale(model: &hir::Model, data: &Dataset) -> Result<(), Diagnostic> {
+    let span = model.data.first().map_or_else(|| model.span(), |d| d.span);
+    let n = data.states.len();
+    let observed = || {
+        data.trajectories
+            .iter()
+            .flat_map(|t| t.values.chunks(t.width.max(1)).flat_map(|r| r[..n.min(r.len())].iter()))
+            .filter(|v| v.is_finite())
+    };
+    let largest = observed().fold(0.0f64, |m, v| m.max(v.abs()));
+    if largest > 1e150 {
+        let msg = format!("the data reach {largest:e}: squares of such values overflow float64");
+        return Err(Diagnostic::new(codes::DEGENERATE, msg, span, "values too large")
+            .with_help("rescale the data (divide by a unit of their size)"));
+    }
+    if largest == 0.0 && observed().next().is_some() {
+        return Err(Diagnostic::new(
+            codes::DEGENERATE,
+            "the data are all zero: there is no dynamics to fit",
+            span,
+            "all zero",
+        )
+        .with_help("check the data file or the simulation's initial values"));
     }
     Ok(())
 }

@@ -173,14 +173,20 @@ impl Checker<'_> {
     /// Reports `E021` when a basis exceeds `max_terms`, else warns about duplicate terms.
     fn size_guard(&mut self, b: &BasisExpr, span: Span, name: Option<&str>) -> bool {
         let limit = self.model.fit.max_terms.max(1) as u128;
-        let n = count(&self.model, b);
-        if n > limit {
+        let c = count(&self.model, b);
+        let n = c.n;
+        if n > limit || !c.exact {
             let what = name.map_or("this basis".to_string(), |x| format!("basis `{x}`"));
+            let (many, label) = if c.exact {
+                (format!("{n} terms"), format!("{n} terms"))
+            } else {
+                (format!("at least {n} terms"), "too many terms to count".to_string())
+            };
             let mut d = Diagnostic::new(
                 codes::BASIS_EXPLOSION,
-                format!("{what} would have {n} terms, more than max_terms = {limit}"),
+                format!("{what} would have {many}, more than max_terms = {limit}"),
                 span,
-                format!("{n} terms"),
+                label,
             );
             if let BasisExpr::Poly { vars, degree, .. } = b {
                 d = d.with_note(format!(
@@ -190,7 +196,7 @@ impl Checker<'_> {
                     poly_count(vars.len(), *degree)
                 ));
             }
-            let help = if self.model.fit.is_explicit("max_terms") {
+            let help = if self.model.fit.is_explicit("max_terms") || !c.exact {
                 "lower the degree or use fewer variables".to_string()
             } else {
                 format!("lower the degree, use fewer variables, or allow it explicitly: `fit {{ max_terms = {n} }}`")
@@ -199,8 +205,9 @@ impl Checker<'_> {
             return false;
         }
         let keys = expand(&self.model, b);
-        for (i, k) in keys.iter().enumerate() {
-            if keys[..i].contains(k) {
+        let mut seen = std::collections::HashSet::with_capacity(keys.len());
+        for k in &keys {
+            if !seen.insert(k) {
                 self.err(
                     Diagnostic::new(
                         codes::DUPLICATE_TERM,
@@ -280,10 +287,17 @@ impl Checker<'_> {
     }
 
     fn check_membership<'e>(&mut self, basis: &BasisExpr, terms: impl Iterator<Item = &'e (super::hir::Expr, Span)>) {
+        let limit = self.model.fit.max_terms.max(1) as u128;
+        let mut terms = terms.peekable();
+        if terms.peek().is_none() || !super::terms::expandable(&self.model, basis, limit) {
+            // Nothing to look up, or the basis is too large (reported with E021 where declared).
+            return;
+        }
         let keys = expand(&self.model, basis);
+        let set: std::collections::HashSet<&super::terms::Key> = keys.iter().collect();
         for (h, span) in terms {
             let k = key_of(&self.model, h);
-            if !keys.contains(&k) {
+            if !set.contains(&k) {
                 let sample: Vec<String> = keys.iter().take(8).map(key_text).collect();
                 self.err(
                     Diagnostic::new(

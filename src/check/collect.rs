@@ -125,6 +125,8 @@ fn collect_item<'m>(c: &mut Checker, d: &mut Decls<'m>, item: &'m ast::Item, ori
                 d.root_bases.push(origin == Origin::Root);
             }
         }
+        ItemKind::Use(_) => {}
+        _ if origin == Origin::Import => c.err(ignored_in_import(item)),
         _ if origin != Origin::Root => {}
         _ => collect_root_item(c, d, item, dir),
     }
@@ -198,7 +200,63 @@ fn collect_root_item<'m>(c: &mut Checker, d: &mut Decls<'m>, item: &'m ast::Item
 /// A "did you mean" help line for an unknown `name`, from the scope and the built-in names.
 pub(crate) fn did_you_mean(c: &Checker, name: &str, extra: &[&str]) -> Option<String> {
     let names = c.scope.names();
+    let skeleton = crate::diag::lookalike::skeleton(name);
+    if let Some(twin) = names.iter().find(|n| **n != name && crate::diag::lookalike::skeleton(n) == skeleton) {
+        let scripts = crate::diag::lookalike::scripts(name).join(" and ");
+        return Some(format!(
+            "`{}` looks like `{twin}` but is written with other characters ({scripts}); did you mean `{twin}`?",
+            crate::diag::excerpt::escape(name, 40)
+        ));
+    }
     let builtins = ["t", "sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "poly", "fourier", "sparse", "mlp"];
     suggest(name, names.into_iter().chain(builtins).chain(extra.iter().copied()))
         .map(|s| format!("did you mean `{s}`?"))
+}
+
+/// `W009`: a declaration of an imported file that only the model's own file may make.
+fn ignored_in_import(item: &ast::Item) -> Diagnostic {
+    let what = match &item.kind {
+        ItemKind::Model(_) => "`model` line",
+        ItemKind::State(_) => "`state` declaration",
+        ItemKind::Input(_) => "`input` declaration",
+        ItemKind::Param(_) => "`param` declaration",
+        ItemKind::Data(_) => "`data` declaration",
+        ItemKind::Fit(_) => "`fit` block",
+        ItemKind::Equation(_) => "equation",
+        _ => "declaration",
+    };
+    Diagnostic::new(
+        codes::IMPORT_IGNORED,
+        format!("this {what} of an imported file is ignored"),
+        item.span,
+        "ignored: imports contribute functions, constants, systems and bases only",
+    )
+    .with_help("move it into the model that uses this file")
+}
+
+/// `W008` for a declared name that mixes scripts, hides invisible characters, or looks like
+/// another declared name (Latin `x` and Cyrillic `х`). Linear: names are grouped by skeleton.
+pub(crate) fn lookalike_warnings(c: &mut Checker) {
+    use crate::diag::lookalike::{scripts, skeleton, suspicious};
+    let names: Vec<String> = c.scope.names().into_iter().map(str::to_string).collect();
+    let mut by_skeleton: std::collections::HashMap<String, Vec<&str>> = Default::default();
+    for n in &names {
+        by_skeleton.entry(skeleton(n)).or_default().push(n);
+    }
+    for n in names.iter().filter(|n| !n.is_ascii()) {
+        let Some(entry) = c.scope.get(n).filter(|e| !e.stdlib) else { continue };
+        let span = entry.span;
+        let twin = by_skeleton.get(&skeleton(n)).and_then(|v| v.iter().find(|m| **m != n.as_str()).copied());
+        let shown = crate::diag::excerpt::escape(n, 40);
+        let message = match twin {
+            Some(t) => format!("`{shown}` looks like `{t}`, another name of this model"),
+            None if suspicious(n) => format!("`{shown}` mixes scripts or hides invisible characters"),
+            None => continue,
+        };
+        let used = scripts(n).join(" and ");
+        c.err(
+            Diagnostic::new(codes::CONFUSABLE, message, span, format!("letters from {used}"))
+                .with_help("use plain ASCII names, or names a reader cannot mistake for each other"),
+        );
+    }
 }

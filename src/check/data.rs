@@ -26,7 +26,10 @@ impl Checker<'_> {
 
     fn csv(&mut self, c: &ast::CsvSource, dir: &Path) -> Option<CsvData> {
         let path = dir.join(&c.path.value);
-        let header = match crate::files::csv_header(&path) {
+        // A pipe or device can be read once only: the loader reads it (header and rows in one
+        // pass) and checks the columns then.
+        let streamed = std::fs::metadata(&path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        let header = match if streamed { Ok(Vec::new()) } else { crate::files::csv_header(&path) } {
             Ok(h) => h,
             Err(e) => {
                 self.err(
@@ -55,7 +58,7 @@ impl Checker<'_> {
         wanted.extend(traj.iter().map(|(n, s)| (n.clone(), *s, "trajectory".into())));
         wanted.extend(cols.iter().map(|(t, n, s)| (n.clone(), *s, self.target_name(*t))));
         for (col, span, target) in wanted {
-            if !header.contains(&col) {
+            if !streamed && !header.contains(&col) {
                 self.missing_column(&col, span.unwrap_or(c.path.span), &target, &header, span.is_none());
             }
         }
@@ -122,15 +125,20 @@ impl Checker<'_> {
         } else {
             format!("the data file has no column `{col}`")
         };
-        let closest = super::scope::suggest(col, header.iter().map(String::as_str));
+        use crate::diag::excerpt::{column_list, is_column_name};
+        let names = header.iter().filter(|c| is_column_name(c)).map(String::as_str);
+        let closest = super::scope::suggest(col, names);
         let help = match (closest, implied) {
             (Some(h), true) => format!("map it explicitly: `{{ {target} = {h} }}`"),
             (Some(h), false) => format!("did you mean `{h}`?"),
-            (None, _) => format!("map `{target}` to one of the columns: {}", header.join(", ")),
+            (None, _) if header.iter().any(|c| is_column_name(c)) => {
+                format!("map `{target}` to one of the columns of the header")
+            }
+            (None, _) => "the first line of a CSV data file names its columns: `t, x, y`".to_string(),
         };
         self.err(
             Diagnostic::new(codes::MISSING_COLUMN, msg, span, "column not in the header")
-                .with_note(format!("header: {}", header.join(", ")))
+                .with_note(format!("header: {}", column_list(header)))
                 .with_help(help),
         );
     }

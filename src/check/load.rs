@@ -23,7 +23,7 @@ pub fn load_all(sources: &mut SourceMap, root: SourceId) -> (Vec<(ast::Module, O
     }
     let mut stack = vec![canonical(Path::new(sources.name(root)))];
     let mut seen = stack.clone();
-    load_rec(sources, root, Origin::Root, &mut stack, &mut seen, &mut out, &mut diags);
+    load_rec(sources, root, Origin::Root, None, &mut stack, &mut seen, &mut out, &mut diags);
     (out, diags)
 }
 
@@ -36,6 +36,10 @@ fn push_parsed(
 ) -> Option<usize> {
     let (m, d) = syntax::parse(sources, id);
     diags.extend(d);
+    push_module(m, origin, out)
+}
+
+fn push_module(m: Option<ast::Module>, origin: Origin, out: &mut Vec<(ast::Module, Origin)>) -> Option<usize> {
     m.map(|m| {
         out.push((m, origin));
         out.len() - 1
@@ -46,16 +50,22 @@ fn canonical(p: &Path) -> PathBuf {
     p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn load_rec(
     sources: &mut SourceMap,
     id: SourceId,
     origin: Origin,
+    use_site: Option<&ast::StrLit>,
     stack: &mut Vec<PathBuf>,
     seen: &mut Vec<PathBuf>,
     out: &mut Vec<(ast::Module, Origin)>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let Some(index) = push_parsed(sources, id, origin, out, diags) else { return };
+    let index = match use_site {
+        Some(u) => push_import(sources, id, u, out, diags),
+        None => push_parsed(sources, id, origin, out, diags),
+    };
+    let Some(index) = index else { return };
     let uses: Vec<ast::StrLit> = out[index]
         .0
         .items
@@ -76,14 +86,17 @@ fn load_rec(
         if seen.contains(&key) {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            diags.push(not_found(&u, &path));
-            continue;
+        let text = match crate::files::read_text(&path) {
+            Ok(text) => text,
+            Err(why) => {
+                diags.push(not_found(&u, &path, &why.0));
+                continue;
+            }
         };
         seen.push(key.clone());
         let child = sources.add(path.to_string_lossy(), text);
         stack.push(key);
-        load_rec(sources, child, Origin::Import, stack, seen, out, diags);
+        load_rec(sources, child, Origin::Import, Some(&u), stack, seen, out, diags);
         stack.pop();
     }
 }
@@ -104,12 +117,41 @@ fn cycle_error(u: &ast::StrLit, stack: &[PathBuf], key: &Path) -> Diagnostic {
     .with_help("move the shared declarations into a file that both can `use`")
 }
 
-fn not_found(u: &ast::StrLit, path: &Path) -> Diagnostic {
+fn not_found(u: &ast::StrLit, path: &Path, why: &str) -> Diagnostic {
     Diagnostic::new(
         codes::IMPORT_NOT_FOUND,
-        format!("cannot read imported file `{}`", u.value),
+        format!("cannot read imported file `{}`: {why}", u.value),
         u.span,
         format!("looked for {}", path.display()),
     )
     .with_note("imports are resolved relative to the importing file")
+}
+
+/// Parses an imported file. A file that does not claim to be a model (no `.mech` extension, or
+/// NUL bytes) and does not parse is reported at the `use` only: none of its text is shown.
+fn push_import(
+    sources: &SourceMap,
+    id: SourceId,
+    u: &ast::StrLit,
+    out: &mut Vec<(ast::Module, Origin)>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<usize> {
+    let (m, d) = syntax::parse(sources, id);
+    let text = sources.text(id);
+    let claims_mech = u.value.to_ascii_lowercase().ends_with(".mech") && !text.contains('\0');
+    if claims_mech || !crate::diag::has_errors(&d) {
+        diags.extend(d);
+        return push_module(m, Origin::Import, out);
+    }
+    diags.push(
+        Diagnostic::new(
+            codes::IMPORT_NOT_FOUND,
+            format!("cannot use `{}`: it is not a .mech file (it does not parse)", u.value),
+            u.span,
+            "not a model file",
+        )
+        .with_note("the file's contents are not shown, as it does not claim to be a .mech file")
+        .with_help("`use` names a .mech file of functions, constants, systems and bases"),
+    );
+    None
 }

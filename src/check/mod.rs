@@ -4,6 +4,7 @@
 //! one pass; the model is returned only when there is no error (warnings come back either way).
 
 mod basis;
+pub mod budget;
 mod collect;
 mod data;
 mod eval;
@@ -134,6 +135,7 @@ impl<'a> Checker<'a> {
     /// systems, equations, data, settings, then the whole-model rules.
     fn run(&mut self, modules: &[(ast::Module, Origin)]) {
         let decls = collect::collect(self, modules);
+        collect::lookalike_warnings(self);
         self.resolve_fns(&decls.fns);
         self.eval_consts(&decls.consts);
         self.resolve_params(&decls.params);
@@ -146,5 +148,6 @@ impl<'a> Checker<'a> {
         self.resolve_hamiltonian(&decls.hamiltonians);
         self.resolve_data(&decls.data, &decls.data_dirs);
         self.whole_model_rules(&decls);
+        self.budgets();
     }
 }

@@ -78,7 +78,20 @@ impl Checker<'_> {
             );
             return None;
         }
-        eval(&self.model, &h, &[], 0)
+        let v = eval(&self.model, &h, &[], 0)?;
+        let inside = |d: &Diagnostic| {
+            d.primary_span().is_some_and(|s| s.src == e.span.src && s.start >= e.span.start && s.end <= e.span.end)
+        };
+        let literal_reported = self.diags.iter().any(|d| d.code == codes::BAD_NUMBER && inside(d));
+        if !v.is_finite() && !literal_reported {
+            let what = if v.is_nan() { "not a number (NaN)" } else { "infinite" };
+            self.err(
+                Diagnostic::new(codes::NON_FINITE_CONST, format!("this constant expression is {what}"), e.span, what)
+                    .with_help("a division by zero, `0/0`, an overflow (`10^400`) or a fractional power of a negative number has no finite value"),
+            );
+            return None;
+        }
+        Some(v)
     }
 
     pub(crate) fn eval_consts(&mut self, consts: &[&ast::ConstDecl]) {
@@ -309,12 +322,16 @@ impl Checker<'_> {
     }
 
     pub(crate) fn whole_model_rules(&mut self, d: &Decls) {
-        let mut with_eq: Vec<usize> = self.model.equations.iter().map(|e| e.state).collect();
-        if let Some(h) = &self.model.hamiltonian {
-            with_eq.extend(h.pairs.iter().flat_map(|&(q, p)| [q, p]));
+        let mut covered = vec![false; self.model.states.len()];
+        let pairs = self.model.hamiltonian.iter().flat_map(|h| h.pairs.iter().flat_map(|&(q, p)| [q, p]));
+        let with_eq = self.model.equations.iter().map(|e| e.state).chain(self.attempted.iter().copied());
+        for i in with_eq.chain(pairs) {
+            if let Some(c) = covered.get_mut(i) {
+                *c = true;
+            }
         }
         for (i, s) in self.model.states.iter().enumerate() {
-            if !with_eq.contains(&i) && !self.attempted.contains(&i) {
+            if !covered[i] {
                 let (name, span) = (s.name.clone(), s.span);
                 self.diags.push(
                     Diagnostic::new(

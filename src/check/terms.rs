@@ -27,16 +27,65 @@ pub fn poly_count(n: usize, d: u32) -> u128 {
     c
 }
 
-/// How many terms the basis generates (an upper bound for products, which merge equal monomials).
-pub fn count(m: &Model, b: &BasisExpr) -> u128 {
+/// The most pairs of terms a product is multiplied out to count its distinct terms exactly.
+pub const PRODUCT_WORK: u128 = 1 << 21;
+
+/// How many terms a basis generates: exact, or a lower bound when counting exactly would take too
+/// long (`exact` false).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Count {
+    pub n: u128,
+    pub exact: bool,
+}
+
+/// How many terms the basis generates. A product counts its distinct monomials (`p * p` with
+/// `p = poly(x, y, z, degree = 4)` has 165 terms, not 35²) by multiplying out when that takes at
+/// most [`PRODUCT_WORK`] pairs; beyond, it is at least its larger factor (multiplying every term
+/// of one factor by a fixed term of the other gives distinct terms). Concatenations count every
+/// copy (duplicates are warned about, then dropped).
+pub fn count(m: &Model, b: &BasisExpr) -> Count {
+    let exact = |n| Count { n, exact: true };
     match b {
-        BasisExpr::Poly { vars, degree, .. } => poly_count(vars.len(), *degree),
-        BasisExpr::Fourier { vars, harmonics, .. } => 2 * vars.len() as u128 * *harmonics as u128,
-        BasisExpr::List(items, _) => items.len() as u128,
-        BasisExpr::Concat(a, b) => count(m, a).saturating_add(count(m, b)),
-        BasisExpr::Product(a, b) => count(m, a).saturating_mul(count(m, b)),
-        BasisExpr::Ref(id, _) => m.bases.get(*id).map_or(0, |x| count(m, &x.expr)),
+        BasisExpr::Poly { vars, degree, .. } => exact(poly_count(vars.len(), *degree)),
+        BasisExpr::Fourier { vars, harmonics, .. } => exact(2 * vars.len() as u128 * *harmonics as u128),
+        BasisExpr::List(items, _) => exact(items.len() as u128),
+        BasisExpr::Concat(a, b) => {
+            let (a, b) = (count(m, a), count(m, b));
+            Count { n: a.n.saturating_add(b.n), exact: a.exact && b.exact }
+        }
+        BasisExpr::Product(x, y) => {
+            let (a, b) = (count(m, x), count(m, y));
+            if a.n == 0 || b.n == 0 {
+                return exact(0);
+            }
+            if a.exact && b.exact && a.n.saturating_mul(b.n) <= PRODUCT_WORK {
+                return exact(expand_product(m, x, y).len() as u128);
+            }
+            Count { n: a.n.max(b.n), exact: false }
+        }
+        BasisExpr::Ref(id, _) => m.bases.get(*id).map_or(exact(0), |x| count(m, &x.expr)),
     }
+}
+
+fn expand_product(m: &Model, x: &BasisExpr, y: &BasisExpr) -> Vec<Key> {
+    let (a, b) = (expand(m, x), expand(m, y));
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<Key> = Vec::new();
+    for x in &a {
+        for y in &b {
+            let k = merge(x, y);
+            if seen.insert(k.clone()) {
+                out.push(k);
+            }
+        }
+    }
+    out
+}
+
+/// Whether `expand` is affordable: the count is exact and at most `limit`.
+pub fn expandable(m: &Model, b: &BasisExpr, limit: u128) -> bool {
+    let c = count(m, b);
+    c.exact && c.n <= limit
 }
 
 /// The canonical key of one scalar term (`2*x*x` → {2:1, x:2}).
@@ -111,19 +160,7 @@ pub fn expand(m: &Model, b: &BasisExpr) -> Vec<Key> {
             out.extend(expand(m, b));
             out
         }
-        BasisExpr::Product(a, b) => {
-            let (a, b) = (expand(m, a), expand(m, b));
-            let mut out: Vec<Key> = Vec::new();
-            for x in &a {
-                for y in &b {
-                    let k = merge(x, y);
-                    if !out.contains(&k) {
-                        out.push(k);
-                    }
-                }
-            }
-            out
-        }
+        BasisExpr::Product(a, b) => expand_product(m, a, b),
         BasisExpr::Ref(id, _) => m.bases.get(*id).map_or_else(Vec::new, |x| expand(m, &x.expr)),
     }
 }

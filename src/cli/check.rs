@@ -14,7 +14,7 @@ pub fn run(files: &[PathBuf], format: Format, emit: Option<Emit>) -> u8 {
             Ok(true) => EXIT_OK,
             Ok(false) => EXIT_USER,
             Err(msg) => {
-                eprintln!("error: {msg}");
+                eprintln!("error{msg}");
                 EXIT_USER
             }
         };
@@ -22,7 +22,7 @@ pub fn run(files: &[PathBuf], format: Format, emit: Option<Emit>) -> u8 {
     }
     if format == Format::Json {
         match serde_json::to_string_pretty(&json_all) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => worst = worst.max(super::print_code(&format!("{s}\n"))),
             Err(_) => return EXIT_INTERNAL,
         }
     }
@@ -36,22 +36,23 @@ fn check_one(
     emit: Option<Emit>,
     json: &mut Vec<serde_json::Value>,
 ) -> Result<bool, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = crate::files::read_text(path)
+        .map_err(|e| format!("[{}]: cannot read `{}`: {e}", crate::diag::codes::INPUT_UNREADABLE, path.display()))?;
     let mut sources = SourceMap::new();
     let root = sources.add(path.to_string_lossy(), text);
     if emit == Some(Emit::Ast) {
         if let (Some(m), _) = crate::syntax::parse(&sources, root) {
-            print!("{}", crate::syntax::dump::dump(&m));
+            super::print_out(&crate::syntax::dump::dump(&m));
         }
     }
     let (model, diags) = crate::check::check(&mut sources, root);
     if let (Some(Emit::Hir), Some(m)) = (emit, &model) {
-        print!("{}", crate::check::print::model(m));
+        super::print_out(&crate::check::print::model(m));
     }
     report(&diags, &sources, format, json);
     if let (Some(Emit::Ir), Some(m), false) = (emit, &model, diag::has_errors(&diags)) {
-        let mut ir = crate::ir::lower(m).map_err(|e| e.to_string())?;
-        println!("{}", ir.emit().trim_end());
+        let mut ir = crate::ir::lower(m).map_err(|e| format!(": {e}"))?;
+        super::print_out(&format!("{}\n", ir.emit().trim_end()));
     }
     Ok(!diag::has_errors(&diags))
 }

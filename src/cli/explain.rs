@@ -1,25 +1,16 @@
 //! `mechc explain CODE | codes | fit`: a code's title and explanation, the list of all codes, or
 //! the `fit` settings table (key, type and range, default, meaning).
 
-use super::{EXIT_OK, EXIT_USER};
+use super::EXIT_USER;
 use crate::check::settings::{kind_words, SCHEMA};
 use crate::diag::codes::{lookup, CODES};
 
 pub fn run(what: &str) -> u8 {
     match what.trim() {
-        "codes" => {
-            print!("{}", codes_table());
-            EXIT_OK
-        }
-        "fit" => {
-            print!("{}", fit_table());
-            EXIT_OK
-        }
+        "codes" => super::print_code(&codes_table()),
+        "fit" => super::print_code(&fit_table()),
         code => match lookup(code) {
-            Some(info) => {
-                println!("{}: {}\n\n{}", info.code, info.title, info.explanation);
-                EXIT_OK
-            }
+            Some(info) => super::print_code(&format!("{}: {}\n\n{}\n", info.code, info.title, info.explanation)),
             None => {
                 eprintln!("error: no diagnostic code `{code}`; `mechc explain codes` lists them");
                 EXIT_USER

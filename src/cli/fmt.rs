@@ -1,18 +1,20 @@
 //! `mechc fmt FILE`: print (or `--write`, atomically) the canonical form; `--check` exits 1 when
-//! the file differs from it. A file that does not parse is reported and left alone.
+//! the file differs from it. A file that does not parse is reported and left alone; `--write`
+//! rewrites only a regular file (never a device, FIFO or directory).
 
-use super::{EXIT_INTERNAL, EXIT_OK, EXIT_USER};
-use crate::diag::render;
+use super::{EXIT_OK, EXIT_USER};
+use crate::diag::{codes, render};
 use crate::source::SourceMap;
 use std::path::Path;
 
 pub fn run(path: &Path, write: bool, check: bool) -> u8 {
-    let text = match std::fs::read_to_string(path) {
+    if write && !std::fs::metadata(path).is_ok_and(|m| m.is_file()) && path.exists() {
+        let why = format!("cannot rewrite `{}`: `fmt --write` rewrites only a regular file", path.display());
+        return super::coded(codes::OUTPUT_PATH, &why);
+    }
+    let text = match super::read_model(path) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
-            return EXIT_USER;
-        }
+        Err(code) => return code,
     };
     let mut sources = SourceMap::new();
     let id = sources.add(path.to_string_lossy(), text.clone());
@@ -26,14 +28,16 @@ pub fn run(path: &Path, write: bool, check: bool) -> u8 {
         return if out == text { EXIT_OK } else { EXIT_USER };
     }
     if write {
+        if out == text {
+            return EXIT_OK;
+        }
         return match crate::files::write_atomic(path, out.as_bytes()) {
             Ok(()) => EXIT_OK,
-            Err(e) => {
-                eprintln!("error: cannot write {}: {e}", path.display());
-                EXIT_INTERNAL
-            }
+            Err(e) => super::coded(
+                codes::OUTPUT_WRITE,
+                &format!("cannot write `{}` (left unchanged): {}", path.display(), crate::files::os_reason(&e)),
+            ),
         };
     }
-    print!("{out}");
-    EXIT_OK
+    super::print_code(&out)
 }

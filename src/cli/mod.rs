@@ -1,6 +1,6 @@
 //! The command line: clap types for what the user typed, and one file per subcommand. Each
-//! subcommand returns an exit code: 0 clean (warnings allowed), 1 user errors, 2 internal
-//! failure. To add a subcommand, add a variant to [`Command`] and a file with its `run`.
+//! subcommand returns an exit code: 0 clean (warnings allowed), 1 user errors (including usage
+//! errors and outputs that cannot be written), 2 internal failure, 130 interrupted. To add a subcommand, add a variant to [`Command`] and a file with its `run`.
 
 pub mod bench;
 mod check;
@@ -11,7 +11,7 @@ pub mod repl;
 pub mod run;
 pub mod simulate;
 
-use crate::diag::render;
+use crate::diag::{codes, render, Code};
 use crate::pipeline::Failure;
 use crate::source::{SourceId, SourceMap};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -119,12 +119,62 @@ pub fn run(cli: Cli) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Reads a model file into `sources`; an unreadable file is a user error, said on stderr.
+/// Reads a model file into `sources` (once, size-capped); an unreadable file is a user error
+/// (`E058`, with the reason), said on stderr.
 fn load(sources: &mut SourceMap, file: &Path) -> Result<SourceId, u8> {
-    sources.load(file).map_err(|e| {
-        eprintln!("error: cannot read {}: {e}", file.display());
-        EXIT_USER
-    })
+    match read_model(file) {
+        Ok(text) => Ok(sources.add(file.to_string_lossy(), text)),
+        Err(code) => Err(code),
+    }
+}
+
+/// A model file's text, or `E058` said on stderr.
+fn read_model(file: &Path) -> Result<String, u8> {
+    crate::files::read_text(file)
+        .map_err(|e| coded(codes::INPUT_UNREADABLE, &format!("cannot read `{}`: {e}", file.display())))
+}
+
+/// Prints a coded error about the command line (no source to point at) on stderr; returns
+/// [`EXIT_USER`].
+pub fn coded(code: Code, message: &str) -> u8 {
+    eprintln!("error[{code}]: {message}");
+    EXIT_USER
+}
+
+/// Checks every output path before any work (`E056` on stderr when one is rejected).
+pub(crate) fn check_outputs(outputs: &[&Path], inputs: &[&Path]) -> Result<(), u8> {
+    for (i, out) in outputs.iter().enumerate() {
+        if out.as_os_str() == "-" {
+            continue;
+        }
+        if outputs[..i].iter().any(|o| o == out || crate::files::same_file(o, out)) {
+            return Err(coded(codes::OUTPUT_PATH, &format!("`{}` is named as two outputs", out.display())));
+        }
+        if let Err(why) = crate::files::check_output(out, inputs) {
+            return Err(coded(codes::OUTPUT_PATH, &format!("cannot write `{}`: {why}", out.display())));
+        }
+    }
+    Ok(())
+}
+
+/// Writes to stdout; a closed pipe (`mechc fmt m.mech | head`) is the reader's choice and not a
+/// failure, so it ends the output quietly. Returns false only when writing failed otherwise.
+pub fn print_out(text: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => true,
+        Err(e) => e.kind() == std::io::ErrorKind::BrokenPipe,
+    }
+}
+
+/// [`print_out`] as an exit code: 0, or `E057` (exit 1) when standard output cannot be written.
+pub fn print_code(text: &str) -> u8 {
+    if print_out(text) {
+        EXIT_OK
+    } else {
+        coded(codes::OUTPUT_WRITE, "cannot write to standard output")
+    }
 }
 
 /// Prints why the pipeline stopped; returns the exit code.
@@ -147,5 +197,7 @@ fn failure(f: Failure, sources: &SourceMap) -> u8 {
 pub const EXIT_OK: u8 = 0;
 /// Exit code: the input has errors.
 pub const EXIT_USER: u8 = 1;
-/// Exit code: the compiler itself failed (I/O on output, internal error).
+/// Exit code: the compiler itself failed (an internal error).
 pub const EXIT_INTERNAL: u8 = 2;
+/// Exit code: training was interrupted by Ctrl-C (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;

@@ -1,19 +1,22 @@
-//! `mechc simulate FILE [-o out.csv]`: check the model and write the data of its simulated
+//! `mechc simulate FILE [-o out.csv|-]`: check the model and write the data of its simulated
 //! `data` declarations (all of them, trajectories in declaration order) as CSV — to stdout, or
 //! atomically to the file named by `-o`, with the one CSV writer ([`crate::data::write`]): columns
 //! `trajectory` when there are several, `t`, then the model's states. Exit codes as `check`.
 
-use super::{EXIT_INTERNAL, EXIT_OK, EXIT_USER};
+use super::{EXIT_OK, EXIT_USER};
 use crate::data::write::{write_csv, write_csv_to, WriteError};
 use crate::data::Dataset;
-use crate::diag::render;
+use crate::diag::{codes, render};
 use crate::pipeline::{check_and_lower, simulated};
 use crate::source::SourceMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Runs `mechc simulate`.
 pub fn run(file: &Path, out: Option<&PathBuf>) -> u8 {
+    let out = out.filter(|p| p.as_os_str() != "-");
+    if let Err(code) = super::check_outputs(&out.iter().map(|p| p.as_path()).collect::<Vec<_>>(), &[file]) {
+        return code;
+    }
     let mut sources = SourceMap::new();
     let root = match super::load(&mut sources, file) {
         Ok(id) => id,
@@ -37,30 +40,24 @@ pub fn run(file: &Path, out: Option<&PathBuf>) -> u8 {
 /// Writes the data set as CSV (the one CSV writer: missing values as empty cells) to the file,
 /// atomically, or to stdout.
 fn write(ds: &Dataset, out: Option<&PathBuf>) -> u8 {
-    let failed = |e: &WriteError| match e {
-        WriteError::Infinite { .. } => EXIT_USER,
-        WriteError::Io { .. } => EXIT_INTERNAL,
-    };
     if let Some(path) = out {
         return match write_csv(ds, path, "t") {
             Ok(()) => {
                 eprintln!("wrote {} rows to {}", ds.total_rows(), path.display());
                 EXIT_OK
             }
-            Err(e) => {
+            Err(e @ WriteError::Infinite { .. }) => {
                 eprintln!("error: cannot write {}: {e}", path.display());
-                failed(&e)
+                EXIT_USER
             }
+            Err(e) => super::coded(codes::OUTPUT_WRITE, &format!("cannot write `{}`: {e}", path.display())),
         };
     }
     let mut text = Vec::new();
     if let Err(e) = write_csv_to(ds, &mut text, "t") {
         eprintln!("error: {e}");
-        return failed(&e);
+        return EXIT_USER;
     }
     // A closed pipe (`mechc simulate m.mech | head`) is the reader's choice, not a failure.
-    match std::io::stdout().lock().write_all(&text) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => EXIT_INTERNAL,
-        _ => EXIT_OK,
-    }
+    super::print_code(&String::from_utf8_lossy(&text))
 }

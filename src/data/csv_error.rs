@@ -30,7 +30,7 @@ pub enum CsvError {
     },
     /// A mapped column is not in the header.
     #[error("{path}: no column `{column}` (the columns are {list}){hint}", path = .path.display(),
-        list = .available.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+        list = crate::diag::excerpt::column_list(.available),
         hint = .suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
     MissingColumn {
         /// The path as given.
@@ -43,7 +43,8 @@ pub enum CsvError {
         suggestion: Option<String>,
     },
     /// A cell that should be a number is not one.
-    #[error("{path}:{line}: column `{column}`: `{text}` is not a number", path = .path.display())]
+    #[error("{path}:{line}: column `{column}`: `{text}` is not a number", path = .path.display(),
+        text = crate::diag::excerpt::escape(.text, 24))]
     NonNumeric {
         /// The path as given.
         path: PathBuf,
@@ -110,6 +111,17 @@ pub enum CsvError {
         rows: usize,
         /// Rows needed.
         needed: usize,
+    },
+    /// The file holds more values than training may allocate.
+    #[error("{path}:{line}: the data exceed {limit} values (rows × columns read); training stops here",
+        path = .path.display())]
+    TooLarge {
+        /// The path as given.
+        path: PathBuf,
+        /// The line where the limit was passed.
+        line: u64,
+        /// The limit.
+        limit: u64,
     },
     /// Several files map to different state or input names, so they cannot form one dataset.
     #[error("{path}: columns map to {found:?}, but the first file maps to {expected:?}", path = .path.display())]

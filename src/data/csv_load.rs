@@ -127,6 +127,8 @@ fn read_file(spec: &CsvSpec) -> Result<Vec<Trajectory>, CsvError> {
     let mut parts: Vec<Partial> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut record = csv::StringRecord::new();
+    let limit = crate::check::budget::MAX_DATA_VALUES as u64;
+    let mut values_read: u64 = 0;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -134,6 +136,10 @@ fn read_file(spec: &CsvSpec) -> Result<Vec<Trajectory>, CsvError> {
             Err(e) => return Err(unreadable(path, &e)),
         }
         let line = record.position().map_or(0, |p| p.line());
+        values_read += width as u64 + 1;
+        if values_read > limit {
+            return Err(CsvError::TooLarge { path: path.clone(), line, limit });
+        }
         if record.len() != layout.header_len {
             let (expected, found) = (layout.header_len, record.len());
             return Err(CsvError::Ragged { path: path.clone(), line, expected, found });
@@ -196,7 +202,10 @@ fn resolve(spec: &CsvSpec, reader: &mut csv::Reader<std::fs::File>) -> Result<La
             path: spec.path.clone(),
             column: name.to_string(),
             available: columns.clone(),
-            suggestion: closest_match(name, columns.iter().map(String::as_str)),
+            suggestion: closest_match(
+                name,
+                columns.iter().map(String::as_str).filter(|c| crate::diag::excerpt::is_column_name(c)),
+            ),
         })
     };
     let time = find(&spec.time)?;

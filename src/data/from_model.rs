@@ -115,6 +115,9 @@ pub fn csv_diagnostic(e: &CsvError, d: &hir::Data, span: Span) -> Diagnostic {
             Some("lower `fit { window = N }` or provide longer series".into()),
         ),
         CsvError::Inconsistent { .. } => (codes::MISSING_COLUMN, "columns do not match", None),
+        CsvError::TooLarge { .. } => {
+            (codes::TOO_LARGE, "too much data", Some("thin the rows or split the series into shorter ones".into()))
+        }
     };
     Diagnostic::new(code, format!("data `{}`: {e}", d.name), span, label).with_help_opt(help)
 }

@@ -95,8 +95,8 @@ codes! {
         "An expression of one kind is used where another is required: a basis (`poly(...)`, `{...}`, a `basis` name) where a number-valued expression is needed, a number where a basis is needed, or a data set, system or function name used as a value.";
     BAD_DERIVATIVE = "E027", "derivative not allowed here",
         "On a right side, a derivative `x'` may appear only when the left side is a higher derivative of the same state (`x'' = -k*x - c*x'`), and only of a lower order than the left side. Elsewhere a derivative has no value to take.";
-    IMPORT_NOT_FOUND = "E028", "imported file not found",
-        "A `use \"file.mech\"` names a file that cannot be read. Paths are resolved relative to the importing file.";
+    IMPORT_NOT_FOUND = "E028", "imported file not readable",
+        "A `use \"file.mech\"` names a file that cannot be read (the message gives the reason: not found, a directory, not UTF-8 text, larger than the input limit of 64 MiB, which `MECHC_MAX_INPUT_BYTES` sets), or a file without the `.mech` extension that does not parse; the contents of such a file are never shown. Paths are resolved relative to the importing file.";
     IMPORT_CYCLE = "E029", "import cycle",
         "Files `use` each other in a cycle. Move the shared declarations to a third file that both use.";
     RECURSIVE_FN = "E031", "recursive function",
@@ -139,6 +139,22 @@ codes! {
         "`v.x`, `v.y` and `v.z` name the components of a vector (`v.z` only of a `vec3`); the shapes are `vec2` and `vec3`. The component must exist, and the name before the dot must be a vector. The data columns of a vector state are named per component: `q_x, q_y, q_z` by default.";
     BAD_HAMILTONIAN = "E050", "invalid Hamiltonian model",
         "`hamiltonian H = ...` generates the equations of the model's canonical pairs: every state named `p...` pairs with the state named `q...` with the same suffix (`q1, p1`; for vectors, per component), and gets `q' = dH/dp`, `p' = -dH/dq`. A model has at most one Hamiltonian, it needs at least one pair, a paired state may not also have its own equation, and every `q...`/`p...` state must have its partner.";
+    OUTPUT_PATH = "E056", "output path rejected",
+        "An output named on the command line (`--json`, `--emit-model`, `--plot`, `-o`, `fmt --write`) cannot be written, and this is found before any work starts: it names an input of the command (outputs never replace the model or its data), a directory, a block device or socket, a file in a directory that does not exist, or a plot whose extension is neither `.svg` nor `.png`. Character devices and pipes (`/dev/null`, `/dev/stdout`) are written into; `-` writes the JSON report or the model to standard output.";
+    OUTPUT_WRITE = "E057", "output not written",
+        "Writing an output failed (the message gives the operating system's reason: no space left, permission denied). Outputs are written to a temporary file and renamed over the target only when complete, so the target is either the old file or the new one, never a partial one.";
+    INPUT_UNREADABLE = "E058", "input file not readable",
+        "A model file named on the command line cannot be read: it does not exist, is a directory, is not UTF-8 text, or is larger than the input limit (64 MiB; the environment variable `MECHC_MAX_INPUT_BYTES` sets another). The message gives the reason.";
+    USAGE = "E059", "command-line usage error",
+        "The command line does not match what the subcommand accepts: an unknown flag, a missing argument, or a value of the wrong form. `mechc help SUBCOMMAND` lists what it accepts.";
+    TOO_LARGE = "E060", "model too large to train",
+        "Training would need more memory or time than the limits allow, estimated from the model before anything is allocated: the data (rows x trajectories x unknowns per row), the expression an equation becomes once its functions are inlined, or the number of distinct candidate terms. The message gives the estimate and the limit; shorten the data, lower the degree or split the functions.";
+    NON_FINITE_CONST = "E061", "constant not finite",
+        "A constant (or a number computed from constants, such as a parameter's initial value) evaluates to infinity or NaN: a division by zero, `0/0`, an overflow such as `10^400`, or a fractional power of a negative number such as `(-8)^(1/3)`. The label points at the expression; rewrite it so that it has a finite value.";
+    DEGENERATE = "E062", "fit cannot determine a term",
+        "The data cannot determine part of the model, found before training: a candidate term that is zero on every row of the data (such as `x - x`, or `x` when the data of `x` are all zero), data that are all zero for every state, or values so large (beyond 1e150) that squaring them overflows. Remove the term, or rescale the data.";
+    INTERRUPTED = "E063", "interrupted",
+        "Training was stopped with Ctrl-C (SIGINT). `mechc run` stops at the next iteration of the fit, reports the best model found so far, writes the outputs named on the command line and exits with status 130. A second Ctrl-C exits at once.";
     UNUSED_PARAM = "W001", "unused parameter",
         "A parameter is declared but not used in any equation, so training cannot determine it. Use it or remove it.";
     DUPLICATE_TERM = "W002", "duplicate basis term",
@@ -153,4 +169,8 @@ codes! {
         "A parameter's derivative is zero on every row of the data (it is not used, or only multiplied by zero), so the data cannot determine it. The fit holds it at its initial guess and reports that value; nothing else changes. Use it in an equation or remove it.";
     COLLINEAR_TERMS = "W007", "interchangeable candidate terms",
         "Candidate terms of one equation are linearly dependent on the data, to within the data's noise: one combination of them is (nearly) zero along every trajectory, often because of a conservation law (for example `s + i + r = 1` makes `1`, `s`, `i` and `r` interchangeable). The fit cannot tell them apart: coefficients can grow large with opposite signs and the selected terms depend on the noise. Remove one of the named terms with `exclude = {...}` in the basis, or drop a state the law determines.";
+    CONFUSABLE = "W008", "look-alike identifier",
+        "An identifier mixes scripts (Latin `x` beside Cyrillic `х`), contains invisible characters (zero-width joiners or spaces, bidirectional controls), or is another name's look-alike once normalised. Identifiers are compared in Unicode normal form C, so `é` typed as one character or as `e` plus an accent is the same name; use plain ASCII names where possible.";
+    IMPORT_IGNORED = "W009", "declaration in an imported file ignored",
+        "A `use`d file contributes only its functions, constants, systems and bases. Its `model` line, states, parameters, equations, `data` and `fit` declarations are ignored; move them into the model that uses the file.";
 }

@@ -4,6 +4,8 @@
 //! in [`codes`].
 
 pub mod codes;
+pub mod excerpt;
+pub mod lookalike;
 pub mod render;
 pub mod suggest;
 

@@ -11,8 +11,15 @@ use serde::Serialize;
 /// `NO_COLOR` (see [`use_color`]).
 pub fn render_text(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let mut out = String::new();
+    if diags.is_empty() {
+        return out;
+    }
+    // One cache for all reports: its line tables are built once per source, not per diagnostic.
+    let mut cache = ariadne::sources(
+        sources.iter().map(|(_, s)| (s.name.clone(), super::excerpt::visible_source(&s.text).into_owned())),
+    );
     for d in diags {
-        out.push_str(&render_one(d, sources, color));
+        out.push_str(&render_one(d, sources, color, &mut cache));
     }
     out
 }
@@ -24,7 +31,7 @@ pub fn use_color() -> bool {
     !no_color && std::io::stderr().is_terminal()
 }
 
-fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
+fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool, cache: &mut impl ariadne::Cache<String>) -> String {
     let kind = match d.severity {
         Severity::Error => ReportKind::Error,
         Severity::Warning => ReportKind::Warning,
@@ -52,7 +59,6 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     if let Some(h) = &d.help {
         report.add_help(h);
     }
-    let cache = ariadne::sources(sources.iter().map(|(_, s)| (s.name.clone(), s.text.clone())));
     let mut buf = Vec::new();
     if report.finish().write(cache, &mut buf).is_err() {
         return format!("{}[{}]: {}\n", kind, d.code, d.message);

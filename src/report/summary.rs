@@ -117,7 +117,7 @@ pub struct Report {
     pub rounds: usize,
     /// Wall time of the fit, in seconds.
     pub wall_seconds: f64,
-    /// Fitted parameters by name.
+    /// Fitted parameters by name (a `per trajectory` parameter: the mean over the trajectories).
     pub params: Vec<(String, f64)>,
     /// Fitted parameters with their uncertainty and per-trajectory values.
     pub parameters: Vec<ParamValue>,

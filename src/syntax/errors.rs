@@ -62,7 +62,13 @@ fn describe_found(found: &str) -> String {
     match found {
         "" => "end of file".to_string(),
         "\n" | "\r" => "end of line".to_string(),
-        f => format!("`{f}`"),
+        "\u{a0}" | "\u{2007}" | "\u{202f}" => {
+            format!("a non-breaking space `{}` (write a plain space)", crate::diag::excerpt::escape(found, 8))
+        }
+        f if f.chars().any(crate::diag::excerpt::is_invisible) => {
+            format!("an invisible character `{}`", crate::diag::excerpt::escape(f, 8))
+        }
+        f => format!("`{}`", crate::diag::excerpt::escape(f, 40)),
     }
 }
 
@@ -127,12 +133,16 @@ fn join_or(words: &[String]) -> String {
     }
 }
 
+const KEYWORDS: &[&str] = &[
+    "model", "use", "state", "input", "param", "const", "fn", "basis", "data", "system", "fit", "in", "per",
+    "simulate", "csv",
+];
+
 /// A concrete fix for common mistakes, judged from the text around the error.
 fn hint(text: &str, pos: usize, found: &str) -> Option<String> {
-    const KEYWORDS: &[&str] = &[
-        "model", "use", "state", "input", "param", "const", "fn", "basis", "data", "system", "fit", "in", "per",
-        "simulate", "csv",
-    ];
+    if let Some(h) = habit_hint(text, pos, found) {
+        return Some(h);
+    }
     if found == "'" {
         return Some(
             "strings use double quotes: write \"...\"; a single quote only marks a derivative, glued to a name: `x'`"
@@ -148,6 +158,43 @@ fn hint(text: &str, pos: usize, found: &str) -> Option<String> {
     let starts_operand = found.chars().next().is_some_and(|c| c.is_alphanumeric() || c == '(');
     if prev_ends_operand && same_line && starts_operand && !found.is_empty() {
         return Some("multiplication is written explicitly: `2*x`, not `2 x`".into());
+    }
+    None
+}
+
+/// Habits from other languages and misspelt keywords: `x**2` (Python's power), `dx/dt = ...`,
+/// `modle m` / `stat x` / `parm k` at the start of a line.
+fn habit_hint(text: &str, pos: usize, found: &str) -> Option<String> {
+    let line_start = text.get(..pos).unwrap_or("").rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text.get(pos..).unwrap_or("").find('\n').map_or(text.len(), |i| pos + i);
+    let line = text.get(line_start..line_end).unwrap_or("");
+    if found == "*" && text.get(..pos).unwrap_or("").ends_with('*') {
+        return Some("a power is written with `^`: `x^2`, not `x**2`".into());
+    }
+    if line.contains("**") {
+        return Some("a power is written with `^`: `x^2`, not `x**2`".into());
+    }
+    let trimmed = line.trim_start();
+    if let Some(rest) = trimmed.strip_prefix('d') {
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let after = rest[name.len()..].trim_start();
+        if !name.is_empty() && after.starts_with("/dt") {
+            return Some(format!("a derivative is written with a prime: `{name}' = ...`, not `d{name}/dt = ...`"));
+        }
+    }
+    let first: String = trimmed.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let at_first_word = line_start + (line.len() - trimmed.len()) == pos && first == found;
+    let next_is_name = trimmed[first.len()..].trim_start().starts_with(|c: char| c.is_alphabetic() || c == '_');
+    if at_first_word && next_is_name && first.chars().count() >= 3 && !KEYWORDS.contains(&first.as_str()) {
+        let close = KEYWORDS
+            .iter()
+            .filter(|k| k.len() >= 3)
+            .map(|k| (crate::diag::suggest::edit_distance(&first, k), *k))
+            .filter(|(d, k)| *d <= 2 && *d < k.len() / 2 + 1)
+            .min();
+        if let Some((_, k)) = close {
+            return Some(format!("did you mean the keyword `{k}`?"));
+        }
     }
     None
 }

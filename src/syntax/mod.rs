@@ -24,12 +24,20 @@ pub const MAX_EXPR_DEPTH: usize = 400;
 pub fn parse(sources: &SourceMap, src: SourceId) -> (Option<ast::Module>, Vec<Diagnostic>) {
     let text = sources.text(src);
     let scanned = scan::prescan(text, src);
+    let mut diags = scanned.warnings;
     if !scanned.errors.is_empty() {
-        return (None, scanned.errors);
+        diags.extend(scanned.errors);
+        return (None, diags);
     }
     match parser::parse_module(text, src, &scanned.comments) {
-        Ok((items, diags)) => (Some(ast::Module { src, items, comments: scanned.comments }), diags),
-        Err(d) => (None, vec![d]),
+        Ok((items, more)) => {
+            diags.extend(more);
+            (Some(ast::Module { src, items, comments: scanned.comments }), diags)
+        }
+        Err(d) => {
+            diags.push(d);
+            (None, diags)
+        }
     }
 }
 

@@ -60,7 +60,7 @@ impl Builder<'_> {
     }
 
     fn ident(&self, p: P) -> Ident {
-        Ident { name: p.as_str().to_string(), span: self.span(&p) }
+        Ident { name: nfc(p.as_str()), span: self.span(&p) }
     }
 
     fn string(&self, p: P) -> StrLit {
@@ -158,7 +158,7 @@ impl Builder<'_> {
         let name = text.trim_end_matches('\'');
         let order = (text.len() - name.len()) as u32;
         let start = p.as_span().start();
-        (Ident { name: name.to_string(), span: Span::new(self.src, start, start + name.len()) }, order)
+        (Ident { name: nfc(name), span: Span::new(self.src, start, start + name.len()) }, order)
     }
 
     /// `data_decl = { "data" ~ ident ~ "=" ~ (csv_source | sim_source) }`
@@ -315,3 +315,14 @@ fn unescape(s: &str) -> String {
 }
 
 mod expr;
+
+/// An identifier in Unicode normal form C, so that `é` typed as one character or as `e` and a
+/// combining accent is one name.
+fn nfc(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    if name.is_ascii() {
+        name.to_string()
+    } else {
+        name.nfc().collect()
+    }
+}

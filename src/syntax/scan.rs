@@ -12,11 +12,15 @@ pub struct Scanned {
     pub comments: Vec<Comment>,
     /// Errors that stop parsing (too deep nesting, typographic characters).
     pub errors: Vec<Diagnostic>,
+    /// Invisible characters (bidirectional controls, zero-width characters) anywhere, comments
+    /// included: `W008`, at most ten.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Scans `text` once, tracking strings and comments so brackets inside them do not count.
 pub fn prescan(text: &str, src: SourceId) -> Scanned {
-    let mut out = Scanned { comments: Vec::new(), errors: Vec::new() };
+    let mut out = Scanned { comments: Vec::new(), errors: Vec::new(), warnings: Vec::new() };
+    invisible_warnings(text, src, &mut out.warnings);
     let mut depth = 0usize;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
@@ -93,4 +97,22 @@ fn typographic(c: char, src: SourceId, at: usize) -> Option<Diagnostic> {
         )
         .with_help(format!("replace it with `{ascii}`")),
     )
+}
+
+/// `W008` for every invisible character (at most ten): they reorder or hide text on screen, so
+/// what a reader sees is not what the compiler reads.
+fn invisible_warnings(text: &str, src: SourceId, out: &mut Vec<Diagnostic>) {
+    let hidden =
+        |c: char| c != '\n' && c != '\t' && c != '\r' && crate::diag::excerpt::is_invisible(c) && !c.is_ascii();
+    for (i, c) in text.char_indices().filter(|&(_, c)| hidden(c)).take(10) {
+        out.push(
+            Diagnostic::new(
+                codes::CONFUSABLE,
+                format!("invisible character `{}` in the source", crate::diag::excerpt::escape(&c.to_string(), 4)),
+                Span::new(src, i, i + c.len_utf8()),
+                "invisible character",
+            )
+            .with_help("remove it: bidirectional controls and zero-width characters make the text read differently from how it looks"),
+        );
+    }
 }

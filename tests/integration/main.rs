@@ -18,5 +18,6 @@ mod lower;
 mod mnn;
 mod plot;
 mod print;
+mod reliability;
 mod repl;
 mod run;

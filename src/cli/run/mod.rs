@@ -2,12 +2,13 @@
 //! the requested outputs (JSON report, emitted `.mech` model, plot), each atomically, then says
 //! where. Diagnostics go to stderr; a progress bar too, when stderr is a terminal. Ctrl-C sets the
 //! fit's cancel flag: training stops at its next safe point and the best model so far is still
-//! reported and written. Exit codes as `check`: 0 ok, 1 user errors (including a failed fit),
-//! 2 internal failure (an output that cannot be written).
+//! reported and written, and the exit status is 130. Every output path is checked before any work
+//! (`E056`). Exit codes: 0 ok, 1 user errors (a failed fit, an output that cannot be written:
+//! `E057`), 2 internal failure, 130 interrupted.
 
 pub mod outputs;
 
-use super::{EXIT_INTERNAL, EXIT_OK, EXIT_USER};
+use super::{EXIT_INTERRUPTED, EXIT_OK, EXIT_USER};
 use crate::check::settings::{Method, Threshold};
 use crate::diag::render;
 use crate::fit::Progress;
@@ -70,6 +71,9 @@ fn parse_export(s: &str) -> Result<(crate::report::export::Format, PathBuf), Str
 
 /// Runs `mechc run`.
 pub fn run(args: &RunArgs) -> u8 {
+    if let Err(code) = outputs::validate(args) {
+        return code;
+    }
     let mut sources = SourceMap::new();
     let root = match super::load(&mut sources, &args.file) {
         Ok(id) => id,
@@ -79,6 +83,9 @@ pub fn run(args: &RunArgs) -> u8 {
         Ok(p) => p,
         Err(f) => return super::failure(f, &sources),
     };
+    if let Err(code) = outputs::validate_against_data(args, &prepared) {
+        return code;
+    }
     eprint!("{}", render::render_text(&prepared.warnings, &sources, render::use_color()));
     let settings = &prepared.model.fit;
     if args.seed.is_some() && settings.method != Method::Mnn {
@@ -128,11 +135,17 @@ fn finish(args: &RunArgs, p: &Prepared, fitted: &crate::fit::Fitted, wall: f64, 
         .iter()
         .map(|d| crate::report::summary::Warning { code: d.code.to_string(), message: d.message.clone() })
         .collect();
-    if args.quiet {
-        report.equations.iter().for_each(|e| println!("{}", e.text));
-        print!("{}", report.params_text());
+    let text = if args.quiet {
+        let eqs: String = report.equations.iter().map(|e| format!("{}\n", e.text)).collect();
+        eqs + &report.params_text()
     } else {
-        print!("{}", report.text(args.verbose));
+        report.text(args.verbose)
+    };
+    // With an output on standard output (`--json -`), the report goes to stderr.
+    if outputs::paths(args).iter().any(|(_, p)| p.as_ref().is_some_and(|p| p.as_os_str() == "-")) {
+        eprint!("{text}");
+    } else if !super::print_out(&text) {
+        return super::coded(crate::diag::codes::OUTPUT_WRITE, "cannot write to standard output");
     }
     let source = args.file.to_string_lossy();
     match outputs::write_all(args, p, fitted, &report, &source) {
@@ -140,13 +153,14 @@ fn finish(args: &RunArgs, p: &Prepared, fitted: &crate::fit::Fitted, wall: f64, 
             for (what, path) in written {
                 eprintln!("wrote {what} to {}", path.display());
             }
-            EXIT_OK
         }
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            EXIT_INTERNAL
-        }
+        Err(msg) => return super::coded(crate::diag::codes::OUTPUT_WRITE, &msg),
     }
+    if fitted.interrupted {
+        eprintln!("error[{}]: interrupted: the fit was stopped before it finished", crate::diag::codes::INTERRUPTED);
+        return EXIT_INTERRUPTED;
+    }
+    EXIT_OK
 }
 
 /// The process-wide cancel flag, set by Ctrl-C. The first Ctrl-C asks training to stop; a second

@@ -1,14 +1,15 @@
 //! The files `mechc run` writes: the report, the fitted model and the training data → the JSON
 //! report, the emitted `.mech` model and the plot, at the paths the command line names (resolved
-//! in `--out-dir` when given), each written atomically. Returns what was written where, or the
-//! first failure in words.
+//! in `--out-dir` when given), each written atomically (`-` for the JSON report or the model:
+//! standard output). [`validate`] checks them all before any work; [`write_all`] returns what was
+//! written where, or the first failure in words.
 
 use super::RunArgs;
 use crate::files::write_atomic;
 use crate::fit::Fitted;
 use crate::pipeline::Prepared;
 use crate::report::plot::{render, LossHistory, LossUnit, PlotData, PlotTrajectory};
-use crate::report::{emit::emit_model, json::write_json, Report};
+use crate::report::{emit::emit_model, json::to_json, json::write_json, Report};
 use std::path::{Path, PathBuf};
 
 /// The output paths: explicit ones (relative ones inside `--out-dir`), and with `--out-dir`
@@ -27,7 +28,59 @@ pub fn paths(args: &RunArgs) -> [(&'static str, Option<PathBuf>); 3] {
     ]
 }
 
-/// Writes every requested output; `source` names the model file in the emitted model's header.
+/// Checks every requested output before any work: the paths (never the model or a data file,
+/// never a directory; the directory must exist, `--out-dir` is created first) and the plot's
+/// format. Prints the `E056` error and returns exit 1 when one is rejected.
+pub fn validate(args: &RunArgs) -> Result<(), u8> {
+    use crate::diag::codes::OUTPUT_PATH;
+    if let Some(dir) = &args.out_dir {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            let why =
+                format!("cannot create the output directory `{}`: {}", dir.display(), crate::files::os_reason(&e));
+            return Err(crate::cli::coded(OUTPUT_PATH, &why));
+        }
+    }
+    let all = paths(args);
+    let named: Vec<&Path> = all.iter().filter_map(|(_, p)| p.as_deref()).collect();
+    if named.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(crate::cli::coded(OUTPUT_PATH, "only one output can go to standard output (`-`)"));
+    }
+    if let Some(plot) = &all[2].1 {
+        if plot.as_os_str() == "-" {
+            return Err(crate::cli::coded(
+                OUTPUT_PATH,
+                "the plot cannot go to standard output; name a .svg or .png file",
+            ));
+        }
+        if crate::report::plot::PlotFormat::from_path(plot).is_err() {
+            let why =
+                format!("cannot tell the plot format of `{}`: the file name must end in .svg or .png", plot.display());
+            return Err(crate::cli::coded(OUTPUT_PATH, &why));
+        }
+    }
+    crate::cli::check_outputs(&named, &[args.file.as_path()])
+}
+
+/// Checks the outputs again once the model is known: none may be one of its data files or an
+/// imported file.
+pub fn validate_against_data(args: &RunArgs, p: &Prepared) -> Result<(), u8> {
+    let inputs: Vec<&Path> = p
+        .model
+        .data
+        .iter()
+        .filter_map(|d| match &d.source {
+            crate::check::hir::DataSource::Csv(c) => Some(c.path.as_path()),
+            crate::check::hir::DataSource::Simulate(_) => None,
+        })
+        .chain(std::iter::once(args.file.as_path()))
+        .collect();
+    let all = paths(args);
+    let named: Vec<&Path> = all.iter().filter_map(|(_, p)| p.as_deref()).collect();
+    crate::cli::check_outputs(&named, &inputs)
+}
+
+/// Writes every requested output (`-` is standard output); `source` names the model file in the
+/// emitted model's header.
 pub fn write_all(
     args: &RunArgs,
     p: &Prepared,
@@ -35,19 +88,22 @@ pub fn write_all(
     report: &Report,
     source: &str,
 ) -> Result<Vec<(&'static str, PathBuf)>, String> {
-    if let Some(dir) = &args.out_dir {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
     let mut written = Vec::new();
     for (i, (what, path)) in paths(args).into_iter().enumerate() {
         let Some(path) = path else { continue };
+        let stdout = path.as_os_str() == "-";
         let result = match i {
-            0 => write_json(report, &path).map_err(|e| e.to_string()),
-            1 => write_atomic(&path, emit_model(&p.ir, fitted, &p.data, source).as_bytes()).map_err(|e| e.to_string()),
+            0 if stdout => to_stdout(&to_json(report).map_err(|e| e.to_string())?),
+            0 => write_json(report, &path).map_err(|e| crate::files::os_reason(&e)),
+            1 if stdout => to_stdout(&emit_model(&p.ir, fitted, &p.data, source)),
+            1 => write_atomic(&path, emit_model(&p.ir, fitted, &p.data, source).as_bytes())
+                .map_err(|e| crate::files::os_reason(&e)),
             _ => write_plot(p, fitted, report, &path),
         };
         result.map_err(|e| format!("cannot write {what} to {}: {e}", path.display()))?;
-        written.push((what, path));
+        if !stdout {
+            written.push((what, path));
+        }
     }
     for (format, path) in &args.export {
         let path = match &args.out_dir {
@@ -60,6 +116,16 @@ pub fn write_all(
         written.push(("the export", path));
     }
     Ok(written)
+}
+
+/// Writes an output to standard output (a closed pipe is not an error).
+fn to_stdout(text: &str) -> Result<(), String> {
+    let text = if text.ends_with('\n') { text.to_string() } else { format!("{text}\n") };
+    if crate::cli::print_out(&text) {
+        Ok(())
+    } else {
+        Err("standard output cannot be written".into())
+    }
 }
 
 /// Data against the rollout of every trajectory, with the loss history and its rounds.

@@ -190,9 +190,19 @@ pub const PRED_TOL: f64 = 1e-6;
 /// One Levenberg–Marquardt iteration from `st` (cost `c0`): tries steps with growing damping
 /// until the cost decreases (damping adapted to the ratio of actual to predicted decrease).
 /// Updates `st`, returns its new cost.
-pub fn iterate(p: &Problem, st: &mut State, c0: f64, lm: &mut Lm) -> Result<(f64, Outcome), FitError> {
+pub fn iterate(
+    p: &Problem,
+    st: &mut State,
+    c0: f64,
+    lm: &mut Lm,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
+) -> Result<(f64, Outcome), FitError> {
     let mut sys = system(p, st, 0.0)?;
     loop {
+        // A large system takes seconds per trial: Ctrl-C is honoured between trials too.
+        if cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
+            return Ok((c0, Outcome::Stalled));
+        }
         match sys.trial(p, st, lm.lambda) {
             Ok((t, pred)) => {
                 if pred <= PRED_TOL + 1e-12 * c0 && sys.damped == 0.0 {

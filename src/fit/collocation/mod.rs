@@ -123,7 +123,7 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     let tol = if select && threshold.is_none() { FULL_REL_TOL } else { run::REL_TOL };
     let c = r.solve_to(&mut st, c0, FULL_ITERS, 0, tol)?;
     clock.lap("full fit");
-    let sel = match (select && !r.interrupted, threshold) {
+    let sel = match (select && !r.cancelled(), threshold) {
         (false, _) => Selection { state: st, cost: c, path: vec![], threshold: None, rounds: 0 },
         (true, Some(t)) => sparsity::fixed(&mut r, st, c, t, rounds)?,
         (true, None) => sparsity::auto_path(&mut r, st, c)?,

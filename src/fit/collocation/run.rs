@@ -86,7 +86,7 @@ impl<'a> Runner<'a> {
             if self.cancelled() {
                 break;
             }
-            let (c1, out) = iterate(&self.p, st, c, &mut self.lm)?;
+            let (c1, out) = iterate(&self.p, st, c, &mut self.lm, self.input.cancel)?;
             if !c1.is_finite() {
                 return Err(FitError::Diverged { round, loss: c1 });
             }

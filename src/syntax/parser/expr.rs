@@ -38,7 +38,7 @@ impl Builder<'_> {
             depth = depth.max(d) + 1;
             let rspan = rhs.span;
             acc = Expr { kind: ExprKind::Binary(op_of(op.as_str()), Box::new(acc), Box::new(rhs)), span };
-            if self.check_depth(depth, rspan) {
+            if self.check_depth_in(depth, rspan, true) {
                 break;
             }
         }
@@ -48,20 +48,30 @@ impl Builder<'_> {
     /// Records an `E002` once when `depth` is over the bound, pointing at the operand where the
     /// bound was crossed; returns whether it is.
     fn check_depth(&mut self, depth: usize, span: crate::source::Span) -> bool {
+        self.check_depth_in(depth, span, false)
+    }
+
+    /// [`Self::check_depth`]; `chain` says the bound was crossed by a long chain of operators
+    /// (`a + b + c + ...`, evaluated one operator after another) rather than by nesting.
+    fn check_depth_in(&mut self, depth: usize, span: crate::source::Span, chain: bool) -> bool {
         if depth <= MAX_EXPR_DEPTH {
             return false;
         }
         if !self.too_deep {
             self.too_deep = true;
-            self.diags.push(
-                Diagnostic::new(
-                    codes::TOO_DEEP,
-                    format!("expression nested more than {MAX_EXPR_DEPTH} operators deep"),
-                    span,
-                    "this expression is too deep",
+            let (message, help) = if chain {
+                (
+                    format!("expression too long: more than {MAX_EXPR_DEPTH} operators in a row"),
+                    "a long sum is evaluated one operator after another; split it into parts with `fn` declarations, or make its terms a basis: `sparse({...})`",
                 )
-                .with_help("split it into smaller pieces with `const`, `fn` or `basis` declarations"),
-            );
+            } else {
+                (
+                    format!("expression nested more than {MAX_EXPR_DEPTH} operators deep"),
+                    "split it into smaller pieces with `const`, `fn` or `basis` declarations",
+                )
+            };
+            self.diags
+                .push(Diagnostic::new(codes::TOO_DEEP, message, span, "the limit is crossed here").with_help(help));
         }
         true
     }

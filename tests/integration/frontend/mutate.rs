@@ -106,10 +106,16 @@ fn mutations_never_panic() {
     let seed = std::env::var("MECHC_MUTATION_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(20261123);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (mut ok, mut failed) = (0usize, 0usize);
+    let mut slowest = 0.0f64;
     for i in 0..cases {
         let (name, base) = &bases[i % bases.len()];
         let text = mutate(&mut rng, base);
+        let start = std::time::Instant::now();
         let (_, model, diags) = check_text(name, &text);
+        let secs = start.elapsed().as_secs_f64();
+        slowest = slowest.max(secs);
+        // A check of a mutated example takes milliseconds; seconds would mean a super-linear pass.
+        assert!(secs < 10.0, "case {i} took {secs:.1} s to check:\n{text}");
         match model {
             Some(_) => ok += 1,
             None => {
@@ -119,6 +125,9 @@ fn mutations_never_panic() {
         }
     }
     assert_eq!(ok + failed, cases);
+    eprintln!(
+        "check mutation: {cases} mutants (seed {seed}), {ok} checked clean, {failed} rejected, slowest {slowest:.3} s"
+    );
     // Most mutations break a model; a mutation test where nothing breaks tests nothing.
     assert!(failed > cases / 2, "only {failed} of {cases} mutations were rejected");
 }

@@ -173,6 +173,8 @@ fn outputs_are_written_into_the_out_dir() {
         precision: 4,
         export: vec![],
     };
+    // The outputs are checked (and the directory created) before any work, then written.
+    mechc::cli::run::outputs::validate(&args).unwrap();
     let written = write_all(&args, &p, &fit, &report, "spiral.mech").unwrap();
     let names: Vec<String> =
         written.iter().map(|(_, p)| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
