@@ -66,41 +66,27 @@ pub fn dot(a: &[Expr], b: &[Expr], span: Span) -> Expr {
     if same {
         return sum_squares(a, span);
     }
-    let mut acc: Option<Expr> = None;
-    for (x, y) in a.iter().zip(b) {
-        let p = bin(BinOp::Mul, paren(x.clone()), paren(y.clone()), span);
-        acc = Some(match acc {
-            None => p,
-            Some(s) => bin(BinOp::Add, s, p, span),
-        });
-    }
-    paren(acc.unwrap_or_else(|| num(0.0, span)))
+    paren(sum(a.iter().zip(b).map(|(x, y)| bin(BinOp::Mul, paren(x.clone()), paren(y.clone()), span)), span))
 }
 
 /// `(Σ a_i^2)`.
 pub fn sum_squares(a: &[Expr], span: Span) -> Expr {
-    let mut acc: Option<Expr> = None;
-    for x in a {
-        let p = bin(BinOp::Pow, paren(x.clone()), num(2.0, span), span);
-        acc = Some(match acc {
-            None => p,
-            Some(s) => bin(BinOp::Add, s, p, span),
-        });
-    }
-    paren(acc.unwrap_or_else(|| num(0.0, span)))
+    paren(sum(squares(a, span), span))
 }
 
 /// `sqrt(Σ a_i^2)`.
 pub fn norm(a: &[Expr], span: Span) -> Expr {
-    let mut acc: Option<Expr> = None;
-    for x in a {
-        let p = bin(BinOp::Pow, paren(x.clone()), num(2.0, span), span);
-        acc = Some(match acc {
-            None => p,
-            Some(s) => bin(BinOp::Add, s, p, span),
-        });
-    }
-    call("sqrt", vec![acc.unwrap_or_else(|| num(0.0, span))], span)
+    call("sqrt", vec![sum(squares(a, span), span)], span)
+}
+
+/// `a_i^2` for each component.
+fn squares(a: &[Expr], span: Span) -> impl Iterator<Item = Expr> + '_ {
+    a.iter().map(move |x| bin(BinOp::Pow, paren(x.clone()), num(2.0, span), span))
+}
+
+/// The left-nested sum `((p_1 + p_2) + p_3) + …` of `parts`; `0` when there are none.
+fn sum(parts: impl Iterator<Item = Expr>, span: Span) -> Expr {
+    parts.reduce(|s, p| bin(BinOp::Add, s, p, span)).unwrap_or_else(|| num(0.0, span))
 }
 
 pub fn shape_error(span: Span, message: String, label: &str) -> Diagnostic {
