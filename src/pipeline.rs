@@ -30,7 +30,7 @@ pub use collinear::collinear_warnings;
 pub use warnings::result_warnings;
 
 use crate::check::hir;
-use crate::data::{load_model_data, simulate_data, Dataset};
+use crate::data::{load_model_data, simulate_data, Dataset, Trajectory};
 use crate::diag::{self, codes, Diagnostic};
 use crate::fit::{FitError, FitInput, Fitted, Progress};
 use crate::ir::{ModelIr, Var};
@@ -244,38 +244,55 @@ pub fn prefit_checks(model: &hir::Model, ir: &ModelIr, data: &Dataset) -> Result
     finite_terms(model, ir, data)
 }
 
-fn finite_terms(model: &hir::Model, ir: &ModelIr, data: &Dataset) -> Result<(), Diagnostic> {
+/// The row layout of the data for evaluating terms before training: the states, the inputs,
+/// `t`, then the model's parameters.
+fn data_layout(model: &hir::Model, data: &Dataset) -> Layout {
     let n = data.states.len();
     let mut cols: Vec<Var> = (0..n).map(|s| Var::State { index: s as u32, order: 0 }).collect();
     cols.extend((0..data.inputs.len()).map(|j| Var::Input(j as u32)));
     cols.push(Var::Time);
-    let layout = Layout::new(cols, model.params.len());
+    Layout::new(cols, model.params.len())
+}
+
+/// A term's value on every row of `tr` with no missing value, at the parameters' guesses
+/// `guesses`: `(row, value)`, the value `None` where the evaluation fails.
+fn term_on_rows(interp: &Interpreter, layout: &Layout, guesses: &[f64], tr: &Trajectory) -> Vec<(usize, Option<f64>)> {
+    let mut row = vec![0.0; layout.columns.len()];
+    let mut out = [0.0];
+    (0..tr.len())
+        .filter_map(|r| {
+            let vals = &tr.values[r * tr.width..(r + 1) * tr.width];
+            if vals.iter().any(|v| v.is_nan()) {
+                return None;
+            }
+            row[..tr.width].copy_from_slice(vals);
+            row[tr.width] = tr.times[r];
+            Some((r, interp.eval(1, &row, guesses, &mut out).ok().map(|()| out[0])))
+        })
+        .collect()
+}
+
+fn finite_terms(model: &hir::Model, ir: &ModelIr, data: &Dataset) -> Result<(), Diagnostic> {
+    let layout = data_layout(model, data);
     let guesses: Vec<f64> = model.params.iter().map(|p| p.init).collect();
     for (t, term) in ir.terms.iter().enumerate() {
         let mut zero_rows = 0;
         // Terms of derivatives (`x'`) are not in the data; training evaluates them on its own states.
         let Ok(interp) = Interpreter::new(&ir.arena, &[term.node], &layout) else { continue };
         for tr in &data.trajectories {
-            let mut row = vec![0.0; layout.columns.len()];
-            let mut out = [0.0];
             let mut nonzero = false;
-            for r in 0..tr.len() {
-                let vals = &tr.values[r * tr.width..(r + 1) * tr.width];
-                if vals.iter().any(|v| v.is_nan()) {
-                    continue;
-                }
-                row[..tr.width].copy_from_slice(vals);
-                row[tr.width] = tr.times[r];
-                if interp.eval(1, &row, &guesses, &mut out).is_ok() && !out[0].is_finite() {
+            for (r, v) in term_on_rows(&interp, &layout, &guesses, tr) {
+                let Some(v) = v else { continue };
+                if !v.is_finite() {
                     let span = term_span(model, ir, t);
                     let msg = format!(
-                        "term `{}` is not finite ({}) at t = {} of trajectory `{}`",
-                        term.name, out[0], tr.times[r], tr.label
+                        "term `{}` is not finite ({v}) at t = {} of trajectory `{}`",
+                        term.name, tr.times[r], tr.label
                     );
                     return Err(Diagnostic::new(codes::NON_FINITE_TERM, msg, span, "this term")
                         .with_help("remove the term from the basis (`exclude = {...}`), or transform the data"));
                 }
-                nonzero |= out[0] != 0.0;
+                nonzero |= v != 0.0;
             }
             if !nonzero && !tr.is_empty() {
                 zero_rows += 1;

@@ -19,8 +19,8 @@ use crate::check::hir;
 use crate::data::Dataset;
 use crate::diag::{codes, Diagnostic};
 use crate::fit::{dense_solve, noise_std};
-use crate::ir::{ModelIr, Var};
-use crate::jit::{Interpreter, Layout};
+use crate::ir::ModelIr;
+use crate::jit::Interpreter;
 
 /// A residual whose root mean square is below this multiple of its estimated noise level is
 /// noise: for white noise the ratio is 1 up to the estimator's spread (a few percent on
@@ -62,31 +62,16 @@ pub fn collinear_warnings(model: &hir::Model, ir: &ModelIr, data: &Dataset) -> V
 /// scaled to unit root mean square; `None` when a term cannot be evaluated on the data (it
 /// reads a derivative) or the data has no such row.
 fn columns(model: &hir::Model, ir: &ModelIr, data: &Dataset, terms: &[usize]) -> Option<Vec<Vec<Vec<f64>>>> {
-    let n = data.states.len();
-    let mut vars: Vec<Var> = (0..n).map(|s| Var::State { index: s as u32, order: 0 }).collect();
-    vars.extend((0..data.inputs.len()).map(|j| Var::Input(j as u32)));
-    vars.push(Var::Time);
-    let layout = Layout::new(vars, model.params.len());
+    let layout = super::data_layout(model, data);
     let guesses: Vec<f64> = model.params.iter().map(|p| p.init).collect();
     let mut cols = Vec::with_capacity(terms.len());
     for &t in terms {
         let interp = Interpreter::new(&ir.arena, &[ir.terms[t].node], &layout).ok()?;
         let mut per_traj = Vec::new();
         for tr in &data.trajectories {
-            let mut row = vec![0.0; layout.columns.len()];
-            let mut out = [0.0];
-            let mut col = Vec::with_capacity(tr.len());
-            for r in 0..tr.len() {
-                let vals = &tr.values[r * tr.width..(r + 1) * tr.width];
-                if vals.iter().any(|v| v.is_nan()) {
-                    continue;
-                }
-                row[..tr.width].copy_from_slice(vals);
-                row[tr.width] = tr.times[r];
-                interp.eval(1, &row, &guesses, &mut out).ok()?;
-                col.push(out[0]);
-            }
-            per_traj.push(col);
+            let col: Option<Vec<f64>> =
+                super::term_on_rows(&interp, &layout, &guesses, tr).into_iter().map(|(_, v)| v).collect();
+            per_traj.push(col?);
         }
         let m: usize = per_traj.iter().map(Vec::len).sum();
         let rms = (per_traj.iter().flatten().map(|v| v * v).sum::<f64>() / m.max(1) as f64).sqrt();
