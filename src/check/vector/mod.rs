@@ -11,6 +11,7 @@
 mod basis;
 mod shape;
 
+use super::model::flatten_sum;
 use super::Origin;
 use crate::diag::Diagnostic;
 use crate::source::Span;
@@ -434,21 +435,5 @@ impl Expander {
                 })
                 .collect(),
         )
-    }
-}
-
-/// Top-level summands of a sum (through parentheses), with whether each is subtracted.
-fn flatten_sum<'e>(e: &'e Expr, negated: bool, out: &mut Vec<(bool, &'e Expr)>) {
-    match &e.kind {
-        A::Binary(BinOp::Add, l, r) => {
-            flatten_sum(l, negated, out);
-            flatten_sum(r, negated, out);
-        }
-        A::Binary(BinOp::Sub, l, r) => {
-            flatten_sum(l, negated, out);
-            flatten_sum(r, !negated, out);
-        }
-        A::Paren(inner) => flatten_sum(inner, negated, out),
-        _ => out.push((negated, e)),
     }
 }
