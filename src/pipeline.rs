@@ -24,6 +24,7 @@
 //! ```
 
 mod collinear;
+pub mod neural;
 mod warnings;
 
 pub use collinear::collinear_warnings;
@@ -88,7 +89,9 @@ pub fn check_and_lower(sources: &mut SourceMap, root: SourceId) -> Result<Checke
         _ => return Err(Failure::User(diags)),
     };
     let ir = crate::ir::lower(&model).map_err(|e| Failure::Internal(e.to_string()))?;
-    Ok(Checked { model, ir, warnings: diags })
+    let mut warnings = diags;
+    warnings.extend(neural::warnings(&model, &ir));
+    Ok(Checked { model, ir, warnings })
 }
 
 /// Check → lower → the model's data → the checks made before training.
@@ -152,12 +155,20 @@ pub struct TrainOptions<'a> {
     pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
 }
 
-/// Fits a prepared model; a failed fit is a coded diagnostic.
+/// Fits a prepared model; a failed fit is a coded diagnostic. A model with neural terms then
+/// needs [`install`] before its report, rollouts or emitted model.
 pub fn train(p: &Prepared, opts: &TrainOptions<'_>) -> Result<Fitted, Diagnostic> {
     let seed = opts.seed.unwrap_or(p.model.fit.seed);
     let input =
         FitInput { ir: &p.ir, model: &p.model, data: &p.data, seed, cancel: opts.cancel, progress: opts.progress };
     crate::fit::fit(&input).map_err(|e| fit_diagnostic(&e, &p.model))
+}
+
+/// Installs the trained weights of neural terms in the prepared model's IR
+/// ([`ModelIr::install_weights`]): the networks become known expressions, so the report,
+/// rollouts, plots and the emitted model see the trained model. Nothing to do without networks.
+pub fn install(p: &mut Prepared, fitted: &Fitted) {
+    p.ir.install_weights(&fitted.weights);
 }
 
 /// Rows a trajectory needs: one training window under `method = mnn`, two points otherwise.
@@ -206,21 +217,10 @@ fn label(ds: &mut Dataset, name: &str, single: bool) {
     }
 }
 
-/// Features training does not support yet: neural terms.
+/// Features training does not support: neural terms under a method that does not train them,
+/// or with more weights than the collocation engine takes.
 pub fn unsupported(model: &hir::Model, ir: &ModelIr) -> Result<(), Diagnostic> {
-    for e in &ir.equations {
-        if let Some(n) = e.neural.first() {
-            let span = n.span.or(e.span).unwrap_or_else(|| model.span());
-            return Err(Diagnostic::new(
-                codes::UNSUPPORTED,
-                "training neural terms `mlp(...)` is not supported yet",
-                span,
-                "neural term",
-            )
-            .with_note("`mechc check` accepts this model; `mechc run` refuses rather than give a wrong answer"));
-        }
-    }
-    Ok(())
+    neural::trainable(model, ir)
 }
 
 /// Checks made on the data before training: every state has an observed value, and every

@@ -221,11 +221,44 @@ pub enum Summand {
         span: Span,
         shared: Option<usize>,
     },
+    /// `mlp(inputs; hidden = [...], activation = ..., explain = basis)`.
     Mlp {
         inputs: Vec<Expr>,
         hidden: Vec<u32>,
+        activation: Activation,
+        /// The basis the trained network is explained by (`explain = lib`), if any.
+        explain: Option<BasisExpr>,
         span: Span,
     },
+}
+
+/// The activation function of a neural term's hidden layers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Activation {
+    /// `tanh(x)` (the default).
+    #[default]
+    Tanh,
+    /// `max(0, x)`, written `(x + |x|)/2`.
+    Relu,
+    /// `log(1 + exp(x))`.
+    Softplus,
+    /// `1/(1 + exp(-x))`.
+    Sigmoid,
+}
+
+impl Activation {
+    /// Every activation with its name as written.
+    pub const ALL: [(&'static str, Activation); 4] = [
+        ("tanh", Activation::Tanh),
+        ("relu", Activation::Relu),
+        ("softplus", Activation::Softplus),
+        ("sigmoid", Activation::Sigmoid),
+    ];
+
+    /// The name as written in `.mech`.
+    pub fn name(self) -> &'static str {
+        Activation::ALL.iter().find(|(_, a)| *a == self).map_or("tanh", |(n, _)| n)
+    }
 }
 
 /// A `data` declaration.

@@ -268,14 +268,19 @@ impl Checker<'_> {
             .collect()
     }
 
-    /// `mlp(inputs...; hidden = [sizes])`
+    /// `mlp(inputs...; hidden = [sizes], activation = tanh, explain = basis)`
     fn mlp(&mut self, c: &ast::Call, span: Span, cx: Cx) -> Summand {
+        const SIGNATURE: &str = "signature: mlp(inputs...; hidden = [sizes], activation = tanh|relu|softplus|sigmoid, explain = basis)";
         let mut inputs = Vec::new();
         let mut hidden = vec![16, 16];
+        let mut activation = hir::Activation::default();
+        let mut explain = None;
         for a in &c.args.items {
             match a.name.as_ref().map(|n| n.name.as_str()) {
                 None => inputs.push(self.scalar(&a.value, cx)),
                 Some("hidden") => hidden = self.hidden_sizes(&a.value),
+                Some("activation") => activation = self.activation(&a.value),
+                Some("explain") => explain = Some(self.basis_expr(&a.value, None)),
                 Some(other) => self.err(
                     Diagnostic::new(
                         codes::BAD_ARGUMENT,
@@ -283,18 +288,35 @@ impl Checker<'_> {
                         a.span(),
                         "unknown argument",
                     )
-                    .with_note("signature: mlp(inputs...; hidden = [sizes])"),
+                    .with_note(SIGNATURE),
                 ),
             }
         }
         if inputs.is_empty() {
             self.err(
                 Diagnostic::new(codes::ARG_COUNT, "`mlp` needs at least one input", c.args.span, "no inputs")
-                    .with_note("signature: mlp(inputs...; hidden = [sizes])")
+                    .with_note(SIGNATURE)
                     .with_help("e.g. `mlp(x, y; hidden = [16, 16])`"),
             );
         }
-        Summand::Mlp { inputs, hidden, span }
+        Summand::Mlp { inputs, hidden, activation, explain, span }
+    }
+
+    /// `activation = tanh|relu|softplus|sigmoid` (`E064` otherwise).
+    fn activation(&mut self, e: &ast::Expr) -> hir::Activation {
+        let word = match &e.kind {
+            A::Name(id) => Some(id.name.as_str()),
+            _ => None,
+        };
+        if let Some(&(_, a)) = hir::Activation::ALL.iter().find(|(n, _)| Some(*n) == word) {
+            return a;
+        }
+        let names: Vec<&str> = hir::Activation::ALL.iter().map(|(n, _)| *n).collect();
+        self.err(
+            Diagnostic::new(codes::BAD_ACTIVATION, "unknown activation function", e.span, "not an activation")
+                .with_note(format!("`activation` is one of {} (a bare word)", names.join(", "))),
+        );
+        hir::Activation::default()
     }
 
     fn hidden_sizes(&mut self, e: &ast::Expr) -> Vec<u32> {
@@ -302,6 +324,12 @@ impl Checker<'_> {
             A::List(items) => items.iter().collect(),
             _ => vec![e],
         };
+        if items.is_empty() {
+            self.err(
+                Diagnostic::new(codes::EMPTY_HIDDEN, "`hidden = []` gives the network no hidden layer", e.span, "empty")
+                    .with_help("give at least one layer size, e.g. `hidden = [16]`"),
+            );
+        }
         let mut out = Vec::new();
         for it in items {
             match self.constant(it) {

@@ -128,7 +128,7 @@ codes! {
     SIMULATION_FAILED = "E044", "simulation failed",
         "The system of a `simulate` block could not be integrated: the solution stopped being finite (for example it blew up in finite time), or the adaptive integrator needed steps too small to advance (a singularity or a very stiff system). Check the system's parameters, its initial values and the time range.";
     UNSUPPORTED = "E045", "not supported yet",
-        "The model uses a feature that this build does not support: a neural term `mlp(...)` (training neural terms is not implemented yet), or `fit { device = cuda }` (this build has no CUDA backend; the solver's device boundary is `mnn::SolverBackend`). The model is otherwise valid; `mechc run` refuses rather than give a wrong answer.";
+        "The model uses a feature that this build does not support: a neural term `mlp(...)` under `method = sindy` or `method = mnn` (neural terms train under `method = collocation`), or `fit { device = cuda }` (this build has no CUDA backend; the solver's device boundary is `mnn::SolverBackend`). The model is otherwise valid; `mechc run` refuses rather than give a wrong answer.";
     NON_FINITE_TERM = "E046", "term not finite on the data",
         "A candidate term or right-hand side evaluates to NaN or infinity on the data (for example `log(x)` where `x <= 0`, or `1/x` where `x = 0`). The message names the term, the trajectory and the time. Remove the term from the basis, or transform the data.";
     FIT_FAILED = "E047", "training failed",
@@ -155,6 +155,12 @@ codes! {
         "The data cannot determine part of the model, found before training: a candidate term that is zero on every row of the data (such as `x - x`, or `x` when the data of `x` are all zero), data that are all zero for every state, or values so large (beyond 1e150) that squaring them overflows. Remove the term, or rescale the data.";
     INTERRUPTED = "E063", "interrupted",
         "Training was stopped with Ctrl-C (SIGINT). `mechc run` stops at the next iteration of the fit, reports the best model found so far, writes the outputs named on the command line and exits with status 130. A second Ctrl-C exits at once.";
+    BAD_ACTIVATION = "E064", "unknown activation",
+        "An `mlp(...)` names an activation function it does not have. `activation` is one of `tanh` (the default), `relu`, `softplus` and `sigmoid`, written as a bare word: `mlp(x, y; hidden = [16], activation = relu)`.";
+    EMPTY_HIDDEN = "E065", "network without hidden layers",
+        "`mlp(...; hidden = [])` has no hidden layer: the term would be a linear function of its inputs, which a `sparse` block or a known term with parameters says directly. Give at least one positive size, e.g. `hidden = [16]`.";
+    NETWORK_TOO_LARGE = "E066", "network too large for this method",
+        "Neural terms `mlp(...)` train under `method = collocation`, where every weight is a dense unknown of the Gauss-Newton step: its cost grows with the cube of the number of weights, so the total weight count is limited (the message gives the count and the limit). The `sindy` and `mnn` methods do not train neural terms. Use smaller hidden layers, or fewer networks.";
     UNUSED_PARAM = "W001", "unused parameter",
         "A parameter is declared but not used in any equation, so training cannot determine it. Use it or remove it.";
     DUPLICATE_TERM = "W002", "duplicate basis term",
@@ -162,7 +168,7 @@ codes! {
     UNUSED_BASIS = "W003", "unused declaration",
         "A basis, constant or function of the model is declared but never used.";
     NO_EFFECT = "W004", "fit setting without effect",
-        "The setting is valid but the chosen method does not read it: `collocation` (Gauss-Newton on a learned trajectory) and `sindy` (least squares of smoothed derivatives) train no windows, so `epochs`, `lr`, `window`, `stride`, `batch`, the row weights, `l1`, `seed`, `init` and `device` act only under `method = mnn`; `threshold_scale` acts under `sindy` and `mnn` with a numeric `threshold`; `rule` and `substeps` act under `collocation`, and under `mnn` when a collocation fit runs (`init = collocation` or `threshold = auto`); `weight_decay` belongs to neural terms, which no method trains yet. Remove the setting or choose the method that reads it; `mechc explain fit` lists which methods read each setting.";
+        "The setting is valid but the chosen method does not read it: `collocation` (Gauss-Newton on a learned trajectory) and `sindy` (least squares of smoothed derivatives) train no windows, so `epochs`, `lr`, `window`, `stride`, `batch`, the row weights, `l1`, `seed`, `init` and `device` act only under `method = mnn`; `threshold_scale` acts under `sindy` and `mnn` with a numeric `threshold`; `rule` and `substeps` act under `collocation`, and under `mnn` when a collocation fit runs (`init = collocation` or `threshold = auto`); `weight_decay` acts under `collocation`, the method that trains neural terms. Remove the setting or choose the method that reads it; `mechc explain fit` lists which methods read each setting.";
     PARAM_AT_BOUND = "W005", "parameter at or near a bound",
         "A fitted parameter ended on one of its bounds, or so close that its 95% interval crosses it: the bound, not the data, set its value, and the data may want a value outside the bounds (a wrong model, or bounds that exclude the truth). The fit's other values are affected too. Widen the bounds, or check the model.";
     PARAM_NO_EFFECT = "W006", "parameter without effect on the fit",
@@ -173,4 +179,8 @@ codes! {
         "An identifier mixes scripts (Latin `x` beside Cyrillic `х`), contains invisible characters (zero-width joiners or spaces, bidirectional controls), or is another name's look-alike once normalised. Identifiers are compared in Unicode normal form C, so `é` typed as one character or as `e` plus an accent is the same name; use plain ASCII names where possible.";
     IMPORT_IGNORED = "W009", "declaration in an imported file ignored",
         "A `use`d file contributes only its functions, constants, systems and bases. Its `model` line, states, parameters, equations, `data` and `fit` declarations are ignored; move them into the model that uses the file.";
+    ABSORBED_PARAM = "W010", "parameter a neural term can absorb",
+        "A learnable parameter sits in a known term of an equation that also has an `mlp(...)` whose inputs include every variable the term depends on: the network can represent the term itself, so the data cannot separate the parameter from the network, and its fitted value is not a recovered value (the report marks it). Fix the parameter (write a number or a `const`), or take the variables it multiplies out of the network's inputs.";
+    DECAY_WITHOUT_NETWORK = "W011", "weight decay without a neural term",
+        "`fit { weight_decay }` is an L2 penalty on the weights of `mlp(...)` terms, and the model has none, so the setting has no effect. Remove it.";
 }

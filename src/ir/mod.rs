@@ -13,6 +13,7 @@ mod diff;
 mod hamiltonian;
 mod lower;
 mod model;
+pub mod neural;
 mod print;
 
 pub use crate::intrinsics::Func;

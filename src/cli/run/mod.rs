@@ -79,7 +79,7 @@ pub fn run(args: &RunArgs) -> u8 {
         Ok(id) => id,
         Err(code) => return code,
     };
-    let prepared = match prepare(&mut sources, root) {
+    let mut prepared = match prepare(&mut sources, root) {
         Ok(p) => p,
         Err(f) => return super::failure(f, &sources),
     };
@@ -115,6 +115,7 @@ pub fn run(args: &RunArgs) -> u8 {
             return EXIT_USER;
         }
     };
+    crate::pipeline::install(&mut prepared, &fitted);
     finish(args, &prepared, &fitted, start.elapsed().as_secs_f64(), &sources)
 }
 

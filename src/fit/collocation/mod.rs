@@ -58,6 +58,7 @@ mod eval;
 mod gn;
 mod grid;
 mod init;
+mod neural;
 mod objective;
 mod problem;
 mod run;
@@ -167,7 +168,7 @@ fn finish(input: &FitInput, mut r: Runner, sel: Selection) -> Fitted {
         }
     }
     Fitted {
-        coefficients: st.theta[p.np..].iter().zip(&st.active).map(|(&c, &a)| if a { c } else { 0.0 }).collect(),
+        coefficients: st.theta[p.np..p.np + p.ncoef].iter().zip(&st.active).map(|(&c, &a)| if a { c } else { 0.0 }).collect(),
         active: st.active.clone(),
         params,
         per_trajectory,
@@ -183,5 +184,6 @@ fn finish(input: &FitInput, mut r: Runner, sel: Selection) -> Fitted {
         phases: Vec::new(),
         uncertainty,
         no_effect: p.held.clone(),
+        weights: st.theta[p.np + p.ncoef..].to_vec(),
     }
 }
