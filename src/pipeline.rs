@@ -166,9 +166,19 @@ pub fn train(p: &Prepared, opts: &TrainOptions<'_>) -> Result<Fitted, Diagnostic
 
 /// Installs the trained weights of neural terms in the prepared model's IR
 /// ([`ModelIr::install_weights`]): the networks become known expressions, so the report,
-/// rollouts, plots and the emitted model see the trained model. Nothing to do without networks.
-pub fn install(p: &mut Prepared, fitted: &Fitted) {
+/// rollouts, plots and the emitted model see the trained model; then explains each network that
+/// asks for it (`explain = basis`, [`crate::fit::explain`]). Nothing to do without networks.
+pub fn install(p: &mut Prepared, fitted: &Fitted) -> Result<(), Diagnostic> {
+    if fitted.weights.is_empty() {
+        return Ok(());
+    }
     p.ir.install_weights(&fitted.weights);
+    let found = crate::fit::explain::explain(&p.ir, fitted, &p.data).map_err(|e| fit_diagnostic(&e, &p.model))?;
+    for x in found {
+        let terms = x.terms.iter().map(|&(_, node, c)| (node, c)).collect();
+        p.ir.equations[x.equation].neural[x.network].formula = Some(crate::ir::Formula { terms, r2: x.r2 });
+    }
+    Ok(())
 }
 
 /// Rows a trajectory needs: one training window under `method = mnn`, two points otherwise.

@@ -16,6 +16,7 @@
 
 mod banded;
 pub mod collocation;
+pub mod explain;
 pub mod mnn;
 mod sindy;
 mod smooth;

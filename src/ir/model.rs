@@ -50,8 +50,20 @@ pub struct NeuralSpec {
     pub explain: Option<(String, Vec<Term>)>,
     /// The term as written (`mlp(v, w; hidden = [16, 16])`).
     pub text: String,
+    /// The sparse formula that explains the trained network (`explain = basis`), once found.
+    pub formula: Option<Formula>,
     /// Where the term was written.
     pub span: Option<Span>,
+}
+
+/// A sparse formula `Σ c_k θ_k` standing for a trained neural term, with its R² against the
+/// network's output on the denoised trajectories.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Formula {
+    /// (term node, coefficient), in basis order.
+    pub terms: Vec<(NodeId, f64)>,
+    /// Coefficient of determination against the network's output.
+    pub r2: f64,
 }
 
 /// The equation `state^(order) = known + sparse blocks + neural terms`.
@@ -251,7 +263,8 @@ impl ModelIr {
             a.param(base + i as u32)
         });
         self.n_weights += count;
-        let spec = NeuralSpec { inputs, hidden, activation, first, count, node, weights: None, explain, text, span };
+        let spec =
+            NeuralSpec { inputs, hidden, activation, first, count, node, weights: None, explain, text, formula: None, span };
         self.equations[eq].neural.push(spec);
     }
 

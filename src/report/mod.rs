@@ -7,6 +7,7 @@
 //! - [`emit`]: the discovered model as a `.mech` file that `mechc simulate` accepts.
 //! - [`rollout`]: the discovered model compiled and integrated from the data's initial states.
 //! - [`metrics`]: RMSE, rollout error, valid prediction time.
+//! - [`networks`]: trained neural terms, their weights and explaining formulas.
 //! - [`plot`]: figures of a fit (SVG or PNG).
 
 pub mod emit;
@@ -16,6 +17,7 @@ pub mod export;
 pub mod heldout;
 pub mod json;
 pub mod metrics;
+pub mod networks;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod rollout;

@@ -161,6 +161,9 @@ pub struct Report {
     pub energy_drift: Option<(f64, f64)>,
     /// The fit's phases and their wall seconds.
     pub phases: Vec<(String, f64)>,
+    /// The trained neural terms, with their weights and explanations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<super::networks::NetworkValue>,
     /// Significant digits of printed coefficients.
     #[serde(skip)]
     pub precision: usize,
@@ -230,6 +233,7 @@ pub fn build(
         hamiltonian: super::energy::hamiltonian_text(ir, fitted, precision),
         energy_drift: super::energy::energy_drift(ir, data, fitted),
         phases: fitted.phases.iter().map(|p| (p.name.to_string(), p.seconds)).collect(),
+        networks: super::networks::networks(ir, precision),
         precision,
         rollouts,
     }
@@ -397,6 +401,7 @@ impl Report {
         if let Some(h) = &self.hamiltonian {
             let _ = writeln!(s, "  {h}");
         }
+        super::networks::text(&mut s, &self.networks);
         if self.equations.iter().any(|e| e.terms.iter().any(|t| t.std_error.is_some())) {
             let _ = writeln!(s, "  coefficients ± standard error:");
             values::coefficient_text(&mut s, &self.equations, self.precision);

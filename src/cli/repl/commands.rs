@@ -92,7 +92,9 @@ impl Repl {
             Ok(f) => f,
             Err(d) => return render::render_text(&[d], &sources, self.color),
         };
-        crate::pipeline::install(&mut prepared, &fitted);
+        if let Err(d) = crate::pipeline::install(&mut prepared, &fitted) {
+            return render::render_text(&[d], &sources, self.color);
+        }
         let wall = start.elapsed().as_secs_f64();
         let mode = match prepared.model.fit.threshold {
             crate::check::settings::Threshold::Level(t) => crate::number::format_sig(t, 4),

@@ -115,7 +115,10 @@ pub fn run(args: &RunArgs) -> u8 {
             return EXIT_USER;
         }
     };
-    crate::pipeline::install(&mut prepared, &fitted);
+    if let Err(d) = crate::pipeline::install(&mut prepared, &fitted) {
+        eprint!("{}", render::render_text(&[d], &sources, render::use_color()));
+        return EXIT_USER;
+    }
     finish(args, &prepared, &fitted, start.elapsed().as_secs_f64(), &sources)
 }
 
