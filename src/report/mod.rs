@@ -11,6 +11,7 @@
 //! - [`plot`]: figures of a fit (SVG or PNG).
 
 pub mod emit;
+mod emit_net;
 pub mod energy;
 pub mod equations;
 pub mod export;
