@@ -376,7 +376,7 @@ impl fmt::Display for ModelIr {
             }
             for n in &e.neural {
                 let ins: Vec<String> = n.inputs.iter().map(|&i| show(i)).collect();
-                let (first, last) = (n.first, n.first + n.count);
+                let (first, last) = (n.first, (n.first + n.count).saturating_sub(1));
                 write!(f, "{sep}mlp({}; hidden = {:?}, activation = {})", ins.join(", "), n.hidden, n.activation.name())?;
                 write!(f, "[weights w{first}..w{last}]")?;
                 sep = " + ";
