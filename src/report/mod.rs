@@ -2,6 +2,7 @@
 //!
 //! - [`equations`]: discovered equations as `.mech` text, coefficients to a chosen precision.
 //! - [`summary`]: [`Report`] — equations, parameters, metrics, rollout quality, threshold path; text.
+//! - [`ensemble`]: the bootstrap refits' inclusion probabilities and percentile intervals.
 //! - [`energy`]: a Hamiltonian model's fitted H and the energy drift of a long rollout.
 //! - [`json`]: the report as JSON.
 //! - [`emit`]: the discovered model as a `.mech` file that `mechc simulate` accepts.
@@ -11,6 +12,7 @@
 
 pub mod emit;
 pub mod energy;
+pub mod ensemble;
 pub mod equations;
 pub mod export;
 pub mod heldout;

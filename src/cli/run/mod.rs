@@ -88,8 +88,11 @@ pub fn run(args: &RunArgs) -> u8 {
     }
     eprint!("{}", render::render_text(&prepared.warnings, &sources, render::use_color()));
     let settings = &prepared.model.fit;
-    if args.seed.is_some() && settings.method != Method::Mnn {
-        eprintln!("note: `--seed` has no effect: `method = {}` makes no random draws", settings.method.name());
+    if args.seed.is_some() && settings.method != Method::Mnn && settings.ensemble == 0 {
+        eprintln!(
+            "note: `--seed` has no effect: `method = {}` makes no random draws without `ensemble`",
+            settings.method.name()
+        );
     }
     let bar = progress_bar(args.quiet || settings.verbose);
     let on_progress = |p: &Progress| {
