@@ -158,6 +158,8 @@ impl Repl {
             verbose: false,
             precision: 4,
             export: vec![],
+            report: None,
+            plot_trajectories: None,
         };
         let report = crate::report::build(&l.prepared.ir, &l.prepared.data, &l.fitted, "auto", 0.0, 4);
         match outputs::write_all(&args, &l.prepared, &l.fitted, &report, "<repl>") {
