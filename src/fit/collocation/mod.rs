@@ -202,5 +202,6 @@ fn finish(input: &FitInput, mut r: Runner, sel: Selection) -> Fitted {
         uncertainty,
         no_effect: p.held.clone(),
         weights: st.theta[p.np + p.ncoef..].to_vec(),
+        ensemble: None,
     }
 }

@@ -218,5 +218,6 @@ fn finish(
         uncertainty: None,
         no_effect: vec![false; s.np],
         weights: Vec::new(),
+        ensemble: None,
     }
 }
