@@ -270,7 +270,8 @@ impl Checker<'_> {
 
     /// `mlp(inputs...; hidden = [sizes], activation = tanh, explain = basis)`
     fn mlp(&mut self, c: &ast::Call, span: Span, cx: Cx) -> Summand {
-        const SIGNATURE: &str = "signature: mlp(inputs...; hidden = [sizes], activation = tanh|relu|softplus|sigmoid, explain = basis)";
+        const SIGNATURE: &str =
+            "signature: mlp(inputs...; hidden = [sizes], activation = tanh|relu|softplus|sigmoid, explain = basis)";
         let mut inputs = Vec::new();
         let mut hidden = vec![16, 16];
         let mut activation = hir::Activation::default();
@@ -326,8 +327,13 @@ impl Checker<'_> {
         };
         if items.is_empty() {
             self.err(
-                Diagnostic::new(codes::EMPTY_HIDDEN, "`hidden = []` gives the network no hidden layer", e.span, "empty")
-                    .with_help("give at least one layer size, e.g. `hidden = [16]`"),
+                Diagnostic::new(
+                    codes::EMPTY_HIDDEN,
+                    "`hidden = []` gives the network no hidden layer",
+                    e.span,
+                    "empty",
+                )
+                .with_help("give at least one layer size, e.g. `hidden = [16]`"),
             );
         }
         let mut out = Vec::new();

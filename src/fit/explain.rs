@@ -70,7 +70,12 @@ pub fn explain(ir: &ModelIr, fitted: &Fitted, data: &Dataset) -> Result<Vec<Expl
 
 /// The outputs on every row of the denoised trajectories: the first output as a vector, the
 /// others row-major (`rows × (outputs − 1)`). Rows with a non-finite value are left out.
-fn evaluate(ir: &ModelIr, fitted: &Fitted, data: &Dataset, outputs: &[NodeId]) -> Result<(Vec<f64>, Vec<f64>), FitError> {
+fn evaluate(
+    ir: &ModelIr,
+    fitted: &Fitted,
+    data: &Dataset,
+    outputs: &[NodeId],
+) -> Result<(Vec<f64>, Vec<f64>), FitError> {
     let layout = model_layout(ir);
     let err = |e: crate::jit::JitError| FitError::Data(format!("cannot evaluate the neural term: {e}"));
     let kernel = compile(&ir.arena, outputs, &layout).map_err(err)?;

@@ -259,12 +259,22 @@ impl ModelIr {
         let first = self.n_weights;
         let count = super::neural::weight_count(inputs.len(), &hidden);
         let base = self.weight_param(first);
-        let node = super::neural::network(&mut self.arena, &inputs, &hidden, activation, &mut |a, i| {
-            a.param(base + i as u32)
-        });
+        let node =
+            super::neural::network(&mut self.arena, &inputs, &hidden, activation, &mut |a, i| a.param(base + i as u32));
         self.n_weights += count;
-        let spec =
-            NeuralSpec { inputs, hidden, activation, first, count, node, weights: None, explain, text, formula: None, span };
+        let spec = NeuralSpec {
+            inputs,
+            hidden,
+            activation,
+            first,
+            count,
+            node,
+            weights: None,
+            explain,
+            text,
+            formula: None,
+            span,
+        };
         self.equations[eq].neural.push(spec);
     }
 
@@ -375,10 +385,7 @@ impl fmt::Display for ModelIr {
                 write!(f, "{}]", items.join(", "))?;
             }
             for n in &e.neural {
-                let ins: Vec<String> = n.inputs.iter().map(|&i| show(i)).collect();
-                let (first, last) = (n.first, (n.first + n.count).saturating_sub(1));
-                write!(f, "{sep}mlp({}; hidden = {:?}, activation = {})", ins.join(", "), n.hidden, n.activation.name())?;
-                write!(f, "[weights w{first}..w{last}]")?;
+                write!(f, "{sep}{}", self.neural_text(n))?;
                 sep = " + ";
             }
             writeln!(f)?;
@@ -403,6 +410,20 @@ impl fmt::Display for ModelIr {
             writeln!(f, "shared coefficient uses: {}", self.shared.len())?;
         }
         write!(f, "coefficients: {}", self.coefs.len())
+    }
+}
+
+impl ModelIr {
+    /// A neural term as `--emit ir` shows it: the network and the range of its weights.
+    fn neural_text(&self, n: &NeuralSpec) -> String {
+        let ins: Vec<String> = n.inputs.iter().map(|&i| self.arena.display(i, &self.names).to_string()).collect();
+        let (first, last) = (n.first, (n.first + n.count).saturating_sub(1));
+        format!(
+            "mlp({}; hidden = {:?}, activation = {})[weights w{first}..w{last}]",
+            ins.join(", "),
+            n.hidden,
+            n.activation.name()
+        )
     }
 }
 

@@ -139,11 +139,8 @@ pub fn absorbed_params(ir: &ModelIr) -> Vec<(usize, usize)> {
         if eq.neural.is_empty() {
             continue;
         }
-        let nets: Vec<BTreeSet<Var>> = eq
-            .neural
-            .iter()
-            .map(|n| n.inputs.iter().flat_map(|&i| vars_of(&ir.arena, i, np).0).collect())
-            .collect();
+        let nets: Vec<BTreeSet<Var>> =
+            eq.neural.iter().map(|n| n.inputs.iter().flat_map(|&i| vars_of(&ir.arena, i, np).0).collect()).collect();
         let mut parts = Vec::new();
         summands(&ir.arena, eq.known, &mut parts);
         for part in parts {

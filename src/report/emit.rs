@@ -55,7 +55,7 @@ pub fn emit_model(ir: &ModelIr, fitted: &Fitted, data: &Dataset, source: &str) -
             let _ = writeln!(s, "const {name} = {}", number(*v));
         }
     }
-    let nets = super::emit_net::declarations(ir);
+    let nets = super::emit_net::declarations(ir, EMIT_PRECISION);
     if !nets.is_empty() {
         let _ = write!(s, "\n{nets}");
     }
@@ -72,7 +72,7 @@ pub fn emit_model(ir: &ModelIr, fitted: &Fitted, data: &Dataset, source: &str) -
 }
 
 /// A number as `.mech` source (a leading minus is a unary minus, valid everywhere a value is).
-pub(crate) fn number(v: f64) -> String {
+fn number(v: f64) -> String {
     let t = format_sig(v.abs(), EMIT_PRECISION);
     if v < 0.0 {
         format!("-{t}")

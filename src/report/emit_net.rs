@@ -7,11 +7,21 @@
 //! Input: the lowered model with trained weights installed. Output: function declarations, and
 //! the text that stands for each network in the equations.
 
-use super::emit::number;
 use crate::check::hir::Activation;
 use crate::ir::neural::layer_sizes;
 use crate::ir::{ModelIr, NeuralSpec};
+use crate::number::format_sig;
 use std::fmt::Write;
+
+/// A number as `.mech` source with `precision` significant digits.
+fn number(v: f64, precision: usize) -> String {
+    let t = format_sig(v.abs(), precision);
+    if v < 0.0 {
+        format!("-{t}")
+    } else {
+        t
+    }
+}
 
 /// The function name of network `k` of equation `e`.
 fn base(ir: &ModelIr, e: usize, k: usize) -> String {
@@ -35,10 +45,10 @@ fn position(ir: &ModelIr, n: &NeuralSpec) -> Option<(usize, usize)> {
 }
 
 /// `w1*a1 + w2*a2 - w3*a3 + b` as `.mech` text.
-fn affine(weights: &[f64], args: &[String], bias: f64) -> String {
+fn affine(weights: &[f64], args: &[String], bias: f64, precision: usize) -> String {
     let mut s = String::new();
     for (w, a) in weights.iter().zip(args) {
-        let t = number(w.abs());
+        let t = number(w.abs(), precision);
         match (s.is_empty(), *w < 0.0) {
             (true, true) => s.push('-'),
             (true, false) => {}
@@ -47,9 +57,9 @@ fn affine(weights: &[f64], args: &[String], bias: f64) -> String {
         }
         let _ = write!(s, "{t}*{a}");
     }
-    let b = number(bias.abs());
+    let b = number(bias.abs(), precision);
     match (s.is_empty(), bias < 0.0) {
-        (true, _) => s = number(bias),
+        (true, _) => s = number(bias, precision),
         (false, true) => s = format!("{s} - {b}"),
         (false, false) => s = format!("{s} + {b}"),
     }
@@ -67,7 +77,7 @@ fn activation(act: Activation, z: &str) -> String {
 }
 
 /// The function declarations of every trained network that is not replaced by a formula.
-pub fn declarations(ir: &ModelIr) -> String {
+pub fn declarations(ir: &ModelIr, precision: usize) -> String {
     let mut s = String::new();
     for (e, eq) in ir.equations.iter().enumerate() {
         for (k, n) in eq.neural.iter().enumerate() {
@@ -75,7 +85,12 @@ pub fn declarations(ir: &ModelIr) -> String {
             let name = base(ir, e, k);
             let params: Vec<String> = (1..=n.inputs.len()).map(|i| format!("in{i}")).collect();
             let sig = params.join(", ");
-            let _ = writeln!(s, "# the trained network `{}` of the equation for {}", n.text, ir.names.var_name(crate::ir::Var::State { index: eq.state, order: eq.order }));
+            let _ = writeln!(
+                s,
+                "# the trained network `{}` of the equation for {}",
+                n.text,
+                ir.names.var_name(crate::ir::Var::State { index: eq.state, order: eq.order })
+            );
             let _ = writeln!(s, "fn {name}_act(z) = {}", activation(n.activation, "z"));
             let sizes = layer_sizes(n.inputs.len(), &n.hidden);
             let mut prev = params.clone();
@@ -84,7 +99,8 @@ pub fn declarations(ir: &ModelIr) -> String {
                 let last = l + 1 == sizes.len();
                 let mut units = Vec::with_capacity(n_out);
                 for j in 0..n_out {
-                    let body = affine(&w[at + j * n_in..at + (j + 1) * n_in], &prev, w[at + n_in * n_out + j]);
+                    let body =
+                        affine(&w[at + j * n_in..at + (j + 1) * n_in], &prev, w[at + n_in * n_out + j], precision);
                     if last {
                         let _ = writeln!(s, "fn {name}({sig}) = {body}");
                     } else {

@@ -101,11 +101,8 @@ pub fn params(ir: &ModelIr, data: &Dataset, fitted: &Fitted) -> Vec<ParamValue> 
                 })
                 .collect();
             let absorbed = absorbed.contains(&q);
-            let std_error = if per_trajectory.is_empty() && !absorbed {
-                finite(unc.and_then(|u| *u.params.get(q)?))
-            } else {
-                None
-            };
+            let std_error =
+                if per_trajectory.is_empty() && !absorbed { finite(unc.and_then(|u| *u.params.get(q)?)) } else { None };
             ParamValue {
                 name: name.clone(),
                 value,

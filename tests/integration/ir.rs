@@ -2,8 +2,8 @@
 //! (term counts, graded order, canonical products, duplicate reports), symbolic derivatives'
 //! structure, and snapshots of the IR printer on hand-built models.
 
-use mechc::ir::{Arena, Basis, Func, ModelIr, Names, Node, NodeId, Var};
 use mechc::check::hir::Activation;
+use mechc::ir::{Arena, Basis, Func, ModelIr, Names, Node, NodeId, Var};
 use mechc::source::{SourceId, Span};
 
 fn xyz() -> (Arena, Vec<NodeId>, Names) {

@@ -83,7 +83,10 @@ fn network_jacobians_match_interpreter_and_central_differences() {
         let (mut a, mut b) = (vec![0.0; jac.len()], vec![0.0; jac.len()]);
         jit.eval(1, &row, &th, &mut a).unwrap();
         interp.eval(1, &row, &th, &mut b).unwrap();
-        assert_eq!(a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), b.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+        assert_eq!(
+            a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            b.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
         let value = compile(&ir.arena, &rhs[..1], &layout).unwrap();
         let f = |th: &[f64], row: &[f64]| {
             let mut o = [0.0];
@@ -174,7 +177,14 @@ fn ude_lotka_volterra_explains_the_interaction_terms() {
     assert!(r.tolerance <= 0.1 && r.valid_time >= 10.0, "valid for {} at {}", r.valid_time, r.tolerance);
     let lines: Vec<String> =
         report.networks.iter().map(|n| format!("{}: {}", n.equation, n.formula.as_ref().unwrap().text)).collect();
-    insta::assert_snapshot!("example_ude_lotka_volterra", format!("{}\n{}", report.equations.iter().map(|e| e.text.clone()).collect::<Vec<_>>().join("\n"), lines.join("\n")));
+    insta::assert_snapshot!(
+        "example_ude_lotka_volterra",
+        format!(
+            "{}\n{}",
+            report.equations.iter().map(|e| e.text.clone()).collect::<Vec<_>>().join("\n"),
+            lines.join("\n")
+        )
+    );
 }
 
 /// FitzHugh–Nagumo with the cubic known and the rest learned: the decay parameter `a` draws
@@ -198,7 +208,8 @@ fn neural_closure_trains_warns_and_emits() {
     let text = mechc::report::emit::emit_model(&p.ir, &fitted, &p.data, "neural_closure.mech");
     let mut sources = mechc::source::SourceMap::new();
     let root = sources.add("emitted.mech", text);
-    let checked = mechc::pipeline::check_and_lower(&mut sources, root).unwrap_or_else(|_| panic!("emitted model checks"));
+    let checked =
+        mechc::pipeline::check_and_lower(&mut sources, root).unwrap_or_else(|_| panic!("emitted model checks"));
     assert!(mechc::pipeline::simulated(&checked.model).is_ok(), "the emitted model simulates");
     // Its system's right-hand sides equal the fitted model's on every data row: the network of
     // w' as emitted functions, the explained network of v' replaced by its formula.

@@ -185,7 +185,11 @@ fn finish(input: &FitInput, mut r: Runner, sel: Selection) -> Fitted {
         }
     }
     Fitted {
-        coefficients: st.theta[p.np..p.np + p.ncoef].iter().zip(&st.active).map(|(&c, &a)| if a { c } else { 0.0 }).collect(),
+        coefficients: st.theta[p.np..p.np + p.ncoef]
+            .iter()
+            .zip(&st.active)
+            .map(|(&c, &a)| if a { c } else { 0.0 })
+            .collect(),
         active: st.active.clone(),
         params,
         per_trajectory,

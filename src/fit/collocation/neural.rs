@@ -55,15 +55,13 @@ pub fn start_weights(p: &Problem, input: &FitInput, st: &mut State) -> Result<()
         for (l, &(n_in, n_out)) in sizes[..sizes.len() - 1].iter().enumerate() {
             // Xavier (Glorot) normal: variance 2 / (fan_in + fan_out), on standardised inputs.
             let sd = (2.0 / (n_in + n_out) as f64).sqrt();
+            // The first layer sees its inputs standardised: (x - mean)/spread folded into it.
+            let norm = if l == 0 { stats.clone() } else { vec![(0.0, 1.0); n_in] };
             for j in 0..n_out {
                 let mut bias = 0.0;
-                for i in 0..n_in {
-                    let mut v = normal(&mut rng, 0.0, sd).map_err(|e| FitError::Data(e.to_string()))?;
-                    if l == 0 {
-                        let (mean, spread) = stats[i];
-                        v /= spread;
-                        bias -= v * mean;
-                    }
+                for (i, &(mean, spread)) in norm.iter().enumerate() {
+                    let v = normal(&mut rng, 0.0, sd).map_err(|e| FitError::Data(e.to_string()))? / spread;
+                    bias -= v * mean;
                     p.set(st, Unknown::Weight(w + j * n_in + i), v);
                 }
                 p.set(st, Unknown::Weight(w + n_in * n_out + j), bias);
