@@ -90,6 +90,7 @@ pub fn check_and_lower(sources: &mut SourceMap, root: SourceId) -> Result<Checke
     };
     let ir = crate::ir::lower(&model).map_err(|e| Failure::Internal(e.to_string()))?;
     let mut warnings = diags;
+    neural::seed_acts(&ir, &mut warnings);
     warnings.extend(neural::warnings(&model, &ir));
     Ok(Checked { model, ir, warnings })
 }

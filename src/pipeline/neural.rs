@@ -45,6 +45,15 @@ pub fn trainable(model: &hir::Model, ir: &ModelIr) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// The checker reads the settings before the equations, so it warns (`W004`) that `seed` has no
+/// effect under `collocation` without `ensemble`; with neural terms the seed draws their starting
+/// weights, so that warning is withdrawn.
+pub fn seed_acts(ir: &ModelIr, warnings: &mut Vec<Diagnostic>) {
+    if ir.n_weights > 0 {
+        warnings.retain(|d| !(d.code == codes::NO_EFFECT && d.message.starts_with("`seed` ")));
+    }
+}
+
 /// `W010` for every parameter a network of its equation can absorb, `W011` for `weight_decay`
 /// without a network.
 pub fn warnings(model: &hir::Model, ir: &ModelIr) -> Vec<Diagnostic> {

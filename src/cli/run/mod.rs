@@ -101,7 +101,9 @@ pub fn run(args: &RunArgs) -> u8 {
     }
     eprint!("{}", render::render_text(&prepared.warnings, &sources, render::use_color()));
     let settings = &prepared.model.fit;
-    if args.seed.is_some() && settings.method != Method::Mnn && settings.ensemble == 0 {
+    // Neural terms draw their starting weights from the seed under every method that trains them.
+    let draws = settings.method == Method::Mnn || settings.ensemble > 0 || prepared.ir.n_weights > 0;
+    if args.seed.is_some() && !draws {
         eprintln!(
             "note: `--seed` has no effect: `method = {}` makes no random draws without `ensemble`",
             settings.method.name()
