@@ -6,10 +6,11 @@
 //! Many trajectories in one panel are unreadable, so by default at most [`DEFAULT_SHOWN`] are
 //! drawn, spread evenly over the data, and the figure says which.
 
-use super::plot::{LossHistory, LossUnit, PlotData, PlotTrajectory};
+use super::plot::{LossHistory, LossUnit, PlotData, PlotTrajectory, SelectionPoint};
 use super::summary::Report;
 use crate::data::Dataset;
 use crate::fit::Fitted;
+use crate::number::format_sig;
 
 /// Trajectories drawn when no selection is given (the palette's size: more would repeat
 /// colours).
@@ -73,8 +74,22 @@ pub fn figure(data: &Dataset, fitted: &Fitted, report: &Report, selection: Optio
         .iter()
         .map(|&k| {
             let tr = &data.trajectories[k];
-            PlotTrajectory::from_trajectory(tr, n, report.rollouts.get(k).cloned().flatten())
+            let mut p = PlotTrajectory::from_trajectory(tr, n, report.rollouts.get(k).cloned().flatten());
+            // The denoised states, when the fit's columns are the states (a higher-order state
+            // adds derivative columns, which this figure does not draw).
+            p.denoised =
+                fitted.denoised.get(k).filter(|z| z.width == n && z.len() == tr.len()).map(|z| z.values.clone());
+            p
         })
+        .collect();
+    let note = (chosen.len() < total).then(|| {
+        let nums: Vec<String> = chosen.iter().map(|k| (k + 1).to_string()).collect();
+        format!("trajectories {} of {total} shown (--plot-trajectories chooses)", nums.join(", "))
+    });
+    let path = report
+        .path
+        .iter()
+        .map(|p| SelectionPoint { terms: p.terms, criterion: p.criterion, chosen: p.chosen })
         .collect();
     let round_starts =
         fitted.history.windows(2).enumerate().filter(|(_, w)| w[1].round != w[0].round).map(|(i, _)| i + 1).collect();
@@ -83,5 +98,47 @@ pub fn figure(data: &Dataset, fitted: &Fitted, report: &Report, selection: Optio
         unit: LossUnit::Iteration,
         round_starts,
     };
-    PlotData { title: report.model.clone(), state_names: data.states.clone(), trajectories, loss }
+    PlotData {
+        title: report.model.clone(),
+        state_names: data.states.clone(),
+        input_names: data.inputs.clone(),
+        trajectories,
+        equations: equation_lines(report),
+        note,
+        path,
+        loss,
+    }
+}
+
+/// Each equation with its kept terms' 95% intervals (three digits) and, from an ensemble, the
+/// inclusion probabilities below 1.
+fn equation_lines(report: &Report) -> Vec<String> {
+    let g = |v: f64| format_sig(v, 3);
+    report
+        .equations
+        .iter()
+        .map(|e| {
+            let mut line = e.text.clone();
+            let ivs: Vec<String> = e
+                .terms
+                .iter()
+                .filter_map(|t| t.interval.map(|[a, b]| format!("{} [{}, {}]", t.term, g(a), g(b))))
+                .collect();
+            if !ivs.is_empty() {
+                line.push_str(&format!("     95%: {}", ivs.join(", ")));
+            }
+            if let Some(ens) = &report.ensemble {
+                let unsure: Vec<String> = ens
+                    .terms
+                    .iter()
+                    .filter(|t| t.equation == e.lhs && t.kept && t.inclusion < 1.0)
+                    .map(|t| format!("{} {:.2}", t.term, t.inclusion))
+                    .collect();
+                if !unsure.is_empty() {
+                    line.push_str(&format!("; kept in fewer refits: {}", unsure.join(", ")));
+                }
+            }
+            line
+        })
+        .collect()
 }
