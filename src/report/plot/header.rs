@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::draw::err;
+use super::chart::err;
 use super::layout::{self, Figure, FONT, LEGEND_TRAJECTORIES};
 use super::{PlotData, PlotError};
 

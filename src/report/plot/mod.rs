@@ -16,6 +16,7 @@
 //! Drawing goes through `plotters`; text is rendered from an embedded DejaVu Sans font so no
 //! system font library is needed.
 
+mod chart;
 mod data;
 mod draw;
 mod header;

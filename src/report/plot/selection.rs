@@ -7,7 +7,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::draw::{chart_builder, draw_runs, err, finish_panel, series_summary, tick};
+use super::chart::{chart_builder, draw_runs, err, finish_panel, series_summary, tick};
 use super::layout::{self, CHOSEN_COLOUR, FONT, LOSS_COLOUR};
 use super::panels::XySeries;
 use super::series::{axis_range, clamp, log_range};
