@@ -207,4 +207,8 @@ pub enum FitError {
     /// The data cannot support the fit (too short, no observed values, ...).
     #[error("{0}")]
     Data(String),
+    /// The cancel flag was seen inside a long computation; the engine catches it and returns its
+    /// best model so far (marked interrupted), so it never reaches the user as an error.
+    #[error("stopped by the cancel flag")]
+    Cancelled,
 }

@@ -112,11 +112,7 @@ pub fn run(args: &RunArgs) -> u8 {
         if settings.verbose {
             eprintln!("round {} step {} loss {:.6e} terms {}", p.round, p.iteration, p.loss, p.active_terms);
         }
-        if let Some(b) = &bar {
-            b.set_length(p.iterations as u64);
-            b.set_position(p.iteration as u64);
-            b.set_message(format!("round {} loss {:.3e} terms {}", p.round, p.loss, p.active_terms));
-        }
+        show_progress(bar.as_ref(), p);
     };
     let opts = TrainOptions { seed: args.seed, cancel: Some(cancel_flag()), progress: Some(&on_progress) };
     let start = Instant::now();
@@ -198,8 +194,17 @@ fn cancel_flag() -> &'static AtomicBool {
     })
 }
 
+/// Moves the progress bar (when there is one) to the fit's latest report.
+pub(crate) fn show_progress(bar: Option<&indicatif::ProgressBar>, p: &Progress) {
+    if let Some(b) = bar {
+        b.set_length(p.iterations as u64);
+        b.set_position(p.iteration as u64);
+        b.set_message(format!("round {} loss {:.3e} terms {}", p.round, p.loss, p.active_terms));
+    }
+}
+
 /// A progress bar on stderr when it is a terminal and output is not quiet.
-fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+pub(crate) fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
     if quiet || !std::io::stderr().is_terminal() {
         return None;
     }
