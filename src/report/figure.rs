@@ -119,10 +119,16 @@ fn equation_lines(report: &Report) -> Vec<String> {
         .iter()
         .map(|e| {
             let mut line = e.text.clone();
+            // The curvature interval, else the ensemble's percentile interval (marked as such).
+            let ens = |slot: usize| report.ensemble.as_ref()?.terms.iter().find(|t| t.slot == slot).map(|t| t.interval);
             let ivs: Vec<String> = e
                 .terms
                 .iter()
-                .filter_map(|t| t.interval.map(|[a, b]| format!("{} [{}, {}]", t.term, g(a), g(b))))
+                .filter_map(|t| match (t.interval, ens(t.slot)) {
+                    (Some([a, b]), _) => Some(format!("{} [{}, {}]", t.term, g(a), g(b))),
+                    (None, Some([a, b])) => Some(format!("{} [{}, {}] (ensemble)", t.term, g(a), g(b))),
+                    (None, None) => None,
+                })
                 .collect();
             if !ivs.is_empty() {
                 line.push_str(&format!("     95%: {}", ivs.join(", ")));
