@@ -103,11 +103,34 @@ pub fn figure(data: &Dataset, fitted: &Fitted, report: &Report, selection: Optio
         state_names: data.states.clone(),
         input_names: data.inputs.clone(),
         trajectories,
-        equations: equation_lines(report),
+        equations: equation_lines(report).into_iter().chain(params_line(report)).collect(),
         note,
         path,
         loss,
     }
+}
+
+/// The fitted parameters on one line: shared ones with their 95% intervals, per-trajectory ones
+/// by their mean and range (their table is in the text and HTML reports).
+fn params_line(report: &Report) -> Option<String> {
+    let g = |v: f64| format_sig(v, 4);
+    let parts: Vec<String> = report
+        .parameters
+        .iter()
+        .map(|p| match (p.per_trajectory.is_empty(), p.interval) {
+            (true, Some([a, b])) => format!("{} = {} [{}, {}]", p.name, g(p.value), g(a), g(b)),
+            (true, None) => format!("{} = {}", p.name, g(p.value)),
+            (false, _) => {
+                let (lo, hi) = p
+                    .per_trajectory
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), t| (lo.min(t.value), hi.max(t.value)));
+                let n = p.per_trajectory.len();
+                format!("{} per trajectory: mean {} over {n}, range {} .. {}", p.name, g(p.value), g(lo), g(hi))
+            }
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("parameters (95%): {}", parts.join("; ")))
 }
 
 /// Each equation with its kept terms' 95% intervals (three digits) and, from an ensemble, the
