@@ -47,6 +47,8 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     let n = input.model.fit.ensemble;
     if n > 0 && !fitted.interrupted {
         fitted.ensemble = Some(ensemble::run(input, n, engine)?);
+        // Ctrl-C during the refits: the fit stands, the ensemble holds the refits that finished.
+        fitted.interrupted = input.cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed));
     }
     Ok(fitted)
 }

@@ -4,6 +4,7 @@
 mod banded;
 mod behaviour;
 mod discovery;
+mod ensemble;
 mod mnn;
 mod models;
 mod settings;
