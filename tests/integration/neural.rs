@@ -232,3 +232,47 @@ fn neural_closure_trains_warns_and_emits() {
     assert!(worst_net < 1e-9, "the emitted network departs from the fitted one by {worst_net}");
     assert!(worst_formula < 1e-9, "the emitted formula departs from the explanation by {worst_formula}");
 }
+
+#[test]
+fn layer_counts_match_the_declared_widths() {
+    use mechc::ir::neural::{last_layer_start, layer_sizes, weight_count};
+    assert_eq!(layer_sizes(2, &[16, 8]), vec![(2, 16), (16, 8), (8, 1)]);
+    assert_eq!(weight_count(2, &[16, 8]), 3 * 16 + 17 * 8 + 9);
+    assert_eq!(last_layer_start(2, &[16, 8]), 3 * 16 + 17 * 8);
+}
+
+#[test]
+fn activations_fold_to_their_definitions() {
+    use mechc::check::hir::Activation;
+    use mechc::ir::neural::activate;
+    for x in [-3.0f64, 0.7, 40.0] {
+        let mut a = mechc::ir::Arena::new();
+        let n = a.constant(x);
+        let mut at = |act| {
+            let y = activate(&mut a, act, n);
+            a.const_value(y).unwrap()
+        };
+        assert!((at(Activation::Tanh) - x.tanh()).abs() < 1e-15);
+        assert!((at(Activation::Relu) - x.max(0.0)).abs() < 1e-15);
+        assert!((at(Activation::Softplus) - (1.0 + x.exp()).ln()).abs() < 1e-12);
+        assert!((at(Activation::Sigmoid) - 1.0 / (1.0 + (-x).exp())).abs() < 1e-15);
+    }
+}
+
+/// The explanation's selection keeps exactly the generating term when the target carries a
+/// small smooth error that the rest of the basis can partly fit.
+#[test]
+fn explanation_recovers_a_sparse_formula_from_a_smooth_error() {
+    let mut y = Vec::new();
+    let mut th = Vec::new();
+    for i in 0..400 {
+        let t = i as f64 * 0.05;
+        let (a, b) = (2.0 + t.sin(), 1.5 + (0.7 * t).cos());
+        y.push(-0.9 * a * b + 1e-3 * (0.3 * t).sin());
+        th.extend_from_slice(&[1.0, a, b, a * a, a * b, b * b]);
+    }
+    let (c, r2) = mechc::fit::explain::select(&y, &th, 6);
+    assert_eq!(c.iter().filter(|v| **v != 0.0).count(), 1, "{c:?}");
+    assert!((c[4] + 0.9).abs() < 1e-3, "{c:?}");
+    assert!(r2 > 0.999_99, "{r2}");
+}
