@@ -25,7 +25,7 @@ mod types;
 pub use banded::{dense_solve, Banded};
 pub use collocation::Objective;
 pub use smooth::noise_std;
-pub use types::{FitError, FitInput, Fitted, HistoryEntry, PathEntry, Phase, PhaseClock, Progress, Uncertainty};
+pub use types::{EncoderFit, FitError, FitInput, Fitted, HistoryEntry, PathEntry, Phase, PhaseClock, Progress, Uncertainty};
 
 use crate::check::settings::{FitSettings, Method};
 

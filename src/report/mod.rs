@@ -9,6 +9,7 @@
 //! - [`metrics`]: RMSE, rollout error, valid prediction time.
 //! - [`plot`]: figures of a fit (SVG or PNG).
 
+pub mod amortised;
 pub mod emit;
 pub mod energy;
 pub mod equations;

@@ -151,6 +151,7 @@ impl Repl {
             verbose: false,
             precision: 4,
             export: vec![],
+            weights: None,
         };
         let report = crate::report::build(&l.prepared.ir, &l.prepared.data, &l.fitted, "auto", 0.0, 4);
         match outputs::write_all(&args, &l.prepared, &l.fitted, &report, "<repl>") {
