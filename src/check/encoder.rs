@@ -26,7 +26,8 @@ impl Checker<'_> {
                 self.link_param(i, p, from);
             }
         }
-        self.encoder_rules();
+        let named: Vec<&str> = params.iter().filter_map(|p| p.from.as_ref().map(|f| f.name.as_str())).collect();
+        self.encoder_rules(&named);
     }
 
     fn encoder(&mut self, e: &ast::EncoderDecl) -> hir::Encoder {
@@ -198,12 +199,12 @@ impl Checker<'_> {
         self.model.encoders[k].outputs.push(i);
     }
 
-    /// Unused encoders (`W012`); in a model with an encoder, every per-trajectory parameter comes
+    /// Unused encoders (`W012`; not for one a rejected `from` names); in a model with an encoder, every per-trajectory parameter comes
     /// from an encoder and the method is `mnn` (`E071`).
-    fn encoder_rules(&mut self) {
+    fn encoder_rules(&mut self, named: &[&str]) {
         let mut used = false;
         for e in &self.model.encoders {
-            if e.outputs.is_empty() {
+            if e.outputs.is_empty() && !named.contains(&e.name.as_str()) {
                 self.diags.push(
                     Diagnostic::new(codes::UNUSED_ENCODER, format!("no parameter comes from encoder `{}`", e.name), e.span, "unused")
                         .with_help(format!("declare what it gives: `param r per trajectory from {} in (0.1, 10)`", e.name)),

@@ -173,6 +173,7 @@ fn outputs_are_written_into_the_out_dir() {
         verbose: false,
         precision: 4,
         export: vec![],
+        weights: None,
     };
     // The outputs are checked (and the directory created) before any work, then written.
     mechc::cli::run::outputs::validate(&args).unwrap();
