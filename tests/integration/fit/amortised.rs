@@ -46,7 +46,12 @@ fn median_error(p: &Prepared, values: &[f64], ks: &[usize], name: &str) -> f64 {
         })
         .collect();
     e.sort_by(f64::total_cmp);
-    e[e.len() / 2]
+    let n = e.len();
+    if n % 2 == 1 {
+        e[n / 2]
+    } else {
+        0.5 * (e[n / 2 - 1] + e[n / 2])
+    }
 }
 
 /// Loss gradient by candle's autograd (encoder layers, kernel op, S-MNN solver op) against
@@ -94,13 +99,13 @@ fn encoder_gradient_matches_central_differences() {
     assert_eq!(checked, 21);
 }
 
-/// The published setup at 500 trajectories (the example has 5,000): held-out median relative
+/// The published setup at 500 trajectories and 300 epochs (the example: 5,000 and 100): held-out median relative
 /// errors of r and k within the acceptance bound of 5%, computed against the generating values;
 /// the report's table and medians say the same; then the saved weights infer the parameters of
 /// 100 new trajectories (another seed) through `mechc predict`, within 5% too.
 #[test]
 fn logistic_amortised_recovers_held_out_and_new_trajectories() {
-    let text = example_with(&[("trajectories 5000", "trajectories 500"), ("epochs = 100", "epochs = 200")]);
+    let text = example_with(&[("trajectories 5000", "trajectories 500"), ("epochs = 100", "epochs = 300")]);
     let p = prepared("amortised.mech", &text);
     let fitted = train(&p, &TrainOptions { seed: Some(0), ..TrainOptions::default() }).unwrap();
     let enc = fitted.encoders.as_ref().unwrap();
