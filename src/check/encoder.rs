@@ -199,6 +199,25 @@ impl Checker<'_> {
         self.model.encoders[k].outputs.push(i);
     }
 
+    /// `W013` for the explicit `fit` settings an encoder fit does not read.
+    fn encoder_settings(&mut self) {
+        const IDLE: [&str; 9] = ["window", "stride", "threshold", "threshold_scale", "rounds", "l1", "init", "rule", "substeps"];
+        let idle: Vec<&str> = self.model.fit.explicit.iter().copied().filter(|k| IDLE.contains(k)).collect();
+        let Some(span) = self.model.encoders.iter().find(|e| !e.outputs.is_empty()).map(|e| e.span) else { return };
+        if !idle.is_empty() {
+            let list: Vec<String> = idle.iter().map(|k| format!("`{k}`")).collect();
+            self.diags.push(
+                Diagnostic::new(
+                    codes::ENCODER_SETTING,
+                    format!("{} {} no effect on a model with an encoder", list.join(", "), if idle.len() == 1 { "has" } else { "have" }),
+                    span,
+                    "trains on whole trajectories",
+                )
+                .with_help("remove the setting; `mechc explain W013` lists what an encoder fit reads"),
+            );
+        }
+    }
+
     /// Unused encoders (`W012`; not for one a rejected `from` names); in a model with an encoder, every per-trajectory parameter comes
     /// from an encoder and the method is `mnn` (`E071`).
     fn encoder_rules(&mut self, named: &[&str]) {
@@ -216,6 +235,7 @@ impl Checker<'_> {
         if !used {
             return;
         }
+        self.encoder_settings();
         let free: Vec<(String, crate::source::Span)> = self
             .model
             .params

@@ -183,4 +183,6 @@ codes! {
         "A `use`d file contributes only its functions, constants, systems and bases. Its `model` line, states, parameters, equations, `data` and `fit` declarations are ignored; move them into the model that uses the file.";
     UNUSED_ENCODER = "W012", "encoder without parameters",
         "An `encoder` is declared but no parameter is declared `from` it, so nothing trains or uses it. Declare the parameters it gives (`param r per trajectory from enc in (0.1, 10)`) or remove it.";
+    ENCODER_SETTING = "W013", "fit setting without effect on an encoder fit",
+        "A model with an encoder trains the encoder, the shared parameters and the ODE layer on whole trajectories: `epochs`, `lr`, `batch`, `validation` (the fraction of trajectories held out), `seed` and the layer's row weights act, but there are no windows (`window`, `stride`), no sparse terms to threshold (`threshold`, `threshold_scale`, `rounds`, `l1`) and no collocation start (`init`, `rule`, `substeps`). Remove the setting.";
 }
