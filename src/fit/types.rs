@@ -105,6 +105,8 @@ pub struct Fitted {
     pub no_effect: Vec<bool>,
     /// The trained encoders of amortised parameters (`param r per trajectory from enc`).
     pub encoders: Option<EncoderFit>,
+    /// The bootstrap refits of `fit { ensemble = N }`, when asked for.
+    pub ensemble: Option<super::ensemble::Ensemble>,
 }
 
 /// What training the encoders produced.
@@ -141,6 +143,9 @@ pub struct Uncertainty {
     pub dof: f64,
     /// What the curvature is, in words (for the report).
     pub basis: String,
+    /// What the errors take as given, in words, when that is more than the model and the noise
+    /// (for the report).
+    pub conditional_on: Option<String>,
 }
 
 /// One phase of a fit and its wall time.
@@ -220,4 +225,8 @@ pub enum FitError {
     /// The data cannot support the fit (too short, no observed values, ...).
     #[error("{0}")]
     Data(String),
+    /// The cancel flag was seen inside a long computation; the engine catches it and returns its
+    /// best model so far (marked interrupted), so it never reaches the user as an error.
+    #[error("stopped by the cancel flag")]
+    Cancelled,
 }

@@ -184,5 +184,6 @@ fn finish(input: &FitInput, mut r: Runner, sel: Selection) -> Fitted {
         uncertainty,
         no_effect: p.held.clone(),
         encoders: None,
+        ensemble: None,
     }
 }

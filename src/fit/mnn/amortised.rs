@@ -386,6 +386,7 @@ fn finish(
         phases: Vec::new(),
         uncertainty: None,
         no_effect: vec![false; s.np],
+        ensemble: None,
         encoders: Some(EncoderFit {
             weights,
             train: a.train.clone(),

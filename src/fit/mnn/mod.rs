@@ -225,5 +225,6 @@ fn finish(
         uncertainty: None,
         no_effect: vec![false; s.np],
         encoders: None,
+        ensemble: None,
     }
 }

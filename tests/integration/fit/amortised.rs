@@ -81,7 +81,7 @@ fn encoder_gradient_matches_central_differences() {
         let n = base.len();
         for i in [0, n / 3, n - 1] {
             let h = 1e-6 * base[i].abs().max(1.0);
-            let mut at = |x: f64| {
+            let at = |x: f64| {
                 let mut b = base.clone();
                 b[i] = x;
                 v.set(&Tensor::from_vec(b, shape.as_slice(), &Device::Cpu).unwrap()).unwrap();

@@ -41,6 +41,7 @@ fn fitted(ir: &ModelIr, coefs: &[(usize, &str, f64)], params: Vec<f64>) -> Fitte
         uncertainty: None,
         no_effect: vec![],
         encoders: None,
+        ensemble: None,
     }
 }
 
@@ -174,6 +175,8 @@ fn outputs_are_written_into_the_out_dir() {
         precision: 4,
         export: vec![],
         weights: None,
+        report: None,
+        plot_trajectories: None,
     };
     // The outputs are checked (and the directory created) before any work, then written.
     mechc::cli::run::outputs::validate(&args).unwrap();
