@@ -201,7 +201,8 @@ impl Checker<'_> {
 
     /// `W013` for the explicit `fit` settings an encoder fit does not read.
     fn encoder_settings(&mut self) {
-        const IDLE: [&str; 9] = ["window", "stride", "threshold", "threshold_scale", "rounds", "l1", "init", "rule", "substeps"];
+        const IDLE: [&str; 10] =
+            ["window", "stride", "threshold", "threshold_scale", "rounds", "l1", "init", "rule", "substeps", "ensemble"];
         let idle: Vec<&str> = self.model.fit.explicit.iter().copied().filter(|k| IDLE.contains(k)).collect();
         let Some(span) = self.model.encoders.iter().find(|e| !e.outputs.is_empty()).map(|e| e.span) else { return };
         if !idle.is_empty() {

@@ -186,5 +186,5 @@ codes! {
     UNUSED_ENCODER = "W012", "encoder without parameters",
         "An `encoder` is declared but no parameter is declared `from` it, so nothing trains or uses it. Declare the parameters it gives (`param r per trajectory from enc in (0.1, 10)`) or remove it.";
     ENCODER_SETTING = "W013", "fit setting without effect on an encoder fit",
-        "A model with an encoder trains the encoder, the shared parameters and the ODE layer on whole trajectories: `epochs`, `lr`, `batch`, `validation` (the fraction of trajectories held out), `seed` and the layer's row weights act, but there are no windows (`window`, `stride`), no sparse terms to threshold (`threshold`, `threshold_scale`, `rounds`, `l1`) and no collocation start (`init`, `rule`, `substeps`). Remove the setting.";
+        "A model with an encoder trains the encoder, the shared parameters and the ODE layer on whole trajectories: `epochs`, `lr`, `batch`, `validation` (the fraction of trajectories held out), `seed` and the layer's row weights act, but there are no windows (`window`, `stride`), no sparse terms to threshold (`threshold`, `threshold_scale`, `rounds`, `l1`), no collocation start (`init`, `rule`, `substeps`) and no bootstrap refits (`ensemble`: the held-out trajectories' errors measure it instead). Remove the setting.";
 }

@@ -44,7 +44,8 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     let engine = engine(input.model.fit.method);
     let mut fitted = engine(input)?;
     let n = input.model.fit.ensemble;
-    if n > 0 && !fitted.interrupted {
+    // An encoder fit's uncertainty is its held-out error: no bootstrap refits (`W013` says so).
+    if n > 0 && !fitted.interrupted && fitted.encoders.is_none() {
         fitted.ensemble = Some(ensemble::run(input, n, engine)?);
     }
     Ok(fitted)
