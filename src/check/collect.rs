@@ -163,20 +163,7 @@ fn collect_root_item<'m>(c: &mut Checker, d: &mut Decls<'m>, item: &'m ast::Item
                 }
             }
         }
-        ItemKind::Param(p) => {
-            if declare(c, &p.name, Decl::Param(c.model.params.len()), false) {
-                c.model.params.push(hir::Param {
-                    name: p.name.name.clone(),
-                    span: p.name.span,
-                    init: 0.0,
-                    bounds: None,
-                    per_trajectory: p.per_trajectory.is_some(),
-                    encoder: None,
-                });
-                c.used_params.push(false);
-                d.params.push(p);
-            }
-        }
+        ItemKind::Param(p) => collect_param(c, d, p),
         ItemKind::Data(dd) => {
             if declare(c, &dd.name, Decl::Data(d.data.len()), false) {
                 d.data.push(dd);
@@ -201,6 +188,21 @@ fn collect_root_item<'m>(c: &mut Checker, d: &mut Decls<'m>, item: &'m ast::Item
             }
         }
         _ => {}
+    }
+}
+
+fn collect_param<'m>(c: &mut Checker, d: &mut Decls<'m>, p: &'m ast::ParamDecl) {
+    if declare(c, &p.name, Decl::Param(c.model.params.len()), false) {
+        c.model.params.push(hir::Param {
+            name: p.name.name.clone(),
+            span: p.name.span,
+            init: 0.0,
+            bounds: None,
+            per_trajectory: p.per_trajectory.is_some(),
+            encoder: None,
+        });
+        c.used_params.push(false);
+        d.params.push(p);
     }
 }
 

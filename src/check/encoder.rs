@@ -12,7 +12,8 @@ use super::Checker;
 use crate::diag::{codes, Diagnostic};
 use crate::syntax::ast::{self, ExprKind as A};
 
-const SIGNATURE: &str = "signature: encoder NAME = mlp(states...; hidden = [sizes], activation = tanh|relu|softplus|sigmoid)";
+const SIGNATURE: &str =
+    "signature: encoder NAME = mlp(states...; hidden = [sizes], activation = tanh|relu|softplus|sigmoid)";
 
 impl Checker<'_> {
     /// Resolves the encoders, then the `from` links of the parameters, then the model's rules.
@@ -43,39 +44,20 @@ impl Checker<'_> {
             A::Call(c) if c.name.name == "mlp" => c,
             _ => {
                 self.err(
-                    Diagnostic::new(codes::BAD_ENCODER, "an encoder is an `mlp(...)`", e.value.span, "not an `mlp(...)` call")
-                        .with_note(SIGNATURE)
-                        .with_help("e.g. `encoder enc = mlp(u; hidden = [64, 64])`"),
+                    Diagnostic::new(
+                        codes::BAD_ENCODER,
+                        "an encoder is an `mlp(...)`",
+                        e.value.span,
+                        "not an `mlp(...)` call",
+                    )
+                    .with_note(SIGNATURE)
+                    .with_help("e.g. `encoder enc = mlp(u; hidden = [64, 64])`"),
                 );
                 return enc;
             }
         };
         for a in &call.args.items {
-            match a.name.as_ref().map(|n| n.name.as_str()) {
-                None => {
-                    if let Some(s) = self.encoder_input(&a.value) {
-                        enc.inputs.push(s);
-                    }
-                }
-                Some("hidden") => {
-                    enc.hidden = self.hidden_sizes(&a.value);
-                    if matches!(&a.value.kind, A::List(items) if items.is_empty()) {
-                        self.err(
-                            Diagnostic::new(codes::EMPTY_HIDDEN, "the network has no hidden layer", a.value.span, "empty list")
-                                .with_help("list the width of each hidden layer, e.g. `hidden = [64, 64]`"),
-                        );
-                    }
-                }
-                Some("activation") => {
-                    if let Some(act) = self.activation(&a.value) {
-                        enc.activation = act;
-                    }
-                }
-                Some(other) => self.err(
-                    Diagnostic::new(codes::BAD_ENCODER, format!("`mlp` has no argument `{other}`"), a.span(), "unknown argument")
-                        .with_note(SIGNATURE),
-                ),
-            }
+            self.encoder_arg(a, &mut enc);
         }
         if call.args.items.iter().all(|a| a.name.is_some()) {
             self.err(
@@ -85,6 +67,45 @@ impl Checker<'_> {
             );
         }
         enc
+    }
+
+    /// One argument of the encoder's `mlp(...)`: an input state, `hidden` or `activation`.
+    fn encoder_arg(&mut self, a: &ast::Arg, enc: &mut hir::Encoder) {
+        match a.name.as_ref().map(|n| n.name.as_str()) {
+            None => {
+                if let Some(s) = self.encoder_input(&a.value) {
+                    enc.inputs.push(s);
+                }
+            }
+            Some("hidden") => {
+                enc.hidden = self.hidden_sizes(&a.value);
+                if matches!(&a.value.kind, A::List(items) if items.is_empty()) {
+                    self.err(
+                        Diagnostic::new(
+                            codes::EMPTY_HIDDEN,
+                            "the network has no hidden layer",
+                            a.value.span,
+                            "empty list",
+                        )
+                        .with_help("list the width of each hidden layer, e.g. `hidden = [64, 64]`"),
+                    );
+                }
+            }
+            Some("activation") => {
+                if let Some(act) = self.activation(&a.value) {
+                    enc.activation = act;
+                }
+            }
+            Some(other) => self.err(
+                Diagnostic::new(
+                    codes::BAD_ENCODER,
+                    format!("`mlp` has no argument `{other}`"),
+                    a.span(),
+                    "unknown argument",
+                )
+                .with_note(SIGNATURE),
+            ),
+        }
     }
 
     /// An encoder input: a state of the model, by name.
@@ -177,8 +198,13 @@ impl Checker<'_> {
                     None => format!("the encoders are {}", encs.join(", ")),
                 };
                 self.err(
-                    Diagnostic::new(codes::UNKNOWN_NAME, format!("unknown encoder `{}`", from.name), from.span, "not declared")
-                        .with_help(help),
+                    Diagnostic::new(
+                        codes::UNKNOWN_NAME,
+                        format!("unknown encoder `{}`", from.name),
+                        from.span,
+                        "not declared",
+                    )
+                    .with_help(help),
                 );
                 return;
             }
@@ -191,7 +217,10 @@ impl Checker<'_> {
                     from.span.to(p.name.span),
                     "shared parameter from an encoder",
                 )
-                .with_help(format!("an encoder gives one value per trajectory: `param {} per trajectory from {}`", p.name.name, from.name)),
+                .with_help(format!(
+                    "an encoder gives one value per trajectory: `param {} per trajectory from {}`",
+                    p.name.name, from.name
+                )),
             );
             return;
         }
@@ -201,8 +230,18 @@ impl Checker<'_> {
 
     /// `W013` for the explicit `fit` settings an encoder fit does not read.
     fn encoder_settings(&mut self) {
-        const IDLE: [&str; 10] =
-            ["window", "stride", "threshold", "threshold_scale", "rounds", "l1", "init", "rule", "substeps", "ensemble"];
+        const IDLE: [&str; 10] = [
+            "window",
+            "stride",
+            "threshold",
+            "threshold_scale",
+            "rounds",
+            "l1",
+            "init",
+            "rule",
+            "substeps",
+            "ensemble",
+        ];
         let idle: Vec<&str> = self.model.fit.explicit.iter().copied().filter(|k| IDLE.contains(k)).collect();
         let Some(span) = self.model.encoders.iter().find(|e| !e.outputs.is_empty()).map(|e| e.span) else { return };
         if !idle.is_empty() {
@@ -210,7 +249,11 @@ impl Checker<'_> {
             self.diags.push(
                 Diagnostic::new(
                     codes::ENCODER_SETTING,
-                    format!("{} {} no effect on a model with an encoder", list.join(", "), if idle.len() == 1 { "has" } else { "have" }),
+                    format!(
+                        "{} {} no effect on a model with an encoder",
+                        list.join(", "),
+                        if idle.len() == 1 { "has" } else { "have" }
+                    ),
                     span,
                     "trains on whole trajectories",
                 )
@@ -226,8 +269,13 @@ impl Checker<'_> {
         for e in &self.model.encoders {
             if e.outputs.is_empty() && !named.contains(&e.name.as_str()) {
                 self.diags.push(
-                    Diagnostic::new(codes::UNUSED_ENCODER, format!("no parameter comes from encoder `{}`", e.name), e.span, "unused")
-                        .with_help(format!("declare what it gives: `param r per trajectory from {} in (0.1, 10)`", e.name)),
+                    Diagnostic::new(
+                        codes::UNUSED_ENCODER,
+                        format!("no parameter comes from encoder `{}`", e.name),
+                        e.span,
+                        "unused",
+                    )
+                    .with_help(format!("declare what it gives: `param r per trajectory from {} in (0.1, 10)`", e.name)),
                 );
             } else {
                 used = true;

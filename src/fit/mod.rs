@@ -26,7 +26,9 @@ mod types;
 pub use banded::{dense_solve, Banded};
 pub use collocation::Objective;
 pub use smooth::noise_std;
-pub use types::{EncoderFit, FitError, FitInput, Fitted, HistoryEntry, PathEntry, Phase, PhaseClock, Progress, Uncertainty};
+pub use types::{
+    EncoderFit, FitError, FitInput, Fitted, HistoryEntry, PathEntry, Phase, PhaseClock, Progress, Uncertainty,
+};
 
 use crate::check::settings::{FitSettings, Method};
 

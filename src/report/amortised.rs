@@ -139,7 +139,12 @@ impl Amortised {
         let which = if self.rows_held_out { "held-out" } else { "training" };
         let has_truth = self.rows.iter().any(|r| r.truth.iter().any(Option::is_some));
         let what = if has_truth { "true -> inferred" } else { "inferred" };
-        let _ = writeln!(s, "  {which} trajectories ({what}; first {} of {}):", SHOWN_ROWS.min(self.rows.len()), self.rows.len());
+        let _ = writeln!(
+            s,
+            "  {which} trajectories ({what}; first {} of {}):",
+            SHOWN_ROWS.min(self.rows.len()),
+            self.rows.len()
+        );
         for r in self.rows.iter().take(SHOWN_ROWS) {
             let cells: Vec<String> = self
                 .params

@@ -81,24 +81,7 @@ impl Amortised {
         let n_valid = n_valid.min(order.len().saturating_sub(1));
         let valid = order.split_off(order.len() - n_valid);
         let (train, valid) = (sorted(order), sorted(valid));
-        let mut nets = Vec::new();
-        let mut feats = Vec::new();
-        for enc in model.encoders.iter().filter(|e| !e.outputs.is_empty()) {
-            let cols: Vec<usize> = enc.inputs.iter().map(|&st| data_column(input, st)).collect::<Result<_, _>>()?;
-            let points = len;
-            let rows: Vec<Vec<f64>> = input
-                .data
-                .trajectories
-                .iter()
-                .map(|tr| features(tr, &cols, points))
-                .collect::<Result<_, _>>()
-                .map_err(FitError::Data)?;
-            let train_rows: Vec<Vec<f64>> = train.iter().map(|&k| rows[k].clone()).collect();
-            let net = Net::new(enc, model, standardise(&train_rows), points, &mut rng).map_err(cerr)?;
-            let nf = rows[0].len();
-            feats.push(Tensor::from_vec(rows.concat(), (rows.len(), nf), &Device::Cpu).map_err(cerr)?);
-            nets.push(net);
-        }
+        let (nets, feats) = networks(input, &train, len, &mut rng)?;
         let source = s
             .per_traj
             .iter()
@@ -106,7 +89,9 @@ impl Amortised {
                 let live = model.encoders.iter().filter(|e| !e.outputs.is_empty());
                 live.enumerate()
                     .find_map(|(e, enc)| enc.outputs.iter().position(|&p| p == q).map(|j| (e, j)))
-                    .ok_or_else(|| FitError::Data(format!("parameter `{}` comes from no encoder", model.params[q].name)))
+                    .ok_or_else(|| {
+                        FitError::Data(format!("parameter `{}` comes from no encoder", model.params[q].name))
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let maps: Vec<OutputMap> = model.params.iter().map(OutputMap::of).collect();
@@ -213,6 +198,35 @@ impl Amortised {
     }
 }
 
+/// A fresh network per used encoder and every trajectory's features for it.
+fn networks(
+    input: &FitInput,
+    train: &[usize],
+    len: usize,
+    rng: &mut crate::data::SeededRng,
+) -> Result<(Vec<Net>, Vec<Tensor>), FitError> {
+    let model = input.model;
+    let mut nets = Vec::new();
+    let mut feats = Vec::new();
+    for enc in model.encoders.iter().filter(|e| !e.outputs.is_empty()) {
+        let cols: Vec<usize> = enc.inputs.iter().map(|&st| data_column(input, st)).collect::<Result<_, _>>()?;
+        let points = len;
+        let rows: Vec<Vec<f64>> = input
+            .data
+            .trajectories
+            .iter()
+            .map(|tr| features(tr, &cols, points))
+            .collect::<Result<_, _>>()
+            .map_err(FitError::Data)?;
+        let train_rows: Vec<Vec<f64>> = train.iter().map(|&k| rows[k].clone()).collect();
+        let net = Net::new(enc, model, standardise(&train_rows), points, rng).map_err(cerr)?;
+        let nf = rows[0].len();
+        feats.push(Tensor::from_vec(rows.concat(), (rows.len(), nf), &Device::Cpu).map_err(cerr)?);
+        nets.push(net);
+    }
+    Ok((nets, feats))
+}
+
 fn sorted(mut v: Vec<usize>) -> Vec<usize> {
     v.sort_unstable();
     v
@@ -316,7 +330,13 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
         seconds.push(start.elapsed().as_secs_f64());
         history.push(HistoryEntry { round: 0, loss: train_loss });
         if let Some(p) = input.progress {
-            p(&Progress { round: 0, iteration: epoch + 1, iterations: settings.epochs, loss: train_loss, active_terms: 0 });
+            p(&Progress {
+                round: 0,
+                iteration: epoch + 1,
+                iterations: settings.epochs,
+                loss: train_loss,
+                active_terms: 0,
+            });
         }
         let score = valid_loss.unwrap_or(train_loss);
         if best.as_ref().is_none_or(|b| score < b.0) {

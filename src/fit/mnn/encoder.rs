@@ -126,7 +126,13 @@ pub struct Net {
 impl Net {
     /// A fresh network for `enc` reading `n_features` features, Glorot-uniform weights from
     /// `rng`, the last bias at the parameters' initial guesses.
-    pub fn new(enc: &hir::Encoder, model: &hir::Model, stats: (Vec<f64>, Vec<f64>), points: usize, rng: &mut SeededRng) -> R<Net> {
+    pub fn new(
+        enc: &hir::Encoder,
+        model: &hir::Model,
+        stats: (Vec<f64>, Vec<f64>),
+        points: usize,
+        rng: &mut SeededRng,
+    ) -> R<Net> {
         let maps: Vec<OutputMap> = enc.outputs.iter().map(|&p| OutputMap::of(&model.params[p])).collect();
         let mut sizes = vec![stats.0.len()];
         sizes.extend(enc.hidden.iter().map(|&h| h as usize));
@@ -145,7 +151,15 @@ impl Net {
             let bt = Var::from_tensor(&Tensor::from_vec(bias, fan_out, &Device::Cpu)?)?;
             layers.push((wt, bt));
         }
-        Ok(Net { name: enc.name.clone(), activation: enc.activation, points, mean: stats.0, std: stats.1, layers, maps })
+        Ok(Net {
+            name: enc.name.clone(),
+            activation: enc.activation,
+            points,
+            mean: stats.0,
+            std: stats.1,
+            layers,
+            maps,
+        })
     }
 
     /// The trainable variables.
@@ -214,7 +228,11 @@ impl EncoderWeights {
         for (i, (w, b)) in net.layers.iter().enumerate() {
             for (what, v) in [("weight", w), ("bias", b)] {
                 let t = v.as_tensor();
-                self.tensors.push((format!("{}.layer{i}.{what}", net.name), t.dims().to_vec(), t.flatten_all()?.to_vec1()?));
+                self.tensors.push((
+                    format!("{}.layer{i}.{what}", net.name),
+                    t.dims().to_vec(),
+                    t.flatten_all()?.to_vec1()?,
+                ));
             }
         }
         self.tensors.push((format!("{}.feature_mean", net.name), vec![net.mean.len()], net.mean.clone()));

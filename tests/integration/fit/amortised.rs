@@ -169,9 +169,8 @@ fn predict_refuses_weights_of_another_shape() {
     w.tensors.push(("enc.layer0.weight".into(), vec![32, 61], vec![0.0; 32 * 61]));
     let path = tmp("shape.safetensors");
     w.save(&path).unwrap();
-    let args = |model: &str| {
-        mechc(&["predict", model, "--weights", path.to_str().unwrap(), "--data", csv.to_str().unwrap()])
-    };
+    let args =
+        |model: &str| mechc(&["predict", model, "--weights", path.to_str().unwrap(), "--data", csv.to_str().unwrap()]);
     let (code, _, err) = args("examples/logistic_amortised.mech");
     assert_eq!(code, 1);
     assert!(err.contains("`enc.layer0.weight` has shape [32, 61]; the declaration needs [64, 61]"), "{err}");
