@@ -5,7 +5,6 @@
 //! trajectory (or the JSON). Errors (a model without encoders, weights that do not fit the
 //! declaration, unreadable data) are said with exit 1 before any output.
 
-use super::predict::PredictArgs;
 use super::{EXIT_OK, EXIT_USER};
 use crate::check::hir;
 use crate::data::csv_load::{load_csv, CsvSpec};
@@ -16,10 +15,21 @@ use candle_core::{Device, Tensor};
 use std::fmt::Write;
 use std::path::Path;
 
+/// What `mechc predict --weights` was asked for.
+pub struct InferArgs<'a> {
+    /// The model file.
+    pub file: &'a Path,
+    pub weights: &'a Path,
+    pub data: &'a Path,
+    /// `--json OUT|-`.
+    pub json: Option<&'a Path>,
+}
+
 /// Runs the inference.
-pub fn run(model: &hir::Model, args: &PredictArgs, weights: &Path, data: &Path) -> u8 {
-    if let Some(out) = args.json.as_deref().filter(|p| p.as_os_str() != "-") {
-        if let Err(why) = crate::files::check_output(out, &[args.file.as_path(), weights, data]) {
+pub fn run(model: &hir::Model, args: &InferArgs) -> u8 {
+    let (weights, data) = (args.weights, args.data);
+    if let Some(out) = args.json.filter(|p| p.as_os_str() != "-") {
+        if let Err(why) = crate::files::check_output(out, &[args.file, weights, data]) {
             let msg = format!("cannot write the JSON to `{}`: {why}", out.display());
             return super::coded(crate::diag::codes::OUTPUT_PATH, &msg);
         }
@@ -31,7 +41,7 @@ pub fn run(model: &hir::Model, args: &PredictArgs, weights: &Path, data: &Path) 
             return EXIT_USER;
         }
     };
-    match &args.json {
+    match args.json {
         Some(out) => {
             let rows: Vec<serde_json::Value> = labels
                 .iter()

@@ -72,7 +72,8 @@ pub fn run(args: &PredictArgs) -> u8 {
     };
     eprint!("{}", render::render_text(&checked.warnings, &sources, render::use_color()));
     if let (Some(w), Some(d)) = (&args.weights, &args.data) {
-        return super::infer::run(&checked.model, args, w, d);
+        let infer = super::infer::InferArgs { file: &args.file, weights: w, data: d, json: args.json.as_deref() };
+        return super::infer::run(&checked.model, &infer);
     }
     match predict(&checked.ir, &checked.model, args) {
         Ok(ds) => write(&ds, args.output.as_deref()),

@@ -4,8 +4,8 @@
 //! - **Features.** Every input state's series is resampled by linear interpolation (over its
 //!   observed values) onto `points` equally spaced times across the trajectory's own span, so
 //!   trajectories of any length and sampling give a vector of one length; the span itself
-//!   (`t_end − t_start`) is the last feature. `points` is the training trajectories' median row
-//!   count. Features are standardised by the training set's mean and standard deviation.
+//!   (`t_end − t_start`) is the last feature. `points` is the training trajectories' row count
+//!   (training needs them all of one length; new trajectories may have any). Features are standardised by the training set's mean and standard deviation.
 //! - **Layers.** candle-nn `Linear` layers with the declared activation between them (none after
 //!   the last); Glorot-uniform weights and zero biases drawn from the run's seeded generator.
 //! - **Outputs.** One per parameter declared `from` the encoder: a bounded parameter is

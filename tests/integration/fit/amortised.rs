@@ -60,7 +60,7 @@ fn median_error(p: &Prepared, values: &[f64], ks: &[usize], name: &str) -> f64 {
 #[test]
 fn encoder_gradient_matches_central_differences() {
     let text = example_with(&[
-        ("param k per trajectory from enc in (0.1, 10)", "param k = 2.5 in (0.1, 10)"),
+        ("param k in (0.1, 10) per trajectory from enc", "param k = 2.5 in (0.1, 10)"),
         ("trajectories 5000", "trajectories 12"),
         ("hidden = [64, 64]", "hidden = [16, 8]"),
     ]);
