@@ -49,6 +49,8 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     // An encoder fit's uncertainty is its held-out error: no bootstrap refits (`W013` says so).
     if n > 0 && !fitted.interrupted && fitted.encoders.is_none() {
         fitted.ensemble = Some(ensemble::run(input, n, engine)?);
+        // Ctrl-C during the refits: the fit stands, the ensemble holds the refits that finished.
+        fitted.interrupted = input.cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed));
     }
     Ok(fitted)
 }

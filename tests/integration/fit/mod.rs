@@ -5,6 +5,7 @@ mod amortised;
 mod banded;
 mod behaviour;
 mod discovery;
+mod ensemble;
 mod mnn;
 mod models;
 mod settings;
