@@ -274,13 +274,26 @@ impl Checker<'_> {
             "signature: mlp(inputs...; hidden = [sizes], activation = tanh|relu|softplus|sigmoid, explain = basis)";
         let mut inputs = Vec::new();
         let mut hidden = vec![16, 16];
-        let mut activation = hir::Activation::default();
+        let mut activation = hir::Activation::Tanh;
         let mut explain = None;
         for a in &c.args.items {
             match a.name.as_ref().map(|n| n.name.as_str()) {
                 None => inputs.push(self.scalar(&a.value, cx)),
-                Some("hidden") => hidden = self.hidden_sizes(&a.value),
-                Some("activation") => activation = self.activation(&a.value),
+                Some("hidden") => {
+                    hidden = self.hidden_sizes(&a.value);
+                    if matches!(&a.value.kind, A::List(items) if items.is_empty()) {
+                        self.err(
+                            Diagnostic::new(
+                                codes::EMPTY_HIDDEN,
+                                "`hidden = []` gives the network no hidden layer",
+                                a.value.span,
+                                "empty",
+                            )
+                            .with_help("give at least one layer size, e.g. `hidden = [16]`"),
+                        );
+                    }
+                }
+                Some("activation") => activation = self.activation(&a.value).unwrap_or(hir::Activation::Tanh),
                 Some("explain") => explain = Some(self.basis_expr(&a.value, None)),
                 Some(other) => self.err(
                     Diagnostic::new(
@@ -303,39 +316,11 @@ impl Checker<'_> {
         Summand::Mlp { inputs, hidden, activation, explain, span }
     }
 
-    /// `activation = tanh|relu|softplus|sigmoid` (`E064` otherwise).
-    fn activation(&mut self, e: &ast::Expr) -> hir::Activation {
-        let word = match &e.kind {
-            A::Name(id) => Some(id.name.as_str()),
-            _ => None,
-        };
-        if let Some(&(_, a)) = hir::Activation::ALL.iter().find(|(n, _)| Some(*n) == word) {
-            return a;
-        }
-        let names: Vec<&str> = hir::Activation::ALL.iter().map(|(n, _)| *n).collect();
-        self.err(
-            Diagnostic::new(codes::BAD_ACTIVATION, "unknown activation function", e.span, "not an activation")
-                .with_note(format!("`activation` is one of {} (a bare word)", names.join(", "))),
-        );
-        hir::Activation::default()
-    }
-
-    fn hidden_sizes(&mut self, e: &ast::Expr) -> Vec<u32> {
+    pub(crate) fn hidden_sizes(&mut self, e: &ast::Expr) -> Vec<u32> {
         let items: Vec<&ast::Expr> = match &e.kind {
             A::List(items) => items.iter().collect(),
             _ => vec![e],
         };
-        if items.is_empty() {
-            self.err(
-                Diagnostic::new(
-                    codes::EMPTY_HIDDEN,
-                    "`hidden = []` gives the network no hidden layer",
-                    e.span,
-                    "empty",
-                )
-                .with_help("give at least one layer size, e.g. `hidden = [16]`"),
-            );
-        }
         let mut out = Vec::new();
         for it in items {
             match self.constant(it) {

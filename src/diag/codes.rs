@@ -155,10 +155,14 @@ codes! {
         "The data cannot determine part of the model, found before training: a candidate term that is zero on every row of the data (such as `x - x`, or `x` when the data of `x` are all zero), data that are all zero for every state, or values so large (beyond 1e150) that squaring them overflows. Remove the term, or rescale the data.";
     INTERRUPTED = "E063", "interrupted",
         "Training was stopped with Ctrl-C (SIGINT). `mechc run` stops at the next iteration of the fit, reports the best model found so far, writes the outputs named on the command line and exits with status 130. A second Ctrl-C exits at once.";
-    BAD_ACTIVATION = "E064", "unknown activation",
-        "An `mlp(...)` names an activation function it does not have. `activation` is one of `tanh` (the default), `relu`, `softplus` and `sigmoid`, written as a bare word: `mlp(x, y; hidden = [16], activation = relu)`.";
-    EMPTY_HIDDEN = "E065", "network without hidden layers",
-        "`mlp(...; hidden = [])` has no hidden layer: the term would be a linear function of its inputs, which a `sparse` block or a known term with parameters says directly. Give at least one positive size, e.g. `hidden = [16]`.";
+    UNKNOWN_ACTIVATION = "E068", "unknown activation",
+        "A network's `activation` names no activation function. The activations are `tanh` (the default), `relu`, `softplus` and `sigmoid`: `encoder enc = mlp(u; hidden = [64, 64], activation = relu)`.";
+    EMPTY_HIDDEN = "E069", "empty hidden layer list",
+        "`hidden = []` gives a network no hidden layer. List the width of each hidden layer, for example `hidden = [64, 64]`; the widths are positive integers.";
+    BAD_ENCODER = "E070", "invalid encoder declaration",
+        "`encoder NAME = mlp(inputs...; hidden = [...], activation = ...)` reads whole trajectories of its inputs, which must be states of the model (their data are what it reads); an input, a parameter, a constant or an expression is not a series it can read. The right side must be one `mlp(...)` call with at least one input.";
+    BAD_FROM_ENCODER = "E071", "invalid parameter from an encoder",
+        "`param r per trajectory from enc in (0.1, 10)` takes one value per trajectory from the encoder `enc`, so the parameter must be declared `per trajectory` and `enc` must be an encoder of the model. A model with an encoder trains by `method = mnn` (the encoder, the shared parameters and the ODE layer together), and every per-trajectory parameter of it must come from an encoder: a free per-trajectory value could not be given to a trajectory never seen in training.";
     NETWORK_TOO_LARGE = "E066", "network too large for this method",
         "Neural terms `mlp(...)` train under `method = collocation`, where every weight is a dense unknown of the Gauss-Newton step: its cost grows with the cube of the number of weights, so the total weight count is limited (the message gives the count and the limit). The `sindy` and `mnn` methods do not train neural terms. Use smaller hidden layers, or fewer networks.";
     PLOT_SELECTION = "E082", "plot selection out of range",
@@ -185,4 +189,8 @@ codes! {
         "A learnable parameter sits in a known term of an equation that also has an `mlp(...)` whose inputs include every variable the term depends on: the network can represent the term itself, so the data cannot separate the parameter from the network, and its fitted value is not a recovered value (the report marks it). Fix the parameter (write a number or a `const`), or take the variables it multiplies out of the network's inputs.";
     DECAY_WITHOUT_NETWORK = "W011", "weight decay without a neural term",
         "`fit { weight_decay }` is an L2 penalty on the weights of `mlp(...)` terms, and the model has none, so the setting has no effect. Remove it.";
+    UNUSED_ENCODER = "W012", "encoder without parameters",
+        "An `encoder` is declared but no parameter is declared `from` it, so nothing trains or uses it. Declare the parameters it gives (`param r per trajectory from enc in (0.1, 10)`) or remove it.";
+    ENCODER_SETTING = "W013", "fit setting without effect on an encoder fit",
+        "A model with an encoder trains the encoder, the shared parameters and the ODE layer on whole trajectories: `epochs`, `lr`, `batch`, `validation` (the fraction of trajectories held out), `seed` and the layer's row weights act, but there are no windows (`window`, `stride`), no sparse terms to threshold (`threshold`, `threshold_scale`, `rounds`, `l1`), no collocation start (`init`, `rule`, `substeps`) and no bootstrap refits (`ensemble`: the held-out trajectories' errors measure it instead). Remove the setting.";
 }

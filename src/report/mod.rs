@@ -13,6 +13,7 @@
 //! - [`networks`]: trained neural terms, their weights and explaining formulas.
 //! - [`plot`]: figures of a fit (SVG or PNG).
 
+pub mod amortised;
 pub mod emit;
 mod emit_net;
 pub mod energy;

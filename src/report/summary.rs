@@ -168,6 +168,9 @@ pub struct Report {
     /// The trained neural terms, with their weights and explanations.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub networks: Vec<super::networks::NetworkValue>,
+    /// Amortised parameters (a model with encoders), filled by the caller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amortised: Option<super::amortised::Amortised>,
     /// Significant digits of printed coefficients.
     #[serde(skip)]
     pub precision: usize,
@@ -240,6 +243,7 @@ pub fn build(
         energy_drift: super::energy::energy_drift(ir, data, fitted),
         phases: fitted.phases.iter().map(|p| (p.name.to_string(), p.seconds)).collect(),
         networks: super::networks::networks(ir, precision),
+        amortised: None,
         precision,
         rollouts,
     }
@@ -412,7 +416,7 @@ impl Report {
             let _ = writeln!(s, "  coefficients ± standard error:");
             values::coefficient_text(&mut s, &self.equations, self.precision);
         }
-        values::params_text(&mut s, &self.parameters, self.precision);
+        self.param_lines(&mut s);
         if let Some(u) = &self.uncertainty {
             let _ = writeln!(
                 s,
@@ -448,8 +452,22 @@ impl Report {
     /// The fitted parameters' lines alone (for quiet output).
     pub fn params_text(&self) -> String {
         let mut s = String::new();
-        values::params_text(&mut s, &self.parameters, self.precision);
+        self.param_lines(&mut s);
         s
+    }
+
+    /// The parameters' lines; with encoders, the shared parameters and the amortised summary
+    /// (every trajectory's values are in the JSON report).
+    fn param_lines(&self, s: &mut String) {
+        match &self.amortised {
+            Some(a) => {
+                let shared: Vec<values::ParamValue> =
+                    self.parameters.iter().filter(|p| p.per_trajectory.is_empty()).cloned().collect();
+                values::params_text(s, &shared, self.precision);
+                a.text(s, self.precision);
+            }
+            None => values::params_text(s, &self.parameters, self.precision),
+        }
     }
 
     /// Each kept term's normalised magnitude, per equation: why a term stayed.

@@ -61,6 +61,7 @@ pub fn key_of(item: &Item) -> String {
         ItemKind::Use(s) => format!("use {}", s.value),
         ItemKind::State(_) | ItemKind::VecState(_) => "state".into(),
         ItemKind::Hamiltonian(_) => "hamiltonian".into(),
+        ItemKind::Encoder(e) => format!("encoder {}", e.name.name),
         ItemKind::Input(_) => "input".into(),
         ItemKind::Param(p) => format!("param {}", p.name.name),
         ItemKind::Const(c) => format!("const {}", c.name.name),

@@ -206,6 +206,7 @@ fn finish(input: &FitInput, mut r: Runner, sel: Selection) -> Fitted {
         uncertainty,
         no_effect: p.held.clone(),
         weights: st.theta[p.np + p.ncoef..].to_vec(),
+        encoders: None,
         ensemble: None,
     }
 }

@@ -347,6 +347,7 @@ impl Regression<'_> {
             uncertainty: None,
             no_effect: vec![false; s.np],
             weights: Vec::new(),
+            encoders: None,
             ensemble: None,
         }
     }

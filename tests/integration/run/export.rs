@@ -48,6 +48,7 @@ fn model() -> (mechc::ir::ModelIr, Fitted, mechc::report::Report) {
         uncertainty: None,
         no_effect: vec![false, false],
         weights: vec![],
+        encoders: None,
         ensemble: None,
     };
     let data = Dataset { states: ir.names.states.clone(), inputs: ir.names.inputs.clone(), trajectories: vec![] };

@@ -41,6 +41,7 @@ fn fitted(ir: &ModelIr, coefs: &[(usize, &str, f64)], params: Vec<f64>) -> Fitte
         uncertainty: None,
         no_effect: vec![],
         weights: vec![],
+        encoders: None,
         ensemble: None,
     }
 }
@@ -174,6 +175,7 @@ fn outputs_are_written_into_the_out_dir() {
         verbose: false,
         precision: 4,
         export: vec![],
+        weights: None,
         report: None,
         plot_trajectories: None,
     };
