@@ -6,6 +6,7 @@
 //! body refers to its arguments as [`Expr::Arg`]; the lowering inlines them.
 
 use crate::check::settings::FitSettings;
+pub use crate::check::field::types::{Pde, PdeCsv, PdeData, PdeDeriv, PdeExpr, PdeSim, PdeSpace, PdeSystem};
 use crate::source::Span;
 use std::path::PathBuf;
 
@@ -53,6 +54,8 @@ pub struct Model {
     /// User, imported and standard-library systems.
     pub systems: Vec<System>,
     pub fit: FitSettings,
+    /// Space, fields, spatial derivatives and field data of a model with fields.
+    pub pde: Option<Pde>,
     /// The root file's first declaration (an empty span at its start when it has none).
     pub first_decl: Span,
 }

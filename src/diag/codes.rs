@@ -155,6 +155,24 @@ codes! {
         "The data cannot determine part of the model, found before training: a candidate term that is zero on every row of the data (such as `x - x`, or `x` when the data of `x` are all zero), data that are all zero for every state, or values so large (beyond 1e150) that squaring them overflows. Remove the term, or rescale the data.";
     INTERRUPTED = "E063", "interrupted",
         "Training was stopped with Ctrl-C (SIGINT). `mechc run` stops at the next iteration of the fit, reports the best model found so far, writes the outputs named on the command line and exits with status 130. A second Ctrl-C exits at once.";
+    SPATIAL_DERIV_NON_FIELD = "E072", "spatial derivative of a non-field",
+        "`u_x`, `u_xx`, ... name the spatial derivatives of a field (`field u over x`). The name before the underscore is a state, input or parameter that does not depend on space, so it has no spatial derivative. Declare it as a field (`field u over x`) or use another name.";
+    UNKNOWN_SPATIAL_DERIV = "E073", "unknown spatial derivative",
+        "A name starts with a field's name and an underscore but the rest is not its space variable repeated: the spatial derivatives of `field u over x` are `u_x`, `u_xx`, `u_xxx` and `u_xxxx` (the number of letters is the order). Fix the spelling, or rename the other declaration so that it does not look like a derivative.";
+    DERIV_ORDER = "E074", "spatial derivative order too high",
+        "The fit computes spatial derivatives up to the fourth order (`u_xxxx`): higher orders amplify the data's noise by the fifth power of the wavenumber or more and need more grid points than a stencil has. At data time, a grid also needs at least 2·order + 3 points for the derivatives it is asked for.";
+    FIELD_WITHOUT_SPACE = "E075", "field without a spatial domain",
+        "`field u over x` needs a `space x in lo .. hi` declaration (add `periodic` for a periodic domain) with the same name, declared once in the model's file; a model with fields may not also declare ordinary states, inputs, `mlp` terms or a Hamiltonian.";
+    BAD_SPACE = "E076", "invalid spatial domain",
+        "`space x in lo .. hi [periodic]` declares a model's one spatial dimension: `lo` and `hi` are constant numbers with `lo < hi`, and a model declares at most one space. Periodic domains are sampled at `lo + k·(hi − lo)/n`, `k = 0..n-1` (the end point `hi` is the start point again); other domains at `n` points from `lo` to `hi` inclusive.";
+    BAD_FIELD_DATA = "E077", "invalid field data",
+        "Data of a model with fields are either a simulation of a field system (`simulate burgers(nu = 0.1) { init u = exp(-(x - 8)^2)  points 256  time 0 .. 10 step 0.1 }`: an initial profile per field as an expression of the space variable, the number of grid points, a time range, optional `noise` and `seed`; one trajectory per `data` block) or a CSV file in long form (`csv \"u.csv\" { time = t, x = x, u = u }`: one row per time and grid point, columns mapped by the keys `time`, the space variable, each field and optionally `trajectory`). Simulations need a periodic space.";
+    FIELD_GRID = "E078", "irregular spatial grid",
+        "Every time of a field's long-form data must have the same grid points, equally spaced, inside the declared space, with every field observed; at least five time points are needed. The message names the first time or point that breaks the rule.";
+    FIELD_SYSTEM = "E079", "invalid field system",
+        "A field system (`system burgers(nu) { field u over x  u' = -u*u_x + nu*u_xx }`) gives every field one first-order equation whose right side uses its fields, their spatial derivatives up to the fourth order, the system's parameters, numbers and the math functions. Its parameters are given as constants in the `simulate` call.";
+    FIELD_UNSUPPORTED = "E080", "not supported for fields",
+        "Field models are fitted by their own engine (`fit { method = sindy }`, the default for fields; `threshold`, `rounds`, `threshold_scale` act as for ODEs). Neural terms, Hamiltonians, per-trajectory parameters, `method = collocation` or `mnn` and `validation` are not available for fields yet.";
     UNUSED_PARAM = "W001", "unused parameter",
         "A parameter is declared but not used in any equation, so training cannot determine it. Use it or remove it.";
     DUPLICATE_TERM = "W002", "duplicate basis term",

@@ -17,6 +17,7 @@
 mod banded;
 pub mod collocation;
 pub mod mnn;
+pub mod pde;
 mod sindy;
 mod smooth;
 mod smoothed;

@@ -13,6 +13,7 @@ pub mod emit;
 pub mod energy;
 pub mod equations;
 pub mod export;
+pub mod fields;
 pub mod heldout;
 pub mod json;
 pub mod metrics;

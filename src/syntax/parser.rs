@@ -110,6 +110,20 @@ impl Builder<'_> {
                 let name = self.ident(it.next().unwrap());
                 ItemKind::Hamiltonian(HamiltonianDecl { name, value: self.expr(it.next().unwrap()) })
             }
+            Rule::space_decl => {
+                it.next();
+                let name = self.ident(it.next().unwrap());
+                let lo = self.expr(it.next().unwrap());
+                let hi = self.expr(it.next().unwrap());
+                let periodic = it.next().map(|p| self.span(&p));
+                ItemKind::Space(SpaceDecl { name, lo, hi, periodic })
+            }
+            Rule::field_decl => {
+                it.next();
+                let names = self.ident_list(it.next().unwrap());
+                it.next();
+                ItemKind::Field(FieldDecl { names, space: self.ident(it.next().unwrap()) })
+            }
             r => unreachable!("grammar item rule {r:?}"),
         };
         Item { kind, span }
@@ -231,6 +245,7 @@ impl Builder<'_> {
             Rule::sim_noise => SimEntryKind::Noise(self.expr(it.nth(1).unwrap())),
             Rule::sim_seed => SimEntryKind::Seed(self.expr(it.nth(1).unwrap())),
             Rule::sim_trajs => SimEntryKind::Trajectories(self.expr(it.nth(1).unwrap())),
+            Rule::sim_points => SimEntryKind::Points(self.expr(it.nth(1).unwrap())),
             _ => SimEntryKind::Equation(self.equation(it, span)),
         };
         SimEntry { kind, span }

@@ -62,6 +62,8 @@ pub fn key_of(item: &Item) -> String {
         ItemKind::State(_) | ItemKind::VecState(_) => "state".into(),
         ItemKind::Hamiltonian(_) => "hamiltonian".into(),
         ItemKind::Input(_) => "input".into(),
+        ItemKind::Space(_) => "space".into(),
+        ItemKind::Field(f) => format!("field {}", f.names.first().map_or("", |n| n.name.as_str())),
         ItemKind::Param(p) => format!("param {}", p.name.name),
         ItemKind::Const(c) => format!("const {}", c.name.name),
         ItemKind::Fn(f) => format!("fn {}", f.name.name),

@@ -66,7 +66,12 @@ struct Regression<'a> {
 
 /// Fits by classic SINDy.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
-    let s = Smoothed::new(input)?;
+    fit_smoothed(input, Smoothed::new(input)?)
+}
+
+/// Fits by classic SINDy on prepared rows (the field fit's rows of field values, spatial
+/// derivatives and time derivatives).
+pub fn fit_smoothed(input: &FitInput, s: Smoothed) -> Result<Fitted, FitError> {
     let mut ss = vec![0.0; s.neq];
     let mut rows = 0usize;
     for tr in &s.trajs {
