@@ -53,7 +53,7 @@ pub fn prepare(tr: &FieldTraj, space: &PdeSpace, max_order: u32) -> Result<Prepa
     let mut p = Prepared { smooth: vec![], ut: vec![], ut_err: vec![], ux: vec![], noise: vec![], times: (2..nt - 2).collect(), points: vec![] };
     let spectral = space.periodic.then(|| Spectral::new(nx, (tr.x[1] - tr.x[0]) * nx as f64));
     for u in &tr.u {
-        let (sm, noise) = denoise(u, nt, nx);
+        let (sm, noise) = denoise(u, nt, nx, spectral.as_ref());
         let (ut, err) = time_derivative(&sm, &tr.t, nx);
         let mut ux = Vec::new();
         for o in 1..=max_order {
@@ -111,8 +111,12 @@ pub fn build(tr: &FieldTraj, p: &Prepared, state_field: &[usize], derivs: &[(usi
 }
 
 /// Space-time denoising: along the grid at each time, then along time at each point, each
-/// with the noise level estimated in its direction. Returns the field and the first estimate.
-fn denoise(u: &[f64], nt: usize, nx: usize) -> (Vec<f64>, f64) {
+/// with the noise level estimated in its direction. On a periodic grid the spatial pass is a
+/// spectral cut-off: white noise of variance σ² gives every Fourier mode a mean power of nσ²,
+/// so the modes whose time-averaged power stays above `FLOOR` times that (counted from the
+/// lowest wavenumber up to the first one below) are kept and the rest set to zero; otherwise
+/// the Whittaker smoother with the discrepancy principle. Returns the field and the estimate.
+fn denoise(u: &[f64], nt: usize, nx: usize, sp: Option<&Spectral>) -> (Vec<f64>, f64) {
     let all = vec![true; nx];
     let mut d4: Vec<f64> = Vec::new();
     for i in 0..nt {
@@ -125,9 +129,14 @@ fn denoise(u: &[f64], nt: usize, nx: usize) -> (Vec<f64>, f64) {
         return (u.to_vec(), noise.max(CLEAN * sd));
     }
     let mut out = u.to_vec();
-    for i in 0..nt {
-        let row = smooth(&u[i * nx..(i + 1) * nx], &all, noise);
-        out[i * nx..(i + 1) * nx].copy_from_slice(&row);
+    match sp {
+        Some(sp) => spectral_cut(&mut out, nt, nx, noise, sp),
+        None => {
+            for i in 0..nt {
+                let row = smooth(&u[i * nx..(i + 1) * nx], &all, noise);
+                out[i * nx..(i + 1) * nx].copy_from_slice(&row);
+            }
+        }
     }
     let tmask = vec![true; nt];
     for j in 0..nx {
@@ -139,6 +148,28 @@ fn denoise(u: &[f64], nt: usize, nx: usize) -> (Vec<f64>, f64) {
         }
     }
     (out, noise)
+}
+
+/// Mean power over the noise floor a kept Fourier mode needs.
+const FLOOR: f64 = 4.0;
+
+/// Zeroes, at every time, the Fourier modes from the first whose time-averaged power is below
+/// `FLOOR · n σ²` upwards.
+fn spectral_cut(u: &mut [f64], nt: usize, nx: usize, sigma: f64, sp: &Spectral) {
+    let rows: Vec<_> = (0..nt).map(|i| sp.forward(&u[i * nx..(i + 1) * nx])).collect();
+    let half = nx / 2;
+    let power: Vec<f64> = (0..=half).map(|j| rows.iter().map(|r| r[j].norm_sqr()).sum::<f64>() / nt as f64).collect();
+    let floor = FLOOR * nx as f64 * sigma * sigma;
+    let cut = (1..=half).find(|&j| power[j] < floor).unwrap_or(half + 1);
+    for (i, mut r) in rows.into_iter().enumerate() {
+        for (j, c) in r.iter_mut().enumerate() {
+            let m = if j <= half { j } else { nx - j };
+            if m >= cut {
+                *c = Default::default();
+            }
+        }
+        u[i * nx..(i + 1) * nx].copy_from_slice(&sp.inverse(&r));
+    }
 }
 
 /// Time derivative at every point and the rms gap between the five- and three-point formulas.
