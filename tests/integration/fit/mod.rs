@@ -4,6 +4,7 @@
 mod banded;
 mod behaviour;
 mod discovery;
+mod fields;
 mod mnn;
 mod models;
 mod settings;
