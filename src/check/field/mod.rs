@@ -99,12 +99,17 @@ impl FieldPass {
     fn root(&mut self, items: &mut Vec<Item>, dir: &std::path::Path) -> Option<Pde> {
         let space = self.space(items);
         let mut fields: Vec<(Ident, Span)> = Vec::new();
+        let mut over = None;
+        // Spaces as written (one that failed its own check draws no second error here).
+        let written: Vec<String> =
+            items.iter().filter_map(|it| if let ItemKind::Space(s) = &it.kind { Some(s.name.name.clone()) } else { None }).collect();
         for it in items.iter() {
             if let ItemKind::Field(f) = &it.kind {
-                match &space {
-                    Some(sp) if sp.name == f.space.name => fields.extend(f.names.iter().map(|n| (n.clone(), it.span))),
-                    _ => self.diags.push(no_space(f, space.as_ref())),
+                if !written.contains(&f.space.name) {
+                    self.diags.push(no_space(f, space.as_ref()));
                 }
+                over.get_or_insert(f.space.name.clone());
+                fields.extend(f.names.iter().map(|n| (n.clone(), it.span)));
             }
         }
         if fields.is_empty() {
@@ -112,10 +117,12 @@ impl FieldPass {
             items.retain(|it| !matches!(it.kind, ItemKind::Space(_) | ItemKind::Field(_)));
             return None;
         }
-        let space = space?;
+        // Without a valid space (already an error) the fields still become states and their
+        // derivatives inputs, so no error cascades from the names.
+        let space_name = space.as_ref().map_or(over.unwrap_or_default(), |s| s.name.clone());
         self.field_only(items);
         let names: Vec<String> = fields.iter().map(|(n, _)| n.name.clone()).collect();
-        let derivs = self.derivatives(items, &names, &space.name);
+        let (derivs, bad) = self.derivatives(items, &names, &space_name);
         let mut rewritten = Vec::with_capacity(items.len() + 2);
         let mut data_items = Vec::new();
         for it in std::mem::take(items) {
@@ -126,12 +133,14 @@ impl FieldPass {
                 _ => rewritten.push(it),
             }
         }
-        if !derivs.is_empty() {
+        if !derivs.is_empty() || !bad.is_empty() {
             let span = fields[0].1;
-            let ids = derivs.iter().map(|d| Ident { name: d.name.clone(), span }).collect();
+            let mut ids: Vec<Ident> = derivs.iter().map(|d| Ident { name: d.name.clone(), span }).collect();
+            ids.extend(bad.into_iter().map(|name| Ident { name, span }));
             rewritten.push(Item { kind: ItemKind::Input(ids), span });
         }
         *items = rewritten;
+        let space = space?;
         let data = data_items.iter().filter_map(|(d, span)| self.data(d, *span, &space, &names, dir)).collect();
         Some(Pde { space, fields: names, derivs, data })
     }
@@ -192,10 +201,13 @@ impl FieldPass {
 
     /// Every spatial derivative the root's equations and bases use, in field then order order;
     /// errors for derivatives of non-fields, unknown suffixes and too high orders.
-    fn derivatives(&mut self, items: &[Item], fields: &[String], space: &str) -> Vec<PdeDeriv> {
+    /// Also returns the names that drew an error (declared as inputs all the same, so that no
+    /// "unknown name" follows).
+    fn derivatives(&mut self, items: &[Item], fields: &[String], space: &str) -> (Vec<PdeDeriv>, Vec<String>) {
         let declared: HashSet<String> = declared_names(items);
         let mut used: Vec<(usize, u32)> = Vec::new();
         let mut names = Vec::new();
+        let mut bad: Vec<String> = Vec::new();
         for it in items {
             match &it.kind {
                 ItemKind::Equation(e) => walk_names(&e.rhs, &mut names),
@@ -207,7 +219,11 @@ impl FieldPass {
             if declared.contains(&n.name) {
                 continue;
             }
-            match derivative_of(&n.name, fields, &declared, space) {
+            let d = derivative_of(&n.name, fields, &declared, space);
+            if !matches!(d, Deriv::Not | Deriv::Of(_, 1..=MAX_ORDER)) && !bad.contains(&n.name) {
+                bad.push(n.name.clone());
+            }
+            match d {
                 Deriv::Not => {}
                 Deriv::Of(k, o) if o > MAX_ORDER => self.diags.push(
                     Diagnostic::new(codes::DERIV_ORDER, format!("`{}` is a derivative of order {o}", n.name), n.span, "order too high")
@@ -234,7 +250,8 @@ impl FieldPass {
             }
         }
         used.sort_unstable();
-        used.iter().map(|&(k, o)| PdeDeriv { name: format!("{}_{}", fields[k], space.repeat(o as usize)), field: k, order: o }).collect()
+        let derivs = used.iter().map(|&(k, o)| PdeDeriv { name: format!("{}_{}", fields[k], space.repeat(o as usize)), field: k, order: o }).collect();
+        (derivs, bad)
     }
 
     /// A constant number (numbers, arithmetic and math functions), or an error naming `what`.
