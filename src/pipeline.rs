@@ -375,7 +375,7 @@ pub fn fit_diagnostic(e: &FitError, model: &hir::Model) -> Diagnostic {
             Diagnostic::new(codes::FIT_FAILED, e.to_string(), here, "while training this model")
                 .with_help(crate::fit::divergence_help(&model.fit))
         }
-        FitError::Singular { .. } | FitError::Data(_) => {
+        FitError::Singular { .. } | FitError::Data(_) | FitError::Cancelled => {
             Diagnostic::new(codes::FIT_FAILED, e.to_string(), here, "while training this model")
         }
     }

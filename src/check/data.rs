@@ -127,7 +127,14 @@ impl Checker<'_> {
         };
         use crate::diag::excerpt::{column_list, is_column_name};
         let names = header.iter().filter(|c| is_column_name(c)).map(String::as_str);
-        let closest = super::scope::suggest(col, names);
+        // A column named after what it is mapped to (`time`, `Time`, `time_s` for time; `X` for
+        // a state `x`) is the likely one; otherwise the column nearest in spelling.
+        let named_after = |c: &&str| {
+            let c = c.to_lowercase();
+            let t = target.to_lowercase();
+            c == t || (implied && c.starts_with(&t) && !c[t.len()..].starts_with(char::is_alphanumeric))
+        };
+        let closest = names.clone().find(named_after).or_else(|| super::scope::suggest(col, names));
         let help = match (closest, implied) {
             (Some(h), true) => format!("map it explicitly: `{{ {target} = {h} }}`"),
             (Some(h), false) => format!("did you mean `{h}`?"),

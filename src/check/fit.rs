@@ -126,6 +126,7 @@ impl Checker<'_> {
 fn only_when(key: &str) -> &'static str {
     match key {
         "threshold_scale" => "it acts only with a numeric `threshold`",
+        "seed" => "this method makes random draws only for `ensemble`",
         _ => "under `mnn` it acts only when a collocation fit runs: `init = collocation` or `threshold = auto`",
     }
 }

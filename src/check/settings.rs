@@ -100,6 +100,8 @@ pub struct FitSettings {
     pub max_terms: usize,
     pub validation: f64,
     pub seed: u64,
+    /// Bootstrap refits after the main fit (0: none).
+    pub ensemble: usize,
     pub init: Init,
     pub device: Device,
     pub verbose: bool,
@@ -292,9 +294,12 @@ pub static SCHEMA: &[SettingSpec] = &[
     SettingSpec { key: "validation", kind: float(0.0, 0.9), default: Value::Float(0.0), acts: ALL,
         doc: "fraction of each trajectory's end held out of training; under `collocation` and `sindy` the report scores the discovered model on it (a rollout from the end of training against the raw held-out data: rms error beside the noise floor, valid time); under `mnn` its windows score the model after every epoch, and each round keeps the epoch with the lowest held-out loss",
         set: |s, v| s.validation = v.float(), get: |s| Value::Float(s.validation) },
-    SettingSpec { key: "seed", kind: Kind::Int { min: 0, max: i64::MAX }, default: Value::Int(0), acts: MNN,
-        doc: "seed of every random draw of training: the window order, and the coefficients of `init = random` (`mechc run --seed` overrides it)",
+    SettingSpec { key: "seed", kind: Kind::Int { min: 0, max: i64::MAX }, default: Value::Int(0), acts: ALL,
+        doc: "seed of every random draw of training: the window order, the coefficients of `init = random` and the resamples of `ensemble` (`mechc run --seed` overrides it); `collocation` and `sindy` make random draws only with `ensemble`",
         set: |s, v| s.seed = v.int().max(0) as u64, get: |s| Value::Int(s.seed as i64) },
+    SettingSpec { key: "ensemble", kind: Kind::Int { min: 0, max: 1000 }, default: Value::Int(0), acts: ALL,
+        doc: "bootstrap refits after the fit (0: none): each resamples the data (whole trajectories when there are at least 10, else blocks of one characteristic period cut from the trajectories), seeded from `seed`, and refits with the same method and settings; the report gives each `sparse` term's inclusion probability and 2.5–97.5 percentile intervals of the coefficients and shared parameters",
+        set: |s, v| s.ensemble = v.count(), get: |s| Value::Int(s.ensemble as i64) },
     SettingSpec { key: "init", kind: Kind::Word(&["collocation", "random"]), default: Value::Word("collocation"), acts: MNN,
         doc: "starting point of `mnn` training: `collocation` (the collocation fit's coefficients, parameters and denoised trajectory) or `random` (seeded random coefficients, the denoised trajectory at the smoothed data)",
         set: |s, v| s.init = if v.word() == "random" { Init::Random } else { Init::Collocation },
@@ -335,6 +340,7 @@ impl Default for FitSettings {
             max_terms: 0,
             validation: 0.0,
             seed: 0,
+            ensemble: 0,
             init: Init::Collocation,
             device: Device::Cpu,
             verbose: false,
@@ -371,6 +377,7 @@ impl FitSettings {
         }
         match spec.key {
             "threshold_scale" => matches!(self.threshold, Threshold::Level(_)),
+            "seed" if self.method != Method::Mnn => self.ensemble > 0,
             "rule" | "substeps" if self.method == Method::Mnn => {
                 self.init == Init::Collocation || self.threshold == Threshold::Auto
             }

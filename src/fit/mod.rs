@@ -16,6 +16,7 @@
 
 mod banded;
 pub mod collocation;
+pub mod ensemble;
 pub mod mnn;
 pub mod pde;
 mod sindy;
@@ -41,10 +42,21 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
             span: input.model.hamiltonian.as_ref().map(|h| h.span),
         });
     }
-    match input.model.fit.method {
-        Method::Collocation => collocation::fit(input),
-        Method::Sindy => sindy::fit(input),
-        Method::Mnn => mnn::fit(input),
+    let engine = engine(input.model.fit.method);
+    let mut fitted = engine(input)?;
+    let n = input.model.fit.ensemble;
+    if n > 0 && !fitted.interrupted {
+        fitted.ensemble = Some(ensemble::run(input, n, engine)?);
+    }
+    Ok(fitted)
+}
+
+/// The fit of one method, without an ensemble.
+fn engine(method: Method) -> fn(&FitInput) -> Result<Fitted, FitError> {
+    match method {
+        Method::Collocation => collocation::fit,
+        Method::Sindy => sindy::fit,
+        Method::Mnn => mnn::fit,
     }
 }
 

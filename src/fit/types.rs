@@ -103,6 +103,8 @@ pub struct Fitted {
     /// Per parameter: it has no effect on the fit (its derivative is zero on every row), so it
     /// was held at its initial guess.
     pub no_effect: Vec<bool>,
+    /// The bootstrap refits of `fit { ensemble = N }`, when asked for.
+    pub ensemble: Option<super::ensemble::Ensemble>,
 }
 
 /// Standard errors of the fitted unknowns: `√diag(s² H⁻¹)` with `H` the Gauss–Newton curvature
@@ -123,6 +125,9 @@ pub struct Uncertainty {
     pub dof: f64,
     /// What the curvature is, in words (for the report).
     pub basis: String,
+    /// What the errors take as given, in words, when that is more than the model and the noise
+    /// (for the report).
+    pub conditional_on: Option<String>,
 }
 
 /// One phase of a fit and its wall time.
@@ -202,4 +207,8 @@ pub enum FitError {
     /// The data cannot support the fit (too short, no observed values, ...).
     #[error("{0}")]
     Data(String),
+    /// The cancel flag was seen inside a long computation; the engine catches it and returns its
+    /// best model so far (marked interrupted), so it never reaches the user as an error.
+    #[error("stopped by the cancel flag")]
+    Cancelled,
 }

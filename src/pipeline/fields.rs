@@ -67,8 +67,8 @@ pub fn prepare_fields(c: Checked) -> Result<PreparedFields, Failure> {
 fn unsupported(model: &hir::Model) -> Result<(), Diagnostic> {
     use crate::check::settings::Method;
     let f = &model.fit;
-    let what = if f.method == Method::Mnn {
-        Some("`method = mnn`")
+    let what = if f.explicit.contains(&"method") && f.method != Method::Sindy {
+        Some(if f.method == Method::Mnn { "`method = mnn`" } else { "`method = collocation`" })
     } else if f.validation > 0.0 {
         Some("`validation`")
     } else {

@@ -74,6 +74,8 @@ pub struct UncertaintyInfo {
     pub dof: f64,
     /// Confidence level of the intervals.
     pub confidence: f64,
+    /// What the errors take as given, beyond the model and the noise.
+    pub conditional_on: Option<String>,
 }
 
 /// A time series: named columns on a time grid.
@@ -125,6 +127,8 @@ pub struct Report {
     pub coefficient_matrix: CoefficientMatrix,
     /// How the standard errors were computed (absent when the method computes none).
     pub uncertainty: Option<UncertaintyInfo>,
+    /// The bootstrap refits of `fit { ensemble = N }`, when asked for.
+    pub ensemble: Option<super::ensemble::EnsembleReport>,
     /// The fit's denoised trajectories.
     pub denoised: Vec<Series>,
     /// The model scored on the held-out ends of the trajectories (`validation`), filled by the
@@ -203,7 +207,9 @@ pub fn build(
             residual_variance: u.residual_variance,
             dof: u.dof,
             confidence: 0.95,
+            conditional_on: u.conditional_on.clone(),
         }),
+        ensemble: super::ensemble::report(ir, fitted),
         denoised: denoised_series(ir, fitted),
         held_out: None,
         warnings: Vec::new(),
@@ -409,6 +415,17 @@ impl Report {
                  degree of freedom; 95% interval: ± 1.96 standard errors)",
                 g3(u.residual_variance)
             );
+            if let Some(c) = &u.conditional_on {
+                let _ = writeln!(s, "  (standard errors conditional on {c})");
+            }
+        } else {
+            let _ = writeln!(
+                s,
+                "  (no standard errors: this method computes none; `fit {{ ensemble = N }}` gives bootstrap intervals)"
+            );
+        }
+        if let Some(e) = &self.ensemble {
+            super::ensemble::text(&mut s, e, self.precision);
         }
         let _ = writeln!(s, "{}", self.data_line());
         let _ = writeln!(s, "{}", self.metrics_line());

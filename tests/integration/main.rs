@@ -20,4 +20,5 @@ mod plot;
 mod print;
 mod reliability;
 mod repl;
+mod repl_tty;
 mod run;

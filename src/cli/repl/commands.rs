@@ -86,9 +86,16 @@ impl Repl {
             Err(Failure::Internal(m)) => return format!("internal error: {m}\n"),
         };
         self.cancel.store(false, Ordering::SeqCst);
-        let opts = TrainOptions { seed: None, cancel: Some(self.cancel), progress: None };
+        // The same progress line as `mechc run` (on stderr, only when it is a terminal).
+        let bar = crate::cli::run::progress_bar(false);
+        let on_progress = |p: &crate::fit::Progress| crate::cli::run::show_progress(bar.as_ref(), p);
+        let opts = TrainOptions { seed: None, cancel: Some(self.cancel), progress: Some(&on_progress) };
         let start = std::time::Instant::now();
-        let fitted = match train(&prepared, &opts) {
+        let result = train(&prepared, &opts);
+        if let Some(b) = &bar {
+            b.finish_and_clear();
+        }
+        let fitted = match result {
             Ok(f) => f,
             Err(d) => return render::render_text(&[d], &sources, self.color),
         };
@@ -151,6 +158,8 @@ impl Repl {
             verbose: false,
             precision: 4,
             export: vec![],
+            report: None,
+            plot_trajectories: None,
         };
         let report = crate::report::build(&l.prepared.ir, &l.prepared.data, &l.fitted, "auto", 0.0, 4);
         match outputs::write_all(&args, &l.prepared, &l.fitted, &report, "<repl>") {

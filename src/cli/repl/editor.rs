@@ -83,6 +83,7 @@ pub fn interactive(repl: &mut Repl, history: Option<PathBuf>) -> u8 {
             return crate::cli::EXIT_INTERNAL;
         }
     };
+    super::install_ctrl_c();
     ed.set_helper(Some(ReplHelper { names: repl.session.names() }));
     let hist = history_path(history);
     if let Some(h) = &hist {

@@ -11,7 +11,7 @@ use commands::{Repl, HELP};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 /// What one input asks of the loop.
 #[derive(Debug, PartialEq, Eq)]
@@ -33,6 +33,7 @@ pub fn run(file: Option<&Path>, history: Option<PathBuf>) -> u8 {
     if interactive {
         editor::interactive(&mut repl, history)
     } else {
+        install_ctrl_c();
         piped(&mut repl)
     }
 }
@@ -123,17 +124,23 @@ pub fn dispatch(repl: &mut Repl, input: &str) -> (String, Flow) {
     (out, Flow::Continue)
 }
 
-/// The REPL's cancel flag, set by Ctrl-C while training (rustyline handles Ctrl-C at the prompt).
+/// The REPL's cancel flag, set by Ctrl-C while training (rustyline reads Ctrl-C at the prompt as
+/// a key). The handler is installed by [`install_ctrl_c`].
 pub(crate) fn cancel_flag() -> &'static AtomicBool {
-    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-    FLAG.get_or_init(|| {
-        let flag = Arc::new(AtomicBool::new(false));
-        let f = Arc::clone(&flag);
+    static FLAG: AtomicBool = AtomicBool::new(false);
+    &FLAG
+}
+
+/// Installs the Ctrl-C handler that sets [`cancel_flag`]. It must come after the line editor is
+/// created: rustyline's terminal replaces the SIGINT handler when it starts (and restores the
+/// earlier one only when it ends), so a handler installed before it would never run.
+pub(crate) fn install_ctrl_c() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
         // Without a handler Ctrl-C ends the process as usual; the REPL still works.
-        let _ = ctrlc::set_handler(move || {
-            f.store(true, Ordering::SeqCst);
+        let _ = ctrlc::set_handler(|| {
+            cancel_flag().store(true, Ordering::SeqCst);
             eprintln!("\ninterrupted: stopping training");
         });
-        flag
-    })
+    });
 }

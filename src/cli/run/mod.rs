@@ -38,6 +38,14 @@ pub struct RunArgs {
     /// Plot data against the discovered model's rollout (.svg or .png).
     #[arg(long, value_name = "OUT.svg|png")]
     pub plot: Option<PathBuf>,
+    /// Write the report as one self-contained HTML page (equations, tables with intervals,
+    /// metrics, the figure).
+    #[arg(long, value_name = "OUT.html")]
+    pub report: Option<PathBuf>,
+    /// Trajectories the figure shows: a count (`6`: that many, spread evenly over the data) or
+    /// 1-based numbers (`1,5,9`); by default all up to six, else six spread evenly.
+    #[arg(long, value_name = "N|I,J,..", value_parser = parse_selection)]
+    pub plot_trajectories: Option<crate::report::figure::Selection>,
     /// Directory for outputs: relative output paths are placed in it, and outputs not asked for
     /// by name are written there as report.json, model.mech and fit.svg.
     #[arg(long, value_name = "DIR")]
@@ -70,6 +78,11 @@ fn parse_export(s: &str) -> Result<(crate::report::export::Format, PathBuf), Str
     Ok((f, PathBuf::from(path)))
 }
 
+/// `N` or `I,J,...` of `--plot-trajectories`.
+fn parse_selection(s: &str) -> Result<crate::report::figure::Selection, String> {
+    crate::report::figure::Selection::parse(s)
+}
+
 /// Runs `mechc run`.
 pub fn run(args: &RunArgs) -> u8 {
     if let Err(code) = outputs::validate(args) {
@@ -96,19 +109,18 @@ pub fn run(args: &RunArgs) -> u8 {
     }
     eprint!("{}", render::render_text(&prepared.warnings, &sources, render::use_color()));
     let settings = &prepared.model.fit;
-    if args.seed.is_some() && settings.method != Method::Mnn {
-        eprintln!("note: `--seed` has no effect: `method = {}` makes no random draws", settings.method.name());
+    if args.seed.is_some() && settings.method != Method::Mnn && settings.ensemble == 0 {
+        eprintln!(
+            "note: `--seed` has no effect: `method = {}` makes no random draws without `ensemble`",
+            settings.method.name()
+        );
     }
     let bar = progress_bar(args.quiet || settings.verbose);
     let on_progress = |p: &Progress| {
         if settings.verbose {
             eprintln!("round {} step {} loss {:.6e} terms {}", p.round, p.iteration, p.loss, p.active_terms);
         }
-        if let Some(b) = &bar {
-            b.set_length(p.iterations as u64);
-            b.set_position(p.iteration as u64);
-            b.set_message(format!("round {} loss {:.3e} terms {}", p.round, p.loss, p.active_terms));
-        }
+        show_progress(bar.as_ref(), p);
     };
     let opts = TrainOptions { seed: args.seed, cancel: Some(cancel_flag()), progress: Some(&on_progress) };
     let start = Instant::now();
@@ -190,8 +202,17 @@ pub(super) fn cancel_flag() -> &'static AtomicBool {
     })
 }
 
+/// Moves the progress bar (when there is one) to the fit's latest report.
+pub(crate) fn show_progress(bar: Option<&indicatif::ProgressBar>, p: &Progress) {
+    if let Some(b) = bar {
+        b.set_length(p.iterations as u64);
+        b.set_position(p.iteration as u64);
+        b.set_message(format!("round {} loss {:.3e} terms {}", p.round, p.loss, p.active_terms));
+    }
+}
+
 /// A progress bar on stderr when it is a terminal and output is not quiet.
-fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+pub(crate) fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
     if quiet || !std::io::stderr().is_terminal() {
         return None;
     }

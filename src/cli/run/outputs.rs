@@ -8,23 +8,24 @@ use super::RunArgs;
 use crate::files::write_atomic;
 use crate::fit::Fitted;
 use crate::pipeline::Prepared;
-use crate::report::plot::{render, LossHistory, LossUnit, PlotData, PlotTrajectory};
+use crate::report::plot::{render, PlotData};
 use crate::report::{emit::emit_model, json::to_json, json::write_json, Report};
 use std::path::{Path, PathBuf};
 
 /// The output paths: explicit ones (relative ones inside `--out-dir`), and with `--out-dir`
-/// defaults for the rest.
-pub fn paths(args: &RunArgs) -> [(&'static str, Option<PathBuf>); 3] {
-    let place = |explicit: &Option<PathBuf>, default: &str| match (&args.out_dir, explicit) {
-        (Some(dir), Some(p)) if p.is_relative() => Some(dir.join(p)),
+/// defaults for the rest (the HTML report only when asked for).
+pub fn paths(args: &RunArgs) -> [(&'static str, Option<PathBuf>); 4] {
+    let place = |explicit: &Option<PathBuf>, default: Option<&str>| match (&args.out_dir, explicit) {
+        (Some(dir), Some(p)) if p.is_relative() && p.as_os_str() != "-" => Some(dir.join(p)),
         (_, Some(p)) => Some(p.clone()),
-        (Some(dir), None) => Some(dir.join(default)),
+        (Some(dir), None) => default.map(|d| dir.join(d)),
         (None, None) => None,
     };
     [
-        ("the JSON report", place(&args.json, "report.json")),
-        ("the discovered model", place(&args.emit_model, "model.mech")),
-        ("the plot", place(&args.plot, "fit.svg")),
+        ("the JSON report", place(&args.json, Some("report.json"))),
+        ("the discovered model", place(&args.emit_model, Some("model.mech"))),
+        ("the plot", place(&args.plot, Some("fit.svg"))),
+        ("the HTML report", place(&args.report, None)),
     ]
 }
 
@@ -58,6 +59,13 @@ pub fn validate(args: &RunArgs) -> Result<(), u8> {
             return Err(crate::cli::coded(OUTPUT_PATH, &why));
         }
     }
+    if let Some(page) = &all[3].1 {
+        let ext = page.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        if page.as_os_str() != "-" && !matches!(ext.as_deref(), Some("html" | "htm")) {
+            let why = format!("the HTML report `{}` must be named with .html or .htm", page.display());
+            return Err(crate::cli::coded(OUTPUT_PATH, &why));
+        }
+    }
     crate::cli::check_outputs(&named, &[args.file.as_path()])
 }
 
@@ -74,6 +82,14 @@ pub fn validate_against_data(args: &RunArgs, p: &Prepared) -> Result<(), u8> {
         })
         .chain(std::iter::once(args.file.as_path()))
         .collect();
+    if let Some(sel) = &args.plot_trajectories {
+        let n = p.data.trajectories.len();
+        if let Err(i) = sel.indices(n) {
+            let plural = if n == 1 { "y" } else { "ies" };
+            let why = format!("`--plot-trajectories` names trajectory {i}, but the data have {n} trajector{plural}");
+            return Err(crate::cli::coded(crate::diag::codes::PLOT_SELECTION, &why));
+        }
+    }
     let all = paths(args);
     let named: Vec<&Path> = all.iter().filter_map(|(_, p)| p.as_deref()).collect();
     crate::cli::check_outputs(&named, &inputs)
@@ -98,7 +114,15 @@ pub fn write_all(
             1 if stdout => to_stdout(&emit_model(&p.ir, fitted, &p.data, source)),
             1 => write_atomic(&path, emit_model(&p.ir, fitted, &p.data, source).as_bytes())
                 .map_err(|e| crate::files::os_reason(&e)),
-            _ => write_plot(p, fitted, report, &path),
+            2 => write_plot(args, p, fitted, report, &path),
+            _ => {
+                let text = html_page(args, p, fitted, report)?;
+                if stdout {
+                    to_stdout(&text)
+                } else {
+                    write_atomic(&path, text.as_bytes()).map_err(|e| crate::files::os_reason(&e))
+                }
+            }
         };
         result.map_err(|e| format!("cannot write {what} to {}: {e}", path.display()))?;
         if !stdout {
@@ -128,23 +152,18 @@ fn to_stdout(text: &str) -> Result<(), String> {
     }
 }
 
-/// Data against the rollout of every trajectory, with the loss history and its rounds.
-fn write_plot(p: &Prepared, fitted: &Fitted, report: &Report, path: &Path) -> Result<(), String> {
-    let n = p.data.states.len();
-    let trajectories = p
-        .data
-        .trajectories
-        .iter()
-        .enumerate()
-        .map(|(k, tr)| PlotTrajectory::from_trajectory(tr, n, report.rollouts.get(k).cloned().flatten()))
-        .collect();
-    let round_starts =
-        fitted.history.windows(2).enumerate().filter(|(_, w)| w[1].round != w[0].round).map(|(i, _)| i + 1).collect();
-    let loss = LossHistory {
-        values: fitted.history.iter().map(|h| h.loss).collect(),
-        unit: LossUnit::Iteration,
-        round_starts,
-    };
-    let data = PlotData { title: report.model.clone(), state_names: p.data.states.clone(), trajectories, loss };
-    render(&data, path).map(|_| ()).map_err(|e| e.to_string())
+/// The HTML report with the figure inline.
+fn html_page(args: &RunArgs, p: &Prepared, fitted: &Fitted, report: &Report) -> Result<String, String> {
+    let (svg, _) = crate::report::plot::render_svg(&figure(args, p, fitted, report)).map_err(|e| e.to_string())?;
+    Ok(crate::report::html::page(report, Some(&svg)))
+}
+
+/// Writes the figure.
+fn write_plot(args: &RunArgs, p: &Prepared, fitted: &Fitted, report: &Report, path: &Path) -> Result<(), String> {
+    render(&figure(args, p, fitted, report), path).map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// The figure's data.
+fn figure(args: &RunArgs, p: &Prepared, fitted: &Fitted, report: &Report) -> PlotData {
+    crate::report::figure::figure(&p.data, fitted, report, args.plot_trajectories.as_ref())
 }

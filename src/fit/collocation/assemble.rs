@@ -16,6 +16,7 @@ use super::eval::{data_residuals, dq, eps, eval, qmap, Eval, Src};
 use super::problem::{Deriv, Problem, State, Unknown};
 use crate::fit::banded::Banded;
 use crate::fit::FitError;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The normal-equation pieces of one trajectory.
 pub struct Normal {
@@ -136,8 +137,18 @@ impl Chunk<'_> {
     }
 }
 
-/// Assembles `JᵀJ` and `Jᵀr` of trajectory `k`.
-pub fn assemble(p: &Problem, st: &State, unknowns: &[Unknown], k: usize) -> Result<Normal, FitError> {
+/// Sub-intervals between two looks at the cancel flag while assembling.
+const CANCEL_EVERY: usize = 64;
+
+/// Assembles `JᵀJ` and `Jᵀr` of trajectory `k`; [`FitError::Cancelled`] when `cancel` is set
+/// while it works (a large library makes one assembly take seconds).
+pub fn assemble(
+    p: &Problem,
+    st: &State,
+    unknowns: &[Unknown],
+    k: usize,
+    cancel: Option<&AtomicBool>,
+) -> Result<Normal, FitError> {
     let ev = eval(p, st, k, true)?;
     let tr = &p.trajs[k];
     let (nz, nq) = (p.nz, unknowns.len());
@@ -171,12 +182,18 @@ pub fn assemble(p: &Problem, st: &State, unknowns: &[Unknown], k: usize) -> Resu
         .enumerate()
         .map(|(c, mut ch)| {
             let rows = Rows { p, st, k, ev: &ev, eqs: &eqs, bw, nq };
-            for iv in &ivs[bounds[c]..bounds[c + 1]] {
+            for (i, iv) in ivs[bounds[c]..bounds[c + 1]].iter().enumerate() {
+                if i % CANCEL_EVERY == 0 && cancel.is_some_and(|f| f.load(Ordering::Relaxed)) {
+                    break;
+                }
                 rows.interval(&mut ch, iv);
             }
             (ch.r1, ch.side_azz, ch.side_azq, ch.aqq, ch.gq)
         })
         .collect();
+    if cancel.is_some_and(|f| f.load(Ordering::Relaxed)) {
+        return Err(FitError::Cancelled);
+    }
     for (r1, sa, sq, aqq, gq) in sides {
         if r1 < nn {
             nm.azz.data[r1 * bw..(r1 + nz) * bw].iter_mut().zip(&sa).for_each(|(d, s)| *d += s);

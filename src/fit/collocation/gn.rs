@@ -11,6 +11,7 @@
 //! Wald statistics and the selection path), and the gradient (for checks).
 
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::assemble::{assemble, Normal};
 use super::eval::cost;
@@ -43,24 +44,36 @@ fn reduce(nm: Normal, mu: f64, nq: usize, k: usize) -> Result<Reduced, FitError>
     Ok(Reduced { u: a, wq, aqq, gq })
 }
 
+/// Rows of `W` per block of [`gram`]: a block costs about `GRAM_BLOCK_FLOPS` multiply-adds
+/// (tens of milliseconds), so the cancel flag is seen that often however large the system.
+const GRAM_BLOCK_FLOPS: usize = 1 << 28;
+
 /// `WᵀW` for `W` row-major `rows × w`, by candle's matrix product (a tuned, multithreaded
-/// kernel).
-fn gram(wq: &[f64], w: usize) -> Result<Vec<f64>, FitError> {
+/// kernel), summed over blocks of rows with the cancel flag checked between blocks.
+fn gram(wq: &[f64], w: usize, cancel: Option<&AtomicBool>) -> Result<Vec<f64>, FitError> {
     let err = |e: candle_core::Error| FitError::Data(format!("matrix product failed: {e}"));
     let rows = wq.len() / w;
-    let t = candle_core::Tensor::from_slice(wq, (rows, w), &candle_core::Device::Cpu).map_err(err)?;
-    let g = t.t().and_then(|tt| tt.matmul(&t)).map_err(err)?;
-    g.flatten_all().and_then(|g| g.to_vec1::<f64>()).map_err(err)
+    let block = (GRAM_BLOCK_FLOPS / (w * w).max(1)).max(64);
+    let mut g = vec![0.0; w * w];
+    for chunk in wq[..rows * w].chunks(block * w) {
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(FitError::Cancelled);
+        }
+        let t = candle_core::Tensor::from_slice(chunk, (chunk.len() / w, w), &candle_core::Device::Cpu).map_err(err)?;
+        let part = t.t().and_then(|tt| tt.matmul(&t)).and_then(|p| p.flatten_all()).map_err(err)?;
+        g.iter_mut().zip(part.to_vec1::<f64>().map_err(err)?).for_each(|(a, b)| *a += b);
+    }
+    Ok(g)
 }
 
 /// `S = Σ_k (A_qq − W_qᵀW_q)`, `rq = Σ_k (−g_q + W_qᵀ w₀)` and `Σ_k w₀ᵀw₀`.
-fn schur(red: &[Reduced], nq: usize) -> Result<(Vec<f64>, Vec<f64>, f64), FitError> {
+fn schur(red: &[Reduced], nq: usize, cancel: Option<&AtomicBool>) -> Result<(Vec<f64>, Vec<f64>, f64), FitError> {
     let w = nq + 1;
     let mut s = vec![0.0; nq * nq];
     let mut rq = vec![0.0; nq];
     let mut w0 = 0.0;
     for rd in red {
-        let g = gram(&rd.wq, w)?;
+        let g = gram(&rd.wq, w, cancel)?;
         w0 += g[nq * w + nq];
         for a in 0..nq {
             rq[a] += g[a * w + nq] - rd.gq[a];
@@ -94,19 +107,26 @@ pub struct System {
     pub damped: f64,
 }
 
-/// Assembles and reduces the normal equations at `st` with `z` damping `mu`.
-pub fn system(p: &Problem, st: &State, mu: f64) -> Result<System, FitError> {
-    system_for(p, st, p.unknowns(st), mu)
+/// Assembles and reduces the normal equations at `st` with `z` damping `mu`;
+/// [`FitError::Cancelled`] when the cancel flag is set while it works.
+pub fn system(p: &Problem, st: &State, mu: f64, cancel: Option<&AtomicBool>) -> Result<System, FitError> {
+    system_for(p, st, p.unknowns(st), mu, cancel)
 }
 
 /// [`system`] over a given list of dense unknowns (e.g. inactive coefficients too, held at 0).
-pub fn system_for(p: &Problem, st: &State, unknowns: Vec<Unknown>, mu: f64) -> Result<System, FitError> {
+pub fn system_for(
+    p: &Problem,
+    st: &State,
+    unknowns: Vec<Unknown>,
+    mu: f64,
+    cancel: Option<&AtomicBool>,
+) -> Result<System, FitError> {
     let nq = unknowns.len();
     let red: Vec<Reduced> = (0..p.trajs.len())
         .into_par_iter()
-        .map(|k| assemble(p, st, &unknowns, k).and_then(|nm| reduce(nm, mu, nq, k)))
+        .map(|k| assemble(p, st, &unknowns, k, cancel).and_then(|nm| reduce(nm, mu, nq, k)))
         .collect::<Result<_, _>>()?;
-    let (s, rq, w0) = schur(&red, nq)?;
+    let (s, rq, w0) = schur(&red, nq, cancel)?;
     Ok(System { unknowns, red, s, rq, w0, damped: mu })
 }
 
@@ -195,12 +215,16 @@ pub fn iterate(
     st: &mut State,
     c0: f64,
     lm: &mut Lm,
-    cancel: Option<&std::sync::atomic::AtomicBool>,
+    cancel: Option<&AtomicBool>,
 ) -> Result<(f64, Outcome), FitError> {
-    let mut sys = system(p, st, 0.0)?;
+    // Ctrl-C is honoured between trials and inside the assembly of a large system: the state
+    // stays as it was.
+    let mut sys = match system(p, st, 0.0, cancel) {
+        Err(FitError::Cancelled) => return Ok((c0, Outcome::Stalled)),
+        other => other?,
+    };
     loop {
-        // A large system takes seconds per trial: Ctrl-C is honoured between trials too.
-        if cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Ok((c0, Outcome::Stalled));
         }
         match sys.trial(p, st, lm.lambda) {
@@ -227,7 +251,10 @@ pub fn iterate(
             return Ok((c0, Outcome::Stalled));
         }
         // A rejected step: damp the learned trajectories as well.
-        sys = system(p, st, lm.lambda)?;
+        sys = match system(p, st, lm.lambda, cancel) {
+            Err(FitError::Cancelled) => return Ok((c0, Outcome::Stalled)),
+            other => other?,
+        };
     }
 }
 
@@ -239,7 +266,7 @@ pub fn gradient(p: &Problem, st: &State) -> Result<(Vec<Vec<f64>>, Vec<f64>), Fi
     let mut gq = vec![0.0; nq];
     let mut gz = Vec::new();
     for k in 0..p.trajs.len() {
-        let nm = assemble(p, st, &unknowns, k)?;
+        let nm = assemble(p, st, &unknowns, k, None)?;
         gq.iter_mut().zip(&nm.gq).for_each(|(a, b)| *a += b);
         gz.push(nm.azq.chunks_exact(nq + 1).map(|r| r[nq]).collect());
     }
@@ -253,7 +280,7 @@ pub fn fixed_z_quadratic(p: &Problem, st: &State, unknowns: &[Unknown]) -> Resul
     let nq = unknowns.len();
     let (mut a, mut g) = (vec![0.0; nq * nq], vec![0.0; nq]);
     for k in 0..p.trajs.len() {
-        let nm = assemble(p, st, unknowns, k)?;
+        let nm = assemble(p, st, unknowns, k, None)?;
         a.iter_mut().zip(&nm.aqq).for_each(|(x, y)| *x += y);
         g.iter_mut().zip(&nm.gq).for_each(|(x, y)| *x += y);
     }

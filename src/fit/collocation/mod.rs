@@ -183,5 +183,6 @@ fn finish(input: &FitInput, mut r: Runner, sel: Selection) -> Fitted {
         phases: Vec::new(),
         uncertainty,
         no_effect: p.held.clone(),
+        ensemble: None,
     }
 }

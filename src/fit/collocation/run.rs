@@ -52,11 +52,16 @@ impl<'a> Runner<'a> {
     }
 
     /// The undamped system at `st`: the cached one when it was assembled at `st`.
+    /// [`FitError::Cancelled`] (remembered as interrupted) when the cancel flag stops it.
     pub fn system_at(&mut self, st: &State) -> Result<System, FitError> {
-        match self.cache.take() {
+        let out = match self.cache.take() {
             Some((s, sys)) if s == *st => Ok(sys),
-            _ => system(&self.p, st, 0.0),
+            _ => system(&self.p, st, 0.0, self.input.cancel),
+        };
+        if matches!(out, Err(FitError::Cancelled)) {
+            self.interrupted = true;
         }
+        out
     }
 
     /// Whether the cancel flag is set (and remembers it).

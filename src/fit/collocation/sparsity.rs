@@ -159,7 +159,10 @@ fn elimination_path(
         if 2 * left <= since && left > 0 && crit <= best + margin {
             let at = levels.len() - 1;
             let (st, c) = refit(r, &anchors, &levels[at], at, LEVEL_ITERS)?;
-            let sys = r.system_at(&st)?;
+            let sys = match r.system_at(&st) {
+                Err(FitError::Cancelled) => break,
+                other => other?,
+            };
             let a = anchor(r, st, c, &sys)?;
             levels[at].cost = a.cost;
             levels[at].anchor = anchors.len();
@@ -267,8 +270,10 @@ const MAX_SEARCH: usize = 8;
 /// The whole-library quadratic model at `st` (cost `cost`) and the unknowns it is over.
 fn library_model(r: &Runner, st: &State, cost: f64) -> Result<Option<(Vec<Unknown>, Model)>, FitError> {
     let u = r.p.all_unknowns(st);
-    let sys = system_for(&r.p, st, u.clone(), 0.0)?;
-    Ok(model_from(r, st, cost, u, &sys))
+    match system_for(&r.p, st, u.clone(), 0.0, r.input.cancel) {
+        Err(FitError::Cancelled) => Ok(None),
+        sys => Ok(model_from(r, st, cost, u, &sys?)),
+    }
 }
 
 /// The whole-library quadratic model from a system assembled over `u` at `st`.
@@ -330,7 +335,12 @@ fn refit_support(
 pub fn auto_path(r: &mut Runner, full: State, full_cost: f64) -> Result<Selection, FitError> {
     let mags = magnitudes(&r.p, &full)?;
     // Every term is active in the full fit, so its system is over the whole library.
-    let sys = r.system_at(&full)?;
+    let sys = match r.system_at(&full) {
+        Err(FitError::Cancelled) => {
+            return Ok(Selection { state: full, cost: full_cost, path: vec![], threshold: None, rounds: 0 })
+        }
+        other => other?,
+    };
     let full_model = model_from(r, &full, full_cost, sys.unknowns.clone(), &sys);
     let mut best = select(r, full.clone(), full_cost, &sys)?;
     drop(sys);

@@ -87,6 +87,7 @@ pub fn uncertainty(p: &Problem, st: &State, sys: &System, cost: f64) -> Uncertai
         basis: "Gauss–Newton curvature of the collocation objective with the learned trajectories \
                 profiled out (Schur complement), scaled by the residual variance"
             .into(),
+        conditional_on: None,
     };
     for &q in &p.per_traj {
         out.per_trajectory[q] = vec![None; p.trajs.len()];

@@ -217,5 +217,6 @@ fn finish(
         phases: Vec::new(),
         uncertainty: None,
         no_effect: vec![false; s.np],
+        ensemble: None,
     }
 }

@@ -18,6 +18,7 @@
 
 mod linear;
 mod select;
+mod stats;
 
 use rayon::prelude::*;
 
@@ -117,8 +118,10 @@ pub fn fit_smoothed(input: &FitInput, s: Smoothed) -> Result<Fitted, FitError> {
         }
     };
     let magnitudes = r.magnitudes(&est, false)?;
+    let uncertainty = r.uncertainty(&est, &rss)?;
     let mut fitted = r.finish(est, &rss, path, threshold, rounds);
     fitted.magnitudes = magnitudes;
+    fitted.uncertainty = Some(uncertainty);
     Ok(fitted)
 }
 
@@ -163,8 +166,9 @@ impl Regression<'_> {
         Ok((0..self.s.neq).map(|e| parts.iter().map(|p| p[e]).sum()).collect())
     }
 
-    /// Normal equations `JᵀJ`, `Jᵀr` of the scaled residuals `r = (dz − f)/scale`.
-    fn normal(&self, est: &Est, unknowns: &[Unknown]) -> Result<(Vec<f64>, Vec<f64>), FitError> {
+    /// Normal equations `JᵀWJ`, `JᵀWr` of the scaled residuals `r = (dz − f)/scale`, equation
+    /// `e`'s rows weighted by `weight[e]`.
+    fn normal(&self, est: &Est, unknowns: &[Unknown], weight: &[f64]) -> Result<(Vec<f64>, Vec<f64>), FitError> {
         let s = &self.s;
         let nq = unknowns.len();
         let (nc, npar) = (s.layout.columns.len(), s.layout.n_params);
@@ -190,14 +194,15 @@ impl Regression<'_> {
                 for i in 0..n {
                     for (e, map) in qmap.iter().enumerate() {
                         let at = i * s.neq + e;
-                        let r = (tr.dz[at] - f[at]) / self.scale[e];
+                        let w = weight[e].sqrt();
+                        let r = w * (tr.dz[at] - f[at]) / self.scale[e];
                         row.clear();
                         row.extend(map.iter().map(|&(qi, src)| {
                             let j = match src {
                                 Src::Param(p) => jp[at * npar + p],
                                 Src::Col(c) => jc[at * nc + c],
                             };
-                            (qi, j / self.scale[e])
+                            (qi, w * j / self.scale[e])
                         }));
                         for &(qi, ji) in &row {
                             g[qi] += ji * r;
@@ -251,7 +256,7 @@ impl Regression<'_> {
         let mut lambda = 0.0;
         for it in 0..MAX_ITERS {
             let c0: f64 = rss.iter().sum();
-            let (a, g) = self.normal(&est, &unknowns)?;
+            let (a, g) = self.normal(&est, &unknowns, &vec![1.0; self.s.neq])?;
             let nq = unknowns.len();
             let mut improved = false;
             while lambda <= 1e8 {
@@ -346,6 +351,7 @@ impl Regression<'_> {
             phases: Vec::new(),
             uncertainty: None,
             no_effect: vec![false; s.np],
+            ensemble: None,
         }
     }
 }

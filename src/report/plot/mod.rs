@@ -94,3 +94,12 @@ pub fn render(data: &PlotData, path: &Path) -> Result<PlotSummary, PlotError> {
     layout::register_fonts()?;
     write::render_atomically(data, path, format)
 }
+
+/// Draws `data` as SVG text in memory (for embedding in a page) and says what was drawn.
+pub fn render_svg(data: &PlotData) -> Result<(String, PlotSummary), PlotError> {
+    data.validate()?;
+    layout::register_fonts()?;
+    let (bytes, summary) = write::render_bytes(data, PlotFormat::Svg)?;
+    let text = String::from_utf8(bytes).map_err(|e| PlotError::Draw(e.to_string()))?;
+    Ok((text, summary))
+}

@@ -36,7 +36,7 @@ pub(super) fn render_atomically(data: &PlotData, path: &Path, format: PlotFormat
 }
 
 /// The file's bytes and what was drawn.
-fn render_bytes(data: &PlotData, format: PlotFormat) -> Result<(Vec<u8>, PlotSummary), PlotError> {
+pub(super) fn render_bytes(data: &PlotData, format: PlotFormat) -> Result<(Vec<u8>, PlotSummary), PlotError> {
     let fig = layout::Figure::for_data(data);
     let (w, h) = (fig.width, fig.height);
     let (bytes, panels) = match format {

@@ -1,29 +1,34 @@
 //! Fixtures under `tests/cases/{parse,check}/{ok,err}`: each declares its expected codes in a
 //! `# expect: E0xx, ...` header (or `ok`), optionally `# at: TEXT`, the exact text the first
-//! expected diagnostic must point at. Error fixtures' rendered diagnostics (colour off) are
-//! snapshots.
+//! expected diagnostic must point at, and any number of `# help: TEXT` lines, text the rendered
+//! diagnostics must contain (a help or note the fixture is about). Error fixtures' rendered
+//! diagnostics (colour off) are snapshots.
 
 use super::{check_text, mech_files, rel};
 use mechc::diag::render::render_text;
 
-/// The header values of a fixture: expected codes and the expected primary-label text.
-fn header(text: &str) -> (Vec<String>, Option<String>) {
+/// The header values of a fixture: expected codes, the expected primary-label text, and texts
+/// the rendered diagnostics must contain.
+fn header(text: &str) -> (Vec<String>, Option<String>, Vec<String>) {
     let mut codes = Vec::new();
     let mut at = None;
+    let mut helps = Vec::new();
     for line in text.lines().take_while(|l| l.starts_with('#')) {
         if let Some(rest) = line.strip_prefix("# expect:") {
             codes = rest.split(',').map(|c| c.trim().to_string()).filter(|c| c != "ok").collect();
         } else if let Some(rest) = line.strip_prefix("# at: ") {
             at = Some(rest.to_string());
+        } else if let Some(rest) = line.strip_prefix("# help: ") {
+            helps.push(rest.to_string());
         }
     }
-    (codes, at)
+    (codes, at, helps)
 }
 
 /// Checks one fixture and returns its rendered diagnostics, or a description of what is wrong.
 fn run_fixture(path: &std::path::Path, expect_errors: bool) -> Result<String, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let (codes, at) = header(&text);
+    let (codes, at, helps) = header(&text);
     let (sources, model, diags) = check_text(&rel(path), &text);
     let found: Vec<&str> = diags.iter().map(|d| d.code.0).collect();
     let errors: Vec<&str> = diags.iter().filter(|d| d.is_error()).map(|d| d.code.0).collect();
@@ -50,7 +55,11 @@ fn run_fixture(path: &std::path::Path, expect_errors: bool) -> Result<String, St
             return Err(format!("{code} points at {slice:?}, expected {at:?}"));
         }
     }
-    Ok(render_text(&diags, &sources, false))
+    let rendered = render_text(&diags, &sources, false);
+    if let Some(h) = helps.iter().find(|h| !rendered.contains(h.as_str())) {
+        return Err(format!("the diagnostics do not say {h:?}:\n{rendered}"));
+    }
+    Ok(rendered)
 }
 
 fn run_dir(dir: &str, expect_errors: bool, snapshot: bool) -> usize {

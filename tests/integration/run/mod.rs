@@ -7,6 +7,7 @@ mod data;
 mod examples;
 mod export;
 mod fixtures;
+mod html;
 mod predict;
 mod report;
 mod trust;

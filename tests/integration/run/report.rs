@@ -40,6 +40,7 @@ fn fitted(ir: &ModelIr, coefs: &[(usize, &str, f64)], params: Vec<f64>) -> Fitte
         phases: vec![],
         uncertainty: None,
         no_effect: vec![],
+        ensemble: None,
     }
 }
 
@@ -172,6 +173,8 @@ fn outputs_are_written_into_the_out_dir() {
         verbose: false,
         precision: 4,
         export: vec![],
+        report: None,
+        plot_trajectories: None,
     };
     // The outputs are checked (and the directory created) before any work, then written.
     mechc::cli::run::outputs::validate(&args).unwrap();
