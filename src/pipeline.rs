@@ -101,9 +101,14 @@ pub fn prepare(sources: &mut SourceMap, root: SourceId) -> Result<Prepared, Fail
 pub fn prepare_checked(c: Checked) -> Result<Prepared, Failure> {
     let Checked { model, ir, warnings } = c;
     if model.pde.is_some() {
-        return Err(Diagnostic::new(codes::FIELD_UNSUPPORTED, "a model with fields runs through the field pipeline", model.span(), "a field model")
-            .with_help("run it with `mechc run`")
-            .into());
+        return Err(Diagnostic::new(
+            codes::FIELD_UNSUPPORTED,
+            "a model with fields runs through the field pipeline",
+            model.span(),
+            "a field model",
+        )
+        .with_help("run it with `mechc run`")
+        .into());
     }
     runnable(&model)?;
     unsupported(&model, &ir)?;

@@ -81,7 +81,12 @@ impl Smoothed {
     }
 
     /// The right-hand sides compiled over prepared trajectories (the field fit's rows).
-    pub fn with_trajs(input: &FitInput, cols: Vec<(usize, u32)>, eq_col: Vec<usize>, trajs: Vec<Traj>) -> Result<Smoothed, FitError> {
+    pub fn with_trajs(
+        input: &FitInput,
+        cols: Vec<(usize, u32)>,
+        eq_col: Vec<usize>,
+        trajs: Vec<Traj>,
+    ) -> Result<Smoothed, FitError> {
         let ir = input.ir;
         if let Some(n) = ir.equations.iter().flat_map(|e| &e.neural).next() {
             return Err(FitError::Unsupported { what: "neural terms (`mlp`)".into(), span: n.span });

@@ -28,7 +28,12 @@ pub fn prepare_fields(c: Checked) -> Result<PreparedFields, Failure> {
         match d {
             PdeData::Sim(s) => {
                 let tr = simulate(s, &pde.space, pde.fields.len()).map_err(|e| {
-                    Diagnostic::new(codes::BAD_FIELD_DATA, format!("simulation `{}` failed: {e}", s.name), s.span, "while simulating this")
+                    Diagnostic::new(
+                        codes::BAD_FIELD_DATA,
+                        format!("simulation `{}` failed: {e}", s.name),
+                        s.span,
+                        "while simulating this",
+                    )
                 })?;
                 data.trajectories.push(tr);
             }
@@ -53,7 +58,12 @@ pub fn prepare_fields(c: Checked) -> Result<PreparedFields, Failure> {
         if tr.nx() < 2 * max + 3 {
             return Err(Diagnostic::new(
                 codes::DERIV_ORDER,
-                format!("trajectory `{}` has {} grid points; derivatives of order {max} need at least {}", tr.label, tr.nx(), 2 * max + 3),
+                format!(
+                    "trajectory `{}` has {} grid points; derivatives of order {max} need at least {}",
+                    tr.label,
+                    tr.nx(),
+                    2 * max + 3
+                ),
                 pde.space.span,
                 "grid too coarse",
             )
@@ -75,13 +85,22 @@ fn unsupported(model: &hir::Model) -> Result<(), Diagnostic> {
         None
     };
     match what {
-        Some(w) => Err(Diagnostic::new(codes::FIELD_UNSUPPORTED, format!("{w} is not available for fields"), model.span(), "a field model")
-            .with_help("field models are fitted by least squares on denoised space-time derivatives (the `sindy` engine)")),
+        Some(w) => Err(Diagnostic::new(
+            codes::FIELD_UNSUPPORTED,
+            format!("{w} is not available for fields"),
+            model.span(),
+            "a field model",
+        )
+        .with_help("field models are fitted by least squares on denoised space-time derivatives (the `sindy` engine)")),
         None => Ok(()),
     }
 }
 
 /// Fits the field model.
-pub fn train_fields(p: &PreparedFields, cancel: Option<&AtomicBool>, progress: Option<&(dyn Fn(&Progress) + Sync)>) -> Result<FieldFit, Diagnostic> {
+pub fn train_fields(
+    p: &PreparedFields,
+    cancel: Option<&AtomicBool>,
+    progress: Option<&(dyn Fn(&Progress) + Sync)>,
+) -> Result<FieldFit, Diagnostic> {
     crate::fit::pde::fit(&p.ir, &p.model, &p.data, cancel, progress).map_err(|e| fit_diagnostic(&e, &p.model))
 }

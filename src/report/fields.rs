@@ -47,13 +47,24 @@ pub fn build(ir: &ModelIr, pde: &Pde, data: &FieldData, fit: &FieldFit, precisio
 }
 
 /// Relative L2 error of the discovered model's rollout against `den` (fields × nt·nx).
-fn rollout(ir: &ModelIr, pde: &Pde, t: &[f64], nx: usize, period: f64, den: &[Vec<f64>], theta: &[f64]) -> Result<f64, String> {
-    let mut ir2 = ir.clone();
-    let outputs = ir2.rhs_nodes();
+fn rollout(
+    ir: &ModelIr,
+    pde: &Pde,
+    t: &[f64],
+    nx: usize,
+    period: f64,
+    den: &[Vec<f64>],
+    theta: &[f64],
+) -> Result<f64, String> {
     let layout = model_layout(ir);
-    let k = DiffKernels::compile(&mut ir2.arena, &outputs, &layout).map_err(|e| e.to_string())?;
+    let k = {
+        let mut ir2 = ir.clone();
+        let outputs = ir2.rhs_nodes();
+        DiffKernels::compile(&mut ir2.arena, &outputs, &layout).map_err(|e| e.to_string())?
+    };
     let nf = ir.names.states.len();
-    let field_of: Vec<usize> = ir.names.states.iter().map(|s| pde.fields.iter().position(|f| f == s).unwrap_or(0)).collect();
+    let field_of: Vec<usize> =
+        ir.names.states.iter().map(|s| pde.fields.iter().position(|f| f == s).unwrap_or(0)).collect();
     // (model state, order) of every input column.
     let derivs: Vec<(usize, u32)> = ir
         .names
@@ -82,16 +93,11 @@ fn rollout(ir: &ModelIr, pde: &Pde, t: &[f64], nx: usize, period: f64, den: &[Ve
     let first: Vec<Vec<f64>> = needs.iter().map(|&(s, o)| sp.derivative(&sp.forward(&init[s]), o)).collect();
     let mut jac = vec![0.0; nx * nf * ncol];
     k.d_cols.eval_par(nx, &rows(&first), theta, &mut jac).map_err(|e| e.to_string())?;
-    let mut lin_coef: Vec<Vec<(u32, f64)>> = vec![Vec::new(); nf];
-    for (c, &(s, o)) in derivs.iter().enumerate() {
-        let col = nf + c;
-        let v: Vec<f64> = (0..nx).map(|i| jac[(i * nf + s) * ncol + col]).collect();
-        let same = v.iter().all(|a| (a - v[0]).abs() <= 1e-12 * v[0].abs().max(1e-300));
-        if same && v[0] != 0.0 {
-            lin_coef[s].push((o, v[0]));
-        }
-    }
-    let lin: Vec<Vec<C>> = lin_coef.iter().map(|lc| (0..nx).map(|j| lc.iter().map(|&(o, c)| sp.symbol(j, o) * c).sum()).collect()).collect();
+    let lin_coef = linear_part(&jac, nx, nf, ncol, &derivs);
+    let lin: Vec<Vec<C>> = lin_coef
+        .iter()
+        .map(|lc| (0..nx).map(|j| lc.iter().map(|&(o, c)| sp.symbol(j, o) * c).sum()).collect())
+        .collect();
     let lin_cols: Vec<Vec<(usize, f64)>> = lin_coef
         .iter()
         .enumerate()
@@ -103,10 +109,19 @@ fn rollout(ir: &ModelIr, pde: &Pde, t: &[f64], nx: usize, period: f64, den: &[Ve
         if kv.eval_par(nx, &rows(vals), theta, &mut f).is_err() {
             return vec![vec![f64::NAN; nx]; nf];
         }
-        (0..nf).map(|s| (0..nx).map(|i| f[i * nf + s] - lin_cols[s].iter().map(|&(c, a)| a * vals[c][i]).sum::<f64>()).collect()).collect()
+        (0..nf)
+            .map(|s| {
+                (0..nx).map(|i| f[i * nf + s] - lin_cols[s].iter().map(|&(c, a)| a * vals[c][i]).sum::<f64>()).collect()
+            })
+            .collect()
     };
     let p = Problem { sp, lin, needs, nonlinear: Box::new(nonlinear) };
     let out = p.integrate(&init, t).map_err(|e| e.to_string())?;
+    Ok(relative_error(&out, den, &field_of))
+}
+
+/// `‖out − den‖ / ‖den‖` over every field, time and point (`out` in state order).
+fn relative_error(out: &[Vec<f64>], den: &[Vec<f64>], field_of: &[usize]) -> f64 {
     let (mut num, mut den2) = (0.0, 0.0);
     for (s, o) in out.iter().enumerate() {
         for (a, b) in o.iter().zip(&den[field_of[s]]) {
@@ -114,7 +129,23 @@ fn rollout(ir: &ModelIr, pde: &Pde, t: &[f64], nx: usize, period: f64, den: &[Ve
             den2 += b * b;
         }
     }
-    Ok((num / den2.max(f64::MIN_POSITIVE)).sqrt())
+    (num / den2.max(f64::MIN_POSITIVE)).sqrt()
+}
+
+/// Per state, the (order, coefficient) of every derivative input whose Jacobian entry `jac`
+/// (rows × states × columns; the inputs after the `nf` state columns) is the same non-zero
+/// value at every point.
+fn linear_part(jac: &[f64], nx: usize, nf: usize, ncol: usize, derivs: &[(usize, u32)]) -> Vec<Vec<(u32, f64)>> {
+    let mut lin_coef: Vec<Vec<(u32, f64)>> = vec![Vec::new(); nf];
+    for (c, &(s, o)) in derivs.iter().enumerate() {
+        let col = nf + c;
+        let v: Vec<f64> = (0..nx).map(|i| jac[(i * nf + s) * ncol + col]).collect();
+        let same = v.iter().all(|a| (a - v[0]).abs() <= 1e-12 * v[0].abs().max(1e-300));
+        if same && v[0] != 0.0 {
+            lin_coef[s].push((o, v[0]));
+        }
+    }
+    lin_coef
 }
 
 /// The report as text.
@@ -145,7 +176,8 @@ pub fn text(name: &str, pde: &Pde, data: &FieldData, fit: &FieldFit, r: &FieldRe
         tr0.nt(),
         fit.rows
     ));
-    let noise: Vec<String> = pde.fields.iter().zip(&fit.noise).map(|(n, v)| format!("{n} {}", format_sig(*v, 3))).collect();
+    let noise: Vec<String> =
+        pde.fields.iter().zip(&fit.noise).map(|(n, v)| format!("{n} {}", format_sig(*v, 3))).collect();
     s.push_str(&format!("noise estimate (std): {}\n", noise.join(", ")));
     for (tr, ro) in data.trajectories.iter().zip(&r.rollout) {
         match ro {

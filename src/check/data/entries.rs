@@ -43,10 +43,7 @@ impl Checker<'_> {
                 SimEntryKind::Trajectories(x) => {
                     trajs = self.ranged(x, "trajectories", 1.0, 1e6, true).unwrap_or(1.0) as u32
                 }
-                SimEntryKind::Points(x) => self.err(
-                    Diagnostic::new(codes::BAD_FIELD_DATA, "`points` belongs to field simulations", x.span, "no fields here")
-                        .with_help("a spatial grid needs `space` and `field` declarations"),
-                ),
+                SimEntryKind::Points(x) => self.err(points_without_fields(x.span)),
                 SimEntryKind::Equation(_) => {}
             }
         }
@@ -192,4 +189,10 @@ impl Checker<'_> {
         }
         Some(v)
     }
+}
+
+/// `E077`: `points` in the simulation of a model without fields.
+fn points_without_fields(span: crate::source::Span) -> Diagnostic {
+    Diagnostic::new(codes::BAD_FIELD_DATA, "`points` belongs to field simulations", span, "no fields here")
+        .with_help("a spatial grid needs `space` and `field` declarations")
 }

@@ -44,10 +44,17 @@ impl FieldPass {
                                 let mut keys = vec!["time", "trajectory", space.name.as_str()];
                                 keys.extend(fields.iter().map(String::as_str));
                                 let help = super::super::scope::suggest(k, keys.iter().copied())
-                                    .map_or(format!("the keys are {}", keys.join(", ")), |s| format!("did you mean `{s}`?"));
+                                    .map_or(format!("the keys are {}", keys.join(", ")), |s| {
+                                        format!("did you mean `{s}`?")
+                                    });
                                 self.diags.push(
-                                    Diagnostic::new(codes::BAD_FIELD_DATA, format!("unknown key `{k}`"), e.key.span, "not a field, the space or time")
-                                        .with_help(help),
+                                    Diagnostic::new(
+                                        codes::BAD_FIELD_DATA,
+                                        format!("unknown key `{k}`"),
+                                        e.key.span,
+                                        "not a field, the space or time",
+                                    )
+                                    .with_help(help),
                                 );
                             }
                         },
@@ -63,25 +70,18 @@ impl FieldPass {
     fn sim(&mut self, name: &Ident, s: &SimSource, span: Span, space: &PdeSpace, fields: &[String]) -> Option<PdeSim> {
         if !space.periodic {
             self.diags.push(
-                Diagnostic::new(codes::BAD_FIELD_DATA, "simulations need a periodic space", span, "the space has boundaries")
-                    .with_label(space.span, "declared without `periodic`")
-                    .with_help("add `periodic` to the space, or load the data from a CSV file"),
+                Diagnostic::new(
+                    codes::BAD_FIELD_DATA,
+                    "simulations need a periodic space",
+                    span,
+                    "the space has boundaries",
+                )
+                .with_label(space.span, "declared without `periodic`")
+                .with_help("add `periodic` to the space, or load the data from a CSV file"),
             );
             return None;
         }
-        let (sys_ast, args) = match &s.system {
-            Some((id, args)) => (self.named_system(id)?, Some(args)),
-            None => {
-                let equations: Vec<Equation> = s
-                    .entries
-                    .iter()
-                    .filter_map(|e| if let SimEntryKind::Equation(q) = &e.kind { Some(q.clone()) } else { None })
-                    .collect();
-                let fids = fields.iter().map(|f| Ident { name: f.clone(), span }).collect();
-                let sys = SystemAst { name: name.clone(), params: vec![], fields: fids, space: space.name.clone(), equations, span };
-                (sys, None)
-            }
-        };
+        let (sys_ast, args) = self.sim_system(name, s, span, space, fields)?;
         let params = self.args(&sys_ast, args)?;
         let system = self.system(&sys_ast, &params)?;
         let mut sim = PdeSim {
@@ -98,6 +98,60 @@ impl FieldPass {
             field_map: Vec::new(),
             system,
         };
+        let (inits, time) = self.sim_entries(&mut sim, s)?;
+        for (what, missing) in [("points", sim.points == 0), ("time", !time)] {
+            if missing {
+                let help = if what == "points" { "add e.g. `points 256`" } else { "add e.g. `time 0 .. 10 step 0.1`" };
+                self.diags.push(
+                    Diagnostic::new(
+                        codes::BAD_FIELD_DATA,
+                        format!("a field simulation needs `{what}`"),
+                        span,
+                        format!("no `{what}` entry"),
+                    )
+                    .with_help(help),
+                );
+                return None;
+            }
+        }
+        self.profiles(&mut sim, &inits, space, span)?;
+        sim.field_map = self.field_map(&sim, fields, span)?;
+        Some(sim)
+    }
+
+    /// The system a simulation block names, or its own equations over the model's fields.
+    fn sim_system<'s>(
+        &mut self,
+        name: &Ident,
+        s: &'s SimSource,
+        span: Span,
+        space: &PdeSpace,
+        fields: &[String],
+    ) -> Option<(SystemAst, Option<&'s crate::syntax::ast::Args>)> {
+        Some(match &s.system {
+            Some((id, args)) => (self.named_system(id)?, Some(args)),
+            None => {
+                let equations: Vec<Equation> = s
+                    .entries
+                    .iter()
+                    .filter_map(|e| if let SimEntryKind::Equation(q) = &e.kind { Some(q.clone()) } else { None })
+                    .collect();
+                let fids = fields.iter().map(|f| Ident { name: f.clone(), span }).collect();
+                let sys = SystemAst {
+                    name: name.clone(),
+                    params: vec![],
+                    fields: fids,
+                    space: space.name.clone(),
+                    equations,
+                    span,
+                };
+                (sys, None)
+            }
+        })
+    }
+    /// Reads the entries of a simulation block into `sim`: its `init` items and whether it has
+    /// a time range.
+    fn sim_entries(&mut self, sim: &mut PdeSim, s: &SimSource) -> Option<(Vec<crate::syntax::ast::InitItem>, bool)> {
         let mut inits = Vec::new();
         let mut time = false;
         for e in &s.entries {
@@ -110,7 +164,12 @@ impl FieldPass {
                     sim.step = self.constant(step, "the time step")?;
                     time = true;
                     if !(sim.t1 > sim.t0 && sim.step > 0.0 && (sim.t1 - sim.t0) / sim.step <= 1e6) {
-                        self.diags.push(Diagnostic::new(codes::BAD_FIELD_DATA, "invalid time range", e.span, "need start < end, step > 0, at most 10^6 steps"));
+                        self.diags.push(Diagnostic::new(
+                            codes::BAD_FIELD_DATA,
+                            "invalid time range",
+                            e.span,
+                            "need start < end, step > 0, at most 10^6 steps",
+                        ));
                         return None;
                     }
                 }
@@ -118,26 +177,20 @@ impl FieldPass {
                 SimEntryKind::Seed(x) => sim.seed = self.ranged(x, "seed", 0.0, 9.0e15)? as u64,
                 SimEntryKind::Trajectories(x) => {
                     self.diags.push(
-                        Diagnostic::new(codes::BAD_FIELD_DATA, "a field simulation gives one trajectory", x.span, "not for fields")
-                            .with_help("declare one `data` block per initial profile"),
+                        Diagnostic::new(
+                            codes::BAD_FIELD_DATA,
+                            "a field simulation gives one trajectory",
+                            x.span,
+                            "not for fields",
+                        )
+                        .with_help("declare one `data` block per initial profile"),
                     );
                     return None;
                 }
                 SimEntryKind::Equation(_) => {}
             }
         }
-        for (what, missing) in [("points", sim.points == 0), ("time", !time)] {
-            if missing {
-                let help = if what == "points" { "add e.g. `points 256`" } else { "add e.g. `time 0 .. 10 step 0.1`" };
-                self.diags.push(
-                    Diagnostic::new(codes::BAD_FIELD_DATA, format!("a field simulation needs `{what}`"), span, format!("no `{what}` entry")).with_help(help),
-                );
-                return None;
-            }
-        }
-        self.profiles(&mut sim, &inits, space, span)?;
-        sim.field_map = self.field_map(&sim, fields, span)?;
-        Some(sim)
+        Some((inits, time))
     }
 
     /// The field system a `simulate` block names.
@@ -149,7 +202,13 @@ impl FieldPass {
         let help = super::super::scope::suggest(&id.name, names.iter().copied())
             .map_or(format!("the field systems are {}", names.join(", ")), |s| format!("did you mean `{s}`?"));
         self.diags.push(
-            Diagnostic::new(codes::BAD_FIELD_DATA, format!("no field system named `{}`", id.name), id.span, "unknown field system").with_help(help),
+            Diagnostic::new(
+                codes::BAD_FIELD_DATA,
+                format!("no field system named `{}`", id.name),
+                id.span,
+                "unknown field system",
+            )
+            .with_help(help),
         );
         None
     }
@@ -164,8 +223,13 @@ impl FieldPass {
                 None => {
                     let span = args.map_or(sys.span, |a| a.span);
                     self.diags.push(
-                        Diagnostic::new(codes::BAD_FIELD_DATA, format!("no value for parameter `{}`", p.name), span, "missing argument")
-                            .with_help(format!("give every parameter by name: `{}({} = ...)`", sys.name.name, p.name)),
+                        Diagnostic::new(
+                            codes::BAD_FIELD_DATA,
+                            format!("no value for parameter `{}`", p.name),
+                            span,
+                            "missing argument",
+                        )
+                        .with_help(format!("give every parameter by name: `{}({} = ...)`", sys.name.name, p.name)),
                     );
                     return None;
                 }
@@ -174,7 +238,12 @@ impl FieldPass {
         for a in items {
             let known = a.name.as_ref().is_some_and(|n| sys.params.iter().any(|p| p.name == n.name));
             if !known {
-                self.diags.push(Diagnostic::new(codes::BAD_FIELD_DATA, "an argument that names no parameter", a.span(), "unknown argument"));
+                self.diags.push(Diagnostic::new(
+                    codes::BAD_FIELD_DATA,
+                    "an argument that names no parameter",
+                    a.span(),
+                    "unknown argument",
+                ));
                 return None;
             }
         }
@@ -190,8 +259,13 @@ impl FieldPass {
         for e in &sys.equations {
             let Some(k) = fields.iter().position(|f| *f == e.target.name).filter(|_| e.order == 1) else {
                 self.diags.push(
-                    Diagnostic::new(codes::FIELD_SYSTEM, "not the time derivative of a field", e.lhs_span, "no such field equation")
-                        .with_help(format!("the left side is `f'` for a field f of {}", fields.join(", "))),
+                    Diagnostic::new(
+                        codes::FIELD_SYSTEM,
+                        "not the time derivative of a field",
+                        e.lhs_span,
+                        "no such field equation",
+                    )
+                    .with_help(format!("the left side is `f'` for a field f of {}", fields.join(", "))),
                 );
                 ok = false;
                 continue;
@@ -209,7 +283,12 @@ impl FieldPass {
             match r {
                 Some(r) => out.push(r),
                 None if ok => {
-                    self.diags.push(Diagnostic::new(codes::FIELD_SYSTEM, format!("field `{}` has no equation", fields[k]), sys.span, "missing equation"));
+                    self.diags.push(Diagnostic::new(
+                        codes::FIELD_SYSTEM,
+                        format!("field `{}` has no equation", fields[k]),
+                        sys.span,
+                        "missing equation",
+                    ));
                     return None;
                 }
                 None => return None,
@@ -219,29 +298,50 @@ impl FieldPass {
     }
 
     /// The initial profiles on the grid.
-    fn profiles(&mut self, sim: &mut PdeSim, inits: &[crate::syntax::ast::InitItem], space: &PdeSpace, span: Span) -> Option<()> {
+    fn profiles(
+        &mut self,
+        sim: &mut PdeSim,
+        inits: &[crate::syntax::ast::InitItem],
+        space: &PdeSpace,
+        span: Span,
+    ) -> Option<()> {
         let grid = space.grid(sim.points);
         let env = Env { fields: &[], space: Some(&space.name), params: &[] };
         for it in inits {
             let Some(k) = sim.system.fields.iter().position(|f| *f == it.name.name).filter(|_| it.order == 0) else {
                 self.diags.push(
-                    Diagnostic::new(codes::BAD_FIELD_DATA, format!("`{}` is not a field of the system", it.name.name), it.span, "not a field")
-                        .with_help(format!("give the initial profile of each of {}", sim.system.fields.join(", "))),
+                    Diagnostic::new(
+                        codes::BAD_FIELD_DATA,
+                        format!("`{}` is not a field of the system", it.name.name),
+                        it.span,
+                        "not a field",
+                    )
+                    .with_help(format!("give the initial profile of each of {}", sim.system.fields.join(", "))),
                 );
                 return None;
             };
             let e = resolve(&it.value, &env).map_err(|d| self.diags.push(d)).ok()?;
             let v: Vec<f64> = grid.iter().map(|&x| e.eval(&|_, _| f64::NAN, x)).collect();
             if let Some(i) = v.iter().position(|y| !y.is_finite()) {
-                self.diags.push(Diagnostic::new(codes::BAD_FIELD_DATA, format!("the initial profile is not finite at {} = {}", space.name, grid[i]), it.value.span, "not finite"));
+                self.diags.push(Diagnostic::new(
+                    codes::BAD_FIELD_DATA,
+                    format!("the initial profile is not finite at {} = {}", space.name, grid[i]),
+                    it.value.span,
+                    "not finite",
+                ));
                 return None;
             }
             sim.init[k] = v;
         }
         if let Some(k) = sim.init.iter().position(Vec::is_empty) {
             self.diags.push(
-                Diagnostic::new(codes::BAD_FIELD_DATA, format!("no initial profile for `{}`", sim.system.fields[k]), span, "missing `init`")
-                    .with_help(format!("add e.g. `init {} = exp(-({} - 1)^2)`", sim.system.fields[k], space.name)),
+                Diagnostic::new(
+                    codes::BAD_FIELD_DATA,
+                    format!("no initial profile for `{}`", sim.system.fields[k]),
+                    span,
+                    "missing `init`",
+                )
+                .with_help(format!("add e.g. `init {} = exp(-({} - 1)^2)`", sim.system.fields[k], space.name)),
             );
             return None;
         }
@@ -255,8 +355,17 @@ impl FieldPass {
             fields.iter().enumerate().filter(|(i, _)| !map.contains(&Some(*i))).map(|(_, f)| f.as_str()).collect();
         if map.iter().any(Option::is_none) || !missing.is_empty() {
             self.diags.push(
-                Diagnostic::new(codes::BAD_FIELD_DATA, "the system's fields are not the model's", span, "fields differ")
-                    .with_help(format!("the model's fields ({}) and the system's ({}) must have the same names", fields.join(", "), sim.system.fields.join(", "))),
+                Diagnostic::new(
+                    codes::BAD_FIELD_DATA,
+                    "the system's fields are not the model's",
+                    span,
+                    "fields differ",
+                )
+                .with_help(format!(
+                    "the model's fields ({}) and the system's ({}) must have the same names",
+                    fields.join(", "),
+                    sim.system.fields.join(", ")
+                )),
             );
             return None;
         }
@@ -267,7 +376,12 @@ impl FieldPass {
     fn ranged(&mut self, e: &crate::syntax::ast::Expr, what: &str, lo: f64, hi: f64) -> Option<f64> {
         let v = self.constant(e, what)?;
         if v < lo || v > hi {
-            self.diags.push(Diagnostic::new(codes::BAD_FIELD_DATA, format!("`{what}` must be in {lo} ..= {hi}"), e.span, "out of range"));
+            self.diags.push(Diagnostic::new(
+                codes::BAD_FIELD_DATA,
+                format!("`{what}` must be in {lo} ..= {hi}"),
+                e.span,
+                "out of range",
+            ));
             return None;
         }
         Some(v)

@@ -81,8 +81,13 @@ impl FieldPass {
             match &b.kind {
                 ItemKind::Equation(e) => sys.equations.push(e.clone()),
                 ItemKind::Field(f) if f.space.name != sys.space => self.diags.push(
-                    Diagnostic::new(codes::FIELD_SYSTEM, "the fields of a system share one space", f.space.span, "another space")
-                        .with_help(format!("write `over {}`", sys.space)),
+                    Diagnostic::new(
+                        codes::FIELD_SYSTEM,
+                        "the fields of a system share one space",
+                        f.space.span,
+                        "another space",
+                    )
+                    .with_help(format!("write `over {}`", sys.space)),
                 ),
                 ItemKind::Field(_) => {}
                 _ => self.diags.push(
@@ -101,8 +106,10 @@ impl FieldPass {
         let mut fields: Vec<(Ident, Span)> = Vec::new();
         let mut over = None;
         // Spaces as written (one that failed its own check draws no second error here).
-        let written: Vec<String> =
-            items.iter().filter_map(|it| if let ItemKind::Space(s) = &it.kind { Some(s.name.name.clone()) } else { None }).collect();
+        let written: Vec<String> = items
+            .iter()
+            .filter_map(|it| if let ItemKind::Space(s) = &it.kind { Some(s.name.name.clone()) } else { None })
+            .collect();
         for it in items.iter() {
             if let ItemKind::Field(f) = &it.kind {
                 if !written.contains(&f.space.name) {
@@ -163,8 +170,13 @@ impl FieldPass {
             let (Some(lo), Some(hi)) = (lo, hi) else { continue };
             if lo >= hi {
                 self.diags.push(
-                    Diagnostic::new(codes::BAD_SPACE, "the space is empty", s.lo.span.to(s.hi.span), "start not below end")
-                        .with_help("write `space x in lo .. hi` with lo < hi"),
+                    Diagnostic::new(
+                        codes::BAD_SPACE,
+                        "the space is empty",
+                        s.lo.span.to(s.hi.span),
+                        "start not below end",
+                    )
+                    .with_help("write `space x in lo .. hi` with lo < hi"),
                 );
                 continue;
             }
@@ -193,8 +205,13 @@ impl FieldPass {
                 _ => continue,
             };
             self.diags.push(
-                Diagnostic::new(codes::FIELD_UNSUPPORTED, format!("{what} in a model with fields"), it.span, "not with fields")
-                    .with_help("a field model's unknowns are all fields (`field u, v over x`)"),
+                Diagnostic::new(
+                    codes::FIELD_UNSUPPORTED,
+                    format!("{what} in a model with fields"),
+                    it.span,
+                    "not with fields",
+                )
+                .with_help("a field model's unknowns are all fields (`field u, v over x`)"),
             );
         }
     }
@@ -225,32 +242,22 @@ impl FieldPass {
             }
             match d {
                 Deriv::Not => {}
-                Deriv::Of(k, o) if o > MAX_ORDER => self.diags.push(
-                    Diagnostic::new(codes::DERIV_ORDER, format!("`{}` is a derivative of order {o}", n.name), n.span, "order too high")
-                        .with_help(format!("the fit computes spatial derivatives up to order {MAX_ORDER} (`{}_{}`)", fields[k], space.repeat(MAX_ORDER as usize))),
-                ),
-                Deriv::Of(k, o) => {
+                Deriv::Of(k, o) if o <= MAX_ORDER => {
                     if !used.contains(&(k, o)) {
                         used.push((k, o));
                     }
                 }
-                Deriv::Typo(k) => {
-                    let cands: Vec<String> = (1..=MAX_ORDER).map(|o| format!("{}_{}", fields[k], space.repeat(o as usize))).collect();
-                    let help = super::scope::suggest(&n.name, cands.iter().map(String::as_str))
-                        .map_or(format!("the derivatives of `{}` are {}", fields[k], cands.join(", ")), |s| format!("did you mean `{s}`?"));
-                    self.diags.push(
-                        Diagnostic::new(codes::UNKNOWN_SPATIAL_DERIV, format!("`{}` is not a spatial derivative of `{}`", n.name, fields[k]), n.span, "unknown derivative")
-                            .with_help(help),
-                    );
+                d => {
+                    let diag = derivative_error(&n, d, fields, space);
+                    self.diags.push(diag);
                 }
-                Deriv::NonField(base) => self.diags.push(
-                    Diagnostic::new(codes::SPATIAL_DERIV_NON_FIELD, format!("`{}` is a spatial derivative of `{base}`, which is not a field", n.name), n.span, "not a field")
-                        .with_help(format!("only fields have spatial derivatives: declare `field {base} over {space}`")),
-                ),
             }
         }
         used.sort_unstable();
-        let derivs = used.iter().map(|&(k, o)| PdeDeriv { name: format!("{}_{}", fields[k], space.repeat(o as usize)), field: k, order: o }).collect();
+        let derivs = used
+            .iter()
+            .map(|&(k, o)| PdeDeriv { name: format!("{}_{}", fields[k], space.repeat(o as usize)), field: k, order: o })
+            .collect();
         (derivs, bad)
     }
 
@@ -263,7 +270,12 @@ impl FieldPass {
                 if v.is_finite() {
                     return Some(v);
                 }
-                self.diags.push(Diagnostic::new(codes::NON_FINITE_CONST, format!("{what} is not finite"), e.span, "not finite"));
+                self.diags.push(Diagnostic::new(
+                    codes::NON_FINITE_CONST,
+                    format!("{what} is not finite"),
+                    e.span,
+                    "not finite",
+                ));
                 None
             }
             Ok(_) => None,
@@ -281,6 +293,46 @@ enum Deriv {
     Of(usize, u32),
     Typo(usize),
     NonField(String),
+}
+
+/// The error for a name that reads as a spatial derivative but is not a usable one.
+fn derivative_error(n: &Ident, d: Deriv, fields: &[String], space: &str) -> Diagnostic {
+    match d {
+        Deriv::Of(k, o) => Diagnostic::new(
+            codes::DERIV_ORDER,
+            format!("`{}` is a derivative of order {o}", n.name),
+            n.span,
+            "order too high",
+        )
+        .with_help(format!(
+            "the fit computes spatial derivatives up to order {MAX_ORDER} (`{}_{}`)",
+            fields[k],
+            space.repeat(MAX_ORDER as usize)
+        )),
+        Deriv::Typo(k) => {
+            let cands: Vec<String> =
+                (1..=MAX_ORDER).map(|o| format!("{}_{}", fields[k], space.repeat(o as usize))).collect();
+            let help = super::scope::suggest(&n.name, cands.iter().map(String::as_str))
+                .map_or(format!("the derivatives of `{}` are {}", fields[k], cands.join(", ")), |s| {
+                    format!("did you mean `{s}`?")
+                });
+            Diagnostic::new(
+                codes::UNKNOWN_SPATIAL_DERIV,
+                format!("`{}` is not a spatial derivative of `{}`", n.name, fields[k]),
+                n.span,
+                "unknown derivative",
+            )
+            .with_help(help)
+        }
+        Deriv::NonField(base) => Diagnostic::new(
+            codes::SPATIAL_DERIV_NON_FIELD,
+            format!("`{}` is a spatial derivative of `{base}`, which is not a field", n.name),
+            n.span,
+            "not a field",
+        )
+        .with_help(format!("only fields have spatial derivatives: declare `field {base} over {space}`")),
+        Deriv::Not => Diagnostic::new(codes::UNKNOWN_SPATIAL_DERIV, "not a derivative", n.span, "here"),
+    }
 }
 
 /// Reads `name` as `<field>_<space repeated>`.

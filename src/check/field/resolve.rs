@@ -32,7 +32,12 @@ pub(crate) fn resolve(e: &Expr, env: &Env) -> Result<PdeExpr, Diagnostic> {
             })?;
             let arity = if matches!(f, Func::Pow) { 2 } else { 1 };
             if c.args.items.len() != arity || c.args.items.iter().any(|a| a.name.is_some()) {
-                return Err(Diagnostic::new(codes::FIELD_SYSTEM, format!("`{}` takes {arity} argument(s)", c.name.name), c.args.span, "wrong arguments"));
+                return Err(Diagnostic::new(
+                    codes::FIELD_SYSTEM,
+                    format!("`{}` takes {arity} argument(s)", c.name.name),
+                    c.args.span,
+                    "wrong arguments",
+                ));
             }
             let args = c.args.items.iter().map(|a| resolve(&a.value, env)).collect::<Result<_, _>>()?;
             PdeExpr::Call(f, args)

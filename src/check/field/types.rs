@@ -103,7 +103,10 @@ pub struct PdeSystem {
 pub enum PdeExpr {
     Num(f64),
     /// Field `field` (index in the system's fields), differentiated `order` times in space.
-    Field { field: usize, order: u32 },
+    Field {
+        field: usize,
+        order: u32,
+    },
     /// The space variable.
     Space,
     Neg(Box<PdeExpr>),

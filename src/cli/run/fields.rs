@@ -21,8 +21,13 @@ pub fn run(args: &RunArgs, checked: Checked, sources: &SourceMap) -> u8 {
         ("--out-dir", args.out_dir.is_some()),
     ];
     if let Some((flag, _)) = flags.iter().find(|(_, on)| *on) {
-        let d = Diagnostic::new(codes::FIELD_UNSUPPORTED, format!("`{flag}` is not available for models with fields yet"), checked.model.span(), "a field model")
-            .with_help("run without it: the report is printed to standard output");
+        let d = Diagnostic::new(
+            codes::FIELD_UNSUPPORTED,
+            format!("`{flag}` is not available for models with fields yet"),
+            checked.model.span(),
+            "a field model",
+        )
+        .with_help("run without it: the report is printed to standard output");
         eprint!("{}", render::render_text(&[d], sources, render::use_color()));
         return EXIT_USER;
     }

@@ -101,8 +101,15 @@ fn trajectory(label: String, rows: Rows, space: &PdeSpace, nf: usize) -> Result<
                 check_grid(&xs, space).map_err(|m| grid_err(format!("at t = {time}: {m}")))?;
                 grid = Some(xs);
             }
-            Some(g) if g.len() != xs.len() || g.iter().zip(&xs).any(|(a, b)| (a - b).abs() > 1e-9 * (space.hi - space.lo)) => {
-                return Err(grid_err(format!("at t = {time} the grid differs from the first time's ({} points there, {} here)", g.len(), xs.len())));
+            Some(g)
+                if g.len() != xs.len()
+                    || g.iter().zip(&xs).any(|(a, b)| (a - b).abs() > 1e-9 * (space.hi - space.lo)) =>
+            {
+                return Err(grid_err(format!(
+                    "at t = {time} the grid differs from the first time's ({} points there, {} here)",
+                    g.len(),
+                    xs.len()
+                )));
             }
             Some(_) => {}
         }

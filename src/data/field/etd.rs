@@ -55,7 +55,6 @@ struct Coefs {
     f3: Vec<Vec<C>>,
 }
 
-
 /// Simulates `sim` on the periodic `space`; the trajectory's fields are in model order.
 pub fn simulate(sim: &PdeSim, space: &PdeSpace, n_model_fields: usize) -> Result<FieldTraj, FieldSimError> {
     let n = sim.points;
@@ -81,7 +80,9 @@ pub fn simulate(sim: &PdeSim, space: &PdeSpace, n_model_fields: usize) -> Result
             .map(|r| {
                 (0..xs.len())
                     .map(|i| {
-                        let at = |f: usize, o: u32| needs2.iter().position(|&p| p == (f, o)).map_or(f64::NAN, |k| vals[k][i]);
+                        let at = |f: usize, o: u32| {
+                            needs2.iter().position(|&p| p == (f, o)).map_or(f64::NAN, |k| vals[k][i])
+                        };
                         r.iter().map(|(sg, e)| sg * e.eval(&at, xs[i])).sum()
                     })
                     .collect()
@@ -106,11 +107,14 @@ impl Problem<'_> {
     pub fn integrate(&self, init: &[Vec<f64>], times: &[f64]) -> Result<Vec<Vec<f64>>, FieldSimError> {
         let n = self.sp.n;
         let mut v: Vec<Vec<C>> = init.iter().map(|u| self.sp.forward(u)).collect();
-        let mut out: Vec<Vec<f64>> = init.iter().map(|u| {
-            let mut o = Vec::with_capacity(times.len() * n);
-            o.extend_from_slice(u);
-            o
-        }).collect();
+        let mut out: Vec<Vec<f64>> = init
+            .iter()
+            .map(|u| {
+                let mut o = Vec::with_capacity(times.len() * n);
+                o.extend_from_slice(u);
+                o
+            })
+            .collect();
         let mut m = 1usize;
         for w in times.windows(2) {
             let (next, used) = self.interval(&v, w[1] - w[0], m, w[0])?;
@@ -133,7 +137,12 @@ impl Problem<'_> {
         let mut coarse = self.run(v, dt, m);
         while m <= MAX_SUB {
             let fine = self.run(v, dt, 2 * m);
-            let diff = coarse.iter().zip(&fine).flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).norm())).fold(0.0f64, f64::max);
+            let diff = coarse
+                .iter()
+                .zip(&fine)
+                .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).norm()))
+                // NaN propagates (f64::max would drop it): a blown-up step is never accepted.
+                .fold(0.0f64, |m, d| if d.is_nan() || m.is_nan() { f64::NAN } else { m.max(d) });
             if diff.is_finite() && diff <= TOL * scale {
                 // Start the next interval with fewer sub-steps when these agreed by far.
                 let next = if diff <= TOL * scale / 64.0 && m > 1 { m / 2 } else { m };
@@ -166,13 +175,19 @@ impl Problem<'_> {
         let na = self.nonlinear(&a);
         let b = comb(v, &c.e2, &na);
         let nb = self.nonlinear(&b);
-        let n2: Vec<Vec<C>> = (0..v.len()).map(|f| (0..self.sp.n).map(|j| 2.0 * nb[f][j] - nv[f][j]).collect()).collect();
+        let n2: Vec<Vec<C>> =
+            (0..v.len()).map(|f| (0..self.sp.n).map(|j| 2.0 * nb[f][j] - nv[f][j]).collect()).collect();
         let cc = comb(&a, &c.e2, &n2);
         let nc = self.nonlinear(&cc);
         (0..v.len())
             .map(|f| {
                 (0..self.sp.n)
-                    .map(|j| c.e[f][j] * v[f][j] + nv[f][j] * c.f1[f][j] + 2.0 * (na[f][j] + nb[f][j]) * c.f2[f][j] + nc[f][j] * c.f3[f][j])
+                    .map(|j| {
+                        c.e[f][j] * v[f][j]
+                            + nv[f][j] * c.f1[f][j]
+                            + 2.0 * (na[f][j] + nb[f][j]) * c.f2[f][j]
+                            + nc[f][j] * c.f3[f][j]
+                    })
                     .collect()
             })
             .collect()
@@ -197,7 +212,8 @@ impl Problem<'_> {
                 let hl = l * h;
                 e.push(hl.exp());
                 e2.push((hl / 2.0).exp());
-                let (mut sq, mut s1, mut s2, mut s3) = (C::new(0.0, 0.0), C::new(0.0, 0.0), C::new(0.0, 0.0), C::new(0.0, 0.0));
+                let (mut sq, mut s1, mut s2, mut s3) =
+                    (C::new(0.0, 0.0), C::new(0.0, 0.0), C::new(0.0, 0.0), C::new(0.0, 0.0));
                 for &r in &roots {
                     let z = hl + r;
                     let ez = z.exp();
@@ -224,8 +240,11 @@ impl Problem<'_> {
     }
 }
 
+/// Signed summands.
+type Signed = Vec<(f64, PdeExpr)>;
+
 /// Splits field `f`'s right side into linear terms `(order, coefficient)` in `f` and the rest.
-fn split_rhs(e: &PdeExpr, f: usize) -> (Vec<(u32, f64)>, Vec<(f64, PdeExpr)>) {
+fn split_rhs(e: &PdeExpr, f: usize) -> (Vec<(u32, f64)>, Signed) {
     let mut summands = Vec::new();
     flatten(e, 1.0, &mut summands);
     let (mut lin, mut rest) = (Vec::new(), Vec::new());

@@ -46,7 +46,7 @@ impl Spectral {
 
     /// The multiplier `(ik)^order` of mode `j` (0 at the Nyquist mode for odd orders).
     pub fn symbol(&self, j: usize, order: u32) -> C {
-        if order % 2 == 1 && self.n % 2 == 0 && j == self.n / 2 {
+        if !order.is_multiple_of(2) && self.n.is_multiple_of(2) && j == self.n / 2 {
             return C::new(0.0, 0.0);
         }
         C::new(0.0, self.k[j]).powu(order)

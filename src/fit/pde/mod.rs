@@ -44,10 +44,16 @@ pub fn fit(
 ) -> Result<FieldFit, FitError> {
     let Some(pde) = &model.pde else { return Err(FitError::Data("the model has no fields".into())) };
     if let Some(p) = model.params.iter().find(|p| p.per_trajectory) {
-        return Err(FitError::Unsupported { what: format!("per-trajectory parameter `{}` in a field model", p.name), span: Some(p.span) });
+        return Err(FitError::Unsupported {
+            what: format!("per-trajectory parameter `{}` in a field model", p.name),
+            span: Some(p.span),
+        });
     }
     if let Some(e) = ir.equations.iter().find(|e| e.order != 1) {
-        return Err(FitError::Unsupported { what: "a field equation of order other than one in time".into(), span: e.span });
+        return Err(FitError::Unsupported {
+            what: "a field equation of order other than one in time".into(),
+            span: e.span,
+        });
     }
     let empty = Dataset { states: ir.names.states.clone(), inputs: ir.names.inputs.clone(), trajectories: Vec::new() };
     let input = FitInput { ir, model, data: &empty, seed: 0, cancel, progress };
@@ -57,7 +63,12 @@ pub fn fit(
         .names
         .states
         .iter()
-        .map(|s| data.fields.iter().position(|f| f == s).ok_or_else(|| FitError::Data(format!("the data has no field `{s}`"))))
+        .map(|s| {
+            data.fields
+                .iter()
+                .position(|f| f == s)
+                .ok_or_else(|| FitError::Data(format!("the data has no field `{s}`")))
+        })
         .collect::<Result<_, _>>()?;
     let max_order = derivs.iter().map(|d| d.1).max().unwrap_or(0);
     let mut trajs: Vec<Traj> = Vec::new();

@@ -18,7 +18,11 @@ pub fn derivative_columns(ir: &ModelIr, pde: &Pde) -> Result<Vec<(usize, u32)>, 
         .inputs
         .iter()
         .map(|name| {
-            let d = pde.derivs.iter().find(|d| d.name == *name).ok_or_else(|| FitError::Data(format!("`{name}` is not a spatial derivative")))?;
+            let d = pde
+                .derivs
+                .iter()
+                .find(|d| d.name == *name)
+                .ok_or_else(|| FitError::Data(format!("`{name}` is not a spatial derivative")))?;
             Ok((d.field, d.order))
         })
         .collect()
@@ -50,7 +54,15 @@ pub fn prepare(tr: &FieldTraj, space: &PdeSpace, max_order: u32) -> Result<Prepa
             2 * max_order + 3
         )));
     }
-    let mut p = Prepared { smooth: vec![], ut: vec![], ut_err: vec![], ux: vec![], noise: vec![], times: (2..nt - 2).collect(), points: vec![] };
+    let mut p = Prepared {
+        smooth: vec![],
+        ut: vec![],
+        ut_err: vec![],
+        ux: vec![],
+        noise: vec![],
+        times: (2..nt - 2).collect(),
+        points: vec![],
+    };
     let spectral = space.periodic.then(|| Spectral::new(nx, (tr.x[1] - tr.x[0]) * nx as f64));
     for u in &tr.u {
         let (sm, noise) = denoise(u, nt, nx, spectral.as_ref());

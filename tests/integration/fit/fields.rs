@@ -10,8 +10,8 @@ fn prepared(path: &str) -> PreparedFields {
     let text = std::fs::read_to_string(path).expect("example");
     let mut sources = SourceMap::new();
     let root = sources.add(path, text);
-    let c = mechc::pipeline::check_and_lower(&mut sources, root).ok().expect("checks");
-    prepare_fields(c).ok().expect("data")
+    let c = mechc::pipeline::check_and_lower(&mut sources, root).expect("checks");
+    prepare_fields(c).expect("data")
 }
 
 /// The fitted equation's terms as (term, coefficient).
@@ -61,8 +61,8 @@ fn heat_equation_simulation_matches_the_closed_form() {
         data d = simulate { u' = u_xx  init u = sin(x)  points 32  time 0 .. 1 step 0.1 }\nu' = u_xx\n";
     let mut sources = SourceMap::new();
     let root = sources.add("heat.mech", text);
-    let c = mechc::pipeline::check_and_lower(&mut sources, root).ok().expect("checks");
-    let p = prepare_fields(c).ok().expect("data");
+    let c = mechc::pipeline::check_and_lower(&mut sources, root).expect("checks");
+    let p = prepare_fields(c).expect("data");
     let tr = &p.data.trajectories[0];
     for (i, t) in tr.t.iter().enumerate() {
         for (j, x) in tr.x.iter().enumerate() {
@@ -88,7 +88,8 @@ fn long_form_csv_grid_is_checked() {
     }
     std::fs::write(dir.join("ok.csv"), ok).unwrap();
     std::fs::write(dir.join("bad.csv"), bad).unwrap();
-    let space = mechc::check::hir::PdeSpace { name: "x".into(), lo: 0.0, hi: 1.0, periodic: true, span: Default::default() };
+    let space =
+        mechc::check::hir::PdeSpace { name: "x".into(), lo: 0.0, hi: 1.0, periodic: true, span: Default::default() };
     let spec = |f: &str| mechc::check::hir::PdeCsv {
         name: "d".into(),
         span: Default::default(),
