@@ -135,7 +135,17 @@ fn denoise(u: &[f64], nt: usize, nx: usize, sp: Option<&Spectral>) -> (Vec<f64>,
         let row = &u[i * nx..(i + 1) * nx];
         d4.extend(row.windows(5).map(|w| (w[0] - 4.0 * w[1] + 6.0 * w[2] - 4.0 * w[3] + w[4]).abs()));
     }
-    let noise = median(&mut d4) / 0.6745 / 70f64.sqrt();
+    // On a periodic grid the flat top of the spectrum is the noise floor: white noise of
+    // variance σ² gives every mode a mean power of nσ², while a resolved field's power falls
+    // steeply there (fourth differences would count a rough but clean field as noise).
+    let noise = match sp {
+        Some(sp) => {
+            let power = mean_power(u, nt, nx, sp);
+            let mut top = power[(3 * nx / 8).max(1)..].to_vec();
+            (median(&mut top) / nx as f64).sqrt()
+        }
+        None => median(&mut d4) / 0.6745 / 70f64.sqrt(),
+    };
     let sd = std_dev(u);
     if noise <= CLEAN * sd {
         return (u.to_vec(), noise.max(CLEAN * sd));
@@ -170,7 +180,7 @@ const FLOOR: f64 = 4.0;
 fn spectral_cut(u: &mut [f64], nt: usize, nx: usize, sigma: f64, sp: &Spectral) {
     let rows: Vec<_> = (0..nt).map(|i| sp.forward(&u[i * nx..(i + 1) * nx])).collect();
     let half = nx / 2;
-    let power: Vec<f64> = (0..=half).map(|j| rows.iter().map(|r| r[j].norm_sqr()).sum::<f64>() / nt as f64).collect();
+    let power = mean_power(u, nt, nx, sp);
     let floor = FLOOR * nx as f64 * sigma * sigma;
     let cut = (1..=half).find(|&j| power[j] < floor).unwrap_or(half + 1);
     for (i, mut r) in rows.into_iter().enumerate() {
@@ -182,6 +192,16 @@ fn spectral_cut(u: &mut [f64], nt: usize, nx: usize, sigma: f64, sp: &Spectral) 
         }
         u[i * nx..(i + 1) * nx].copy_from_slice(&sp.inverse(&r));
     }
+}
+
+/// Time-averaged power of the Fourier modes `0..=n/2`.
+fn mean_power(u: &[f64], nt: usize, nx: usize, sp: &Spectral) -> Vec<f64> {
+    let mut p = vec![0.0; nx / 2 + 1];
+    for i in 0..nt {
+        let r = sp.forward(&u[i * nx..(i + 1) * nx]);
+        p.iter_mut().zip(&r).for_each(|(a, c)| *a += c.norm_sqr() / nt as f64);
+    }
+    p
 }
 
 /// Time derivative at every point and the rms gap between the five- and three-point formulas.
