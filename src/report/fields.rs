@@ -170,11 +170,12 @@ pub fn text(name: &str, pde: &Pde, data: &FieldData, fit: &FieldFit, r: &FieldRe
     }
     let tr0 = &data.trajectories[0];
     s.push_str(&format!(
-        "data: {} trajectory(ies), {} points x {} times, {} regression rows\n",
+        "data: {} trajectory(ies), {} points x {} times, {} regression rows ({})\n",
         data.trajectories.len(),
         tr0.nx(),
         tr0.nt(),
-        fit.rows
+        fit.rows,
+        if fit.weak_form { "noisy: weak form in time" } else { "strong form" }
     ));
     let noise: Vec<String> =
         pde.fields.iter().zip(&fit.noise).map(|(n, v)| format!("{n} {}", format_sig(*v, 3))).collect();

@@ -14,6 +14,7 @@
 //! Input: the lowered model, the checked model and [`FieldData`]. Output: a [`FieldFit`].
 
 mod rows;
+mod weak;
 
 use super::smoothed::{learned_columns, Smoothed, Traj};
 use super::{FitError, FitInput, Fitted, Progress};
@@ -32,6 +33,8 @@ pub struct FieldFit {
     pub noise: Vec<f64>,
     /// Regression rows used.
     pub rows: usize,
+    /// Whether the weak form in time was used (noisy data, no parameters).
+    pub weak_form: bool,
 }
 
 /// Fits a field model.
@@ -74,8 +77,16 @@ pub fn fit(
     let mut trajs: Vec<Traj> = Vec::new();
     let mut denoised = Vec::new();
     let mut noise = vec![0.0; state_field.len()];
+    // The weak form serves noisy data of models linear in their coefficients.
+    let allow_weak = model.params.is_empty();
+    let mut fulls = Vec::new();
+    let mut noisy = false;
     for tr in &data.trajectories {
-        let prep = rows::prepare(tr, &pde.space, max_order)?;
+        let prep = rows::prepare(tr, &pde.space, max_order, allow_weak)?;
+        noisy |= prep.noisy;
+        if allow_weak {
+            fulls.push(rows::full(tr, &prep, &state_field, &derivs, &eq_col));
+        }
         let built = rows::build(tr, &prep, &state_field, &derivs, &eq_col);
         for (s, &f) in state_field.iter().enumerate() {
             noise[s] += prep.noise[f] / data.trajectories.len() as f64;
@@ -85,10 +96,12 @@ pub fn fit(
     }
     let rows = trajs.iter().map(|t| t.t.len()).sum();
     let s = Smoothed::with_trajs(&input, cols, eq_col, trajs)?;
-    let mut fitted = super::sindy::fit_smoothed(&input, s)?;
+    let gram = if allow_weak && noisy { Some(weak::gram(&s, &fulls, rows)?) } else { None };
+    let weak_form = gram.is_some();
+    let mut fitted = super::sindy::fit_with(&input, s, gram)?;
     // The row trajectories are regression rows, not time series: the denoised fields are
     // returned apart.
     fitted.denoised.clear();
     fitted.noise = noise.clone();
-    Ok(FieldFit { fitted, denoised, noise, rows })
+    Ok(FieldFit { fitted, denoised, noise, rows, weak_form })
 }

@@ -39,13 +39,16 @@ pub struct Prepared {
     /// Per field and order `1..=max`: spatial derivatives (nt×nx).
     pub ux: Vec<Vec<Vec<f64>>>,
     pub noise: Vec<f64>,
+    /// Whether any field's noise estimate is above the clean level.
+    pub noisy: bool,
     /// Rows used: time indices and point indices.
     pub times: Vec<usize>,
     pub points: Vec<usize>,
 }
 
 /// Denoises and differentiates every field of `tr`.
-pub fn prepare(tr: &FieldTraj, space: &PdeSpace, max_order: u32) -> Result<Prepared, FitError> {
+/// With `space_only`, noisy fields are denoised in space only (for the weak form in time).
+pub fn prepare(tr: &FieldTraj, space: &PdeSpace, max_order: u32, space_only: bool) -> Result<Prepared, FitError> {
     let (nt, nx) = (tr.nt(), tr.nx());
     if nt < 7 || nx < 2 * max_order as usize + 3 {
         return Err(FitError::Data(format!(
@@ -60,12 +63,14 @@ pub fn prepare(tr: &FieldTraj, space: &PdeSpace, max_order: u32) -> Result<Prepa
         ut_err: vec![],
         ux: vec![],
         noise: vec![],
+        noisy: false,
         times: (2..nt - 2).collect(),
         points: vec![],
     };
     let spectral = space.periodic.then(|| Spectral::new(nx, (tr.x[1] - tr.x[0]) * nx as f64));
     for u in &tr.u {
-        let (sm, noise) = denoise(u, nt, nx, spectral.as_ref());
+        let (sm, noise, noisy) = denoise(u, nt, nx, spectral.as_ref(), space_only);
+        p.noisy |= noisy;
         let (ut, err) = time_derivative(&sm, &tr.t, nx);
         let mut ux = Vec::new();
         for o in 1..=max_order {
@@ -122,13 +127,36 @@ pub fn build(tr: &FieldTraj, p: &Prepared, state_field: &[usize], derivs: &[(usi
     Traj { label: tr.label.clone(), t, h, mask: vec![1.0; y.len()], y, z, dz, dz_err, inputs, sigma }
 }
 
+/// Every (time, point) of a trajectory in the kernel's row layout (fields, derivative inputs,
+/// `t`), rows time-major, and each equation's field values: the weak form's data.
+pub fn full(
+    tr: &FieldTraj,
+    p: &Prepared,
+    state_field: &[usize],
+    derivs: &[(usize, u32)],
+    eq_col: &[usize],
+) -> super::weak::Full {
+    let (nt, nx) = (tr.nt(), tr.nx());
+    let mut rows = Vec::with_capacity(nt * nx * (state_field.len() + derivs.len() + 1));
+    for i in 0..nt {
+        for j in 0..nx {
+            let at = i * nx + j;
+            rows.extend(state_field.iter().map(|&f| p.smooth[f][at]));
+            rows.extend(derivs.iter().map(|&(f, o)| p.ux[f][o as usize - 1][at]));
+            rows.push(tr.t[i]);
+        }
+    }
+    let lhs = eq_col.iter().map(|&c| p.smooth[state_field[c]].clone()).collect();
+    super::weak::Full { t: tr.t.clone(), nx, rows, lhs }
+}
+
 /// Space-time denoising: along the grid at each time, then along time at each point, each
 /// with the noise level estimated in its direction. On a periodic grid the spatial pass is a
 /// spectral cut-off: white noise of variance σ² gives every Fourier mode a mean power of nσ²,
 /// so the modes whose time-averaged power stays above `FLOOR` times that (counted from the
 /// lowest wavenumber up to the first one below) are kept and the rest set to zero; otherwise
 /// the Whittaker smoother with the discrepancy principle. Returns the field and the estimate.
-fn denoise(u: &[f64], nt: usize, nx: usize, sp: Option<&Spectral>) -> (Vec<f64>, f64) {
+fn denoise(u: &[f64], nt: usize, nx: usize, sp: Option<&Spectral>, space_only: bool) -> (Vec<f64>, f64, bool) {
     let all = vec![true; nx];
     let mut d4: Vec<f64> = Vec::new();
     for i in 0..nt {
@@ -148,7 +176,7 @@ fn denoise(u: &[f64], nt: usize, nx: usize, sp: Option<&Spectral>) -> (Vec<f64>,
     };
     let sd = std_dev(u);
     if noise <= CLEAN * sd {
-        return (u.to_vec(), noise.max(CLEAN * sd));
+        return (u.to_vec(), noise.max(CLEAN * sd), false);
     }
     let mut out = u.to_vec();
     match sp {
@@ -160,6 +188,9 @@ fn denoise(u: &[f64], nt: usize, nx: usize, sp: Option<&Spectral>) -> (Vec<f64>,
             }
         }
     }
+    if space_only {
+        return (out, noise, true);
+    }
     let tmask = vec![true; nt];
     for j in 0..nx {
         let col: Vec<f64> = (0..nt).map(|i| out[i * nx + j]).collect();
@@ -169,7 +200,7 @@ fn denoise(u: &[f64], nt: usize, nx: usize, sp: Option<&Spectral>) -> (Vec<f64>,
             (0..nt).for_each(|i| out[i * nx + j] = s[i]);
         }
     }
-    (out, noise)
+    (out, noise, true)
 }
 
 /// Mean power over the noise floor a kept Fourier mode needs.
