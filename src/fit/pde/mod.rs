@@ -80,12 +80,18 @@ pub fn fit(
     // The weak form serves noisy data of models linear in their coefficients.
     let allow_weak = model.params.is_empty();
     let mut fulls = Vec::new();
-    let mut noisy = false;
-    for tr in &data.trajectories {
-        let prep = rows::prepare(tr, &pde.space, max_order, allow_weak)?;
-        noisy |= prep.noisy;
-        if allow_weak {
+    let preps: Vec<rows::Prepared> = data
+        .trajectories
+        .iter()
+        .map(|tr| rows::prepare(tr, &pde.space, max_order, allow_weak))
+        .collect::<Result<_, _>>()?;
+    let noisy = preps.iter().any(|p| p.noisy);
+    for (tr, mut prep) in data.trajectories.iter().zip(preps) {
+        if allow_weak && noisy {
             fulls.push(rows::full(tr, &prep, &state_field, &derivs, &eq_col));
+            // The regression then counts one row per window (its centre), as the Gram
+            // matrices do.
+            (prep.times, prep.points) = weak::centres(tr.nt(), tr.nx(), prep.periodic);
         }
         let built = rows::build(tr, &prep, &state_field, &derivs, &eq_col);
         for (s, &f) in state_field.iter().enumerate() {

@@ -41,6 +41,8 @@ pub struct Prepared {
     pub noise: Vec<f64>,
     /// Whether any field's noise estimate is above the clean level.
     pub noisy: bool,
+    /// Whether the grid is periodic.
+    pub periodic: bool,
     /// Rows used: time indices and point indices.
     pub times: Vec<usize>,
     pub points: Vec<usize>,
@@ -64,6 +66,7 @@ pub fn prepare(tr: &FieldTraj, space: &PdeSpace, max_order: u32, space_only: boo
         ux: vec![],
         noise: vec![],
         noisy: false,
+        periodic: space.periodic,
         times: (2..nt - 2).collect(),
         points: vec![],
     };
@@ -147,7 +150,7 @@ pub fn full(
         }
     }
     let lhs = eq_col.iter().map(|&c| p.smooth[state_field[c]].clone()).collect();
-    super::weak::Full { t: tr.t.clone(), nx, rows, lhs }
+    super::weak::Full { t: tr.t.clone(), nx, rows, lhs, periodic: p.periodic }
 }
 
 /// Space-time denoising: along the grid at each time, then along time at each point, each
