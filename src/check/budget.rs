@@ -110,7 +110,10 @@ impl Checker<'_> {
                 _ => 0.0,
             })
             .sum();
-        let params: f64 = self.model.params.iter().map(|p| if p.per_trajectory { trajectories } else { 1.0 }).sum();
+        // A parameter from an encoder is the encoder's output, trained by gradient steps, not a
+        // per-trajectory unknown of a joint solve.
+        let free_per_traj = |p: &hir::Param| p.per_trajectory && p.encoder.is_none();
+        let params: f64 = self.model.params.iter().map(|p| if free_per_traj(p) { trajectories } else { 1.0 }).sum();
         terms + params
     }
 

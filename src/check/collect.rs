@@ -20,6 +20,7 @@ pub(crate) struct Decls<'m> {
     pub systems: Vec<&'m ast::SystemDecl>,
     pub equations: Vec<&'m ast::Equation>,
     pub hamiltonians: Vec<&'m ast::HamiltonianDecl>,
+    pub encoders: Vec<&'m ast::EncoderDecl>,
     pub data: Vec<&'m ast::DataDecl>,
     /// Directory of the file declaring each data set (csv paths are relative to it).
     pub data_dirs: Vec<PathBuf>,
@@ -162,19 +163,7 @@ fn collect_root_item<'m>(c: &mut Checker, d: &mut Decls<'m>, item: &'m ast::Item
                 }
             }
         }
-        ItemKind::Param(p) => {
-            if declare(c, &p.name, Decl::Param(c.model.params.len()), false) {
-                c.model.params.push(hir::Param {
-                    name: p.name.name.clone(),
-                    span: p.name.span,
-                    init: 0.0,
-                    bounds: None,
-                    per_trajectory: p.per_trajectory.is_some(),
-                });
-                c.used_params.push(false);
-                d.params.push(p);
-            }
-        }
+        ItemKind::Param(p) => collect_param(c, d, p),
         ItemKind::Data(dd) => {
             if declare(c, &dd.name, Decl::Data(d.data.len()), false) {
                 d.data.push(dd);
@@ -193,7 +182,27 @@ fn collect_root_item<'m>(c: &mut Checker, d: &mut Decls<'m>, item: &'m ast::Item
         },
         ItemKind::Equation(e) => d.equations.push(e),
         ItemKind::Hamiltonian(h) => d.hamiltonians.push(h),
+        ItemKind::Encoder(e) => {
+            if declare(c, &e.name, Decl::Encoder(d.encoders.len()), false) {
+                d.encoders.push(e);
+            }
+        }
         _ => {}
+    }
+}
+
+fn collect_param<'m>(c: &mut Checker, d: &mut Decls<'m>, p: &'m ast::ParamDecl) {
+    if declare(c, &p.name, Decl::Param(c.model.params.len()), false) {
+        c.model.params.push(hir::Param {
+            name: p.name.name.clone(),
+            span: p.name.span,
+            init: 0.0,
+            bounds: None,
+            per_trajectory: p.per_trajectory.is_some(),
+            encoder: None,
+        });
+        c.used_params.push(false);
+        d.params.push(p);
     }
 }
 

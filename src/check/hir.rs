@@ -50,6 +50,8 @@ pub struct Model {
     pub equations: Vec<Equation>,
     /// `hamiltonian H = ...`: generates the equations of its canonical pairs.
     pub hamiltonian: Option<Hamiltonian>,
+    /// `encoder enc = mlp(...)`: networks that give per-trajectory parameters.
+    pub encoders: Vec<Encoder>,
     pub data: Vec<Data>,
     /// User, imported and standard-library systems.
     pub systems: Vec<System>,
@@ -86,6 +88,47 @@ pub struct Param {
     pub bounds: Option<(f64, f64)>,
     /// One value per trajectory of the data.
     pub per_trajectory: bool,
+    /// `from enc`: the encoder (index into [`Model::encoders`]) whose output gives the value.
+    pub encoder: Option<usize>,
+}
+
+/// An activation function of a network's hidden layers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    Tanh,
+    Relu,
+    Softplus,
+    Sigmoid,
+}
+
+impl Activation {
+    /// Every activation by its name in `.mech`.
+    pub const ALL: [(&'static str, Activation); 4] = [
+        ("tanh", Activation::Tanh),
+        ("relu", Activation::Relu),
+        ("softplus", Activation::Softplus),
+        ("sigmoid", Activation::Sigmoid),
+    ];
+
+    /// The name in `.mech`.
+    pub fn name(self) -> &'static str {
+        Activation::ALL.iter().find(|(_, a)| *a == self).map_or("tanh", |(n, _)| n)
+    }
+}
+
+/// `encoder enc = mlp(u; hidden = [64, 64], activation = tanh)`: reads every trajectory of its
+/// input states (resampled to a fixed number of points) and outputs the parameters declared
+/// `from enc`, each mapped into its bounds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Encoder {
+    pub name: String,
+    pub span: Span,
+    /// The states it reads, in the order written.
+    pub inputs: Vec<StateId>,
+    pub hidden: Vec<u32>,
+    pub activation: Activation,
+    /// The parameters it gives, in declaration order.
+    pub outputs: Vec<ParamId>,
 }
 
 /// A fixed constant with its evaluated value.

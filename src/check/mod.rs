@@ -7,6 +7,7 @@ mod basis;
 pub mod budget;
 mod collect;
 mod data;
+mod encoder;
 mod eval;
 mod expr;
 mod field;
@@ -114,6 +115,7 @@ impl<'a> Checker<'a> {
                 bases: Vec::new(),
                 equations: Vec::new(),
                 hamiltonian: None,
+                encoders: Vec::new(),
                 data: Vec::new(),
                 systems: Vec::new(),
                 fit: settings::FitSettings::default(),
@@ -151,6 +153,7 @@ impl<'a> Checker<'a> {
         self.resolve_systems(&decls.systems);
         self.resolve_equations(&decls.equations);
         self.resolve_hamiltonian(&decls.hamiltonians);
+        self.resolve_encoders(&decls.encoders, &decls.params);
         self.resolve_data(&decls.data, &decls.data_dirs);
         self.whole_model_rules(&decls);
         self.budgets();

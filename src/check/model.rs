@@ -297,7 +297,7 @@ impl Checker<'_> {
         Summand::Mlp { inputs, hidden, span }
     }
 
-    fn hidden_sizes(&mut self, e: &ast::Expr) -> Vec<u32> {
+    pub(crate) fn hidden_sizes(&mut self, e: &ast::Expr) -> Vec<u32> {
         let items: Vec<&ast::Expr> = match &e.kind {
             A::List(items) => items.iter().collect(),
             _ => vec![e],

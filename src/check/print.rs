@@ -121,7 +121,21 @@ pub fn model(m: &Model) -> String {
     for (i, p) in m.params.iter().enumerate() {
         let b = p.bounds.map_or(String::new(), |(lo, hi)| format!(" in ({lo}, {hi})"));
         let pt = if p.per_trajectory { " per trajectory" } else { "" };
-        let _ = writeln!(o, "param #{i} {} = {}{b}{pt}", p.name, p.init);
+        let from = p.encoder.map_or(String::new(), |e| format!(" from encoder #{e}"));
+        let _ = writeln!(o, "param #{i} {} = {}{b}{pt}{from}", p.name, p.init);
+    }
+    for (i, e) in m.encoders.iter().enumerate() {
+        let ins: Vec<&str> = e.inputs.iter().map(|&s| m.states[s].name.as_str()).collect();
+        let outs: Vec<&str> = e.outputs.iter().map(|&p| m.params[p].name.as_str()).collect();
+        let _ = writeln!(
+            o,
+            "encoder #{i} {} = mlp({}; hidden = {:?}, activation = {}) -> {}",
+            e.name,
+            ins.join(", "),
+            e.hidden,
+            e.activation.name(),
+            outs.join(", ")
+        );
     }
     for (i, c) in m.consts.iter().enumerate() {
         let _ = writeln!(o, "const #{i} {} = {}", c.name, c.value);

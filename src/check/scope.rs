@@ -16,6 +16,7 @@ pub enum Decl {
     Basis(usize),
     Data(usize),
     System(usize),
+    Encoder(usize),
 }
 
 impl Decl {
@@ -30,6 +31,7 @@ impl Decl {
             Decl::Basis(_) => "a basis",
             Decl::Data(_) => "a data set",
             Decl::System(_) => "a system",
+            Decl::Encoder(_) => "an encoder",
         }
     }
 }

@@ -292,7 +292,7 @@ pub static SCHEMA: &[SettingSpec] = &[
         doc: "largest number of candidate terms one basis may generate (a guard against exploding libraries)",
         set: |s, v| s.max_terms = v.count(), get: |s| Value::Int(s.max_terms as i64) },
     SettingSpec { key: "validation", kind: float(0.0, 0.9), default: Value::Float(0.0), acts: ALL,
-        doc: "fraction of each trajectory's end held out of training; under `collocation` and `sindy` the report scores the discovered model on it (a rollout from the end of training against the raw held-out data: rms error beside the noise floor, valid time); under `mnn` its windows score the model after every epoch, and each round keeps the epoch with the lowest held-out loss",
+        doc: "fraction of each trajectory's end held out of training; under `collocation` and `sindy` the report scores the discovered model on it (a rollout from the end of training against the raw held-out data: rms error beside the noise floor, valid time); under `mnn` its windows score the model after every epoch, and each round keeps the epoch with the lowest held-out loss; in a model with an encoder, that fraction of the trajectories (a seeded draw) is held out whole, scored after every epoch, and the report compares their inferred parameters with the truth",
         set: |s, v| s.validation = v.float(), get: |s| Value::Float(s.validation) },
     SettingSpec { key: "seed", kind: Kind::Int { min: 0, max: i64::MAX }, default: Value::Int(0), acts: ALL,
         doc: "seed of every random draw of training: the window order, the coefficients of `init = random` and the resamples of `ensemble` (`mechc run --seed` overrides it); `collocation` and `sindy` make random draws only with `ensemble`",

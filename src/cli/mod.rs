@@ -6,6 +6,7 @@ pub mod bench;
 mod check;
 pub mod explain;
 mod fmt;
+mod infer;
 pub mod predict;
 pub mod repl;
 pub mod run;

@@ -9,6 +9,9 @@
 //! the mean of a per-trajectory parameter). Models with `sparse` terms are refused: their
 //! coefficients are not known until a fit (`mechc run --emit-model` writes a model with them).
 //! Bad arguments are user errors (exit 1) said before any integration.
+//!
+//! With `--weights W --data new.csv` it instead infers each new trajectory's parameters with the
+//! model's trained encoders, with no refit ([`super::infer`]).
 
 use super::{EXIT_INTERNAL, EXIT_OK, EXIT_USER};
 use crate::data::write::{write_csv, write_csv_to};
@@ -27,13 +30,24 @@ pub struct PredictArgs {
     pub file: PathBuf,
     /// Initial values: `x=1,y=2` (and `x'=0.5` for the derivative of a second-order state).
     #[arg(long, value_name = "NAME=VALUE,...")]
-    pub init: String,
+    pub init: Option<String>,
     /// The time span `A..B`.
     #[arg(long, value_name = "A..B")]
-    pub time: String,
+    pub time: Option<String>,
     /// Output step.
     #[arg(long, value_name = "H")]
-    pub step: f64,
+    pub step: Option<f64>,
+    /// Trained encoder weights (`mechc run` of a model with an encoder writes them): with
+    /// `--data`, print each new trajectory's inferred parameters instead of forecasting.
+    #[arg(long, value_name = "W.safetensors", requires = "data")]
+    pub weights: Option<PathBuf>,
+    /// New trajectories (CSV: `t`, one column per state the encoders read, and a `trajectory`
+    /// column when there are several).
+    #[arg(long, value_name = "NEW.csv", requires = "weights")]
+    pub data: Option<PathBuf>,
+    /// With `--weights`: the inferred parameters as JSON to this file (`-`: standard output).
+    #[arg(long, value_name = "OUT.json|-", requires = "weights")]
+    pub json: Option<PathBuf>,
     /// Inputs over time: a CSV file with a `t` column and one column per input.
     #[arg(long, value_name = "IN.csv")]
     pub input: Option<PathBuf>,
@@ -57,6 +71,10 @@ pub fn run(args: &PredictArgs) -> u8 {
         Err(f) => return super::failure(f, &sources),
     };
     eprint!("{}", render::render_text(&checked.warnings, &sources, render::use_color()));
+    if let (Some(w), Some(d)) = (&args.weights, &args.data) {
+        let infer = super::infer::InferArgs { file: &args.file, weights: w, data: d, json: args.json.as_deref() };
+        return super::infer::run(&checked.model, &infer);
+    }
     match predict(&checked.ir, &checked.model, args) {
         Ok(ds) => write(&ds, args.output.as_deref()),
         Err(msg) => {
@@ -120,7 +138,8 @@ pub fn predict(
         params[i] = v;
     }
     let rhs = DiscoveredRhs::new(ir, &params, &[]).map_err(|e| format!("cannot compile the model: {e}"))?;
-    let init = pairs(&args.init, "--init")?;
+    let need = |what: &str| format!("{what} is required (or `--weights W --data NEW.csv` to infer parameters)");
+    let init = pairs(args.init.as_deref().ok_or_else(|| need("--init"))?, "--init")?;
     let mut y0 = vec![f64::NAN; rhs.dim()];
     for (name, v) in &init {
         let slot = first_order_slot(ir, rhs.offsets(), name).ok_or_else(|| format!("--init: no state `{name}`"))?;
@@ -129,7 +148,7 @@ pub fn predict(
     if let Some(k) = y0.iter().position(|v| v.is_nan()) {
         return Err(format!("--init: no value for `{}`", slot_name(ir, rhs.offsets(), k)));
     }
-    let times = grid(&args.time, args.step)?;
+    let times = grid(args.time.as_deref().ok_or_else(|| need("--time"))?, args.step.ok_or_else(|| need("--step"))?)?;
     let n = ir.names.states.len();
     let inputs = match &args.input {
         Some(p) => read_inputs(p, &ir.names.inputs, &times)?,

@@ -155,6 +155,14 @@ codes! {
         "The data cannot determine part of the model, found before training: a candidate term that is zero on every row of the data (such as `x - x`, or `x` when the data of `x` are all zero), data that are all zero for every state, or values so large (beyond 1e150) that squaring them overflows. Remove the term, or rescale the data.";
     INTERRUPTED = "E063", "interrupted",
         "Training was stopped with Ctrl-C (SIGINT). `mechc run` stops at the next iteration of the fit, reports the best model found so far, writes the outputs named on the command line and exits with status 130. A second Ctrl-C exits at once.";
+    UNKNOWN_ACTIVATION = "E068", "unknown activation",
+        "A network's `activation` names no activation function. The activations are `tanh` (the default), `relu`, `softplus` and `sigmoid`: `encoder enc = mlp(u; hidden = [64, 64], activation = relu)`.";
+    EMPTY_HIDDEN = "E069", "empty hidden layer list",
+        "`hidden = []` gives a network no hidden layer. List the width of each hidden layer, for example `hidden = [64, 64]`; the widths are positive integers.";
+    BAD_ENCODER = "E070", "invalid encoder declaration",
+        "`encoder NAME = mlp(inputs...; hidden = [...], activation = ...)` reads whole trajectories of its inputs, which must be states of the model (their data are what it reads); an input, a parameter, a constant or an expression is not a series it can read. The right side must be one `mlp(...)` call with at least one input.";
+    BAD_FROM_ENCODER = "E071", "invalid parameter from an encoder",
+        "`param r per trajectory from enc in (0.1, 10)` takes one value per trajectory from the encoder `enc`, so the parameter must be declared `per trajectory` and `enc` must be an encoder of the model. A model with an encoder trains by `method = mnn` (the encoder, the shared parameters and the ODE layer together), and every per-trajectory parameter of it must come from an encoder: a free per-trajectory value could not be given to a trajectory never seen in training.";
     SPATIAL_DERIV_NON_FIELD = "E072", "spatial derivative of a non-field",
         "`u_x`, `u_xx`, ... name the spatial derivatives of a field (`field u over x`). The name before the underscore is a state, input or parameter that does not depend on space, so it has no spatial derivative. Declare it as a field (`field u over x`) or use another name.";
     UNKNOWN_SPATIAL_DERIV = "E073", "unknown spatial derivative",
@@ -193,4 +201,8 @@ codes! {
         "An identifier mixes scripts (Latin `x` beside Cyrillic `х`), contains invisible characters (zero-width joiners or spaces, bidirectional controls), or is another name's look-alike once normalised. Identifiers are compared in Unicode normal form C, so `é` typed as one character or as `e` plus an accent is the same name; use plain ASCII names where possible.";
     IMPORT_IGNORED = "W009", "declaration in an imported file ignored",
         "A `use`d file contributes only its functions, constants, systems and bases. Its `model` line, states, parameters, equations, `data` and `fit` declarations are ignored; move them into the model that uses the file.";
+    UNUSED_ENCODER = "W012", "encoder without parameters",
+        "An `encoder` is declared but no parameter is declared `from` it, so nothing trains or uses it. Declare the parameters it gives (`param r per trajectory from enc in (0.1, 10)`) or remove it.";
+    ENCODER_SETTING = "W013", "fit setting without effect on an encoder fit",
+        "A model with an encoder trains the encoder, the shared parameters and the ODE layer on whole trajectories: `epochs`, `lr`, `batch`, `validation` (the fraction of trajectories held out), `seed` and the layer's row weights act, but there are no windows (`window`, `stride`), no sparse terms to threshold (`threshold`, `threshold_scale`, `rounds`, `l1`), no collocation start (`init`, `rule`, `substeps`) and no bootstrap refits (`ensemble`: the held-out trajectories' errors measure it instead). Remove the setting.";
 }

@@ -27,7 +27,9 @@ mod types;
 pub use banded::{dense_solve, Banded};
 pub use collocation::Objective;
 pub use smooth::noise_std;
-pub use types::{FitError, FitInput, Fitted, HistoryEntry, PathEntry, Phase, PhaseClock, Progress, Uncertainty};
+pub use types::{
+    EncoderFit, FitError, FitInput, Fitted, HistoryEntry, PathEntry, Phase, PhaseClock, Progress, Uncertainty,
+};
 
 use crate::check::settings::{FitSettings, Method};
 
@@ -45,8 +47,11 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     let engine = engine(input.model.fit.method);
     let mut fitted = engine(input)?;
     let n = input.model.fit.ensemble;
-    if n > 0 && !fitted.interrupted {
+    // An encoder fit's uncertainty is its held-out error: no bootstrap refits (`W013` says so).
+    if n > 0 && !fitted.interrupted && fitted.encoders.is_none() {
         fitted.ensemble = Some(ensemble::run(input, n, engine)?);
+        // Ctrl-C during the refits: the fit stands, the ensemble holds the refits that finished.
+        fitted.interrupted = input.cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed));
     }
     Ok(fitted)
 }

@@ -103,8 +103,26 @@ pub struct Fitted {
     /// Per parameter: it has no effect on the fit (its derivative is zero on every row), so it
     /// was held at its initial guess.
     pub no_effect: Vec<bool>,
+    /// The trained encoders of amortised parameters (`param r per trajectory from enc`).
+    pub encoders: Option<EncoderFit>,
     /// The bootstrap refits of `fit { ensemble = N }`, when asked for.
     pub ensemble: Option<super::ensemble::Ensemble>,
+}
+
+/// What training the encoders produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EncoderFit {
+    /// The trained networks and shared parameters, as saved.
+    pub weights: crate::fit::mnn::EncoderWeights,
+    /// Trajectories trained on, and held out (indices into the data).
+    pub train: Vec<usize>,
+    pub validation: Vec<usize>,
+    /// Epochs run and their mean wall time.
+    pub epochs: usize,
+    pub seconds_per_epoch: f64,
+    /// Loss (data misfit per observed value, noise units) of the kept epoch.
+    pub train_loss: f64,
+    pub valid_loss: Option<f64>,
 }
 
 /// Standard errors of the fitted unknowns: `√diag(s² H⁻¹)` with `H` the Gauss–Newton curvature

@@ -6,10 +6,11 @@
 //! Many trajectories in one panel are unreadable, so by default at most [`DEFAULT_SHOWN`] are
 //! drawn, spread evenly over the data, and the figure says which.
 
-use super::plot::{LossHistory, LossUnit, PlotData, PlotTrajectory};
+use super::plot::{LossHistory, LossUnit, PlotData, PlotTrajectory, SelectionPoint};
 use super::summary::Report;
 use crate::data::Dataset;
 use crate::fit::Fitted;
+use crate::number::format_sig;
 
 /// Trajectories drawn when no selection is given (the palette's size: more would repeat
 /// colours).
@@ -73,8 +74,22 @@ pub fn figure(data: &Dataset, fitted: &Fitted, report: &Report, selection: Optio
         .iter()
         .map(|&k| {
             let tr = &data.trajectories[k];
-            PlotTrajectory::from_trajectory(tr, n, report.rollouts.get(k).cloned().flatten())
+            let mut p = PlotTrajectory::from_trajectory(tr, n, report.rollouts.get(k).cloned().flatten());
+            // The denoised states, when the fit's columns are the states (a higher-order state
+            // adds derivative columns, which this figure does not draw).
+            p.denoised =
+                fitted.denoised.get(k).filter(|z| z.width == n && z.len() == tr.len()).map(|z| z.values.clone());
+            p
         })
+        .collect();
+    let note = (chosen.len() < total).then(|| {
+        let nums: Vec<String> = chosen.iter().map(|k| (k + 1).to_string()).collect();
+        format!("trajectories {} of {total} shown (--plot-trajectories chooses)", nums.join(", "))
+    });
+    let path = report
+        .path
+        .iter()
+        .map(|p| SelectionPoint { terms: p.terms, criterion: p.criterion, chosen: p.chosen })
         .collect();
     let round_starts =
         fitted.history.windows(2).enumerate().filter(|(_, w)| w[1].round != w[0].round).map(|(i, _)| i + 1).collect();
@@ -83,5 +98,76 @@ pub fn figure(data: &Dataset, fitted: &Fitted, report: &Report, selection: Optio
         unit: LossUnit::Iteration,
         round_starts,
     };
-    PlotData { title: report.model.clone(), state_names: data.states.clone(), trajectories, loss }
+    PlotData {
+        title: report.model.clone(),
+        state_names: data.states.clone(),
+        input_names: data.inputs.clone(),
+        trajectories,
+        equations: equation_lines(report).into_iter().chain(params_line(report)).collect(),
+        note,
+        path,
+        loss,
+    }
+}
+
+/// The fitted parameters on one line: shared ones with their 95% intervals, per-trajectory ones
+/// by their mean and range (their table is in the text and HTML reports).
+fn params_line(report: &Report) -> Option<String> {
+    let g = |v: f64| format_sig(v, 4);
+    let parts: Vec<String> = report
+        .parameters
+        .iter()
+        .map(|p| match (p.per_trajectory.is_empty(), p.interval) {
+            (true, Some([a, b])) => format!("{} = {} [{}, {}]", p.name, g(p.value), g(a), g(b)),
+            (true, None) => format!("{} = {}", p.name, g(p.value)),
+            (false, _) => {
+                let (lo, hi) = p
+                    .per_trajectory
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), t| (lo.min(t.value), hi.max(t.value)));
+                let n = p.per_trajectory.len();
+                format!("{} per trajectory: mean {} over {n}, range {} .. {}", p.name, g(p.value), g(lo), g(hi))
+            }
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("parameters (95%): {}", parts.join("; ")))
+}
+
+/// Each equation with its kept terms' 95% intervals (three digits) and, from an ensemble, the
+/// inclusion probabilities below 1.
+fn equation_lines(report: &Report) -> Vec<String> {
+    let g = |v: f64| format_sig(v, 3);
+    report
+        .equations
+        .iter()
+        .map(|e| {
+            let mut line = e.text.clone();
+            // The curvature interval, else the ensemble's percentile interval (marked as such).
+            let ens = |slot: usize| report.ensemble.as_ref()?.terms.iter().find(|t| t.slot == slot).map(|t| t.interval);
+            let ivs: Vec<String> = e
+                .terms
+                .iter()
+                .filter_map(|t| match (t.interval, ens(t.slot)) {
+                    (Some([a, b]), _) => Some(format!("{} [{}, {}]", t.term, g(a), g(b))),
+                    (None, Some([a, b])) => Some(format!("{} [{}, {}] (ensemble)", t.term, g(a), g(b))),
+                    (None, None) => None,
+                })
+                .collect();
+            if !ivs.is_empty() {
+                line.push_str(&format!("     95%: {}", ivs.join(", ")));
+            }
+            if let Some(ens) = &report.ensemble {
+                let unsure: Vec<String> = ens
+                    .terms
+                    .iter()
+                    .filter(|t| t.equation == e.lhs && t.kept && t.inclusion < 1.0)
+                    .map(|t| format!("{} {:.2}", t.term, t.inclusion))
+                    .collect();
+                if !unsure.is_empty() {
+                    line.push_str(&format!("; kept in fewer refits: {}", unsure.join(", ")));
+                }
+            }
+            line
+        })
+        .collect()
 }

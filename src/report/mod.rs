@@ -12,6 +12,7 @@
 //! - [`figure`]: what the fit's figure shows (trajectories chosen, equations, selection path).
 //! - [`plot`]: figures of a fit (SVG or PNG).
 
+pub mod amortised;
 pub mod emit;
 pub mod energy;
 pub mod ensemble;

@@ -165,6 +165,9 @@ pub struct Report {
     pub energy_drift: Option<(f64, f64)>,
     /// The fit's phases and their wall seconds.
     pub phases: Vec<(String, f64)>,
+    /// Amortised parameters (a model with encoders), filled by the caller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amortised: Option<super::amortised::Amortised>,
     /// Significant digits of printed coefficients.
     #[serde(skip)]
     pub precision: usize,
@@ -236,6 +239,7 @@ pub fn build(
         hamiltonian: super::energy::hamiltonian_text(ir, fitted, precision),
         energy_drift: super::energy::energy_drift(ir, data, fitted),
         phases: fitted.phases.iter().map(|p| (p.name.to_string(), p.seconds)).collect(),
+        amortised: None,
         precision,
         rollouts,
     }
@@ -407,7 +411,7 @@ impl Report {
             let _ = writeln!(s, "  coefficients ± standard error:");
             values::coefficient_text(&mut s, &self.equations, self.precision);
         }
-        values::params_text(&mut s, &self.parameters, self.precision);
+        self.param_lines(&mut s);
         if let Some(u) = &self.uncertainty {
             let _ = writeln!(
                 s,
@@ -443,8 +447,22 @@ impl Report {
     /// The fitted parameters' lines alone (for quiet output).
     pub fn params_text(&self) -> String {
         let mut s = String::new();
-        values::params_text(&mut s, &self.parameters, self.precision);
+        self.param_lines(&mut s);
         s
+    }
+
+    /// The parameters' lines; with encoders, the shared parameters and the amortised summary
+    /// (every trajectory's values are in the JSON report).
+    fn param_lines(&self, s: &mut String) {
+        match &self.amortised {
+            Some(a) => {
+                let shared: Vec<values::ParamValue> =
+                    self.parameters.iter().filter(|p| p.per_trajectory.is_empty()).cloned().collect();
+                values::params_text(s, &shared, self.precision);
+                a.text(s, self.precision);
+            }
+            None => values::params_text(s, &self.parameters, self.precision),
+        }
     }
 
     /// Each kept term's normalised magnitude, per equation: why a term stayed.

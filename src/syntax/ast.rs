@@ -67,6 +67,8 @@ pub enum ItemKind {
     Space(SpaceDecl),
     /// `field u, v over x`
     Field(FieldDecl),
+    /// `encoder enc = mlp(...)`
+    Encoder(EncoderDecl),
     Equation(Equation),
 }
 
@@ -114,6 +116,14 @@ pub struct HamiltonianDecl {
     pub value: Expr,
 }
 
+/// `encoder enc = mlp(u; hidden = [64, 64])`: a network that reads whole trajectories and gives
+/// the parameters declared `from enc`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EncoderDecl {
+    pub name: Ident,
+    pub value: Expr,
+}
+
 /// `param mu = 0.1 in (0.01, 10) per trajectory`
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParamDecl {
@@ -122,6 +132,8 @@ pub struct ParamDecl {
     pub bounds: Option<(Expr, Expr)>,
     /// Span of `per trajectory` when present.
     pub per_trajectory: Option<Span>,
+    /// `from enc`: the encoder that gives this parameter.
+    pub from: Option<Ident>,
 }
 
 /// `const g = 9.81`

@@ -27,6 +27,7 @@ fn item_line(o: &mut String, item: &Item, depth: usize) {
         ItemKind::State(ns) => format!("state {}", names(ns)),
         ItemKind::VecState(v) => format!("state {}: {}", names(&v.names), v.shape.name),
         ItemKind::Hamiltonian(h) => format!("hamiltonian {} = {}", h.name.name, sexpr(&h.value)),
+        ItemKind::Encoder(e) => format!("encoder {} = {}", e.name.name, sexpr(&e.value)),
         ItemKind::Input(ns) => format!("input {}", names(ns)),
         ItemKind::Space(sp) => {
             let per = if sp.periodic.is_some() { " periodic" } else { "" };
@@ -37,7 +38,8 @@ fn item_line(o: &mut String, item: &Item, depth: usize) {
             let init = p.init.as_ref().map_or(String::new(), |e| format!(" = {}", sexpr(e)));
             let b = p.bounds.as_ref().map_or(String::new(), |(l, h)| format!(" in ({}, {})", sexpr(l), sexpr(h)));
             let pt = if p.per_trajectory.is_some() { " per trajectory" } else { "" };
-            format!("param {}{init}{b}{pt}", p.name.name)
+            let from = p.from.as_ref().map_or(String::new(), |e| format!(" from {}", e.name));
+            format!("param {}{init}{b}{pt}{from}", p.name.name)
         }
         ItemKind::Const(c) => format!("const {} = {}", c.name.name, sexpr(&c.value)),
         ItemKind::Fn(f) => format!("fn {}({}) = {}", f.name.name, names(&f.params), sexpr(&f.body)),

@@ -152,6 +152,7 @@ fn simple_item(kind: &ItemKind) -> String {
         ItemKind::Field(f) => format!("field {} over {}", names(&f.names), f.space.name),
         ItemKind::Param(p) => param(p),
         ItemKind::Hamiltonian(h) => format!("hamiltonian {} = {}", h.name.name, expr(&h.value)),
+        ItemKind::Encoder(e) => format!("encoder {} = {}", e.name.name, expr(&e.value)),
         ItemKind::Const(c) => format!("const {} = {}", c.name.name, expr(&c.value)),
         ItemKind::Fn(f) => format!("fn {}({}) = {}", f.name.name, names(&f.params), expr(&f.body)),
         ItemKind::Basis { name, value } => format!("basis {} = {}", name.name, expr(value)),
@@ -175,6 +176,9 @@ fn param(p: &ParamDecl) -> String {
     }
     if p.per_trajectory.is_some() {
         s.push_str(" per trajectory");
+    }
+    if let Some(e) = &p.from {
+        s.push_str(&format!(" from {}", e.name));
     }
     s
 }

@@ -124,6 +124,11 @@ impl Builder<'_> {
                 it.next();
                 ItemKind::Field(FieldDecl { names, space: self.ident(it.next().unwrap()) })
             }
+            Rule::encoder_decl => {
+                it.next();
+                let name = self.ident(it.next().unwrap());
+                ItemKind::Encoder(EncoderDecl { name, value: self.expr(it.next().unwrap()) })
+            }
             r => unreachable!("grammar item rule {r:?}"),
         };
         Item { kind, span }
@@ -139,19 +144,28 @@ impl Builder<'_> {
         p.into_inner().map(|i| self.ident(i)).collect()
     }
 
-    /// `param_decl = { "param" ~ ident ~ ("=" ~ expr)? ~ param_bounds? ~ per_traj? }`
+    /// `param_decl = { "param" ~ ident ~ ("=" ~ expr)? ~ param_bounds? ~ per_traj? ~ param_from?
+    /// ~ param_bounds? }` (bounds written twice: the second is reported)
     fn param(&mut self, mut it: pest::iterators::Pairs<Rule>) -> ParamDecl {
         let name = self.ident(it.next().unwrap());
-        let mut decl = ParamDecl { name, init: None, bounds: None, per_trajectory: None };
+        let mut decl = ParamDecl { name, init: None, bounds: None, per_trajectory: None, from: None };
         for p in it {
             match p.as_rule() {
                 Rule::expr => decl.init = Some(self.expr(p)),
+                Rule::param_bounds if decl.bounds.is_some() => {
+                    let span = self.span(&p);
+                    self.diags.push(
+                        Diagnostic::new(codes::SYNTAX, "the bounds are written twice", span, "second `in (...)`")
+                            .with_help("give a parameter's bounds once"),
+                    );
+                }
                 Rule::param_bounds => {
                     let mut b = p.into_inner();
                     let lo = self.expr(b.next().unwrap());
                     decl.bounds = Some((lo, self.expr(b.next().unwrap())));
                 }
                 Rule::per_traj => decl.per_trajectory = Some(self.span(&p)),
+                Rule::param_from => decl.from = p.into_inner().nth(1).map(|i| self.ident(i)),
                 r => unreachable!("param part {r:?}"),
             }
         }

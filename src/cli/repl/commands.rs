@@ -114,6 +114,8 @@ impl Repl {
                 prepared.model.fit.validation,
             );
         }
+        // An encoder's weights stay in the session (`mechc run --weights` saves them).
+        report.amortised = crate::report::amortised::build(&prepared.model, &prepared.data, &fitted);
         let equations: Vec<String> = report.equations.iter().map(|e| e.text.clone()).collect();
         let labels: Vec<String> = prepared.data.trajectories.iter().map(|t| t.label.clone()).collect();
         let warnings = crate::pipeline::result_warnings(&prepared.model, &fitted, &labels);
@@ -158,6 +160,7 @@ impl Repl {
             verbose: false,
             precision: 4,
             export: vec![],
+            weights: None,
             report: None,
             plot_trajectories: None,
         };

@@ -61,6 +61,7 @@ pub fn key_of(item: &Item) -> String {
         ItemKind::Use(s) => format!("use {}", s.value),
         ItemKind::State(_) | ItemKind::VecState(_) => "state".into(),
         ItemKind::Hamiltonian(_) => "hamiltonian".into(),
+        ItemKind::Encoder(e) => format!("encoder {}", e.name.name),
         ItemKind::Input(_) => "input".into(),
         ItemKind::Space(_) => "space".into(),
         ItemKind::Field(f) => format!("field {}", f.names.first().map_or("", |n| n.name.as_str())),

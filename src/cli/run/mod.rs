@@ -60,6 +60,10 @@ pub struct RunArgs {
     /// `latex=equations.tex` (repeatable).
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_export)]
     pub export: Vec<(crate::report::export::Format, PathBuf)>,
+    /// Where to write the trained encoder weights (safetensors) of a model with an encoder
+    /// (default: `<model file stem>.weights.safetensors`, in `--out-dir` when given).
+    #[arg(long, value_name = "OUT.safetensors")]
+    pub weights: Option<PathBuf>,
     /// Significant digits of printed coefficients.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=17))]
     pub precision: u8,
@@ -108,6 +112,10 @@ pub fn run(args: &RunArgs) -> u8 {
         return code;
     }
     eprint!("{}", render::render_text(&prepared.warnings, &sources, render::use_color()));
+    let weights = match weights_path(args, &prepared) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
     let settings = &prepared.model.fit;
     if args.seed.is_some() && settings.method != Method::Mnn && settings.ensemble == 0 {
         eprintln!(
@@ -135,11 +143,48 @@ pub fn run(args: &RunArgs) -> u8 {
             return EXIT_USER;
         }
     };
-    finish(args, &prepared, &fitted, start.elapsed().as_secs_f64(), &sources)
+    finish(args, &prepared, &fitted, start.elapsed().as_secs_f64(), &sources, weights.as_deref())
+}
+
+/// The path the encoder weights go to (`None` for a model without encoders: then `--weights`
+/// only draws a note), checked before any work (`E056`).
+fn weights_path(args: &RunArgs, p: &Prepared) -> Result<Option<PathBuf>, u8> {
+    if !p.model.encoders.iter().any(|e| !e.outputs.is_empty()) {
+        if args.weights.is_some() {
+            eprintln!("note: `--weights` has no effect: the model has no encoder");
+        }
+        return Ok(None);
+    }
+    let stem = args.file.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
+    let path = match (&args.out_dir, &args.weights) {
+        (Some(dir), Some(w)) if w.is_relative() => dir.join(w),
+        (_, Some(w)) => w.clone(),
+        (Some(dir), None) => dir.join(format!("{stem}.weights.safetensors")),
+        (None, None) => PathBuf::from(format!("{stem}.weights.safetensors")),
+    };
+    let mut inputs: Vec<&std::path::Path> = vec![args.file.as_path()];
+    inputs.extend(p.model.data.iter().filter_map(|d| match &d.source {
+        crate::check::hir::DataSource::Csv(c) => Some(c.path.as_path()),
+        crate::check::hir::DataSource::Simulate(_) => None,
+    }));
+    match crate::files::check_output(&path, &inputs) {
+        Ok(()) => Ok(Some(path)),
+        Err(why) => {
+            let msg = format!("cannot write the encoder weights to `{}`: {why}", path.display());
+            Err(super::coded(crate::diag::codes::OUTPUT_PATH, &msg))
+        }
+    }
 }
 
 /// Prints the report and writes the outputs.
-fn finish(args: &RunArgs, p: &Prepared, fitted: &crate::fit::Fitted, wall: f64, sources: &SourceMap) -> u8 {
+fn finish(
+    args: &RunArgs,
+    p: &Prepared,
+    fitted: &crate::fit::Fitted,
+    wall: f64,
+    sources: &SourceMap,
+    weights: Option<&std::path::Path>,
+) -> u8 {
     let mode = match p.model.fit.threshold {
         Threshold::Level(t) => crate::number::format_sig(t, 4),
         Threshold::Auto => "auto".to_string(),
@@ -147,6 +192,14 @@ fn finish(args: &RunArgs, p: &Prepared, fitted: &crate::fit::Fitted, wall: f64, 
     let mut report = crate::report::build(&p.ir, &p.data, fitted, &mode, wall, args.precision as usize);
     if let Some(full) = &p.held_out {
         report.held_out = crate::report::heldout::score(&p.ir, fitted, &p.data, full, p.model.fit.validation);
+    }
+    report.amortised = crate::report::amortised::build(&p.model, &p.data, fitted);
+    if let (Some(a), Some(w), Some(e)) = (&mut report.amortised, weights, &fitted.encoders) {
+        if let Err(why) = e.weights.save(w) {
+            let msg = format!("cannot write the encoder weights to `{}`: {why}", w.display());
+            return super::coded(crate::diag::codes::OUTPUT_WRITE, &msg);
+        }
+        a.weights = Some(w.display().to_string());
     }
     let labels: Vec<String> = p.data.trajectories.iter().map(|t| t.label.clone()).collect();
     let warnings = crate::pipeline::result_warnings(&p.model, fitted, &labels);

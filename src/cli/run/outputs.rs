@@ -29,6 +29,23 @@ pub fn paths(args: &RunArgs) -> [(&'static str, Option<PathBuf>); 4] {
     ]
 }
 
+/// The emitted model; for a model with encoders, with a comment naming the encoders, the
+/// parameters they give (written as fitted per trajectory) and where their weights are.
+fn emitted(p: &Prepared, fitted: &Fitted, report: &Report, source: &str) -> String {
+    let text = emit_model(&p.ir, fitted, &p.data, source);
+    let Some(a) = &report.amortised else { return text };
+    let (head, rest) = text.split_once('\n').unwrap_or((&text, ""));
+    let weights = a.weights.as_deref().unwrap_or("(not saved)");
+    let mut note = String::new();
+    for e in &a.encoders {
+        note.push_str(&format!("# The per-trajectory values below come from the trained encoder {e};\n"));
+    }
+    note.push_str(&format!(
+        "# its weights: {weights} (`mechc predict {source} --weights {weights} --data NEW.csv` infers new trajectories' values).\n"
+    ));
+    format!("{head}\n{note}{rest}")
+}
+
 /// Checks every requested output before any work: the paths (never the model or a data file,
 /// never a directory; the directory must exist, `--out-dir` is created first) and the plot's
 /// format. Prints the `E056` error and returns exit 1 when one is rejected.
@@ -111,8 +128,8 @@ pub fn write_all(
         let result = match i {
             0 if stdout => to_stdout(&to_json(report).map_err(|e| e.to_string())?),
             0 => write_json(report, &path).map_err(|e| crate::files::os_reason(&e)),
-            1 if stdout => to_stdout(&emit_model(&p.ir, fitted, &p.data, source)),
-            1 => write_atomic(&path, emit_model(&p.ir, fitted, &p.data, source).as_bytes())
+            1 if stdout => to_stdout(&emitted(p, fitted, report, source)),
+            1 => write_atomic(&path, emitted(p, fitted, report, source).as_bytes())
                 .map_err(|e| crate::files::os_reason(&e)),
             2 => write_plot(args, p, fitted, report, &path),
             _ => {

@@ -183,6 +183,7 @@ fn finish(input: &FitInput, mut r: Runner, sel: Selection) -> Fitted {
         phases: Vec::new(),
         uncertainty,
         no_effect: p.held.clone(),
+        encoders: None,
         ensemble: None,
     }
 }

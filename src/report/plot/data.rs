@@ -1,5 +1,6 @@
-//! What a plot is drawn from: [`PlotData`] (state names, [`PlotTrajectory`]s, a
-//! [`LossHistory`]) and its validation into [`PlotError`]s before anything is drawn.
+//! What a plot is drawn from: [`PlotData`] (state and input names, [`PlotTrajectory`]s, the
+//! equations, a [`SelectionPoint`] path, a [`LossHistory`]) and its validation into
+//! [`PlotError`]s before anything is drawn.
 
 use super::PlotError;
 use crate::data::Trajectory;
@@ -11,10 +12,29 @@ pub struct PlotData {
     pub title: String,
     /// State variable names, in column order.
     pub state_names: Vec<String>,
+    /// Input names (each gets a panel of its signal).
+    pub input_names: Vec<String>,
     /// The trajectories, each with its data and (optionally) the model's rollout.
     pub trajectories: Vec<PlotTrajectory>,
+    /// Lines of text under the title: the fitted equations (with their intervals).
+    pub equations: Vec<String>,
+    /// A line saying what is shown when not everything is (e.g. which trajectories).
+    pub note: Option<String>,
+    /// The model-selection path; with two or more levels it replaces the loss panel.
+    pub path: Vec<SelectionPoint>,
     /// The training loss; an empty history draws no loss panel.
     pub loss: LossHistory,
+}
+
+/// One level of the model-selection path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SelectionPoint {
+    /// Terms kept at this level.
+    pub terms: usize,
+    /// The selection criterion (lower is better).
+    pub criterion: f64,
+    /// Whether this level was chosen.
+    pub chosen: bool,
 }
 
 /// One trajectory: observed states and the model's rollout on the same time grid.
@@ -29,21 +49,32 @@ pub struct PlotTrajectory {
     /// The rollout, row-major `k × n_states` for the first `k ≤ times.len()` times (shorter when
     /// the integration stopped early); non-finite values are drawn as gaps.
     pub rollout: Option<Vec<f64>>,
+    /// The fit's denoised states, row-major `times.len() × n_states`, drawn dashed.
+    pub denoised: Option<Vec<f64>>,
+    /// The input signals, row-major `times.len() × n_inputs` (empty without inputs).
+    pub inputs: Vec<f64>,
 }
 
 impl PlotTrajectory {
     /// Takes the first `n_states` columns of a data set's trajectory (missing entries become NaN)
     /// together with an optional rollout, row-major over states.
+    /// Inputs are the columns after the states.
     pub fn from_trajectory(tr: &Trajectory, n_states: usize, rollout: Option<Vec<f64>>) -> Self {
         let n = n_states.min(tr.width);
         let mut observed = Vec::with_capacity(tr.times.len() * n);
+        let mut inputs = Vec::with_capacity(tr.times.len() * (tr.width - n));
         for i in 0..tr.times.len() {
-            for d in 0..n {
+            for d in 0..tr.width {
                 let k = i * tr.width + d;
-                observed.push(if tr.mask[k] { tr.values[k] } else { f64::NAN });
+                let v = if tr.mask[k] { tr.values[k] } else { f64::NAN };
+                if d < n {
+                    observed.push(v);
+                } else {
+                    inputs.push(v);
+                }
             }
         }
-        PlotTrajectory { label: tr.label.clone(), times: tr.times.clone(), observed, rollout }
+        PlotTrajectory { label: tr.label.clone(), times: tr.times.clone(), observed, rollout, denoised: None, inputs }
     }
 
     /// Observed value of state `d` at row `i`, when finite.
@@ -54,6 +85,16 @@ impl PlotTrajectory {
     /// Rollout value of state `d` at row `i`, when present and finite.
     pub(super) fn model_at(&self, i: usize, d: usize, n: usize) -> Option<f64> {
         self.rollout.as_ref().and_then(|r| r.get(i * n + d).copied()).and_then(finite)
+    }
+
+    /// Denoised value of state `d` at row `i`, when present and finite.
+    pub(super) fn denoised_at(&self, i: usize, d: usize, n: usize) -> Option<f64> {
+        self.denoised.as_ref().and_then(|r| r.get(i * n + d).copied()).and_then(finite)
+    }
+
+    /// Input `j` of `m` at row `i`, when finite.
+    pub(super) fn input_at(&self, i: usize, j: usize, m: usize) -> Option<f64> {
+        self.inputs.get(i * m + j).copied().and_then(finite)
     }
 
     /// Number of rows the rollout covers (0 without a rollout).
@@ -109,7 +150,7 @@ impl PlotData {
             return Err(PlotError::NoTrajectories);
         }
         for tr in &self.trajectories {
-            validate_trajectory(tr, n)?;
+            validate_trajectory(tr, n, self.input_names.len())?;
         }
         if !self.trajectories.iter().any(has_finite) {
             return Err(PlotError::NoFiniteValues);
@@ -122,7 +163,7 @@ impl PlotData {
     }
 }
 
-fn validate_trajectory(tr: &PlotTrajectory, n: usize) -> Result<(), PlotError> {
+fn validate_trajectory(tr: &PlotTrajectory, n: usize, m: usize) -> Result<(), PlotError> {
     let shape = |detail: String| PlotError::Shape { label: tr.label.clone(), detail };
     if tr.times.is_empty() {
         return Err(PlotError::EmptyTrajectory { label: tr.label.clone() });
@@ -137,6 +178,12 @@ fn validate_trajectory(tr: &PlotTrajectory, n: usize) -> Result<(), PlotError> {
             tr.times.len(),
             n
         )));
+    }
+    if tr.denoised.as_ref().is_some_and(|z| z.len() != tr.observed.len()) {
+        return Err(shape(format!("the denoised fit must have {} values", tr.observed.len())));
+    }
+    if tr.inputs.len() != tr.times.len() * m {
+        return Err(shape(format!("{} input values for {} times × {m} inputs", tr.inputs.len(), tr.times.len())));
     }
     if let Some(r) = &tr.rollout {
         if r.len() % n != 0 || r.len() > tr.observed.len() {

@@ -1,6 +1,9 @@
-//! Plots of a fit: one figure with a panel per state (data against the model's rollout over
-//! time), phase portraits for 2- and 3-state systems, and the training loss on a log scale with
-//! the threshold rounds marked.
+//! Plots of a fit: one figure with a header (title, the fitted equations with their intervals,
+//! one legend strip outside the panels), a panel per state (data as grey or tinted markers, the
+//! discovered model's rollout as a line, the denoised fit dashed) and per input signal, phase
+//! portraits for 2- and 3-state systems, and the model-selection path (criterion against terms
+//! kept, the chosen level marked) or, without a path, the training loss on a log scale with the
+//! threshold rounds marked.
 //!
 //! Input: a [`PlotData`] (plain numbers: state names, trajectories with optional rollouts, the
 //! loss history). Output: an SVG or PNG file, chosen by the path's extension and written
@@ -13,15 +16,18 @@
 //! Drawing goes through `plotters`; text is rendered from an embedded DejaVu Sans font so no
 //! system font library is needed.
 
+mod chart;
 mod data;
 mod draw;
+mod header;
 mod layout;
 mod panels;
+mod selection;
 mod series;
 mod summary;
 mod write;
 
-pub use data::{LossHistory, LossUnit, PlotData, PlotTrajectory};
+pub use data::{LossHistory, LossUnit, PlotData, PlotTrajectory, SelectionPoint};
 pub use summary::{PanelKind, PanelSummary, PixelRect, PlotSummary, SeriesRole, SeriesShape, SeriesSummary};
 pub use write::PlotFormat;
 

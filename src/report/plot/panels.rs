@@ -1,9 +1,12 @@
-//! What each x–y panel shows, before drawing: [`XySpec`]s for the per-state time series and the
-//! phase portraits, built from a [`PlotData`] as lists of [`XySeries`] (runs of finite points).
+//! What each x–y panel shows, before drawing: [`XySpec`]s for the per-state time series, the
+//! input signals and the phase portraits, built from a [`PlotData`] as lists of [`XySeries`]
+//! (runs of finite points).
 
 use plotters::style::RGBColor;
 
-use super::layout::{data_colour, trajectory_colour, LEGEND_TRAJECTORIES, MAX_DATA_POINTS};
+use super::layout::{
+    data_colour, denoised_colour, trajectory_colour, INPUT_COLOUR, LEGEND_TRAJECTORIES, MAX_DATA_POINTS,
+};
 use super::series::runs;
 use super::{PanelKind, PlotData, PlotTrajectory, SeriesRole, SeriesShape};
 
@@ -39,7 +42,19 @@ pub(super) fn state_panel(data: &PlotData, d: usize) -> XySpec {
         .flat_map(|(k, tr)| {
             let observed = (0..tr.times.len()).map(|i| point(tr, i, tr.data_at(i, d, n)));
             let model = (0..tr.model_rows(n)).map(|i| point(tr, i, tr.model_at(i, d, n)));
-            trajectory_series(data, k, observed.collect(), model.collect(), d == 0)
+            let mut out = trajectory_series(data, k, observed.collect(), model.collect(), d == 0);
+            let denoised = runs((0..tr.times.len()).map(|i| point(tr, i, tr.denoised_at(i, d, n))));
+            if !denoised.is_empty() {
+                out.push(XySeries {
+                    label: label(data, k, "denoised fit"),
+                    role: SeriesRole::Denoised,
+                    shape: SeriesShape::Dashed,
+                    colour: denoised_colour(k, data.trajectories.len() > 1),
+                    runs: denoised,
+                    in_legend: false,
+                });
+            }
+            out
         })
         .collect();
     XySpec {
@@ -48,6 +63,45 @@ pub(super) fn state_panel(data: &PlotData, d: usize) -> XySpec {
         x_label: "t".into(),
         y_label: name.clone(),
         series,
+    }
+}
+
+/// The panel of input `j` over time: its signal in every trajectory.
+pub(super) fn input_panel(data: &PlotData, j: usize) -> XySpec {
+    let m = data.input_names.len();
+    let name = &data.input_names[j];
+    let series = data
+        .trajectories
+        .iter()
+        .enumerate()
+        .filter_map(|(k, tr)| {
+            let pts = runs((0..tr.times.len()).map(|i| tr.input_at(i, j, m).map(|v| (tr.times[i], v))));
+            let colour = if data.trajectories.len() > 1 { trajectory_colour(k) } else { INPUT_COLOUR };
+            (!pts.is_empty()).then(|| XySeries {
+                label: label(data, k, "input"),
+                role: SeriesRole::Input,
+                shape: SeriesShape::Line,
+                colour,
+                runs: pts,
+                in_legend: false,
+            })
+        })
+        .collect();
+    XySpec {
+        kind: PanelKind::Input(j),
+        title: format!("{name}(t) (input)"),
+        x_label: "t".into(),
+        y_label: name.clone(),
+        series,
+    }
+}
+
+/// A series label: `what`, prefixed by the trajectory's label when there are several.
+fn label(data: &PlotData, k: usize, what: &str) -> String {
+    if data.trajectories.len() > 1 {
+        format!("{}: {what}", data.trajectories[k].label)
+    } else {
+        what.to_string()
     }
 }
 
@@ -77,8 +131,8 @@ pub(super) fn phase_panel(data: &PlotData, a: usize, b: usize) -> XySpec {
 
 /// Trajectory `k`'s data series and rollout series (each left out when it has no finite point).
 ///
-/// Every x–y panel uses the same colours and shapes for the same series, so only the first state
-/// panel (`legend`) carries a legend: repeating it would cover data in every panel.
+/// Every x–y panel uses the same colours and shapes for the same series, so the figure has one
+/// legend, under its title, listing the first state panel's (`legend`) series.
 fn trajectory_series(
     data: &PlotData,
     k: usize,
@@ -87,13 +141,7 @@ fn trajectory_series(
     legend: bool,
 ) -> Vec<XySeries> {
     let many = data.trajectories.len() > 1;
-    let label = |what: &str| {
-        if many {
-            format!("{}: {what}", data.trajectories[k].label)
-        } else {
-            what.to_string()
-        }
-    };
+    let label = |what: &str| label(data, k, what);
     let in_legend = legend && k < LEGEND_TRAJECTORIES;
     let n_points = observed.iter().flatten().count();
     // Data are always markers, so the model's line never hides them; dense data are thinned to
@@ -103,7 +151,7 @@ fn trajectory_series(
         (SeriesShape::Points, vec![observed.into_iter().flatten().step_by(stride).collect::<Vec<_>>()]);
     let mut out = Vec::new();
     if n_points > 0 {
-        let colour = data_colour(k);
+        let colour = data_colour(k, many);
         out.push(XySeries { label: label("data"), role: SeriesRole::Data, shape, colour, runs: data_runs, in_legend });
     }
     let model_runs = runs(model);

@@ -12,7 +12,8 @@ pub struct PlotSummary {
     pub width: u32,
     /// Figure height in pixels.
     pub height: u32,
-    /// The panels, in drawing order: states, phase portraits, loss.
+    /// The panels, in drawing order: states, inputs, phase portraits, the selection path or the
+    /// loss.
     pub panels: Vec<PanelSummary>,
 }
 
@@ -40,6 +41,10 @@ pub enum PanelKind {
         /// The vertical state's index.
         y: usize,
     },
+    /// An input signal over time (the index into the input names).
+    Input(usize),
+    /// The model-selection path: criterion against terms kept.
+    Selection,
     /// The training loss.
     Loss,
 }
@@ -75,7 +80,8 @@ pub struct PanelSummary {
     pub x_label: String,
     /// The y-axis label.
     pub y_label: String,
-    /// The plotting area (inside the axes) in figure pixels; every series and the legend lie in it.
+    /// The plotting area (inside the axes) in figure pixels; every series lies in it (the legend
+    /// does not: it is drawn under the title).
     pub plot_area: PixelRect,
     /// The series drawn, in drawing order.
     pub series: Vec<SeriesSummary>,
@@ -88,6 +94,14 @@ pub enum SeriesRole {
     Data,
     /// The model's rollout.
     Rollout,
+    /// The fit's denoised trajectory.
+    Denoised,
+    /// An input signal.
+    Input,
+    /// The selection path's levels.
+    Path,
+    /// The chosen level of the selection path.
+    Chosen,
     /// The training loss.
     Loss,
     /// Vertical markers at the start of threshold rounds.
@@ -101,6 +115,8 @@ pub enum SeriesShape {
     Points,
     /// Polylines, one per run of finite values.
     Line,
+    /// Dashed polylines (each run drawn as many short dashes).
+    Dashed,
 }
 
 /// One series as drawn.
@@ -114,10 +130,10 @@ pub struct SeriesSummary {
     pub shape: SeriesShape,
     /// Its colour, `#RRGGBB`.
     pub colour: String,
-    /// Number of polylines (runs of finite values) for lines; 0 for points.
+    /// Number of polylines (runs of finite values) for lines and dashed lines; 0 for points.
     pub segments: usize,
     /// Number of points drawn.
     pub points: usize,
-    /// Whether the legend has an entry for it (a sample circle or line in its colour).
+    /// Whether the figure's legend (a strip under the title, outside every panel) lists it.
     pub in_legend: bool,
 }

@@ -62,7 +62,7 @@ fn draw_on<DB: DrawingBackend>(
 ) -> Result<Vec<super::PanelSummary>, PlotError> {
     let root = backend.into_drawing_area();
     let panels = draw::figure(&root, data, fig)?;
-    root.present().map_err(draw::err)?;
+    root.present().map_err(super::chart::err)?;
     Ok(panels)
 }
 

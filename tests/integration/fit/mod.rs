@@ -1,9 +1,11 @@
 //! Tests of the training engine: equation discovery and parameter fitting on simulated data
 //! with known truth, the threshold settings, failures, determinism and the derivative code.
 
+mod amortised;
 mod banded;
 mod behaviour;
 mod discovery;
+mod ensemble;
 mod fields;
 mod mnn;
 mod models;

@@ -48,8 +48,9 @@ fn each_setting_draws_w004_exactly_under_the_methods_that_do_not_read_it() {
             let want = usize::from(!m.as_ref().unwrap().fit.reads(spec));
             // Only the narrowed cases (a method that reads the setting in other configurations)
             // differ from the schema's methods; with the defaults written here those are
-            // `threshold_scale` (threshold `auto`) and nothing else.
-            assert_eq!(want == 1, !spec.acts_under(method) || spec.key == "threshold_scale", "{}", spec.key);
+            // `threshold_scale` (threshold `auto`) and `seed` outside `mnn` (no `ensemble`).
+            let narrowed = spec.key == "threshold_scale" || (spec.key == "seed" && method != Method::Mnn);
+            assert_eq!(want == 1, !spec.acts_under(method) || narrowed, "{}", spec.key);
             assert_eq!(w004, want, "{} under {}: {diags:?}", spec.key, method.name());
             if want == 1 {
                 let d = diags.iter().find(|d| d.code.0 == "W004").unwrap();
@@ -120,6 +121,11 @@ fn each_setting_read_by_a_method_changes_its_fit() {
         ("method = collocation", "substeps", "substeps = 3"),
         ("method = mnn, epochs = 15", "rule", "rule = trapezoid"),
         ("method = mnn, epochs = 15", "substeps", "substeps = 3"),
+        ("method = collocation", "ensemble", "ensemble = 3"),
+        ("method = sindy", "ensemble", "ensemble = 3"),
+        (mnn, "ensemble", "ensemble = 2"),
+        ("method = collocation, ensemble = 3", "seed", "seed = 3"),
+        ("method = sindy, ensemble = 3", "seed", "seed = 3"),
     ];
     // Under `collocation` and `sindy`, `validation` acts where the data are prepared (the
     // pipeline holds the ends out): `run::trust::held_out_data_expose_a_wrong_model` and

@@ -31,7 +31,7 @@ fn trajectory(label: &str, n_times: usize, n_states: usize, seed: u64) -> PlotTr
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let noise = Normal::new(0.0, 0.03).expect("a positive standard deviation");
     let observed = clean.iter().map(|v| v + noise.sample(&mut rng)).collect();
-    PlotTrajectory { label: label.into(), times, observed, rollout: Some(clean) }
+    PlotTrajectory { label: label.into(), times, observed, rollout: Some(clean), denoised: None, inputs: vec![] }
 }
 
 /// A loss history decaying over three threshold rounds of 40 epochs.
@@ -46,7 +46,11 @@ fn plot_data(n_states: usize, trajectories: Vec<PlotTrajectory>) -> PlotData {
     PlotData {
         title: "damped oscillator".into(),
         state_names: names[..n_states].iter().map(|s| s.to_string()).collect(),
+        input_names: vec![],
         trajectories,
+        equations: vec![],
+        note: None,
+        path: vec![],
         loss: loss(),
     }
 }

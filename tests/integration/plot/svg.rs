@@ -3,7 +3,9 @@
 //! labels are present as text.
 
 use super::{column, finite_runs, out_dir, plot_data, trajectory};
-use mechc::report::plot::{render, PanelKind, PanelSummary, PlotData, PlotSummary, SeriesRole, SeriesShape};
+use mechc::report::plot::{
+    render, PanelKind, PanelSummary, PlotData, PlotSummary, SelectionPoint, SeriesRole, SeriesShape,
+};
 
 /// One SVG element: its name, attributes and (for `<text>`) its content.
 struct Element {
@@ -74,18 +76,23 @@ fn count_in(els: &[Element], panel: &PanelSummary, name: &str, colour: &str) -> 
         .count()
 }
 
-/// Asserts that every series of every panel appears in the SVG as its summary says: one polyline
-/// per segment (lines) or one circle per point, plus one legend sample.
+/// Asserts that every series of every panel appears in the SVG as its summary says, inside its
+/// panel: one polyline per segment (lines), at least one dash per segment (dashed lines), one
+/// circle per point. No panel holds a legend sample.
 fn assert_series_drawn(svg: &str, summary: &PlotSummary) {
     let els = elements(svg);
     for panel in &summary.panels {
         for s in &panel.series {
             let (name, n) = match s.shape {
-                SeriesShape::Line => ("polyline", s.segments),
+                SeriesShape::Line | SeriesShape::Dashed => ("polyline", s.segments),
                 SeriesShape::Points => ("circle", s.points),
             };
-            let expected = n + usize::from(s.in_legend);
-            assert_eq!(count_in(&els, panel, name, &s.colour), expected, "{} in {}", s.label, panel.title);
+            let drawn = count_in(&els, panel, name, &s.colour);
+            if s.shape == SeriesShape::Dashed {
+                assert!(drawn > 2 * n, "{} in {}: {drawn} dashes for {n} runs", s.label, panel.title);
+            } else {
+                assert_eq!(drawn, n, "{} in {}", s.label, panel.title);
+            }
         }
     }
 }
@@ -147,10 +154,17 @@ fn titles_axis_labels_and_legends_are_text() {
     let (svg, summary) = render_svg(&data, "labels");
     let texts: Vec<String> = elements(&svg).into_iter().filter(|e| e.name == "text").map(|e| e.text).collect();
     let has = |s: &str| texts.iter().any(|t| t.trim() == s);
-    for expected in ["damped oscillator", "x(t)", "y(t)", "phase portrait: y vs x", "training loss"] {
+    let titles = [
+        "damped oscillator",
+        "x(t)",
+        "y(t)",
+        "phase portrait: y vs x",
+        "training loss (vertical lines: threshold rounds)",
+    ];
+    for expected in titles {
         assert!(has(expected), "missing title {expected:?}");
     }
-    for expected in ["t", "x", "y", "epoch", "loss (log scale)", "data", "rollout", "loss", "threshold round"] {
+    for expected in ["t", "x", "y", "epoch", "loss (log scale)", "data", "rollout of the discovered model"] {
         assert!(has(expected), "missing label {expected:?}");
     }
     assert!(summary.width >= 800 && summary.height >= 600, "a readable size");
@@ -205,27 +219,61 @@ fn a_diverged_rollout_stays_inside_its_panel() {
 }
 
 #[test]
-fn one_legend_lists_the_first_four_trajectories() {
-    let labels = ["a", "b", "c", "d", "e", "f"];
+fn one_legend_strip_above_the_panels_lists_six_trajectories() {
+    let labels = ["a", "b", "c", "d", "e", "f", "g", "h"];
     let trajectories = labels.iter().enumerate().map(|(k, l)| trajectory(l, 30, 2, 30 + k as u64)).collect();
     let data = plot_data(2, trajectories);
     let (svg, summary) = render_svg(&data, "legend");
-    let texts: Vec<String> = elements(&svg).into_iter().filter(|e| e.name == "text").map(|e| e.text).collect();
+    let texts: Vec<Element> = elements(&svg).into_iter().filter(|e| e.name == "text").collect();
+    let top = summary.panels.iter().map(|p| p.plot_area.y0).min().expect("panels");
     for (k, l) in labels.iter().enumerate() {
-        let entries = texts.iter().filter(|t| t.trim() == format!("{l}: rollout")).count();
-        // Only the first state panel has a legend (the others share its styles); it names the
-        // first four trajectories so it does not cover the data.
-        assert_eq!(entries, usize::from(k < 4), "legend entries for {l}");
+        let entries: Vec<&Element> = texts.iter().filter(|t| t.text.trim() == *l).collect();
+        // The strip names the first six trajectories once each, above every panel.
+        assert_eq!(entries.len(), usize::from(k < 6), "legend entries for {l}");
+        for e in entries {
+            let y: f64 = e.attr("y").expect("a text position").parse().expect("a number");
+            assert!(y < f64::from(top), "{l}'s entry at y = {y} lies above the panels (from {top})");
+        }
     }
-    for panel in &summary.panels {
-        let in_legend = panel.series.iter().filter(|s| s.in_legend).count();
-        let expected = match panel.kind {
-            PanelKind::State(0) => 8,
-            PanelKind::Loss => 2,
-            _ => 0,
-        };
-        assert_eq!(in_legend, expected, "{}", panel.title);
-    }
+    assert!(texts.iter().any(|t| t.text.trim() == "+2 more"), "the strip says how many are left out");
+    // (Series are not counted by colour here: eight trajectories reuse the six colours.)
+    assert!(summary.panels.iter().all(|p| p.series.iter().all(|s| !s.in_legend || p.kind == PanelKind::State(0))));
+}
+
+#[test]
+fn denoised_inputs_equations_and_the_selection_path_are_drawn() {
+    let mut tr = trajectory("run", 80, 2, 21);
+    tr.denoised = tr.rollout.clone();
+    tr.inputs = tr.times.iter().map(|t| (2.0 * t).sin()).collect();
+    let mut data = plot_data(2, vec![tr]);
+    data.input_names = vec!["u".into()];
+    data.equations = vec!["x' = -0.1*x + 2*y     95%: y [1.99, 2.01]".into()];
+    data.path = [(5, 900.0, false), (3, 120.0, false), (2, 100.0, true), (1, 5000.0, false)]
+        .iter()
+        .map(|&(terms, criterion, chosen)| SelectionPoint { terms, criterion, chosen })
+        .collect();
+    let (svg, summary) = render_svg(&data, "extras");
+    let kinds: Vec<PanelKind> = summary.panels.iter().map(|p| p.kind).collect();
+    let expected = [
+        PanelKind::State(0),
+        PanelKind::State(1),
+        PanelKind::Input(0),
+        PanelKind::Phase { x: 0, y: 1 },
+        PanelKind::Selection,
+    ];
+    assert_eq!(kinds, expected, "the path replaces the loss panel");
+    let x = summary.panel(PanelKind::State(0)).expect("x panel");
+    let dashed = x.series.iter().find(|s| s.role == SeriesRole::Denoised).expect("the denoised fit");
+    assert_eq!((dashed.shape, dashed.points), (SeriesShape::Dashed, 80));
+    let u = summary.panel(PanelKind::Input(0)).expect("u panel");
+    assert_eq!((u.title.as_str(), u.series[0].points), ("u(t) (input)", 80));
+    let sel = summary.panel(PanelKind::Selection).expect("selection panel");
+    assert_eq!(sel.title, "model selection: 2 terms chosen");
+    let chosen = sel.series.iter().find(|s| s.role == SeriesRole::Chosen).expect("the chosen level");
+    assert_eq!(chosen.points, 1);
+    assert_eq!(sel.series.iter().find(|s| s.role == SeriesRole::Path).map(|s| s.points), Some(4));
+    let texts: Vec<String> = elements(&svg).into_iter().filter(|e| e.name == "text").map(|e| e.text).collect();
+    assert!(texts.iter().any(|t| t.contains("-0.1*x + 2*y") && t.contains("95%: y [1.99, 2.01]")), "{texts:?}");
     assert_series_drawn(&svg, &summary);
 }
 

@@ -45,6 +45,23 @@ fn a_bad_plot_extension_fails_before_training_and_keeps_old_outputs() {
 }
 
 #[test]
+fn a_plot_selection_past_the_data_fails_before_training() {
+    let dir = scratch_dir("plot-selection");
+    let model = put(&dir, "m.mech", SMALL);
+    let svg = dir.join("fit.svg");
+    let (code, out, err) = mechc(&["run", &model, "--plot", svg.to_str().unwrap(), "--plot-trajectories", "1,7"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("E082") && err.contains("trajectory 7"), "{err}");
+    assert!(out.is_empty() && !svg.exists(), "no training, no plot: {out}");
+    let (code, _, err) = mechc(&["run", &model, "--plot-trajectories", "0"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("numbered from 1"), "{err}");
+    let (code, _, err) = mechc(&["run", &model, "--report", dir.join("r.pdf").to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("E056") && err.contains(".html"), "{err}");
+}
+
+#[test]
 fn json_dash_goes_to_stdout_and_devices_are_written_into() {
     let dir = scratch_dir("stdout");
     let model = put(&dir, "m.mech", SMALL);

@@ -47,6 +47,7 @@ fn model() -> (mechc::ir::ModelIr, Fitted, mechc::report::Report) {
         phases: vec![],
         uncertainty: None,
         no_effect: vec![false, false],
+        encoders: None,
         ensemble: None,
     };
     let data = Dataset { states: ir.names.states.clone(), inputs: ir.names.inputs.clone(), trajectories: vec![] };

@@ -40,6 +40,7 @@ fn fitted(ir: &ModelIr, coefs: &[(usize, &str, f64)], params: Vec<f64>) -> Fitte
         phases: vec![],
         uncertainty: None,
         no_effect: vec![],
+        encoders: None,
         ensemble: None,
     }
 }
@@ -173,6 +174,7 @@ fn outputs_are_written_into_the_out_dir() {
         verbose: false,
         precision: 4,
         export: vec![],
+        weights: None,
         report: None,
         plot_trajectories: None,
     };
