@@ -24,6 +24,7 @@
 //! ```
 
 mod collinear;
+pub mod fields;
 pub mod neural;
 mod warnings;
 
@@ -97,7 +98,22 @@ pub fn check_and_lower(sources: &mut SourceMap, root: SourceId) -> Result<Checke
 
 /// Check → lower → the model's data → the checks made before training.
 pub fn prepare(sources: &mut SourceMap, root: SourceId) -> Result<Prepared, Failure> {
-    let Checked { model, ir, warnings } = check_and_lower(sources, root)?;
+    prepare_checked(check_and_lower(sources, root)?)
+}
+
+/// [`prepare`] after the check (a model with fields goes to [`fields::prepare_fields`]).
+pub fn prepare_checked(c: Checked) -> Result<Prepared, Failure> {
+    let Checked { model, ir, warnings } = c;
+    if model.pde.is_some() {
+        return Err(Diagnostic::new(
+            codes::FIELD_UNSUPPORTED,
+            "a model with fields runs through the field pipeline",
+            model.span(),
+            "a field model",
+        )
+        .with_help("run it with `mechc run`")
+        .into());
+    }
     runnable(&model)?;
     unsupported(&model, &ir)?;
     let data = load_model_data(&model, min_rows(&model))?;

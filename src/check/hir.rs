@@ -5,6 +5,7 @@
 //! Functions are *not* inlined here: an [`Expr::Call`] to [`Callee::Fn`] names a [`Function`] whose
 //! body refers to its arguments as [`Expr::Arg`]; the lowering inlines them.
 
+pub use crate::check::field::types::{Pde, PdeCsv, PdeData, PdeDeriv, PdeExpr, PdeSim, PdeSpace, PdeSystem};
 use crate::check::settings::FitSettings;
 use crate::source::Span;
 use std::path::PathBuf;
@@ -55,6 +56,8 @@ pub struct Model {
     /// User, imported and standard-library systems.
     pub systems: Vec<System>,
     pub fit: FitSettings,
+    /// Space, fields, spatial derivatives and field data of a model with fields.
+    pub pde: Option<Pde>,
     /// The root file's first declaration (an empty span at its start when it has none).
     pub first_decl: Span,
 }

@@ -10,6 +10,7 @@ mod data;
 mod encoder;
 mod eval;
 mod expr;
+mod field;
 mod fit;
 mod hamiltonian;
 pub mod hir;
@@ -43,6 +44,8 @@ pub fn check(sources: &mut SourceMap, root: SourceId) -> (Option<hir::Model>, Ve
     let (modules, mut diags) = load::load_all(sources, root);
     let (modules, ties, vdiags) = vector::expand(modules);
     diags.extend(vdiags);
+    let (modules, pde, fdiags) = field::expand(sources, modules);
+    diags.extend(fdiags);
     if diag::has_errors(&diags) && !modules.iter().any(|(_, o)| *o == Origin::Root) {
         diag::sort(&mut diags);
         return (None, diags);
@@ -50,6 +53,7 @@ pub fn check(sources: &mut SourceMap, root: SourceId) -> (Option<hir::Model>, Ve
     let mut c = Checker::new(sources);
     c.diags = diags;
     c.ties = ties;
+    c.model.pde = pde;
     let root_items = modules.iter().find(|(_, o)| *o == Origin::Root).and_then(|(m, _)| m.items.first());
     c.model.first_decl = root_items.map_or(Span::new(root, 0, 0), |i| i.span);
     c.run(&modules);
@@ -115,6 +119,7 @@ impl<'a> Checker<'a> {
                 data: Vec::new(),
                 systems: Vec::new(),
                 fit: settings::FitSettings::default(),
+                pde: None,
                 first_decl: Span::default(),
             },
             used_params: Vec::new(),

@@ -1,7 +1,9 @@
 //! `mechc simulate FILE [-o out.csv|-]`: check the model and write the data of its simulated
 //! `data` declarations (all of them, trajectories in declaration order) as CSV — to stdout, or
 //! atomically to the file named by `-o`, with the one CSV writer ([`crate::data::write`]): columns
-//! `trajectory` when there are several, `t`, then the model's states. Exit codes as `check`.
+//! `trajectory` when there are several, `t`, then the model's states (for a model with fields,
+//! long form: `t`, the space variable, then the fields, one row per time and grid point). Exit
+//! codes as `check`.
 
 use super::{EXIT_OK, EXIT_USER};
 use crate::data::write::{write_csv, write_csv_to, WriteError};
@@ -27,6 +29,9 @@ pub fn run(file: &Path, out: Option<&PathBuf>) -> u8 {
         Err(f) => return super::failure(f, &sources),
     };
     eprint!("{}", render::render_text(&checked.warnings, &sources, render::use_color()));
+    if checked.model.pde.is_some() {
+        return fields(checked, out, &sources);
+    }
     let ds = match simulated(&checked.model) {
         Ok(ds) => ds,
         Err(d) => {
@@ -60,4 +65,43 @@ fn write(ds: &Dataset, out: Option<&PathBuf>) -> u8 {
     }
     // A closed pipe (`mechc simulate m.mech | head`) is the reader's choice, not a failure.
     super::print_code(&String::from_utf8_lossy(&text))
+}
+
+/// A field model's data as long-form CSV: `trajectory` when there are several, `t`, the space
+/// variable, then the fields; one row per time and grid point.
+fn fields(checked: crate::pipeline::Checked, out: Option<&PathBuf>, sources: &SourceMap) -> u8 {
+    let space = checked.model.pde.as_ref().map_or(String::new(), |p| p.space.name.clone());
+    let p = match crate::pipeline::fields::prepare_fields(checked) {
+        Ok(p) => p,
+        Err(f) => return super::failure(f, sources),
+    };
+    let several = p.data.trajectories.len() > 1;
+    let mut text = String::new();
+    if several {
+        text.push_str("trajectory,");
+    }
+    text.push_str(&format!("t,{space},{}\n", p.data.fields.join(",")));
+    let mut rows = 0;
+    for tr in &p.data.trajectories {
+        for (i, t) in tr.t.iter().enumerate() {
+            for (j, x) in tr.x.iter().enumerate() {
+                if several {
+                    text.push_str(&format!("{},", tr.label));
+                }
+                let vals: Vec<String> = tr.u.iter().map(|u| format!("{:e}", u[i * tr.nx() + j])).collect();
+                text.push_str(&format!("{t:e},{x:e},{}\n", vals.join(",")));
+                rows += 1;
+            }
+        }
+    }
+    match out {
+        Some(path) => match crate::files::write_atomic(path, text.as_bytes()) {
+            Ok(()) => {
+                eprintln!("wrote {rows} rows to {}", path.display());
+                EXIT_OK
+            }
+            Err(e) => super::coded(codes::OUTPUT_WRITE, &format!("cannot write `{}`: {e}", path.display())),
+        },
+        None => super::print_code(&text),
+    }
 }

@@ -1,6 +1,8 @@
 //! The data layer: where trajectories come from and how they are cut up for training.
 //!
 //! - [`dataset`]: [`Trajectory`] / [`Dataset`] — row-major values, time vector, missing-value mask.
+//! - [`field`]: [`field::FieldData`] — space-time data of fields (simulated by exponential time
+//!   differencing on a spectral grid, or long-form CSV).
 //! - [`dopri`]: [`simulate`] — adaptive Dormand–Prince 5(4) with dense output on a grid.
 //! - [`generate`]: [`simulate_dataset`] — many seeded trajectories with drawn parameters and noise.
 //! - [`noise`]: the seeded generator, `normal`/`uniform` draws and the noise definition.
@@ -15,6 +17,7 @@ pub mod csv_error;
 pub mod csv_load;
 pub mod dataset;
 pub mod dopri;
+pub mod field;
 pub mod from_model;
 pub mod generate;
 pub mod lyapunov;

@@ -19,6 +19,7 @@ pub mod collocation;
 pub mod ensemble;
 pub mod explain;
 pub mod mnn;
+pub mod pde;
 mod sindy;
 mod smooth;
 mod smoothed;

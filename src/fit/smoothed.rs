@@ -75,11 +75,22 @@ pub struct Smoothed {
 impl Smoothed {
     /// Lays the data out, smooths it and compiles the right-hand sides.
     pub fn new(input: &FitInput) -> Result<Smoothed, FitError> {
+        let (cols, eq_col) = learned_columns(input)?;
+        let trajs = load(input, &cols, &eq_col)?;
+        Smoothed::with_trajs(input, cols, eq_col, trajs)
+    }
+
+    /// The right-hand sides compiled over prepared trajectories (the field fit's rows).
+    pub fn with_trajs(
+        input: &FitInput,
+        cols: Vec<(usize, u32)>,
+        eq_col: Vec<usize>,
+        trajs: Vec<Traj>,
+    ) -> Result<Smoothed, FitError> {
         let ir = input.ir;
         if let Some(n) = ir.equations.iter().flat_map(|e| &e.neural).next() {
             return Err(FitError::Unsupported { what: "neural terms (`mlp`)".into(), span: n.span });
         }
-        let (cols, eq_col) = learned_columns(input)?;
         let per_traj: Vec<usize> =
             (0..input.model.params.len()).filter(|&p| input.model.params[p].per_trajectory).collect();
         let mut layout = model_layout(ir);
@@ -96,7 +107,6 @@ impl Smoothed {
                 }
             }
         }
-        let trajs = load(input, &cols, &eq_col)?;
         Ok(Smoothed {
             nz: cols.len(),
             ni: ir.names.inputs.len(),
@@ -164,11 +174,11 @@ impl Smoothed {
 }
 
 /// Learned columns as (state, order), and each equation's column.
-type Columns = (Vec<(usize, u32)>, Vec<usize>);
+pub type Columns = (Vec<(usize, u32)>, Vec<usize>);
 
 /// The learned columns (state, order) in [`model_layout`] order and each equation's column
 /// (the highest lower derivative of its state).
-fn learned_columns(input: &FitInput) -> Result<Columns, FitError> {
+pub fn learned_columns(input: &FitInput) -> Result<Columns, FitError> {
     let ir = input.ir;
     let mut cols = Vec::new();
     let mut eq_col = vec![0; ir.equations.len()];
@@ -331,7 +341,7 @@ const CLEAN: f64 = 1e-4;
 /// without its floor (`noise_std` floors it at 1e-4 of the spread so that clean data keeps
 /// finite weights; smoothing clean data to that floor would distort its derivatives by far
 /// more than the finite differences do).
-fn raw_noise(y: &[f64], mask: &[bool]) -> f64 {
+pub fn raw_noise(y: &[f64], mask: &[bool]) -> f64 {
     let obs: Vec<f64> = y.iter().zip(mask).filter(|(_, &m)| m).map(|(&v, _)| v).collect();
     let mut d4: Vec<f64> = obs.windows(5).map(|w| (w[0] - 4.0 * w[1] + 6.0 * w[2] - 4.0 * w[3] + w[4]).abs()).collect();
     if d4.is_empty() {
@@ -359,7 +369,7 @@ pub fn derivative(x: &[f64], t: &[f64]) -> Vec<f64> {
 }
 
 /// The three-point (second-order) derivative on a possibly irregular grid, one-sided at the ends.
-fn three_point(x: &[f64], t: &[f64]) -> Vec<f64> {
+pub fn three_point(x: &[f64], t: &[f64]) -> Vec<f64> {
     let n = x.len();
     if n < 3 {
         let s = if n == 2 { (x[1] - x[0]) / (t[1] - t[0]) } else { 0.0 };

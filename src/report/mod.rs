@@ -20,6 +20,7 @@ pub mod energy;
 pub mod ensemble;
 pub mod equations;
 pub mod export;
+pub mod fields;
 #[cfg(feature = "plot")]
 pub mod figure;
 pub mod heldout;

@@ -63,9 +63,30 @@ pub enum ItemKind {
     Fit(FitDecl),
     /// `hamiltonian H = ...`
     Hamiltonian(HamiltonianDecl),
+    /// `space x in 0 .. 20 periodic`
+    Space(SpaceDecl),
+    /// `field u, v over x`
+    Field(FieldDecl),
     /// `encoder enc = mlp(...)`
     Encoder(EncoderDecl),
     Equation(Equation),
+}
+
+/// `space x in lo .. hi periodic`: a one-dimensional spatial domain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpaceDecl {
+    pub name: Ident,
+    pub lo: Expr,
+    pub hi: Expr,
+    /// Span of `periodic` when present (otherwise the ends are boundaries).
+    pub periodic: Option<Span>,
+}
+
+/// `field u, v over x`: states that depend on the space variable as well as on time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldDecl {
+    pub names: Vec<Ident>,
+    pub space: Ident,
 }
 
 /// `state q, p: vec3`; `shape` is the shape as written (`vec2` or `vec3`; the checker rejects
@@ -201,6 +222,8 @@ pub enum SimEntryKind {
     Noise(Expr),
     Seed(Expr),
     Trajectories(Expr),
+    /// `points 256`: the spatial grid of a field simulation.
+    Points(Expr),
     Equation(Equation),
 }
 

@@ -29,6 +29,11 @@ fn item_line(o: &mut String, item: &Item, depth: usize) {
         ItemKind::Hamiltonian(h) => format!("hamiltonian {} = {}", h.name.name, sexpr(&h.value)),
         ItemKind::Encoder(e) => format!("encoder {} = {}", e.name.name, sexpr(&e.value)),
         ItemKind::Input(ns) => format!("input {}", names(ns)),
+        ItemKind::Space(sp) => {
+            let per = if sp.periodic.is_some() { " periodic" } else { "" };
+            format!("space {} in {} .. {}{per}", sp.name.name, sexpr(&sp.lo), sexpr(&sp.hi))
+        }
+        ItemKind::Field(f) => format!("field {} over {}", names(&f.names), f.space.name),
         ItemKind::Param(p) => {
             let init = p.init.as_ref().map_or(String::new(), |e| format!(" = {}", sexpr(e)));
             let b = p.bounds.as_ref().map_or(String::new(), |(l, h)| format!(" in ({}, {})", sexpr(l), sexpr(h)));
@@ -93,6 +98,7 @@ fn sim_entry(k: &SimEntryKind) -> String {
         SimEntryKind::Noise(e) => format!("noise {}%", sexpr(e)),
         SimEntryKind::Seed(e) => format!("seed {}", sexpr(e)),
         SimEntryKind::Trajectories(e) => format!("trajectories {}", sexpr(e)),
+        SimEntryKind::Points(e) => format!("points {}", sexpr(e)),
         SimEntryKind::Equation(e) => {
             format!("equation {}{} = {}", e.target.name, "'".repeat(e.order as usize), sexpr(&e.rhs))
         }

@@ -145,6 +145,11 @@ fn simple_item(kind: &ItemKind) -> String {
         ItemKind::State(ns) => format!("state {}", names(ns)),
         ItemKind::VecState(v) => format!("state {}: {}", names(&v.names), v.shape.name),
         ItemKind::Input(ns) => format!("input {}", names(ns)),
+        ItemKind::Space(sp) => {
+            let per = if sp.periodic.is_some() { " periodic" } else { "" };
+            format!("space {} in {} .. {}{per}", sp.name.name, expr(&sp.lo), expr(&sp.hi))
+        }
+        ItemKind::Field(f) => format!("field {} over {}", names(&f.names), f.space.name),
         ItemKind::Param(p) => param(p),
         ItemKind::Hamiltonian(h) => format!("hamiltonian {} = {}", h.name.name, expr(&h.value)),
         ItemKind::Encoder(e) => format!("encoder {} = {}", e.name.name, expr(&e.value)),
@@ -211,6 +216,7 @@ fn sim_entry(k: &SimEntryKind) -> String {
         SimEntryKind::Noise(e) => format!("noise {}%", expr(e)),
         SimEntryKind::Seed(e) => format!("seed {}", expr(e)),
         SimEntryKind::Trajectories(e) => format!("trajectories {}", expr(e)),
+        SimEntryKind::Points(e) => format!("points {}", expr(e)),
         SimEntryKind::Equation(e) => equation(e),
     }
 }

@@ -23,6 +23,7 @@ impl Checker<'_> {
                 SimEntryKind::Noise(_) => "noise",
                 SimEntryKind::Seed(_) => "seed",
                 SimEntryKind::Trajectories(_) => "trajectories",
+                SimEntryKind::Points(_) => "points",
                 SimEntryKind::Equation(_) => continue,
             };
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
@@ -42,6 +43,7 @@ impl Checker<'_> {
                 SimEntryKind::Trajectories(x) => {
                     trajs = self.ranged(x, "trajectories", 1.0, 1e6, true).unwrap_or(1.0) as u32
                 }
+                SimEntryKind::Points(x) => self.err(points_without_fields(x.span)),
                 SimEntryKind::Equation(_) => {}
             }
         }
@@ -187,4 +189,10 @@ impl Checker<'_> {
         }
         Some(v)
     }
+}
+
+/// `E077`: `points` in the simulation of a model without fields.
+fn points_without_fields(span: crate::source::Span) -> Diagnostic {
+    Diagnostic::new(codes::BAD_FIELD_DATA, "`points` belongs to field simulations", span, "no fields here")
+        .with_help("a spatial grid needs `space` and `field` declarations")
 }

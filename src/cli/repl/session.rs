@@ -63,6 +63,8 @@ pub fn key_of(item: &Item) -> String {
         ItemKind::Hamiltonian(_) => "hamiltonian".into(),
         ItemKind::Encoder(e) => format!("encoder {}", e.name.name),
         ItemKind::Input(_) => "input".into(),
+        ItemKind::Space(_) => "space".into(),
+        ItemKind::Field(f) => format!("field {}", f.names.first().map_or("", |n| n.name.as_str())),
         ItemKind::Param(p) => format!("param {}", p.name.name),
         ItemKind::Const(c) => format!("const {}", c.name.name),
         ItemKind::Fn(f) => format!("fn {}", f.name.name),

@@ -6,13 +6,14 @@
 //! (`E056`). Exit codes: 0 ok, 1 user errors (a failed fit, an output that cannot be written:
 //! `E057`), 2 internal failure, 130 interrupted.
 
+mod fields;
 pub mod outputs;
 
 use super::{EXIT_INTERRUPTED, EXIT_OK, EXIT_USER};
 use crate::check::settings::{Method, Threshold};
 use crate::diag::render;
 use crate::fit::Progress;
-use crate::pipeline::{prepare, train, Prepared, TrainOptions};
+use crate::pipeline::{train, Prepared, TrainOptions};
 use crate::source::SourceMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -96,7 +97,14 @@ pub fn run(args: &RunArgs) -> u8 {
         Ok(id) => id,
         Err(code) => return code,
     };
-    let mut prepared = match prepare(&mut sources, root) {
+    let checked = match crate::pipeline::check_and_lower(&mut sources, root) {
+        Ok(c) => c,
+        Err(f) => return super::failure(f, &sources),
+    };
+    if checked.model.pde.is_some() {
+        return fields::run(args, checked, &sources);
+    }
+    let mut prepared = match crate::pipeline::prepare_checked(checked) {
         Ok(p) => p,
         Err(f) => return super::failure(f, &sources),
     };
@@ -236,7 +244,7 @@ fn finish(
 
 /// The process-wide cancel flag, set by Ctrl-C. The first Ctrl-C asks training to stop; a second
 /// one exits at once (the default behaviour a user expects when the first seems ignored).
-fn cancel_flag() -> &'static AtomicBool {
+pub(super) fn cancel_flag() -> &'static AtomicBool {
     static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
     FLAG.get_or_init(|| {
         let flag = Arc::new(AtomicBool::new(false));

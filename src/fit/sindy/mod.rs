@@ -67,7 +67,28 @@ struct Regression<'a> {
 
 /// Fits by classic SINDy.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
-    let s = Smoothed::new(input)?;
+    fit_smoothed(input, Smoothed::new(input)?)
+}
+
+/// Fits by classic SINDy on prepared rows (the field fit's rows of field values, spatial
+/// derivatives and time derivatives).
+pub fn fit_smoothed(input: &FitInput, s: Smoothed) -> Result<Fitted, FitError> {
+    fit_with(input, s, None)
+}
+
+/// The sufficient statistics of a model linear in its coefficients supplied by the caller (the
+/// field fit's weak form): `a = JᵀJ`, `g = Jᵀr0` and `r0ᵀr0` per equation, residuals scaled so
+/// that `a`'s diagonal over the number of rows is each term's mean square relative to the
+/// target's, as [`fit_smoothed`]'s own Gram matrices are.
+pub struct Gram {
+    pub a: Vec<f64>,
+    pub g: Vec<f64>,
+    pub r0: Vec<f64>,
+}
+
+/// [`fit_smoothed`] with the Gram matrices given (used only when the model has no parameters;
+/// the rows of `s` then serve the finiteness check and the residuals' independence factor).
+pub fn fit_with(input: &FitInput, s: Smoothed, gram: Option<Gram>) -> Result<Fitted, FitError> {
     let mut ss = vec![0.0; s.neq];
     let mut rows = 0usize;
     for tr in &s.trajs {
@@ -87,7 +108,10 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
         r.s.check_finite(input, k, &f)?;
     }
     if r.s.np == 0 {
-        r.linear = Some(r.gram(&est)?);
+        r.linear = Some(match gram {
+            Some(g) => Linear { a: g.a, g: g.g, r0: g.r0 },
+            None => r.gram(&est)?,
+        });
     }
     let settings = &input.model.fit;
     let (mut est, mut rss) = r.refit(est, 0)?;

@@ -6,6 +6,7 @@ mod banded;
 mod behaviour;
 mod discovery;
 mod ensemble;
+mod fields;
 mod mnn;
 mod models;
 mod settings;

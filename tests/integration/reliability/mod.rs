@@ -3,6 +3,7 @@
 //! always 0, 1 or 130 (never a panic, an abort or a hang), and seeded run-stage mutation.
 
 mod bounds;
+mod fields;
 mod fuzz;
 mod inputs;
 mod outputs;

@@ -1,0 +1,110 @@
+//! Field models end to end: the examples' PDEs are recovered with the generating systems'
+//! terms and coefficients (the oracle is the `simulate` call), the simulator against a
+//! closed-form solution, and the long-form CSV loader's grid checks.
+
+use mechc::data::field::{load_csv, FieldCsvError};
+use mechc::pipeline::fields::{prepare_fields, train_fields, PreparedFields};
+use mechc::source::SourceMap;
+
+fn prepared(path: &str) -> PreparedFields {
+    let text = std::fs::read_to_string(path).expect("example");
+    let mut sources = SourceMap::new();
+    let root = sources.add(path, text);
+    let c = mechc::pipeline::check_and_lower(&mut sources, root).expect("checks");
+    prepare_fields(c).expect("data")
+}
+
+/// The fitted equation's terms as (term, coefficient).
+fn terms(p: &PreparedFields) -> Vec<(String, f64)> {
+    let fit = train_fields(p, None, None).expect("fits");
+    let pde = p.model.pde.as_ref().unwrap();
+    let r = mechc::report::fields::build(&p.ir, pde, &p.data, &fit, 6);
+    assert!(r.rollout[0].as_ref().is_ok_and(|e| *e < 1e-3), "rollout {:?}", r.rollout[0]);
+    r.equations[0].terms.iter().map(|t| (t.term.clone(), t.coefficient)).collect()
+}
+
+fn assert_terms(got: &[(String, f64)], want: &[(&str, f64)], tol: f64) {
+    assert_eq!(got.len(), want.len(), "terms {got:?}");
+    for (name, c) in want {
+        let (_, g) = got.iter().find(|(t, _)| t == name).unwrap_or_else(|| panic!("no term {name} in {got:?}"));
+        assert!((g - c).abs() <= tol * c.abs(), "{name}: {g} vs {c}");
+    }
+}
+
+#[test]
+fn burgers_example_recovers_the_generating_equation() {
+    let p = prepared("examples/burgers.mech");
+    assert_terms(&terms(&p), &[("u*u_x", -1.0), ("u_xx", 0.1)], 0.01);
+}
+
+#[test]
+fn kdv_example_recovers_the_generating_equation() {
+    let p = prepared("examples/kdv.mech");
+    assert_terms(&terms(&p), &[("u*u_x", -6.0), ("u_xxx", -1.0)], 0.01);
+}
+
+#[test]
+fn universal_fisher_fits_the_diffusion_and_finds_the_reaction() {
+    let p = prepared("examples/fisher_universal.mech");
+    let fit = train_fields(&p, None, None).expect("fits");
+    assert!((fit.fitted.params[0] - 1.0).abs() < 0.01, "d = {}", fit.fitted.params[0]);
+    let pde = p.model.pde.as_ref().unwrap();
+    let r = mechc::report::fields::build(&p.ir, pde, &p.data, &fit, 6);
+    let got: Vec<(String, f64)> = r.equations[0].terms.iter().map(|t| (t.term.clone(), t.coefficient)).collect();
+    assert_terms(&got, &[("u", 1.0), ("u^2", -1.0)], 0.01);
+}
+
+#[test]
+fn heat_equation_simulation_matches_the_closed_form() {
+    // u_t = u_xx from sin(x): u = e^{-t} sin(x).
+    let text = "model heat\nspace x in 0 .. 6.283185307179586 periodic\nfield u over x\n\
+        data d = simulate { u' = u_xx  init u = sin(x)  points 32  time 0 .. 1 step 0.1 }\nu' = u_xx\n";
+    let mut sources = SourceMap::new();
+    let root = sources.add("heat.mech", text);
+    let c = mechc::pipeline::check_and_lower(&mut sources, root).expect("checks");
+    let p = prepare_fields(c).expect("data");
+    let tr = &p.data.trajectories[0];
+    for (i, t) in tr.t.iter().enumerate() {
+        for (j, x) in tr.x.iter().enumerate() {
+            let want = (-t).exp() * x.sin();
+            assert!((tr.u[0][i * tr.nx() + j] - want).abs() < 1e-9, "t {t} x {x}");
+        }
+    }
+}
+
+#[test]
+fn long_form_csv_grid_is_checked() {
+    let dir = std::env::temp_dir().join(format!("mechc-fields-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut ok = String::from("t,x,u\n");
+    let mut bad = ok.clone();
+    for i in 0..6 {
+        for j in 0..8 {
+            ok.push_str(&format!("{},{},{}\n", i as f64 * 0.1, j as f64 * 0.125, (j as f64).sin()));
+            // The third point moved: not equally spaced.
+            let x = if j == 2 { 0.3 } else { j as f64 * 0.125 };
+            bad.push_str(&format!("{},{x},{}\n", i as f64 * 0.1, (j as f64).sin()));
+        }
+    }
+    std::fs::write(dir.join("ok.csv"), ok).unwrap();
+    std::fs::write(dir.join("bad.csv"), bad).unwrap();
+    let space =
+        mechc::check::hir::PdeSpace { name: "x".into(), lo: 0.0, hi: 1.0, periodic: true, span: Default::default() };
+    let spec = |f: &str| mechc::check::hir::PdeCsv {
+        name: "d".into(),
+        span: Default::default(),
+        path: dir.join(f),
+        time: "t".into(),
+        space: "x".into(),
+        trajectory: None,
+        columns: vec!["u".into()],
+    };
+    let fields = vec!["u".to_string()];
+    let d = load_csv(&spec("ok.csv"), &space, &fields).expect("regular grid");
+    assert_eq!((d.trajectories[0].nt(), d.trajectories[0].nx()), (6, 8));
+    match load_csv(&spec("bad.csv"), &space, &fields) {
+        Err(FieldCsvError::Grid(m)) => assert!(m.contains("not equally spaced"), "{m}"),
+        other => panic!("expected a grid error, got {other:?}"),
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
