@@ -110,20 +110,7 @@ impl Builder<'_> {
                 let name = self.ident(it.next().unwrap());
                 ItemKind::Hamiltonian(HamiltonianDecl { name, value: self.expr(it.next().unwrap()) })
             }
-            Rule::space_decl => {
-                it.next();
-                let name = self.ident(it.next().unwrap());
-                let lo = self.expr(it.next().unwrap());
-                let hi = self.expr(it.next().unwrap());
-                let periodic = it.next().map(|p| self.span(&p));
-                ItemKind::Space(SpaceDecl { name, lo, hi, periodic })
-            }
-            Rule::field_decl => {
-                it.next();
-                let names = self.ident_list(it.next().unwrap());
-                it.next();
-                ItemKind::Field(FieldDecl { names, space: self.ident(it.next().unwrap()) })
-            }
+            Rule::space_decl | Rule::field_decl => self.space_or_field(rule, it),
             Rule::encoder_decl => {
                 it.next();
                 let name = self.ident(it.next().unwrap());
@@ -132,6 +119,22 @@ impl Builder<'_> {
             r => unreachable!("grammar item rule {r:?}"),
         };
         Item { kind, span }
+    }
+
+    /// `space_decl = { kw_space ~ ident ~ "in" ~ expr ~ ".." ~ expr ~ kw_periodic? }` and
+    /// `field_decl = { kw_field ~ ident_list ~ kw_over ~ ident }`
+    fn space_or_field(&mut self, rule: Rule, mut it: pest::iterators::Pairs<Rule>) -> ItemKind {
+        it.next();
+        if rule == Rule::field_decl {
+            let names = self.ident_list(it.next().unwrap());
+            it.next();
+            return ItemKind::Field(FieldDecl { names, space: self.ident(it.next().unwrap()) });
+        }
+        let name = self.ident(it.next().unwrap());
+        let lo = self.expr(it.next().unwrap());
+        let hi = self.expr(it.next().unwrap());
+        let periodic = it.next().map(|p| self.span(&p));
+        ItemKind::Space(SpaceDecl { name, lo, hi, periodic })
     }
 
     /// `ident_list = { ident ~ ("," ~ ident)* }`
