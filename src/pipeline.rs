@@ -25,6 +25,7 @@
 
 mod collinear;
 pub mod fields;
+pub mod neural;
 mod warnings;
 
 pub use collinear::collinear_warnings;
@@ -89,7 +90,10 @@ pub fn check_and_lower(sources: &mut SourceMap, root: SourceId) -> Result<Checke
         _ => return Err(Failure::User(diags)),
     };
     let ir = crate::ir::lower(&model).map_err(|e| Failure::Internal(e.to_string()))?;
-    Ok(Checked { model, ir, warnings: diags })
+    let mut warnings = diags;
+    neural::seed_acts(&ir, &mut warnings);
+    warnings.extend(neural::warnings(&model, &ir));
+    Ok(Checked { model, ir, warnings })
 }
 
 /// Check → lower → the model's data → the checks made before training.
@@ -168,12 +172,30 @@ pub struct TrainOptions<'a> {
     pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
 }
 
-/// Fits a prepared model; a failed fit is a coded diagnostic.
+/// Fits a prepared model; a failed fit is a coded diagnostic. A model with neural terms then
+/// needs [`install`] before its report, rollouts or emitted model.
 pub fn train(p: &Prepared, opts: &TrainOptions<'_>) -> Result<Fitted, Diagnostic> {
     let seed = opts.seed.unwrap_or(p.model.fit.seed);
     let input =
         FitInput { ir: &p.ir, model: &p.model, data: &p.data, seed, cancel: opts.cancel, progress: opts.progress };
     crate::fit::fit(&input).map_err(|e| fit_diagnostic(&e, &p.model))
+}
+
+/// Installs the trained weights of neural terms in the prepared model's IR
+/// ([`ModelIr::install_weights`]): the networks become known expressions, so the report,
+/// rollouts, plots and the emitted model see the trained model; then explains each network that
+/// asks for it (`explain = basis`, [`crate::fit::explain`]). Nothing to do without networks.
+pub fn install(p: &mut Prepared, fitted: &Fitted) -> Result<(), Diagnostic> {
+    if fitted.weights.is_empty() {
+        return Ok(());
+    }
+    p.ir.install_weights(&fitted.weights);
+    let found = crate::fit::explain::explain(&p.ir, fitted, &p.data).map_err(|e| fit_diagnostic(&e, &p.model))?;
+    for x in found {
+        let terms = x.terms.iter().map(|&(_, node, c)| (node, c)).collect();
+        p.ir.equations[x.equation].neural[x.network].formula = Some(crate::ir::Formula { terms, r2: x.r2 });
+    }
+    Ok(())
 }
 
 /// Rows a trajectory needs: one training window under `method = mnn`, two points otherwise.
@@ -222,21 +244,10 @@ fn label(ds: &mut Dataset, name: &str, single: bool) {
     }
 }
 
-/// Features training does not support yet: neural terms.
+/// Features training does not support: neural terms under a method that does not train them,
+/// or with more weights than the collocation engine takes.
 pub fn unsupported(model: &hir::Model, ir: &ModelIr) -> Result<(), Diagnostic> {
-    for e in &ir.equations {
-        if let Some(n) = e.neural.first() {
-            let span = n.span.or(e.span).unwrap_or_else(|| model.span());
-            return Err(Diagnostic::new(
-                codes::UNSUPPORTED,
-                "training neural terms `mlp(...)` is not supported yet",
-                span,
-                "neural term",
-            )
-            .with_note("`mechc check` accepts this model; `mechc run` refuses rather than give a wrong answer"));
-        }
-    }
-    Ok(())
+    neural::trainable(model, ir)
 }
 
 /// Checks made on the data before training: every state has an observed value, and every

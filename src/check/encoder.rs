@@ -151,7 +151,7 @@ impl Checker<'_> {
     }
 
     /// `activation = tanh|relu|softplus|sigmoid`
-    fn activation(&mut self, e: &ast::Expr) -> Option<Activation> {
+    pub(crate) fn activation(&mut self, e: &ast::Expr) -> Option<Activation> {
         let name = match &e.kind {
             A::Name(id) => id.name.as_str(),
             _ => "",

@@ -267,9 +267,13 @@ pub enum Summand {
         span: Span,
         shared: Option<usize>,
     },
+    /// `mlp(inputs; hidden = [...], activation = ..., explain = basis)`.
     Mlp {
         inputs: Vec<Expr>,
         hidden: Vec<u32>,
+        activation: Activation,
+        /// The basis the trained network is explained by (`explain = lib`), if any.
+        explain: Option<BasisExpr>,
         span: Span,
     },
 }

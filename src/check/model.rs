@@ -268,14 +268,33 @@ impl Checker<'_> {
             .collect()
     }
 
-    /// `mlp(inputs...; hidden = [sizes])`
+    /// `mlp(inputs...; hidden = [sizes], activation = tanh, explain = basis)`
     fn mlp(&mut self, c: &ast::Call, span: Span, cx: Cx) -> Summand {
+        const SIGNATURE: &str =
+            "signature: mlp(inputs...; hidden = [sizes], activation = tanh|relu|softplus|sigmoid, explain = basis)";
         let mut inputs = Vec::new();
         let mut hidden = vec![16, 16];
+        let mut activation = hir::Activation::Tanh;
+        let mut explain = None;
         for a in &c.args.items {
             match a.name.as_ref().map(|n| n.name.as_str()) {
                 None => inputs.push(self.scalar(&a.value, cx)),
-                Some("hidden") => hidden = self.hidden_sizes(&a.value),
+                Some("hidden") => {
+                    hidden = self.hidden_sizes(&a.value);
+                    if matches!(&a.value.kind, A::List(items) if items.is_empty()) {
+                        self.err(
+                            Diagnostic::new(
+                                codes::EMPTY_HIDDEN,
+                                "`hidden = []` gives the network no hidden layer",
+                                a.value.span,
+                                "empty",
+                            )
+                            .with_help("give at least one layer size, e.g. `hidden = [16]`"),
+                        );
+                    }
+                }
+                Some("activation") => activation = self.activation(&a.value).unwrap_or(hir::Activation::Tanh),
+                Some("explain") => explain = Some(self.basis_expr(&a.value, None)),
                 Some(other) => self.err(
                     Diagnostic::new(
                         codes::BAD_ARGUMENT,
@@ -283,18 +302,18 @@ impl Checker<'_> {
                         a.span(),
                         "unknown argument",
                     )
-                    .with_note("signature: mlp(inputs...; hidden = [sizes])"),
+                    .with_note(SIGNATURE),
                 ),
             }
         }
         if inputs.is_empty() {
             self.err(
                 Diagnostic::new(codes::ARG_COUNT, "`mlp` needs at least one input", c.args.span, "no inputs")
-                    .with_note("signature: mlp(inputs...; hidden = [sizes])")
+                    .with_note(SIGNATURE)
                     .with_help("e.g. `mlp(x, y; hidden = [16, 16])`"),
             );
         }
-        Summand::Mlp { inputs, hidden, span }
+        Summand::Mlp { inputs, hidden, activation, explain, span }
     }
 
     pub(crate) fn hidden_sizes(&mut self, e: &ast::Expr) -> Vec<u32> {

@@ -96,7 +96,10 @@ fn summand(m: &Model, s: &Summand) -> String {
         Summand::Sparse { basis: b, keep, exclude, .. } => {
             format!("sparse({}, keep = {{{}}}, exclude = {{{}}})", basis(m, b), list(keep), list(exclude))
         }
-        Summand::Mlp { inputs, hidden, .. } => format!("mlp({}; hidden = {hidden:?})", list(inputs)),
+        Summand::Mlp { inputs, hidden, activation, explain, .. } => {
+            let explain = explain.as_ref().map(|b| format!(", explain = {}", basis(m, b))).unwrap_or_default();
+            format!("mlp({}; hidden = {hidden:?}, activation = {}{explain})", list(inputs), activation.name())
+        }
     }
 }
 

@@ -128,7 +128,7 @@ codes! {
     SIMULATION_FAILED = "E044", "simulation failed",
         "The system of a `simulate` block could not be integrated: the solution stopped being finite (for example it blew up in finite time), or the adaptive integrator needed steps too small to advance (a singularity or a very stiff system). Check the system's parameters, its initial values and the time range.";
     UNSUPPORTED = "E045", "not supported yet",
-        "The model uses a feature that this build does not support: a neural term `mlp(...)` (training neural terms is not implemented yet), or `fit { device = cuda }` (this build has no CUDA backend; the solver's device boundary is `mnn::SolverBackend`). The model is otherwise valid; `mechc run` refuses rather than give a wrong answer.";
+        "The model uses a feature that this build does not support: a neural term `mlp(...)` under `method = sindy` or `method = mnn` (neural terms train under `method = collocation`), or `fit { device = cuda }` (this build has no CUDA backend; the solver's device boundary is `mnn::SolverBackend`). The model is otherwise valid; `mechc run` refuses rather than give a wrong answer.";
     NON_FINITE_TERM = "E046", "term not finite on the data",
         "A candidate term or right-hand side evaluates to NaN or infinity on the data (for example `log(x)` where `x <= 0`, or `1/x` where `x = 0`). The message names the term, the trajectory and the time. Remove the term from the basis, or transform the data.";
     FIT_FAILED = "E047", "training failed",
@@ -181,6 +181,8 @@ codes! {
         "A field system (`system burgers(nu) { field u over x  u' = -u*u_x + nu*u_xx }`) gives every field one first-order equation whose right side uses its fields, their spatial derivatives up to the fourth order, the system's parameters, numbers and the math functions. Its parameters are given as constants in the `simulate` call.";
     FIELD_UNSUPPORTED = "E080", "not supported for fields",
         "Field models are fitted by least squares on denoised space-time derivatives with the `sindy` engine's selection (`threshold`, `rounds`, `threshold_scale` act as under `method = sindy`; that method is the one field models use, so writing `method = collocation` or `mnn` is refused). Neural terms, Hamiltonians, ordinary states or inputs beside fields, per-trajectory parameters, `validation`, and the outputs `--json`, `--emit-model`, `--plot`, `--export` and `--out-dir` are not available for fields yet.";
+    NETWORK_TOO_LARGE = "E066", "network too large for this method",
+        "Neural terms `mlp(...)` train under `method = collocation`, where every weight is a dense unknown of the Gauss-Newton step: its cost grows with the cube of the number of weights, so the total weight count is limited (the message gives the count and the limit). The `sindy` and `mnn` methods do not train neural terms. Use smaller hidden layers, or fewer networks.";
     PLOT_SELECTION = "E082", "plot selection out of range",
         "`--plot-trajectories` names a trajectory the data do not have (trajectories are numbered from 1 in data order: CSV trajectory-column order, file order or simulation order). This is found once the data are loaded, before training. Give numbers up to the data's trajectory count, or a count (`--plot-trajectories 6`) to show that many spread evenly.";
     UNUSED_PARAM = "W001", "unused parameter",
@@ -190,7 +192,7 @@ codes! {
     UNUSED_BASIS = "W003", "unused declaration",
         "A basis, constant or function of the model is declared but never used.";
     NO_EFFECT = "W004", "fit setting without effect",
-        "The setting is valid but the chosen method does not read it: `collocation` (Gauss-Newton on a learned trajectory) and `sindy` (least squares of smoothed derivatives) train no windows, so `epochs`, `lr`, `window`, `stride`, `batch`, the row weights, `l1`, `init` and `device` act only under `method = mnn`; `seed` acts under `mnn`, and under the other methods with `ensemble` (the bootstrap's resamples); `threshold_scale` acts under `sindy` and `mnn` with a numeric `threshold`; `rule` and `substeps` act under `collocation`, and under `mnn` when a collocation fit runs (`init = collocation` or `threshold = auto`); `weight_decay` belongs to neural terms, which no method trains yet. Remove the setting or choose the method that reads it; `mechc explain fit` lists which methods read each setting.";
+        "The setting is valid but the chosen method does not read it: `collocation` (Gauss-Newton on a learned trajectory) and `sindy` (least squares of smoothed derivatives) train no windows, so `epochs`, `lr`, `window`, `stride`, `batch`, the row weights, `l1`, `init` and `device` act only under `method = mnn`; `seed` acts under `mnn`, and under the other methods with `ensemble` (the bootstrap's resamples); `threshold_scale` acts under `sindy` and `mnn` with a numeric `threshold`; `rule` and `substeps` act under `collocation`, and under `mnn` when a collocation fit runs (`init = collocation` or `threshold = auto`); `weight_decay` acts under `collocation`, the method that trains neural terms. Remove the setting or choose the method that reads it; `mechc explain fit` lists which methods read each setting.";
     PARAM_AT_BOUND = "W005", "parameter at or near a bound",
         "A fitted parameter ended on one of its bounds, or so close that its 95% interval crosses it: the bound, not the data, set its value, and the data may want a value outside the bounds (a wrong model, or bounds that exclude the truth). The fit's other values are affected too. Widen the bounds, or check the model.";
     PARAM_NO_EFFECT = "W006", "parameter without effect on the fit",
@@ -201,6 +203,10 @@ codes! {
         "An identifier mixes scripts (Latin `x` beside Cyrillic `х`), contains invisible characters (zero-width joiners or spaces, bidirectional controls), or is another name's look-alike once normalised. Identifiers are compared in Unicode normal form C, so `é` typed as one character or as `e` plus an accent is the same name; use plain ASCII names where possible.";
     IMPORT_IGNORED = "W009", "declaration in an imported file ignored",
         "A `use`d file contributes only its functions, constants, systems and bases. Its `model` line, states, parameters, equations, `data` and `fit` declarations are ignored; move them into the model that uses the file.";
+    ABSORBED_PARAM = "W010", "parameter a neural term can absorb",
+        "A learnable parameter sits in a known term of an equation that also has an `mlp(...)` whose inputs include every variable the term depends on: the network can represent the term itself, so the data cannot separate the parameter from the network, and its fitted value is not a recovered value (the report marks it). Fix the parameter (write a number or a `const`), or take the variables it multiplies out of the network's inputs.";
+    DECAY_WITHOUT_NETWORK = "W011", "weight decay without a neural term",
+        "`fit { weight_decay }` is an L2 penalty on the weights of `mlp(...)` terms, and the model has none, so the setting has no effect. Remove it.";
     UNUSED_ENCODER = "W012", "encoder without parameters",
         "An `encoder` is declared but no parameter is declared `from` it, so nothing trains or uses it. Declare the parameters it gives (`param r per trajectory from enc in (0.1, 10)`) or remove it.";
     ENCODER_SETTING = "W013", "fit setting without effect on an encoder fit",

@@ -17,6 +17,7 @@
 mod banded;
 pub mod collocation;
 pub mod ensemble;
+pub mod explain;
 pub mod mnn;
 pub mod pde;
 mod sindy;

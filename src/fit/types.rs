@@ -103,6 +103,9 @@ pub struct Fitted {
     /// Per parameter: it has no effect on the fit (its derivative is zero on every row), so it
     /// was held at its initial guess.
     pub no_effect: Vec<bool>,
+    /// The trained weights of the model's neural terms (the IR's weight block; empty without
+    /// networks).
+    pub weights: Vec<f64>,
     /// The trained encoders of amortised parameters (`param r per trajectory from enc`).
     pub encoders: Option<EncoderFit>,
     /// The bootstrap refits of `fit { ensemble = N }`, when asked for.

@@ -10,7 +10,7 @@
 //! IR parameters, so one compiled kernel serves every trajectory's drawn parameter values.
 
 use super::hamiltonian::LoweredH;
-use super::{Arena, Basis, ModelIr, Names, NeuralSpec, NodeId, Var};
+use super::{Arena, Basis, ModelIr, Names, NodeId, Var};
 use crate::check::hir::{self, BasisExpr, BinOp, Callee, Expr, ExprKind, Summand, UnOp};
 use crate::source::Span;
 use std::fmt;
@@ -58,6 +58,7 @@ pub fn lower(model: &hir::Model) -> Result<ModelIr> {
         let lowered = lower_hamiltonian(&mut cx, &mut ir, h)?;
         super::hamiltonian::generate(&mut ir, lowered);
     }
+    lower_networks(&mut cx, &mut ir)?;
     Ok(ir)
 }
 
@@ -121,11 +122,28 @@ fn lower_equation(cx: &mut Lowerer, ir: &mut ModelIr, eq: &hir::Equation, groups
                     }
                 }
             }
-            Summand::Mlp { inputs, hidden, span } => {
-                let inputs = inputs.iter().map(|e| cx.expr(&mut ir.arena, e, &[])).collect::<Result<Vec<_>>>()?;
-                let hidden = hidden.iter().map(|&h| h as usize).collect();
-                ir.add_neural(index, NeuralSpec { inputs, hidden, span: Some(*span) });
-            }
+            // Lowered by `lower_networks` once every coefficient slot exists.
+            Summand::Mlp { .. } => {}
+        }
+    }
+    Ok(())
+}
+
+/// Lowers every equation's neural terms; their weights are the kernel parameters after all
+/// coefficient slots ([`ModelIr::weight_param`]), so this runs after the slots are allocated.
+fn lower_networks(cx: &mut Lowerer, ir: &mut ModelIr) -> Result<()> {
+    for (index, eq) in cx.model.equations.iter().enumerate() {
+        for s in &eq.summands {
+            let Summand::Mlp { inputs, hidden, activation, explain, span } = s else { continue };
+            let nodes = inputs.iter().map(|e| cx.expr(&mut ir.arena, e, &[])).collect::<Result<Vec<_>>>()?;
+            let explain = match explain {
+                Some(b) => Some((basis_label(cx.model, b), cx.basis(ir, b)?.terms)),
+                None => None,
+            };
+            let names: Vec<String> = nodes.iter().map(|&n| ir.arena.surface(n, &ir.names).to_string()).collect();
+            let hidden: Vec<usize> = hidden.iter().map(|&h| h as usize).collect();
+            let text = format!("mlp({}; hidden = {hidden:?})", names.join(", "));
+            ir.add_neural(index, nodes, hidden, *activation, explain, text, Some(*span));
         }
     }
     Ok(())

@@ -13,13 +13,14 @@ mod diff;
 mod hamiltonian;
 mod lower;
 mod model;
+pub mod neural;
 mod print;
 
 pub use crate::intrinsics::Func;
 pub use arena::Arena;
 pub use basis::{Basis, DroppedTerm, Term};
 pub use lower::{lower, lower_system, LowerError, SystemIr};
-pub use model::{CoefSlot, Equation, HamiltonianIr, ModelIr, NeuralSpec, SparseBlock};
+pub use model::{CoefSlot, Equation, Formula, HamiltonianIr, ModelIr, NeuralSpec, SparseBlock};
 pub use print::{ExprDisplay, Names, Style};
 
 /// Index of a node in its [`Arena`]. Children always have smaller ids than their parents, so

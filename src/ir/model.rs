@@ -26,19 +26,48 @@ pub struct SparseBlock {
     pub slots: Vec<Option<usize>>,
 }
 
-/// A small neural term `mlp(inputs; hidden = [...])`: only its specification lives in the IR.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A neural term `mlp(inputs; hidden = [...], activation = ...)`: a network expression over
+/// its own weights ([`super::neural`]). While it trains, weight `i` is the kernel parameter
+/// [`ModelIr::weight_param`]`(first + i)`; once trained ([`ModelIr::install_weights`]) the
+/// weights are constants of `node` and also kept in `weights`.
+#[derive(Clone, Debug, PartialEq)]
 pub struct NeuralSpec {
     /// Expressions fed to the network.
     pub inputs: Vec<NodeId>,
     /// Hidden layer widths.
     pub hidden: Vec<usize>,
+    /// Activation of the hidden layers.
+    pub activation: crate::check::hir::Activation,
+    /// Index of the network's first weight in the model's weight block.
+    pub first: usize,
+    /// Number of weights.
+    pub count: usize,
+    /// The network's output.
+    pub node: NodeId,
+    /// The trained weights, once installed.
+    pub weights: Option<Vec<f64>>,
+    /// `explain = basis`: the basis name and its terms.
+    pub explain: Option<(String, Vec<Term>)>,
+    /// The term as written (`mlp(v, w; hidden = [16, 16])`).
+    pub text: String,
+    /// The sparse formula that explains the trained network (`explain = basis`), once found.
+    pub formula: Option<Formula>,
     /// Where the term was written.
     pub span: Option<Span>,
 }
 
+/// A sparse formula `Σ c_k θ_k` standing for a trained neural term, with its R² against the
+/// network's output on the denoised trajectories.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Formula {
+    /// (term node, coefficient), in basis order.
+    pub terms: Vec<(NodeId, f64)>,
+    /// Coefficient of determination against the network's output.
+    pub r2: f64,
+}
+
 /// The equation `state^(order) = known + sparse blocks + neural terms`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Equation {
     /// The state this equation defines.
     pub state: u32,
@@ -48,7 +77,7 @@ pub struct Equation {
     pub known: NodeId,
     /// Sparse blocks, each with learnable coefficients.
     pub sparse: Vec<SparseBlock>,
-    /// Neural closures (specification only).
+    /// Neural terms.
     pub neural: Vec<NeuralSpec>,
     /// Where the equation was written.
     pub span: Option<Span>,
@@ -99,6 +128,9 @@ pub struct ModelIr {
     pub hamiltonian: Option<HamiltonianIr>,
     /// Source spans of nodes that came from text (terms, right-hand sides).
     pub spans: BTreeMap<NodeId, Span>,
+    /// Weights of neural terms still to train (kernel parameters after the coefficients; 0 once
+    /// trained weights are installed).
+    pub n_weights: usize,
 }
 
 impl ModelIr {
@@ -206,9 +238,70 @@ impl ModelIr {
         out
     }
 
-    /// Adds a neural-term specification to equation `eq`.
-    pub fn add_neural(&mut self, eq: usize, spec: NeuralSpec) {
+    /// Kernel parameter of weight `w`: after the model's parameters and the coefficient slots.
+    pub fn weight_param(&self, w: usize) -> u32 {
+        (self.names.params.len() + self.coefs.len() + w) as u32
+    }
+
+    /// Adds a neural term to equation `eq`: its weights are the next `count` of the weight
+    /// block, and `node` is built over their parameters ([`super::neural::network`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_neural(
+        &mut self,
+        eq: usize,
+        inputs: Vec<NodeId>,
+        hidden: Vec<usize>,
+        activation: crate::check::hir::Activation,
+        explain: Option<(String, Vec<Term>)>,
+        text: String,
+        span: Option<Span>,
+    ) {
+        let first = self.n_weights;
+        let count = super::neural::weight_count(inputs.len(), &hidden);
+        let base = self.weight_param(first);
+        let node =
+            super::neural::network(&mut self.arena, &inputs, &hidden, activation, &mut |a, i| a.param(base + i as u32));
+        self.n_weights += count;
+        let spec = NeuralSpec {
+            inputs,
+            hidden,
+            activation,
+            first,
+            count,
+            node,
+            weights: None,
+            explain,
+            text,
+            formula: None,
+            span,
+        };
         self.equations[eq].neural.push(spec);
+    }
+
+    /// Every neural term with its equation index.
+    pub fn networks(&self) -> impl Iterator<Item = (usize, &NeuralSpec)> {
+        self.equations.iter().enumerate().flat_map(|(e, eq)| eq.neural.iter().map(move |n| (e, n)))
+    }
+
+    /// Replaces the weight parameters of every neural term by the trained values `weights` (the
+    /// whole weight block): the networks become known expressions, so every later stage
+    /// (rollouts, simulation, plots, emission) treats them like any other known part.
+    pub fn install_weights(&mut self, weights: &[f64]) {
+        if self.n_weights == 0 || weights.len() != self.n_weights {
+            return;
+        }
+        for e in 0..self.equations.len() {
+            for k in 0..self.equations[e].neural.len() {
+                let spec = &self.equations[e].neural[k];
+                let (inputs, hidden, act) = (spec.inputs.clone(), spec.hidden.clone(), spec.activation);
+                let w = weights[spec.first..spec.first + spec.count].to_vec();
+                let node = super::neural::network(&mut self.arena, &inputs, &hidden, act, &mut |a, i| a.constant(w[i]));
+                let spec = &mut self.equations[e].neural[k];
+                spec.node = node;
+                spec.weights = Some(w);
+            }
+        }
+        self.n_weights = 0;
     }
 
     /// The term nodes in term order: the outputs of the basis kernel Θ(x).
@@ -223,7 +316,7 @@ impl ModelIr {
 
     /// The right-hand side of every equation as one expression, `known + Σ c_s * term`, where
     /// coefficient slot `s` is the parameter `Var::Param(n_params + s)` (the model's own
-    /// parameters come first). Neural terms are not included: the training stage adds them.
+    /// parameters come first), plus the equation's neural terms.
     pub fn rhs_nodes(&mut self) -> Vec<NodeId> {
         let n_params = self.names.params.len() as u32;
         let mut out = Vec::with_capacity(self.equations.len());
@@ -238,6 +331,9 @@ impl ModelIr {
                 let c = self.arena.param(n_params + s as u32);
                 let ct = self.arena.mul(c, self.terms[t].node);
                 acc = self.arena.add(acc, ct);
+            }
+            for k in 0..self.equations[e].neural.len() {
+                acc = self.arena.add(acc, self.equations[e].neural[k].node);
             }
             out.push(acc);
         }
@@ -289,8 +385,7 @@ impl fmt::Display for ModelIr {
                 write!(f, "{}]", items.join(", "))?;
             }
             for n in &e.neural {
-                let ins: Vec<String> = n.inputs.iter().map(|&i| show(i)).collect();
-                write!(f, "{sep}mlp({}; hidden = {:?})", ins.join(", "), n.hidden)?;
+                write!(f, "{sep}{}", self.neural_text(n))?;
                 sep = " + ";
             }
             writeln!(f)?;
@@ -315,6 +410,20 @@ impl fmt::Display for ModelIr {
             writeln!(f, "shared coefficient uses: {}", self.shared.len())?;
         }
         write!(f, "coefficients: {}", self.coefs.len())
+    }
+}
+
+impl ModelIr {
+    /// A neural term as `--emit ir` shows it: the network and the range of its weights.
+    fn neural_text(&self, n: &NeuralSpec) -> String {
+        let ins: Vec<String> = n.inputs.iter().map(|&i| self.arena.display(i, &self.names).to_string()).collect();
+        let (first, last) = (n.first, (n.first + n.count).saturating_sub(1));
+        format!(
+            "mlp({}; hidden = {:?}, activation = {})[weights w{first}..w{last}]",
+            ins.join(", "),
+            n.hidden,
+            n.activation.name()
+        )
     }
 }
 

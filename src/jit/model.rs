@@ -13,7 +13,8 @@ use crate::source::Span;
 
 /// The row layout of a model: for each state `s` whose equation has order `o`, the columns
 /// `s, s', ..., s^(o-1)` (states in index order); then the inputs; then `t`. Shared parameters:
-/// the model's parameters, followed by one per coefficient slot (see [`ModelIr::rhs_nodes`]).
+/// the model's parameters, followed by one per coefficient slot (see [`ModelIr::rhs_nodes`]), then
+/// the weights of neural terms still to train ([`ModelIr::weight_param`]).
 pub fn model_layout(ir: &ModelIr) -> Layout {
     let mut columns = Vec::new();
     for s in 0..ir.names.states.len() as u32 {
@@ -21,7 +22,7 @@ pub fn model_layout(ir: &ModelIr) -> Layout {
     }
     columns.extend((0..ir.names.inputs.len() as u32).map(Var::Input));
     columns.push(Var::Time);
-    Layout::new(columns, ir.names.params.len() + ir.coefs.len())
+    Layout::new(columns, ir.names.params.len() + ir.coefs.len() + ir.n_weights)
 }
 
 /// Compiled basis and right-hand-side kernels of a model, with their Jacobians.

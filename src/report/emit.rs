@@ -9,13 +9,14 @@
 //! that trajectory's initial state ([`DiscoveredRhs::start`]: the denoised state and learned
 //! derivatives when the fit gives them) over its time span with its fitted per-trajectory
 //! values (`discovered_rollout` for a single trajectory, `discovered_rollout_K` otherwise), and
-//! the discovered equations.
+//! the discovered equations. Trained neural terms are functions with their weights as numbers,
+//! or their explaining formulas (`emit_net.rs`).
 //! Coefficients keep [`EMIT_PRECISION`] significant digits so a simulation of the file matches
 //! the fitted model to far below any noise level. A `simulate` block cannot read inputs, so a model
 //! with inputs gets no `data` block and its header names `mechc predict` (which reads an input
 //! file) instead.
 
-use super::equations::equations;
+use super::equations::equations_full;
 use super::rollout::DiscoveredRhs;
 use crate::data::Dataset;
 use crate::fit::Fitted;
@@ -28,7 +29,8 @@ pub const EMIT_PRECISION: usize = 12;
 
 /// The `.mech` text of the discovered model; `source` names the file it was discovered from.
 pub fn emit_model(ir: &ModelIr, fitted: &Fitted, data: &Dataset, source: &str) -> String {
-    let eqs = equations(ir, &fitted.coefficients, &fitted.active, EMIT_PRECISION);
+    let net = |n: &crate::ir::NeuralSpec| super::emit_net::term(ir, n, EMIT_PRECISION);
+    let eqs = equations_full(ir, &fitted.coefficients, &fitted.active, &[], EMIT_PRECISION, &net);
     let mut s = String::new();
     if ir.names.inputs.is_empty() {
         let _ = writeln!(s, "# The model discovered by `mechc run {source}`; `mechc simulate` integrates it.");
@@ -52,6 +54,10 @@ pub fn emit_model(ir: &ModelIr, fitted: &Fitted, data: &Dataset, source: &str) -
         } else {
             let _ = writeln!(s, "const {name} = {}", number(*v));
         }
+    }
+    let nets = super::emit_net::declarations(ir, EMIT_PRECISION);
+    if !nets.is_empty() {
+        let _ = write!(s, "\n{nets}");
     }
     if ir.names.inputs.is_empty() {
         if let Some(block) = data_blocks(ir, fitted, data, &eqs) {

@@ -10,7 +10,7 @@
 //! rounded to `precision` significant digits ([`format_sig`]). An equation with nothing left on
 //! its right side reads `x' = 0`.
 
-use crate::ir::{ModelIr, NodeId, Var};
+use crate::ir::{ModelIr, NeuralSpec, NodeId, Var};
 use crate::number::format_sig;
 use serde::Serialize;
 
@@ -62,6 +62,19 @@ pub fn equations_with(
     magnitudes: &[f64],
     precision: usize,
 ) -> Vec<EquationText> {
+    equations_full(ir, coefficients, active, magnitudes, precision, &|n| n.text.clone())
+}
+
+/// [`equations_with`], each neural term printed by `network` (appended after the sparse terms,
+/// as ` + text`).
+pub fn equations_full(
+    ir: &ModelIr,
+    coefficients: &[f64],
+    active: &[bool],
+    magnitudes: &[f64],
+    precision: usize,
+    network: &dyn Fn(&NeuralSpec) -> String,
+) -> Vec<EquationText> {
     ir.equations
         .iter()
         .map(|e| {
@@ -90,7 +103,18 @@ pub fn equations_with(
                 })
                 .collect();
             let kept: Vec<(NodeId, f64)> = kept.into_iter().map(|(n, c, _)| (n, c)).collect();
-            let text = format!("{lhs} = {}", rhs_text(ir, known_node, &kept, precision));
+            let mut rhs = rhs_text(ir, known_node, &kept, precision);
+            for n in &e.neural {
+                let t = network(n);
+                if rhs == "0" {
+                    rhs = t;
+                } else if let Some(neg) = t.strip_prefix('-') {
+                    rhs = format!("{rhs} - {neg}");
+                } else {
+                    rhs = format!("{rhs} + {t}");
+                }
+            }
+            let text = format!("{lhs} = {rhs}");
             EquationText { lhs, known, terms, text }
         })
         .collect()

@@ -10,10 +10,12 @@
 //! - [`rollout`]: the discovered model compiled and integrated from the data's initial states.
 //! - [`metrics`]: RMSE, rollout error, valid prediction time.
 //! - [`figure`]: what the fit's figure shows (trajectories chosen, equations, selection path).
+//! - [`networks`]: trained neural terms, their weights and explaining formulas.
 //! - [`plot`]: figures of a fit (SVG or PNG).
 
 pub mod amortised;
 pub mod emit;
+mod emit_net;
 pub mod energy;
 pub mod ensemble;
 pub mod equations;
@@ -25,6 +27,7 @@ pub mod heldout;
 pub mod html;
 pub mod json;
 pub mod metrics;
+pub mod networks;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod rollout;

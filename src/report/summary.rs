@@ -165,6 +165,9 @@ pub struct Report {
     pub energy_drift: Option<(f64, f64)>,
     /// The fit's phases and their wall seconds.
     pub phases: Vec<(String, f64)>,
+    /// The trained neural terms, with their weights and explanations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<super::networks::NetworkValue>,
     /// Amortised parameters (a model with encoders), filled by the caller.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amortised: Option<super::amortised::Amortised>,
@@ -239,6 +242,7 @@ pub fn build(
         hamiltonian: super::energy::hamiltonian_text(ir, fitted, precision),
         energy_drift: super::energy::energy_drift(ir, data, fitted),
         phases: fitted.phases.iter().map(|p| (p.name.to_string(), p.seconds)).collect(),
+        networks: super::networks::networks(ir, precision),
         amortised: None,
         precision,
         rollouts,
@@ -407,6 +411,7 @@ impl Report {
         if let Some(h) = &self.hamiltonian {
             let _ = writeln!(s, "  {h}");
         }
+        super::networks::text(&mut s, &self.networks);
         if self.equations.iter().any(|e| e.terms.iter().any(|t| t.std_error.is_some())) {
             let _ = writeln!(s, "  coefficients ± standard error:");
             values::coefficient_text(&mut s, &self.equations, self.precision);

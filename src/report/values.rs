@@ -45,6 +45,10 @@ pub struct ParamValue {
     pub interval: Option<[f64; 2]>,
     /// Held at its initial guess: it has no effect on the fit.
     pub no_effect: bool,
+    /// A neural term of its equation can absorb its term: the value is not a recovered one
+    /// (no standard error is given).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub absorbed: bool,
     /// One value per trajectory (empty for a shared parameter).
     pub per_trajectory: Vec<TrajValue>,
 }
@@ -79,6 +83,7 @@ pub fn interval(v: f64, se: Option<f64>) -> Option<[f64; 2]> {
 /// The fitted parameters with their uncertainty, in declaration order.
 pub fn params(ir: &ModelIr, data: &Dataset, fitted: &Fitted) -> Vec<ParamValue> {
     let unc = fitted.uncertainty.as_ref();
+    let absorbed: Vec<usize> = crate::ir::neural::absorbed_params(ir).into_iter().map(|(p, _)| p).collect();
     ir.names
         .params
         .iter()
@@ -95,13 +100,16 @@ pub fn params(ir: &ModelIr, data: &Dataset, fitted: &Fitted) -> Vec<ParamValue> 
                     std_error: finite(unc.and_then(|u| *u.per_trajectory.get(q)?.get(k)?)),
                 })
                 .collect();
-            let std_error = if per_trajectory.is_empty() { finite(unc.and_then(|u| *u.params.get(q)?)) } else { None };
+            let absorbed = absorbed.contains(&q);
+            let std_error =
+                if per_trajectory.is_empty() && !absorbed { finite(unc.and_then(|u| *u.params.get(q)?)) } else { None };
             ParamValue {
                 name: name.clone(),
                 value,
                 std_error,
                 interval: interval(value, std_error),
                 no_effect: fitted.no_effect.get(q).copied().unwrap_or(false),
+                absorbed,
                 per_trajectory,
             }
         })
@@ -186,7 +194,13 @@ pub fn params_text(s: &mut String, params: &[ParamValue], precision: usize) {
         .iter()
         .filter(|p| p.per_trajectory.is_empty())
         .map(|p| {
-            let held = if p.no_effect { " (no effect on the fit: held at its guess)" } else { "" };
+            let held = if p.no_effect {
+                " (no effect on the fit: held at its guess)"
+            } else if p.absorbed {
+                " (not identifiable: a neural term of its equation can absorb it; not a recovered value)"
+            } else {
+                ""
+            };
             format!("{} = {}{held}", p.name, pm(p.value, p.std_error, precision))
         })
         .collect();

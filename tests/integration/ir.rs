@@ -2,7 +2,8 @@
 //! (term counts, graded order, canonical products, duplicate reports), symbolic derivatives'
 //! structure, and snapshots of the IR printer on hand-built models.
 
-use mechc::ir::{Arena, Basis, Func, ModelIr, Names, NeuralSpec, Node, NodeId, Var};
+use mechc::check::hir::Activation;
+use mechc::ir::{Arena, Basis, Func, ModelIr, Names, Node, NodeId, Var};
 use mechc::source::{SourceId, Span};
 
 fn xyz() -> (Arena, Vec<NodeId>, Names) {
@@ -226,7 +227,8 @@ fn oscillator_model_ir_prints_readably() {
     let mut m = ModelIr::new("oscillator", names);
     m.arena = a;
     let eq = m.add_equation(0, 2, known, span(5, 30));
-    m.add_neural(eq, NeuralSpec { inputs: vec![x, xd], hidden: vec![16, 16], span: span(33, 60) });
+    let text = "mlp(x, x'; hidden = [16, 16])".to_string();
+    m.add_neural(eq, vec![x, xd], vec![16, 16], Activation::Tanh, None, text, span(33, 60));
     insta::assert_snapshot!("oscillator_ir", m.to_string());
 }
 

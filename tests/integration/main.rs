@@ -16,6 +16,7 @@ mod jit;
 mod layers;
 mod lower;
 mod mnn;
+mod neural;
 mod plot;
 mod print;
 mod reliability;

@@ -80,7 +80,7 @@ impl Repl {
         }
         let mut sources = SourceMap::new();
         let root = sources.add(self.session.source_name(), self.session.text());
-        let prepared = match prepare(&mut sources, root) {
+        let mut prepared = match prepare(&mut sources, root) {
             Ok(p) => p,
             Err(Failure::User(diags)) => return render::render_text(&diags, &sources, self.color),
             Err(Failure::Internal(m)) => return format!("internal error: {m}\n"),
@@ -99,6 +99,9 @@ impl Repl {
             Ok(f) => f,
             Err(d) => return render::render_text(&[d], &sources, self.color),
         };
+        if let Err(d) = crate::pipeline::install(&mut prepared, &fitted) {
+            return render::render_text(&[d], &sources, self.color);
+        }
         let wall = start.elapsed().as_secs_f64();
         let mode = match prepared.model.fit.threshold {
             crate::check::settings::Threshold::Level(t) => crate::number::format_sig(t, 4),

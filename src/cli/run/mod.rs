@@ -104,7 +104,7 @@ pub fn run(args: &RunArgs) -> u8 {
     if checked.model.pde.is_some() {
         return fields::run(args, checked, &sources);
     }
-    let prepared = match crate::pipeline::prepare_checked(checked) {
+    let mut prepared = match crate::pipeline::prepare_checked(checked) {
         Ok(p) => p,
         Err(f) => return super::failure(f, &sources),
     };
@@ -117,7 +117,9 @@ pub fn run(args: &RunArgs) -> u8 {
         Err(code) => return code,
     };
     let settings = &prepared.model.fit;
-    if args.seed.is_some() && settings.method != Method::Mnn && settings.ensemble == 0 {
+    // Neural terms draw their starting weights from the seed under every method that trains them.
+    let draws = settings.method == Method::Mnn || settings.ensemble > 0 || prepared.ir.n_weights > 0;
+    if args.seed.is_some() && !draws {
         eprintln!(
             "note: `--seed` has no effect: `method = {}` makes no random draws without `ensemble`",
             settings.method.name()
@@ -143,6 +145,10 @@ pub fn run(args: &RunArgs) -> u8 {
             return EXIT_USER;
         }
     };
+    if let Err(d) = crate::pipeline::install(&mut prepared, &fitted) {
+        eprint!("{}", render::render_text(&[d], &sources, render::use_color()));
+        return EXIT_USER;
+    }
     finish(args, &prepared, &fitted, start.elapsed().as_secs_f64(), &sources, weights.as_deref())
 }
 

@@ -21,6 +21,9 @@ pub struct Eval {
     pub jp: Vec<f64>,
     /// Basis terms, `points × nterms` (empty without Jacobians).
     pub th: Vec<f64>,
+    /// `∂rhs/∂weight` for every weight (of its own equation), `points × nw` (empty without
+    /// Jacobians).
+    pub jw: Vec<f64>,
 }
 
 /// Evaluates the kernels on trajectory `k` (with Jacobians and basis when `jac`).
@@ -31,7 +34,7 @@ pub fn eval(p: &Problem, st: &State, k: usize, jac: bool) -> Result<Eval, FitErr
     let kn = &p.kernels;
     let mut f = vec![0.0; n * p.neq];
     kn.value.eval_par(n, &x, &st.theta, &mut f).map_err(err)?;
-    let (mut jc, mut jp, mut th) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut jc, mut jp, mut th, mut jw) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     if jac {
         jc = vec![0.0; n * kn.d_cols.n_outputs()];
         kn.d_cols.eval_par(n, &x, &st.theta, &mut jc).map_err(err)?;
@@ -41,8 +44,12 @@ pub fn eval(p: &Problem, st: &State, k: usize, jac: bool) -> Result<Eval, FitErr
         }
         th = vec![0.0; n * p.terms.len()];
         kn.basis.eval_par(n, &x, &st.theta, &mut th).map_err(err)?;
+        if p.nw > 0 {
+            jw = vec![0.0; n * p.nw];
+            kn.d_weights.eval_par(n, &x, &st.theta, &mut jw).map_err(err)?;
+        }
     }
-    Ok(Eval { f, jc, jp, th })
+    Ok(Eval { f, jc, jp, th, jw })
 }
 
 /// Derivative of learned column `c` at grid point `i`.
@@ -105,12 +112,12 @@ pub fn traj_cost(p: &Problem, st: &State, k: usize, ev: &Eval) -> f64 {
     j
 }
 
-/// The objective `J` at `st`.
+/// The objective `J` at `st` (with the weight-decay rows of neural terms).
 pub fn cost(p: &Problem, st: &State) -> Result<f64, FitError> {
     use rayon::prelude::*;
     let parts: Result<Vec<f64>, FitError> =
         (0..p.trajs.len()).into_par_iter().map(|k| eval(p, st, k, false).map(|ev| traj_cost(p, st, k, &ev))).collect();
-    Ok(parts?.iter().sum())
+    Ok(parts?.iter().sum::<f64>() + p.decay_cost(st))
 }
 
 /// Where the derivative of a right-hand side with respect to a dense unknown is read.
@@ -120,6 +127,8 @@ pub enum Src {
     Term(usize),
     /// Model parameter `p` (column of `jp`).
     Param(usize),
+    /// Weight `w` of a neural term (column of `jw`).
+    Weight(usize),
 }
 
 /// For each equation, the dense unknowns it depends on in trajectory `k`: (position in
@@ -137,6 +146,7 @@ pub fn qmap(p: &Problem, unknowns: &[Unknown], k: usize) -> Vec<Vec<(usize, Src)
                 (0..p.neq).for_each(|e| m[e].push((qi, Src::Param(p.per_traj[kk]))))
             }
             Unknown::PerTraj { .. } => {}
+            Unknown::Weight(w) => m[p.weight_eq[w]].push((qi, Src::Weight(w))),
         }
     }
     m
@@ -148,5 +158,6 @@ pub fn dq(p: &Problem, ev: &Eval, i: usize, e: usize, src: Src) -> f64 {
     match src {
         Src::Term(t) => ev.th[i * p.terms.len() + t],
         Src::Param(q) => ev.jp[(i * p.neq + e) * p.np + q],
+        Src::Weight(w) => ev.jw[i * p.nw + w],
     }
 }

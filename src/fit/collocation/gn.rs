@@ -90,6 +90,22 @@ fn schur(red: &[Reduced], nq: usize, cancel: Option<&AtomicBool>) -> Result<(Vec
     Ok((s, rq, w0))
 }
 
+/// The weight-decay rows `ρ w` of neural terms in reduced normal equations: `ρ²` on the
+/// weights' diagonal and `sign · ρ² w` on the right-hand side (`sign = 1` for `rq = −g`, `-1` for
+/// a gradient `g`).
+fn add_decay(p: &Problem, st: &State, unknowns: &[Unknown], s: &mut [f64], rq: &mut [f64], sign: f64) {
+    if p.decay == 0.0 {
+        return;
+    }
+    let nq = unknowns.len();
+    for (a, u) in unknowns.iter().enumerate() {
+        if let Unknown::Weight(_) = u {
+            s[a * nq + a] += p.decay;
+            rq[a] -= sign * p.decay * p.value(st, *u);
+        }
+    }
+}
+
 /// The assembled and reduced normal equations at one state.
 pub struct System {
     /// The dense unknowns, in the order of `s`.
@@ -126,7 +142,8 @@ pub fn system_for(
         .into_par_iter()
         .map(|k| assemble(p, st, &unknowns, k, cancel).and_then(|nm| reduce(nm, mu, nq, k)))
         .collect::<Result<_, _>>()?;
-    let (s, rq, w0) = schur(&red, nq, cancel)?;
+    let (mut s, mut rq, w0) = schur(&red, nq, cancel)?;
+    add_decay(p, st, &unknowns, &mut s, &mut rq, 1.0);
     Ok(System { unknowns, red, s, rq, w0, damped: mu })
 }
 
@@ -270,6 +287,11 @@ pub fn gradient(p: &Problem, st: &State) -> Result<(Vec<Vec<f64>>, Vec<f64>), Fi
         gq.iter_mut().zip(&nm.gq).for_each(|(a, b)| *a += b);
         gz.push(nm.azq.chunks_exact(nq + 1).map(|r| r[nq]).collect());
     }
+    for (a, u) in unknowns.iter().enumerate() {
+        if let Unknown::Weight(_) = u {
+            gq[a] += p.decay * p.value(st, *u);
+        }
+    }
     Ok((gz, gq))
 }
 
@@ -289,5 +311,6 @@ pub fn fixed_z_quadratic(p: &Problem, st: &State, unknowns: &[Unknown]) -> Resul
             a[i * nq + j] = a[j * nq + i];
         }
     }
+    add_decay(p, st, unknowns, &mut a, &mut g, -1.0);
     Ok((a, g))
 }

@@ -18,9 +18,10 @@ use crate::jit::check_finite;
 pub fn initial_state(p: &Problem, input: &FitInput) -> Result<State, FitError> {
     let z = p.trajs.iter().map(|t| t.z0.clone()).collect();
     let mut theta: Vec<f64> = input.model.params.iter().map(|q| q.init).collect();
-    theta.resize(p.np + p.ncoef, 0.0);
+    theta.resize(p.np + p.ncoef + p.nw, 0.0);
     let pt = vec![p.per_traj.iter().map(|&q| input.model.params[q].init).collect(); p.trajs.len()];
     let mut st = State { z, theta, pt, active: vec![true; p.ncoef] };
+    super::neural::start_weights(p, input, &mut st)?;
     check_terms(p, input, &st)?;
     least_squares_coefs(p, &mut st)?;
     Ok(st)
@@ -57,11 +58,13 @@ fn check_terms(p: &Problem, input: &FitInput, st: &State) -> Result<(), FitError
     Ok(())
 }
 
-/// Coefficients by linear least squares of the collocation rows with the learned trajectory
-/// held at its smoothed start (the errors-in-variables bias of this estimate is what the joint
-/// fit then removes).
+/// Coefficients, and the last layer of every neural term (the right-hand side is linear in it
+/// given the layers before), by linear least squares of the collocation rows with the learned
+/// trajectory held at its smoothed start (the errors-in-variables bias of this estimate is what
+/// the joint fit then removes).
 fn least_squares_coefs(p: &Problem, st: &mut State) -> Result<(), FitError> {
-    let unknowns: Vec<Unknown> = (0..p.ncoef).map(Unknown::Coef).collect();
+    let mut unknowns: Vec<Unknown> = (0..p.ncoef).map(Unknown::Coef).collect();
+    unknowns.extend(super::neural::last_layers(p));
     if unknowns.is_empty() {
         return Ok(());
     }

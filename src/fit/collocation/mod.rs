@@ -49,8 +49,11 @@
 //! dynamics. [`Fitted::denoised`] then holds, per state, the state followed by its lower
 //! derivatives.
 //!
-//! `method = sindy` and `method = mnn` are the other engines (`super::sindy`, `super::mnn`).
-//! Neural terms are not supported yet. Measured accuracy and time are in the README
+//! Neural terms (`mlp`) are expressions over their weights (`crate::ir::neural`); every weight is
+//! a dense unknown like a parameter (`Unknown::Weight`, with its own Jacobian kernel), started
+//! by `neural.rs` and the least-squares start, and held small by the `weight_decay` rows.
+//!
+//! `method = sindy` and `method = mnn` are the other engines (`super::sindy`, `super::mnn`). Measured accuracy and time are in the README
 //! (`mechc bench discovery`, Lorenz and the broad suite).
 
 mod assemble;
@@ -58,6 +61,7 @@ mod eval;
 mod gn;
 mod grid;
 mod init;
+mod neural;
 mod objective;
 mod problem;
 mod run;
@@ -103,6 +107,16 @@ const FULL_ITERS: usize = 30;
 /// selected level is refitted to full precision.
 const FULL_REL_TOL: f64 = 1e-3;
 
+/// Iteration cap of a fit with neural terms: a network's weights enter nonlinearly and far from
+/// their start, so Levenberg–Marquardt needs many more steps than a model linear in its
+/// coefficients (tens to a few hundred on the examples).
+const NEURAL_ITERS: usize = 300;
+/// Relative decrease of the cost per iteration below which a fit with neural terms stops: the
+/// cost is a sum of squares in noise units of about the number of observed values, so 1e-5 of it
+/// moves the fit by far less than the noise (a network keeps improving by tiny amounts for
+/// long after its rollout has settled).
+const NEURAL_REL_TOL: f64 = 1e-5;
+
 /// Fits the model to the data with the collocation engine.
 pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     let mut clock = PhaseClock::start();
@@ -120,8 +134,12 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
         Threshold::Auto => None,
     };
     let select = rounds > 0 && r.p.ncoef > 0;
-    let tol = if select && threshold.is_none() { FULL_REL_TOL } else { run::REL_TOL };
-    let c = r.solve_to(&mut st, c0, FULL_ITERS, 0, tol)?;
+    let (iters, tol) = match (r.p.nw > 0, select && threshold.is_none()) {
+        (true, _) => (NEURAL_ITERS, NEURAL_REL_TOL),
+        (false, true) => (FULL_ITERS, FULL_REL_TOL),
+        (false, false) => (FULL_ITERS, run::REL_TOL),
+    };
+    let c = r.solve_to(&mut st, c0, iters, 0, tol)?;
     clock.lap("full fit");
     let sel = match (select && !r.cancelled(), threshold) {
         (false, _) => Selection { state: st, cost: c, path: vec![], threshold: None, rounds: 0 },
@@ -167,7 +185,11 @@ fn finish(input: &FitInput, mut r: Runner, sel: Selection) -> Fitted {
         }
     }
     Fitted {
-        coefficients: st.theta[p.np..].iter().zip(&st.active).map(|(&c, &a)| if a { c } else { 0.0 }).collect(),
+        coefficients: st.theta[p.np..p.np + p.ncoef]
+            .iter()
+            .zip(&st.active)
+            .map(|(&c, &a)| if a { c } else { 0.0 })
+            .collect(),
         active: st.active.clone(),
         params,
         per_trajectory,
@@ -183,6 +205,7 @@ fn finish(input: &FitInput, mut r: Runner, sel: Selection) -> Fitted {
         phases: Vec::new(),
         uncertainty,
         no_effect: p.held.clone(),
+        weights: st.theta[p.np + p.ncoef..].to_vec(),
         encoders: None,
         ensemble: None,
     }

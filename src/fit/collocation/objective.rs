@@ -9,7 +9,7 @@
 use super::eval::cost;
 use super::gn::gradient;
 use super::init::initial_state;
-use super::problem::{Problem, State, Unknown};
+use super::problem::{Problem, State};
 use super::{grid_choice, KAPPA};
 use crate::fit::{FitError, FitInput};
 
@@ -31,11 +31,7 @@ impl Objective {
     pub fn point(&self) -> Vec<f64> {
         let mut x: Vec<f64> = self.st.z.iter().flatten().copied().collect();
         for u in self.p.unknowns(&self.st) {
-            x.push(match u {
-                Unknown::Coef(s) => self.st.theta[self.p.np + s],
-                Unknown::Param(q) => self.st.theta[q],
-                Unknown::PerTraj { k, traj } => self.st.pt[traj][k],
-            });
+            x.push(self.p.value(&self.st, u));
         }
         x
     }
@@ -49,11 +45,7 @@ impl Objective {
             i += n;
         }
         for u in self.p.unknowns(&self.st) {
-            match u {
-                Unknown::Coef(s) => st.theta[self.p.np + s] = x[i],
-                Unknown::Param(q) => st.theta[q] = x[i],
-                Unknown::PerTraj { k, traj } => st.pt[traj][k] = x[i],
-            }
+            self.p.set(&mut st, u, x[i]);
             i += 1;
         }
         st

@@ -31,6 +31,8 @@ pub enum Unknown {
     Param(usize),
     /// Per-trajectory parameter `p` (index into [`Problem::per_traj`]) of trajectory `traj`.
     PerTraj { k: usize, traj: usize },
+    /// Weight `w` of a neural term (parameter `n_params + ncoef + w` of the kernel).
+    Weight(usize),
 }
 
 /// The compiled kernels of a fit, over [`Problem::layout`].
@@ -44,6 +46,20 @@ pub struct Kernels {
     /// The basis terms Θ, one output per [`crate::ir::ModelIr::terms`] entry: the right-hand
     /// sides are linear in the coefficients, so `∂rhs_e/∂c_s = Θ_term(s)`.
     pub basis: Kernel,
+    /// `∂rhs_e/∂w` for every weight `w` of a neural term, `e` the weight's equation: one output
+    /// per weight.
+    pub d_weights: Kernel,
+}
+
+/// One neural term of the fit.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// Index of its first weight.
+    pub first: usize,
+    /// Its hidden widths.
+    pub hidden: Vec<usize>,
+    /// Its input expressions.
+    pub inputs: Vec<NodeId>,
 }
 
 /// The fixed description of one fit.
@@ -64,6 +80,14 @@ pub struct Problem {
     pub np: usize,
     /// Coefficient slots.
     pub ncoef: usize,
+    /// Weights of neural terms (kernel parameters after the coefficients).
+    pub nw: usize,
+    /// Equation of each weight.
+    pub weight_eq: Vec<usize>,
+    /// The neural terms: (first weight, weight count, input nodes, hidden widths).
+    pub networks: Vec<Network>,
+    /// `ρ²` of the weight-decay rows `ρ w` (`weight_decay` per observed value).
+    pub decay: f64,
     /// Equation of each coefficient slot.
     pub slot_eq: Vec<usize>,
     /// Basis term of each coefficient slot.
@@ -97,7 +121,7 @@ pub struct Problem {
 pub struct State {
     /// Learned trajectory per data trajectory, one row of `nz` values per grid point.
     pub z: Vec<Vec<f64>>,
-    /// Kernel parameters: model parameters, then coefficients (0 when inactive).
+    /// Kernel parameters: model parameters, then coefficients (0 when inactive), then weights.
     pub theta: Vec<f64>,
     /// Per trajectory, the values of the per-trajectory parameters ([`Problem::per_traj`] order).
     pub pt: Vec<Vec<f64>>,
@@ -109,11 +133,6 @@ impl Problem {
     /// Validates the model and data, compiles the kernels and lays the data on their grids.
     pub fn new(input: &FitInput, kappa: f64, grid: GridChoice) -> Result<Problem, FitError> {
         let ir = input.ir;
-        for e in &ir.equations {
-            if let Some(n) = e.neural.first() {
-                return Err(FitError::Unsupported { what: "neural terms (`mlp`)".into(), span: n.span });
-            }
-        }
         let (cols, deriv) = learned_columns(input)?;
         if cols.is_empty() {
             return Err(FitError::Data("the model has no states to fit".into()));
@@ -128,6 +147,12 @@ impl Problem {
         if n_obs == 0 {
             return Err(FitError::Data("the data has no observed values of the states".into()));
         }
+        let mut weight_eq = vec![0; ir.n_weights];
+        let mut networks = Vec::new();
+        for (e, n) in ir.networks() {
+            weight_eq[n.first..n.first + n.count].iter_mut().for_each(|x| *x = e);
+            networks.push(Network { first: n.first, hidden: n.hidden.clone(), inputs: n.inputs.clone() });
+        }
         Ok(Problem {
             kernels,
             terms,
@@ -136,6 +161,10 @@ impl Problem {
             neq: ir.equations.len(),
             np,
             ncoef: ir.coefs.len(),
+            nw: ir.n_weights,
+            weight_eq,
+            networks,
+            decay: input.model.fit.weight_decay * n_obs as f64,
             slot_eq: ir.coefs.iter().map(|c| c.equation).collect(),
             slot_term: ir.coefs.iter().map(|c| c.term).collect(),
             slot_more: (0..ir.coefs.len())
@@ -183,6 +212,7 @@ impl Problem {
                     .map(|k| Unknown::PerTraj { k, traj }),
             );
         }
+        u.extend((0..self.nw).map(Unknown::Weight));
         u
     }
 
@@ -200,7 +230,23 @@ impl Problem {
             Unknown::Coef(s) => st.theta[self.np + s],
             Unknown::Param(q) => st.theta[q],
             Unknown::PerTraj { k, traj } => st.pt[traj][k],
+            Unknown::Weight(w) => st.theta[self.np + self.ncoef + w],
         }
+    }
+
+    /// Sets a dense unknown of `st` (no bounds applied).
+    pub fn set(&self, st: &mut State, u: Unknown, v: f64) {
+        match u {
+            Unknown::Coef(s) => st.theta[self.np + s] = v,
+            Unknown::Param(q) => st.theta[q] = v,
+            Unknown::PerTraj { k, traj } => st.pt[traj][k] = v,
+            Unknown::Weight(w) => st.theta[self.np + self.ncoef + w] = v,
+        }
+    }
+
+    /// The weight-decay term of the cost, `ρ² Σ w²`.
+    pub fn decay_cost(&self, st: &State) -> f64 {
+        self.decay * st.theta[self.np + self.ncoef..].iter().map(|w| w * w).sum::<f64>()
     }
 
     /// Applies a step `dq` to the dense unknowns, projecting bounded parameters back inside
@@ -211,6 +257,7 @@ impl Problem {
                 Unknown::Coef(s) => (&mut st.theta[self.np + s], None),
                 Unknown::Param(p) => (&mut st.theta[p], Some(p)),
                 Unknown::PerTraj { k, traj } => (&mut st.pt[traj][k], Some(self.per_traj[k])),
+                Unknown::Weight(w) => (&mut st.theta[self.np + self.ncoef + w], None),
             };
             *slot += d;
             if let Some((lo, hi)) = p.and_then(|p| self.bounds[p]) {
@@ -236,7 +283,16 @@ fn compile_kernels(input: &FitInput, layout: &Layout) -> Result<(Kernels, Vec<No
     let jc = ir.arena.jacobian(&outputs, &layout.columns);
     let jp = ir.arena.jacobian(&outputs, &params);
     let terms = ir.term_nodes();
+    let mut dw = Vec::with_capacity(ir.n_weights);
+    let nets: Vec<(usize, usize, usize)> = ir.networks().map(|(e, n)| (e, n.first, n.count)).collect();
+    for (e, first, count) in nets {
+        for w in first..first + count {
+            let v = Var::Param(ir.weight_param(w));
+            dw.push(ir.arena.diff(outputs[e], v));
+        }
+    }
     let kernels = Kernels {
+        d_weights: compile(&ir.arena, &dw, layout).map_err(|e| err("neural terms' Jacobian", e))?,
         value: compile(&ir.arena, &outputs, layout).map_err(|e| err("right-hand sides", e))?,
         d_cols: compile(&ir.arena, &jc, layout).map_err(|e| err("right-hand sides' Jacobian", e))?,
         d_params: compile(&ir.arena, &jp, layout).map_err(|e| err("right-hand sides' Jacobian", e))?,

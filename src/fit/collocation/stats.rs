@@ -45,7 +45,7 @@ pub fn no_effect(p: &Problem, st: &State) -> Result<Vec<bool>, FitError> {
             let q = match *u {
                 Unknown::Param(q) => q,
                 Unknown::PerTraj { k, .. } => p.per_traj[k],
-                Unknown::Coef(_) => continue,
+                Unknown::Coef(_) | Unknown::Weight(_) => continue,
             };
             if a[j * n + j] != 0.0 {
                 zero[q] = false;
@@ -99,6 +99,7 @@ pub fn uncertainty(p: &Problem, st: &State, sys: &System, cost: f64) -> Uncertai
             Unknown::Coef(_) => {}
             Unknown::Param(q) => out.params[q] = se,
             Unknown::PerTraj { k, traj } => out.per_trajectory[p.per_traj[k]][traj] = se,
+            Unknown::Weight(_) => {}
         }
     }
     out

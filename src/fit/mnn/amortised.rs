@@ -407,6 +407,7 @@ fn finish(
         uncertainty: None,
         no_effect: vec![false; s.np],
         ensemble: None,
+        weights: Vec::new(),
         encoders: Some(EncoderFit {
             weights,
             train: a.train.clone(),

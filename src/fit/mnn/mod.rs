@@ -224,6 +224,7 @@ fn finish(
         phases: Vec::new(),
         uncertainty: None,
         no_effect: vec![false; s.np],
+        weights: Vec::new(),
         encoders: None,
         ensemble: None,
     }

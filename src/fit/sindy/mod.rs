@@ -370,6 +370,7 @@ impl Regression<'_> {
             phases: Vec::new(),
             uncertainty: None,
             no_effect: vec![false; s.np],
+            weights: Vec::new(),
             encoders: None,
             ensemble: None,
         }

@@ -12,15 +12,14 @@ fn scratch(name: &str) -> PathBuf {
     p
 }
 
+/// A neural term under a method that does not train it: exit 1, the term named, nothing on
+/// standard output.
 #[test]
-fn neural_closure_is_not_supported_yet() {
-    let (code, out, err) = mechc(&["run", "examples/neural_closure.mech"]);
+fn neural_term_under_sindy_is_refused() {
+    let (code, out, err) = mechc(&["run", "tests/cases/run/err/mlp.mech"]);
     assert_eq!(code, 1);
     assert!(out.is_empty());
-    assert!(
-        err.contains("E045") && err.contains("not supported yet") && err.contains("mlp(v, w; hidden = [16, 16])"),
-        "{err}"
-    );
+    assert!(err.contains("E045") && err.contains("method = sindy") && err.contains("mlp(x; hidden = [4])"), "{err}");
 }
 
 #[test]

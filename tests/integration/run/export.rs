@@ -47,6 +47,7 @@ fn model() -> (mechc::ir::ModelIr, Fitted, mechc::report::Report) {
         phases: vec![],
         uncertainty: None,
         no_effect: vec![false, false],
+        weights: vec![],
         encoders: None,
         ensemble: None,
     };

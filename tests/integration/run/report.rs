@@ -40,6 +40,7 @@ fn fitted(ir: &ModelIr, coefs: &[(usize, &str, f64)], params: Vec<f64>) -> Fitte
         phases: vec![],
         uncertainty: None,
         no_effect: vec![],
+        weights: vec![],
         encoders: None,
         ensemble: None,
     }
