@@ -23,11 +23,11 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use rand::seq::SliceRandom;
 
 use super::encoder::{features, standardise, EncoderWeights, Net, OutputMap};
-use super::problem::{solve_error, Group};
+use super::problem::{groups, Group};
 use crate::data::{batches, seeded};
 use crate::fit::smoothed::Smoothed;
 use crate::fit::{EncoderFit, FitError, FitInput, Fitted, HistoryEntry, Progress};
-use crate::mnn::{ode_solve_with, CpuBackend, FrozenLhs, OdeOptions, SolverBackend};
+use crate::mnn::{ode_solve_with, CpuBackend, OdeOptions, SolverBackend};
 
 type R<T> = candle_core::Result<T>;
 
@@ -256,40 +256,6 @@ fn fixed_rows(s: &Smoothed) -> R<Tensor> {
     }
     let rows = v.len() / c;
     Tensor::from_vec(v, (rows, c), &Device::Cpu)
-}
-
-/// One ODE group per derivative order; a factorised left-hand side when every trajectory has
-/// the same uniform grid.
-fn groups(
-    input: &FitInput,
-    s: &Smoothed,
-    len: usize,
-    opts: &OdeOptions,
-    backend: &dyn SolverBackend,
-) -> Result<Vec<Group>, FitError> {
-    let h0 = s.trajs[0].h[0];
-    let same = |a: f64| (a - h0).abs() <= 1e-9 * h0.abs();
-    let uniform = s.trajs.iter().flat_map(|t| &t.h).all(|&h| same(h));
-    let mut groups: Vec<Group> = Vec::new();
-    for (e, eq) in input.ir.equations.iter().enumerate() {
-        let order = eq.order as usize;
-        let base = s.eq_col[e] + 1 - order;
-        match groups.iter_mut().find(|g| g.order == order) {
-            Some(g) => {
-                g.eqs.push(e);
-                g.base.push(base);
-            }
-            None => groups.push(Group { order, eqs: vec![e], base: vec![base], frozen: None }),
-        }
-    }
-    if uniform {
-        for g in &mut groups {
-            let shape = g.lhs_shape(len, 1);
-            let f = FrozenLhs::with_backend(backend, &shape, &g.coeffs(), &[h0], opts).map_err(|e| solve_error(&e))?;
-            g.frozen = Some(f);
-        }
-    }
-    Ok(groups)
 }
 
 /// Trains the encoders and shared parameters.

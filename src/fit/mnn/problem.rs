@@ -180,8 +180,9 @@ fn param_scale(p: &crate::check::hir::Param) -> f64 {
     }
 }
 
-/// One group per derivative order; a factorised left-hand side when every step is the same.
-fn groups(
+/// One group per derivative order; a factorised left-hand side when every step is the same
+/// (shared with the encoder fit).
+pub(super) fn groups(
     input: &FitInput,
     s: &Smoothed,
     len: usize,

@@ -71,6 +71,32 @@ pub(super) fn chart_builder<'a, 'b, DB: DrawingBackend>(
     b
 }
 
+/// A chart with a linear x axis and a logarithmic y axis over `xr` × `yr`, its mesh drawn in the
+/// figure's style with the axis descriptions `labels` (x, y).
+pub(super) fn log_y_chart<'a, DB: DrawingBackend + 'a>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    xr: std::ops::Range<f64>,
+    yr: std::ops::Range<f64>,
+    labels: (&str, &str),
+) -> Result<ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, LogCoord<f64>>>, PlotError> {
+    let x_span = xr.end - xr.start;
+    let mut chart = chart_builder(area, title).build_cartesian_2d(xr, yr.log_scale()).map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(labels.0)
+        .y_desc(labels.1)
+        .x_label_formatter(&|v| tick(*v, x_span))
+        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .label_style((FONT, layout::LABEL_SIZE))
+        .axis_desc_style((FONT, layout::LABEL_SIZE))
+        .light_line_style(BLACK.mix(0.04))
+        .bold_line_style(BLACK.mix(0.12))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
 /// Records the plotting area and what was drawn.
 pub(super) fn finish_panel<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
     chart: ChartContext<'a, DB, Cartesian2d<X, Y>>,

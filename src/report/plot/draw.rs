@@ -7,7 +7,7 @@ use std::ops::Range;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::chart::{chart_builder, draw_runs, err, finish_panel, series_summary, tick};
+use super::chart::{chart_builder, draw_runs, err, finish_panel, log_y_chart, series_summary, tick};
 use super::layout::{self, Diagnostic, Figure, FONT};
 use super::panels::{input_panel, phase_panel, state_panel, XySeries, XySpec};
 use super::series::{axis_range, clamp, log_range, runs};
@@ -91,22 +91,9 @@ fn loss_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &PlotData
     let title = "training loss (vertical lines: threshold rounds)".to_string();
     let xs: Vec<f64> = (1..=loss.values.len()).map(|i| i as f64).collect();
     let xr = axis_range(&xs, &[]);
-    let x_span = xr.end - xr.start;
     let yr = log_range(&loss.values);
-    let mut chart = chart_builder(area, &title).build_cartesian_2d(xr.clone(), yr.clone().log_scale()).map_err(err)?;
     let (x_label, y_label) = (loss.unit.axis_label().to_string(), "loss (log scale)".to_string());
-    chart
-        .configure_mesh()
-        .x_desc(x_label.as_str())
-        .y_desc(y_label.as_str())
-        .x_label_formatter(&|v| tick(*v, x_span))
-        .y_label_formatter(&|v| format!("{v:.0e}"))
-        .label_style((FONT, layout::LABEL_SIZE))
-        .axis_desc_style((FONT, layout::LABEL_SIZE))
-        .light_line_style(BLACK.mix(0.04))
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .map_err(err)?;
+    let mut chart = log_y_chart(area, &title, xr.clone(), yr.clone(), (&x_label, &y_label))?;
     let positive = |(i, &v): (usize, &f64)| (v.is_finite() && v > 0.0).then(|| ((i + 1) as f64, clamp(v, &yr)));
     let curve = XySeries {
         label: "loss".into(),

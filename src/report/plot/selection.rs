@@ -7,8 +7,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::chart::{chart_builder, draw_runs, err, finish_panel, series_summary, tick};
-use super::layout::{self, CHOSEN_COLOUR, FONT, LOSS_COLOUR};
+use super::chart::{draw_runs, finish_panel, log_y_chart, series_summary};
+use super::layout::{CHOSEN_COLOUR, LOSS_COLOUR};
 use super::panels::XySeries;
 use super::series::{axis_range, clamp, log_range};
 use super::{PanelKind, PanelSummary, PlotData, PlotError, SeriesRole, SeriesShape};
@@ -34,21 +34,8 @@ pub(super) fn panel<DB: DrawingBackend>(
         Some(k) => format!("model selection: {k} terms chosen"),
         None => "model selection".to_string(),
     };
-    let x_span = xr.end - xr.start;
-    let mut chart = chart_builder(area, &title).build_cartesian_2d(xr.clone(), yr.clone().log_scale()).map_err(err)?;
     let (x_label, y_label) = ("terms kept".to_string(), "criterion − chosen + 1 (log)".to_string());
-    chart
-        .configure_mesh()
-        .x_desc(x_label.as_str())
-        .y_desc(y_label.as_str())
-        .x_label_formatter(&|v| tick(*v, x_span))
-        .y_label_formatter(&|v| format!("{v:.0e}"))
-        .label_style((FONT, layout::LABEL_SIZE))
-        .axis_desc_style((FONT, layout::LABEL_SIZE))
-        .light_line_style(BLACK.mix(0.04))
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .map_err(err)?;
+    let mut chart = log_y_chart(area, &title, xr.clone(), yr.clone(), (&x_label, &y_label))?;
     let point = |x: f64, y: f64| (clamp(x, &xr), clamp(y, &yr));
     let path = XySeries {
         label: "selection path".into(),
