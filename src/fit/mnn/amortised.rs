@@ -23,7 +23,7 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use rand::seq::SliceRandom;
 
 use super::encoder::{features, standardise, EncoderWeights, Net, OutputMap};
-use super::problem::{groups, Group};
+use super::problem::{groups, ode_options, Group};
 use crate::data::{batches, seeded};
 use crate::fit::smoothed::Smoothed;
 use crate::fit::{EncoderFit, FitError, FitInput, Fitted, HistoryEntry, Progress};
@@ -97,14 +97,7 @@ impl Amortised {
         let maps: Vec<OutputMap> = model.params.iter().map(OutputMap::of).collect();
         let raw: Vec<f64> = model.params.iter().zip(&maps).map(|(p, m)| m.inverse(p.init)).collect();
         let shared = Var::from_tensor(&Tensor::from_vec(raw, s.np, &Device::Cpu).map_err(cerr)?).map_err(cerr)?;
-        let settings = &model.fit;
-        let opts = OdeOptions {
-            central: false,
-            weight_equation: settings.weight_equation,
-            weight_init: settings.weight_init,
-            weight_smooth: settings.weight_smooth,
-            n_steps: None,
-        };
+        let opts = ode_options(&model.fit);
         let backend: Arc<dyn SolverBackend> = Arc::new(CpuBackend);
         let groups = groups(input, &s, len, &opts, backend.as_ref())?;
         let fixed = fixed_rows(&s).map_err(cerr)?;

@@ -125,13 +125,7 @@ impl Mnn {
         };
         let stride = settings.stride.unwrap_or((len / 2).max(1));
         let (train, valid) = windows::split(&s, len, stride, settings.validation)?;
-        let opts = OdeOptions {
-            central: false,
-            weight_equation: settings.weight_equation,
-            weight_init: settings.weight_init,
-            weight_smooth: settings.weight_smooth,
-            n_steps: None,
-        };
+        let opts = ode_options(settings);
         let backend = backend(settings.device)?;
         let groups = groups(input, &s, len, &opts, backend.as_ref())?;
         let inv_var = s.trajs.iter().map(|t| t.sigma.iter().map(|v| 1.0 / (v * v)).collect()).collect();
@@ -177,6 +171,17 @@ fn param_scale(p: &crate::check::hir::Param) -> f64 {
         Some((lo, hi)) if (hi - lo).is_finite() => 0.1 * (hi - lo),
         _ if p.init != 0.0 => p.init.abs(),
         _ => 1.0,
+    }
+}
+
+/// The S-MNN solve's options from the fit settings (the row weights; one-sided differences).
+pub(super) fn ode_options(settings: &FitSettings) -> OdeOptions {
+    OdeOptions {
+        central: false,
+        weight_equation: settings.weight_equation,
+        weight_init: settings.weight_init,
+        weight_smooth: settings.weight_smooth,
+        n_steps: None,
     }
 }
 

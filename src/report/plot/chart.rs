@@ -82,19 +82,35 @@ pub(super) fn log_y_chart<'a, DB: DrawingBackend + 'a>(
 ) -> Result<ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, LogCoord<f64>>>, PlotError> {
     let x_span = xr.end - xr.start;
     let mut chart = chart_builder(area, title).build_cartesian_2d(xr, yr.log_scale()).map_err(err)?;
+    draw_mesh(&mut chart, labels, &|v| tick(*v, x_span), &|v| format!("{v:.0e}"))?;
+    Ok(chart)
+}
+
+/// Draws a chart's mesh in the figure's style: axis descriptions `labels` (x, y), tick labels by
+/// `x_fmt` and `y_fmt`, faint grid lines.
+pub(super) fn draw_mesh<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    labels: (&str, &str),
+    x_fmt: &dyn Fn(&X::ValueType) -> String,
+    y_fmt: &dyn Fn(&Y::ValueType) -> String,
+) -> Result<(), PlotError>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged + plotters::coord::ranged1d::ValueFormatter<X::ValueType>,
+    Y: Ranged + plotters::coord::ranged1d::ValueFormatter<Y::ValueType>,
+{
     chart
         .configure_mesh()
         .x_desc(labels.0)
         .y_desc(labels.1)
-        .x_label_formatter(&|v| tick(*v, x_span))
-        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .x_label_formatter(x_fmt)
+        .y_label_formatter(y_fmt)
         .label_style((FONT, layout::LABEL_SIZE))
         .axis_desc_style((FONT, layout::LABEL_SIZE))
         .light_line_style(BLACK.mix(0.04))
         .bold_line_style(BLACK.mix(0.12))
         .draw()
-        .map_err(err)?;
-    Ok(chart)
+        .map_err(err)
 }
 
 /// Records the plotting area and what was drawn.

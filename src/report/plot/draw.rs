@@ -7,8 +7,8 @@ use std::ops::Range;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::chart::{chart_builder, draw_runs, err, finish_panel, log_y_chart, series_summary, tick};
-use super::layout::{self, Diagnostic, Figure, FONT};
+use super::chart::{chart_builder, draw_mesh, draw_runs, err, finish_panel, log_y_chart, series_summary, tick};
+use super::layout::{self, Diagnostic, Figure};
 use super::panels::{input_panel, phase_panel, state_panel, XySeries, XySpec};
 use super::series::{axis_range, clamp, log_range, runs};
 use super::{PanelKind, PanelSummary, PlotData, PlotError, SeriesRole, SeriesShape};
@@ -51,18 +51,8 @@ fn xy_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: XySpec) -> 
     let (xr, yr) = xy_ranges(&spec.series);
     let (x_span, y_span) = (xr.end - xr.start, yr.end - yr.start);
     let mut chart = chart_builder(area, &spec.title).build_cartesian_2d(xr.clone(), yr.clone()).map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(spec.x_label.as_str())
-        .y_desc(spec.y_label.as_str())
-        .x_label_formatter(&|v| tick(*v, x_span))
-        .y_label_formatter(&|v| tick(*v, y_span))
-        .label_style((FONT, layout::LABEL_SIZE))
-        .axis_desc_style((FONT, layout::LABEL_SIZE))
-        .light_line_style(BLACK.mix(0.04))
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .map_err(err)?;
+    let labels = (spec.x_label.as_str(), spec.y_label.as_str());
+    draw_mesh(&mut chart, labels, &|v| tick(*v, x_span), &|v| tick(*v, y_span))?;
     let mut summaries = Vec::new();
     for s in &spec.series {
         let runs: Vec<Vec<(f64, f64)>> =
