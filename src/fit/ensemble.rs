@@ -19,8 +19,7 @@ use rayon::prelude::*;
 use std::f64::consts::PI;
 use std::sync::atomic::Ordering;
 
-use super::smooth::std_dev;
-use super::smoothed::{derivative, Smoothed};
+use super::smoothed::Smoothed;
 use super::{FitError, FitInput, Fitted};
 use crate::data::{Dataset, Trajectory};
 
@@ -128,22 +127,8 @@ fn scheme(input: &FitInput) -> Result<Resampling, FitError> {
 /// One characteristic period of the fastest state, in rows (at least [`MIN_BLOCK_ROWS`]).
 fn block_rows(input: &FitInput) -> Result<usize, FitError> {
     let s = Smoothed::new(input)?;
-    let mut period = f64::INFINITY;
-    for tr in &s.trajs {
-        let n = tr.t.len();
-        for c in (0..s.cols.len()).filter(|&c| s.cols[c].1 == 0) {
-            let x: Vec<f64> = (0..n).map(|i| tr.z[i * s.nz + c]).collect();
-            let d = derivative(&x, &tr.t);
-            let rms = (d.iter().map(|v| v * v).sum::<f64>() / n as f64).sqrt();
-            let sd = std_dev(&x);
-            if rms > 0.0 && sd > 0.0 {
-                period = period.min(2.0 * PI * sd / rms);
-            }
-        }
-    }
-    let mut h: Vec<f64> = s.trajs.iter().flat_map(|t| t.h.iter().copied()).collect();
-    h.sort_by(f64::total_cmp);
-    let step = h.get(h.len() / 2).copied().unwrap_or(1.0);
+    let period = s.fastest_time(2.0 * PI);
+    let step = s.median_step();
     let longest = input.data.trajectories.iter().map(Trajectory::len).max().unwrap_or(0);
     let rows = if period.is_finite() { (period / step).round() as usize } else { longest };
     Ok(rows.max(MIN_BLOCK_ROWS).min(longest.max(1)))

@@ -157,6 +157,32 @@ impl Smoothed {
         noise
     }
 
+    /// The fastest state's characteristic time: the least `factor · std(x) / rms(x')` over the
+    /// states (order 0) of every smoothed trajectory; infinite when no state moves.
+    pub fn fastest_time(&self, factor: f64) -> f64 {
+        let mut span = f64::INFINITY;
+        for tr in &self.trajs {
+            let n = tr.t.len();
+            for c in (0..self.cols.len()).filter(|&c| self.cols[c].1 == 0) {
+                let x: Vec<f64> = (0..n).map(|i| tr.z[i * self.nz + c]).collect();
+                let d = derivative(&x, &tr.t);
+                let rms = (d.iter().map(|v| v * v).sum::<f64>() / n as f64).sqrt();
+                let sd = std_dev(&x);
+                if rms > 0.0 && sd > 0.0 {
+                    span = span.min(factor * sd / rms);
+                }
+            }
+        }
+        span
+    }
+
+    /// The median time step over every trajectory (1 when there is none).
+    pub fn median_step(&self) -> f64 {
+        let mut h: Vec<f64> = self.trajs.iter().flat_map(|t| t.h.iter().copied()).collect();
+        h.sort_by(f64::total_cmp);
+        h.get(h.len() / 2).copied().unwrap_or(1.0)
+    }
+
     /// The first non-finite right-hand-side value on trajectory `k` at (`z`, `theta`, `pt`),
     /// as a [`FitError::NonFinite`] naming the equation.
     pub fn check_finite(&self, input: &FitInput, k: usize, f: &[f64]) -> Result<(), FitError> {

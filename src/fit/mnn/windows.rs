@@ -6,8 +6,7 @@
 
 use std::f64::consts::PI;
 
-use crate::fit::smooth::std_dev;
-use crate::fit::smoothed::{derivative, Smoothed};
+use crate::fit::smoothed::Smoothed;
 use crate::fit::FitError;
 
 /// Fewest rows of an automatic window: with fewer, the window's ODE barely constrains the
@@ -20,26 +19,9 @@ pub const MIN_AUTO_LEN: usize = 8;
 /// sets the span, converted to rows by the median step, and clipped to
 /// `[MIN_AUTO_LEN, shortest trajectory]`.
 pub fn auto_len(s: &Smoothed) -> usize {
-    let mut span = f64::INFINITY;
-    for tr in &s.trajs {
-        let n = tr.t.len();
-        for (c, &(_, o)) in s.cols.iter().enumerate() {
-            if o != 0 {
-                continue;
-            }
-            let x: Vec<f64> = (0..n).map(|i| tr.z[i * s.nz + c]).collect();
-            let d = derivative(&x, &tr.t);
-            let rms = (d.iter().map(|v| v * v).sum::<f64>() / n as f64).sqrt();
-            let sd = std_dev(&x);
-            if rms > 0.0 && sd > 0.0 {
-                span = span.min(PI * sd / rms);
-            }
-        }
-    }
+    let span = s.fastest_time(PI);
     let shortest = s.trajs.iter().map(|t| t.t.len()).min().unwrap_or(MIN_AUTO_LEN);
-    let mut h: Vec<f64> = s.trajs.iter().flat_map(|t| t.h.iter().copied()).collect();
-    h.sort_by(f64::total_cmp);
-    let step = h.get(h.len() / 2).copied().unwrap_or(1.0);
+    let step = s.median_step();
     let rows = if span.is_finite() { (span / step).round() as usize + 1 } else { shortest };
     rows.clamp(MIN_AUTO_LEN, shortest.max(MIN_AUTO_LEN)).min(shortest)
 }
