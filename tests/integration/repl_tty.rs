@@ -31,7 +31,9 @@ fn ctrl_c_stops_a_run_and_the_repl_goes_on() {
         return;
     }
     let model = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/lorenz_mnn.mech");
-    let cmd = format!("{} repl --history /dev/null", env!("CARGO_BIN_EXE_mechc"));
+    // `exec`: `script` runs the command through `$SHELL -c`, and a shell that stays as the parent
+    // (dash does) is in the terminal's foreground group too, so Ctrl-C would end it.
+    let cmd = format!("exec {} repl --history /dev/null", env!("CARGO_BIN_EXE_mechc"));
     let mut child = Command::new("script")
         .args(["-qfec", &cmd, "/dev/null"])
         .env("TERM", "xterm")
