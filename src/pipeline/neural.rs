@@ -1,6 +1,6 @@
 //! The checks of neural terms `mlp(...)` made between lowering and training: the method must
-//! train them (`E045` under `sindy` and `mnn`), their weights must fit the collocation engine's
-//! limit (`E066`), a parameter a network can absorb draws `W010`, and `weight_decay` without a
+//! train them (`E045` under `sindy`), their weights must fit the collocation engine's limit
+//! when `method = collocation` is written (`E066`), a parameter a network can absorb draws `W010`, and `weight_decay` without a
 //! network draws `W011`.
 //!
 //! Input: the checked and lowered model. Output: diagnostics.
@@ -10,26 +10,22 @@ use crate::check::settings::Method;
 use crate::diag::{codes, Diagnostic};
 use crate::ir::ModelIr;
 
-/// Most weights (all networks together) the collocation engine trains. Every weight is a dense
-/// unknown of the Gauss–Newton step, whose assembly costs `rows · n²` and whose solve `n³/3` per
-/// iteration: at 1000 weights and the few thousand grid rows of a typical series that is about
-/// 10¹⁰ operations, seconds per iteration on one core, and a fit takes tens of iterations.
-pub const MAX_COLLOCATION_WEIGHTS: usize = 1000;
+pub use crate::fit::collocation::MAX_WEIGHTS as MAX_COLLOCATION_WEIGHTS;
 
 /// `E045`/`E066`: networks that this method cannot train.
 pub fn trainable(model: &hir::Model, ir: &ModelIr) -> Result<(), Diagnostic> {
     let Some((e, first)) = ir.networks().next() else { return Ok(()) };
     let span = first.span.or(ir.equations[e].span).unwrap_or_else(|| model.span());
-    if model.fit.method != Method::Collocation {
+    if model.fit.method == Method::Sindy {
         return Err(Diagnostic::new(
             codes::UNSUPPORTED,
             format!("neural terms `mlp(...)` do not train under `method = {}`", model.fit.method.name()),
             span,
             "neural term",
         )
-        .with_help("use `method = collocation` (the default), which trains the network's weights with the model"));
+        .with_help("use `method = collocation` or `method = mnn` (or leave `method` out: the size of the networks chooses), which train the network's weights with the model"));
     }
-    if ir.n_weights > MAX_COLLOCATION_WEIGHTS {
+    if model.fit.method == Method::Collocation && ir.n_weights > MAX_COLLOCATION_WEIGHTS {
         let (_, big) = ir.networks().max_by_key(|(_, n)| n.count).unwrap_or((e, first));
         return Err(Diagnostic::new(
             codes::NETWORK_TOO_LARGE,
@@ -40,7 +36,7 @@ pub fn trainable(model: &hir::Model, ir: &ModelIr) -> Result<(), Diagnostic> {
             big.span.unwrap_or(span),
             format!("{} weights", big.count),
         )
-        .with_help("use smaller hidden layers (a layer of width h after one of width g has (g + 1)·h weights)"));
+        .with_help("use `method = mnn` (or leave `method` out), or smaller hidden layers (a layer of width h after one of width g has (g + 1)·h weights)"));
     }
     Ok(())
 }

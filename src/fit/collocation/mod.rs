@@ -71,6 +71,7 @@ mod stats;
 mod traj;
 
 pub use objective::Objective;
+pub use neural::MAX_WEIGHTS;
 
 use super::{FitError, FitInput, Fitted, PhaseClock};
 use crate::check::settings::{Rule, Threshold};
