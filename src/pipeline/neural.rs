@@ -6,11 +6,93 @@
 //! Input: the checked and lowered model. Output: diagnostics.
 
 use crate::check::hir;
-use crate::check::settings::Method;
+use crate::check::settings::{Init, Method, Threshold, SCHEMA};
 use crate::diag::{codes, Diagnostic};
 use crate::ir::ModelIr;
 
 pub use crate::fit::collocation::MAX_WEIGHTS as MAX_COLLOCATION_WEIGHTS;
+
+/// Operations one collocation iteration may cost before a model whose `method` is not written
+/// trains its networks by `mnn`. A Gauss–Newton iteration with `n` dense unknowns over `rows`
+/// residual rows costs about `rows · n² + n³` (assembly and solve); the budget is that cost at
+/// the collocation engine's weight limit over 2,000 rows (about 3·10⁹ operations: a few seconds
+/// per iteration on one core), the size for which the limit was set.
+pub const COLLOCATION_BUDGET: f64 = 2000.0 * (MAX_COLLOCATION_WEIGHTS * MAX_COLLOCATION_WEIGHTS) as f64
+    + (MAX_COLLOCATION_WEIGHTS * MAX_COLLOCATION_WEIGHTS * MAX_COLLOCATION_WEIGHTS) as f64;
+
+/// With neural terms and no `method` written: `collocation` while one of its iterations stays
+/// within [`COLLOCATION_BUDGET`], else `mnn`; the reason goes into `fit.method_reason` for the
+/// report, and settings the chosen method does not read draw `W018` (the checker's `W004`s,
+/// judged against the default method, are replaced). `rows` counts the data's rows over all
+/// trajectories.
+pub fn choose_method(model: &mut hir::Model, ir: &ModelIr, rows: usize, warnings: &mut Vec<Diagnostic>) {
+    let Some((_, first)) = ir.networks().next() else { return };
+    if model.fit.is_explicit("method") {
+        return;
+    }
+    let n = ir.n_weights + ir.names.params.len() + ir.coefs.len();
+    let r = (rows * ir.equations.len()) as f64;
+    let cost = r * (n * n) as f64 + (n as f64).powi(3);
+    let method = if cost <= COLLOCATION_BUDGET { Method::Collocation } else { Method::Mnn };
+    model.fit.method_reason = Some(format!(
+        "`method` not written: {} weights; one collocation iteration costs about {:.1e} operations (rows · n² + n³, {} rows, n = {n}), {} the budget of {:.0e}",
+        ir.n_weights,
+        cost,
+        rows * ir.equations.len(),
+        if method == Method::Mnn { "over" } else { "within" },
+        COLLOCATION_BUDGET
+    ));
+    if method == model.fit.method {
+        return;
+    }
+    model.fit.method = method;
+    let span = first.span.unwrap_or_else(|| model.span());
+    warnings.retain(|d| {
+        !(d.code == codes::NO_EFFECT
+            && SCHEMA.iter().any(|s| s.acts_under(method) && d.message.starts_with(&format!("`{}` ", s.key))))
+    });
+    for spec in SCHEMA.iter().filter(|s| model.fit.is_explicit(s.key) && !s.acts_under(method) && s.key != "method") {
+        warnings.push(
+            Diagnostic::new(
+                codes::AUTO_METHOD_SETTING,
+                format!("`{}` has no effect: the networks' size chose `method = {}`", spec.key, method.name()),
+                span,
+                "these networks chose the method",
+            )
+            .with_help(format!("write `method = ...` to choose, or remove `{}`", spec.key)),
+        );
+    }
+}
+
+/// `W019`: under `mnn`, networks over the collocation limit leave `init = collocation` and
+/// `threshold = auto` without their collocation fit.
+pub fn start_warning(model: &hir::Model, ir: &ModelIr) -> Option<Diagnostic> {
+    let (_, first) = ir.networks().next()?;
+    let fit = &model.fit;
+    if fit.method != Method::Mnn || ir.n_weights <= MAX_COLLOCATION_WEIGHTS {
+        return None;
+    }
+    let init = fit.init == Init::Collocation && fit.is_explicit("init");
+    let what = match (init, fit.threshold == Threshold::Auto && !ir.coefs.is_empty()) {
+        (true, true) => "`init = collocation` and `threshold = auto` have",
+        (true, false) => "`init = collocation` has",
+        (false, true) => "`threshold = auto` has",
+        (false, false) => return None,
+    };
+    Some(
+        Diagnostic::new(
+            codes::COLLOCATION_START_SKIPPED,
+            format!(
+                "{what} no collocation fit to use: the networks have {} weights, over the collocation limit of {MAX_COLLOCATION_WEIGHTS}",
+                ir.n_weights
+            ),
+            first.span.unwrap_or_else(|| model.span()),
+            "these networks",
+        )
+        .with_note("training starts from the smoothed data and the networks' own start; sparse blocks keep their whole library")
+        .with_help("write `init = random`, or a numeric `threshold`"),
+    )
+}
 
 /// `E045`/`E066`: networks that this method cannot train.
 pub fn trainable(model: &hir::Model, ir: &ModelIr) -> Result<(), Diagnostic> {

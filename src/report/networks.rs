@@ -73,3 +73,25 @@ pub fn text(s: &mut String, nets: &[NetworkValue]) {
         }
     }
 }
+
+/// How the method was chosen for a model with neural terms whose `method` is not written.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MethodChoice {
+    /// The method that trained the model.
+    pub method: String,
+    /// Why (weights, the collocation iteration's estimated cost, the budget).
+    pub reason: String,
+}
+
+/// The choice from the fit settings (`None` when `method` was written or nothing was chosen).
+pub fn method_choice(fit: &crate::check::settings::FitSettings) -> Option<MethodChoice> {
+    let reason = fit.method_reason.clone()?;
+    Some(MethodChoice { method: fit.method.name().to_string(), reason })
+}
+
+/// The choice's line of the text report.
+pub fn choice_text(s: &mut String, choice: Option<&MethodChoice>) {
+    if let Some(c) = choice {
+        let _ = writeln!(s, "  trained by `{}` ({})", c.method, c.reason);
+    }
+}

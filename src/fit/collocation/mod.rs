@@ -70,8 +70,8 @@ mod sparsity;
 mod stats;
 mod traj;
 
-pub use objective::Objective;
 pub use neural::MAX_WEIGHTS;
+pub use objective::Objective;
 
 use super::{FitError, FitInput, Fitted, PhaseClock};
 use crate::check::settings::{Rule, Threshold};

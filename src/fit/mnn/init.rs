@@ -121,12 +121,7 @@ fn warm_point(m: &Mnn, f: &Fitted, x: &mut [f64]) {
 
 /// Appends the networks' starting weights to `x` (the collocation fit's when it trained them)
 /// and returns Adam's unit of each.
-fn start_weights(
-    m: &Mnn,
-    rng: &mut SeededRng,
-    warm: Option<&Fitted>,
-    x: &mut Vec<f64>,
-) -> Result<Vec<f64>, FitError> {
+fn start_weights(m: &Mnn, rng: &mut SeededRng, warm: Option<&Fitted>, x: &mut Vec<f64>) -> Result<Vec<f64>, FitError> {
     let Some(nets) = &m.nets else { return Ok(Vec::new()) };
     let t0 = Point::nzv(m);
     let kp = x[t0..t0 + m.n_theta].to_vec();

@@ -64,6 +64,10 @@ pub fn loss_and_grad(
         let pen = c.abs().and_then(|a| a.mul(&inv)).and_then(|a| a.sum_all()).map_err(candle_err)?;
         loss = (loss + pen).map_err(candle_err)?;
     }
+    if let (Some(w), true) = (wt, m.weight_decay > 0.0) {
+        let pen = w.sqr().and_then(|s| s.sum_all()).and_then(|s| s * m.weight_decay).map_err(candle_err)?;
+        loss = (loss + pen).map_err(candle_err)?;
+    }
     let value = loss.to_scalar::<f64>().map_err(candle_err)?;
     if !value.is_finite() {
         return Err(FitError::Diverged { round: 0, loss: value });

@@ -112,6 +112,9 @@ pub struct Mnn {
     /// The model's neural terms, trained on candle tensors (their weights follow `θ` in the
     /// point).
     pub nets: Option<Networks>,
+    /// `weight_decay`: the loss gains `weight_decay · Σ w²` over the networks' weights (the
+    /// collocation cost adds it per data point; this loss is already per cell).
+    pub weight_decay: f64,
 }
 
 impl Mnn {
@@ -139,6 +142,7 @@ impl Mnn {
         let nets = Networks::new(input, &s)?;
         Ok(Mnn {
             nets,
+            weight_decay: settings.weight_decay,
             n_theta: s.np + s.ncoef,
             s,
             offset,

@@ -250,7 +250,7 @@ fn loss_gradient_matches_central_differences_with_networks() {
     // and feed the fused op's third input; every weight is checked (they follow θ in `x`).
     for act in ["tanh", "softplus", "sigmoid"] {
         let (m, ir) = model(&format!(
-            "model n\nstate x, y\nparam a = 1 in (0.1, 5)\nbasis lib = poly(x, y, degree = 2)\nx' = a*x + mlp(x, y; hidden = [4, 3], activation = {act})\ny' = -0.4*y + sparse(lib, exclude = {{1}})\nfit {{ method = mnn, init = random, threshold = 0.1, window = 12 }}\n"
+            "model n\nstate x, y\nparam a = 1 in (0.1, 5)\nbasis lib = poly(x, y, degree = 2)\nx' = a*x + mlp(x, y; hidden = [4, 3], activation = {act})\ny' = -0.4*y + sparse(lib, exclude = {{1}})\nfit {{ method = mnn, init = random, threshold = 0.1, window = 12, weight_decay = 0.01 }}\n"
         ));
         let data = dataset(&["x", "y"], vec![lv(3.0, 1, 0.6, 0.02), lv(3.0, 2, 0.6, 0.02)]);
         let obj = Objective::new(&input(&m, &ir, &data, 5)).unwrap();
