@@ -22,12 +22,11 @@ pub const COLLOCATION_BUDGET: f64 = 2000.0 * (MAX_COLLOCATION_WEIGHTS * MAX_COLL
 
 /// With neural terms and no `method` written: `collocation` while one of its iterations stays
 /// within [`COLLOCATION_BUDGET`], else `mnn`; the reason goes into `fit.method_reason` for the
-/// report, and settings the chosen method does not read draw `W018` (the checker's `W004`s,
-/// judged against the default method, are replaced). `rows` counts the data's rows over all
-/// trajectories.
+/// report, and the checker's `W004`s for settings the chosen method reads (judged against the
+/// default method) are withdrawn; every setting that acts under `collocation` also acts under
+/// `mnn`, so none loses its effect. `rows` counts the data's rows over all trajectories.
 pub fn choose_method(model: &mut hir::Model, ir: &ModelIr, rows: usize, warnings: &mut Vec<Diagnostic>) {
-    let Some((_, first)) = ir.networks().next() else { return };
-    if model.fit.is_explicit("method") {
+    if ir.networks().next().is_none() || model.fit.is_explicit("method") {
         return;
     }
     let n = ir.n_weights + ir.names.params.len() + ir.coefs.len();
@@ -46,22 +45,10 @@ pub fn choose_method(model: &mut hir::Model, ir: &ModelIr, rows: usize, warnings
         return;
     }
     model.fit.method = method;
-    let span = first.span.unwrap_or_else(|| model.span());
     warnings.retain(|d| {
         !(d.code == codes::NO_EFFECT
             && SCHEMA.iter().any(|s| s.acts_under(method) && d.message.starts_with(&format!("`{}` ", s.key))))
     });
-    for spec in SCHEMA.iter().filter(|s| model.fit.is_explicit(s.key) && !s.acts_under(method) && s.key != "method") {
-        warnings.push(
-            Diagnostic::new(
-                codes::AUTO_METHOD_SETTING,
-                format!("`{}` has no effect: the networks' size chose `method = {}`", spec.key, method.name()),
-                span,
-                "these networks chose the method",
-            )
-            .with_help(format!("write `method = ...` to choose, or remove `{}`", spec.key)),
-        );
-    }
 }
 
 /// `W019`: under `mnn`, networks over the collocation limit leave `init = collocation` and

@@ -128,10 +128,16 @@ fn start_weights(m: &Mnn, rng: &mut SeededRng, warm: Option<&Fitted>, x: &mut Ve
     let npt = m.npt();
     let pt: Vec<Vec<f64>> =
         (0..m.s.trajs.len()).map(|k| x[t0 + m.n_theta + k * npt..t0 + m.n_theta + (k + 1) * npt].to_vec()).collect();
-    let (mut w, unit) = nets.start(&m.s, &kp, &pt, rng)?;
-    if let Some(f) = warm.filter(|f| f.weights.len() == w.len()) {
-        w.clone_from(&f.weights);
-    }
+    // Per equation: its column's mean noise level over a window's mean duration.
+    let ntr = m.s.trajs.len() as f64;
+    let span: f64 = m.s.trajs.iter().map(|t| t.h.iter().sum::<f64>() / t.h.len().max(1) as f64).sum::<f64>() / ntr;
+    let reach: Vec<f64> = (0..m.s.neq)
+        .map(|e| {
+            let sigma = m.s.trajs.iter().map(|t| t.sigma[m.s.eq_col[e]]).sum::<f64>() / ntr;
+            sigma / (span * (m.len - 1) as f64)
+        })
+        .collect();
+    let (w, unit) = nets.start(&m.s, &kp, &pt, rng, warm.map(|f| &f.weights[..]), &reach)?;
     x.extend(w);
     Ok(unit)
 }

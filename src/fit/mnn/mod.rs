@@ -17,6 +17,10 @@
 //! identity ([`whiten`]), the parameters in tenths of their range or their size, the denoised
 //! values in tenths of the noise level.
 //!
+//! Neural terms `mlp(...)` ([`neural`]): the networks run on candle tensors over the windows'
+//! kernel rows, their outputs enter the fused loss as a third input added to the compiled
+//! right-hand sides, and their weights follow `θ` in the point (and become `Fitted::weights`).
+//!
 //! Sparsity: with a numeric `threshold`, round 0 trains the whole library and each of the
 //! `rounds` further rounds first drops the non-`keep` terms whose magnitude (normalised, or raw
 //! with `threshold_scale = raw`) is below the threshold — masks are cumulative — then trains

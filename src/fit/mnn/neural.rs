@@ -34,12 +34,12 @@ use crate::jit::DiffKernels;
 type R<T> = candle_core::Result<T>;
 
 /// Ridge of the last layers' least-squares start, relative to the mean diagonal of the normal
-/// matrix. Hidden units are nearly collinear at the start; without a ridge the solution
-/// balances them with weights of hundreds, and then any step of a hidden weight is amplified by
-/// that much. A tenth of the mean diagonal damps only the directions carrying under a tenth of an
-/// average unit's signal (chosen on the UDE predator-prey data: largest weight 5 instead of 800;
-/// the training recovers the fit the ridge gives up).
-const RIDGE: f64 = 0.1;
+/// matrix: enough to keep dead or duplicate hidden units from making the solve singular. A
+/// larger ridge keeps the start's weights small but gives up fit that Adam must then recover in
+/// steps of the noise's size ([`Networks::units`]): chosen on the UDE predator-prey data with two
+/// networks of 32 × 32 (loss after 400 epochs 2.5 at 1e-6, 8.2 at 1e-3, 714 at 0.1), checked on
+/// a one-layer network of the same system (the tests).
+const RIDGE: f64 = 1e-6;
 
 /// Rows sampled to measure each weight's effect on the network output for Adam's units.
 const UNIT_ROWS: usize = 64;
@@ -171,25 +171,34 @@ impl Networks {
     }
 
     /// The starting weights and Adam's unit of each (see the module documentation); `kp` the
-    /// kernel parameters at the start, `pt` the per-trajectory values of each trajectory.
+    /// kernel parameters at the start, `pt` the per-trajectory values of each trajectory, and
+    /// `given` weights to start from instead of the networks' own start (a collocation fit's),
+    /// `reach[e]` the change of equation `e`'s right-hand side that one unit step may make
+    /// ([`Networks::units`]).
     pub fn start(
         &self,
         s: &Smoothed,
         kp: &[f64],
         pt: &[Vec<f64>],
         rng: &mut SeededRng,
+        given: Option<&[f64]>,
+        reach: &[f64],
     ) -> Result<(Vec<f64>, Vec<f64>), FitError> {
         let rows: Vec<Vec<f64>> = (0..s.trajs.len()).map(|k| s.rows(k, &s.trajs[k].z, &pt[k])).collect();
         let stats = self.input_stats(s, kp, &rows)?;
         let mut w = vec![0.0; self.n_weights];
-        let mut unit = vec![1.0; self.n_weights];
         let mut col = 0;
         for net in &self.nets {
             self.draw_hidden(net, &stats[col..col + net.n_in], &mut w, rng)?;
             col += net.n_in;
         }
-        let size = self.last_layers(s, kp, &rows, &mut w)?;
-        self.units(s, kp, &rows, &w, &size, &mut unit).map_err(candle_err)?;
+        self.last_layers(s, kp, &rows, &mut w)?;
+        if let Some(g) = given.filter(|g| g.len() == w.len()) {
+            w.copy_from_slice(g);
+        }
+        // The units are measured at the weights training starts from.
+        let mut unit = vec![1.0; self.n_weights];
+        self.units(s, kp, &rows, &w, reach, &mut unit).map_err(candle_err)?;
         Ok((w, unit))
     }
 
@@ -242,9 +251,8 @@ impl Networks {
     }
 
     /// Per equation, its networks' last layers by ridge least squares of `dz − f_known` on the
-    /// smoothed rows (see [`RIDGE`]); returns the target's rms per equation.
-    fn last_layers(&self, s: &Smoothed, kp: &[f64], rows: &[Vec<f64>], w: &mut [f64]) -> Result<Vec<f64>, FitError> {
-        let mut sizes = vec![1.0; self.neq];
+    /// smoothed rows (see [`RIDGE`]).
+    fn last_layers(&self, s: &Smoothed, kp: &[f64], rows: &[Vec<f64>], w: &mut [f64]) -> Result<(), FitError> {
         for e in 0..self.neq {
             let nets: Vec<usize> = (0..self.nets.len()).filter(|&k| self.nets[k].eq == e).collect();
             if nets.is_empty() {
@@ -266,7 +274,6 @@ impl Networks {
             let ridge = RIDGE * (0..dim).map(|p| ata[p * dim + p]).sum::<f64>() / dim as f64;
             (0..dim).for_each(|p| ata[p * dim + p] += ridge.max(f64::MIN_POSITIVE));
             let sol = dense_solve(&ata, &atb, dim).unwrap_or_else(|| vec![0.0; dim]);
-            sizes[e] = (b.iter().map(|v| v * v).sum::<f64>() / n.max(1) as f64).sqrt().max(1e-12);
             let mut p = 0;
             for &k in &nets {
                 let net = &self.nets[k];
@@ -276,16 +283,19 @@ impl Networks {
                 p += fan;
             }
         }
-        Ok(sizes)
+        Ok(())
     }
 
     /// Adam's unit of every weight: one for each layer of a network, such that a step of one
-    /// unit along the layer's gradient direction changes the network's output by `size_e / L`
-    /// on an average row (`L` layers, `size_e` the equation's derivative size): the unit is
-    /// `size_e / (L · ‖∂out/∂w_layer‖)`, the norm averaged over sampled rows. Without it a
-    /// network's many weights, all stepped at once by Adam, move the output by far more than
-    /// any single unknown moves (measured: one step took the predator-prey loss from 8 to 4e8).
-    fn units(&self, s: &Smoothed, kp: &[f64], rows: &[Vec<f64>], w: &[f64], size: &[f64], unit: &mut [f64]) -> R<()> {
+    /// unit along the layer's gradient direction changes the network's output by `reach_e / L`
+    /// on an average row (`L` layers): the unit is `reach_e / (L · ‖∂out/∂w_layer‖)`, the norm
+    /// averaged over sampled rows. `reach_e` is the equation's noise level over a window's
+    /// duration: a right-hand side off by that much moves the window's solution by about one
+    /// noise level, which raises the loss (in noise units per cell) by about one, so a unit is
+    /// what the coefficients' whitened coordinates are. Without it a network's many weights,
+    /// all stepped at once by Adam, move the output by far more than any single unknown moves
+    /// (measured: one step took the predator-prey loss from 8 to 4e8).
+    fn units(&self, s: &Smoothed, kp: &[f64], rows: &[Vec<f64>], w: &[f64], reach: &[f64], unit: &mut [f64]) -> R<()> {
         let dev = Device::Cpu;
         let ncols = s.layout.columns.len();
         let all: Vec<f64> = rows.concat();
@@ -308,7 +318,7 @@ impl Networks {
             for &(ni, no) in &sizes {
                 let count = (ni + 1) * no;
                 let total = effect[at..at + count].iter().sum::<f64>().sqrt();
-                let u = size[net.eq] / sizes.len() as f64 / total.max(f64::MIN_POSITIVE);
+                let u = reach[net.eq] / sizes.len() as f64 / total.max(f64::MIN_POSITIVE);
                 unit[at..at + count].iter_mut().for_each(|v| *v = if u.is_finite() { u } else { 1.0 });
                 at += count;
             }

@@ -259,3 +259,26 @@ fn loss_gradient_matches_central_differences_with_networks() {
         check_gradient(&obj);
     }
 }
+
+/// Trains `x' = 1.1*x + mlp(x, y)` (truth `-0.4*x*y`) under `mnn` with `weight_decay`.
+fn neural_fit(decay: f64) -> (mechc::ir::ModelIr, Fitted) {
+    let (m, ir) = model(&format!(
+        "model n\nstate x, y\nx' = 1.1*x + mlp(x, y; hidden = [6])\ny' = 0.1*x*y - 0.4*y\nfit {{ method = mnn, epochs = 40, weight_decay = {decay} }}\n"
+    ));
+    let data = dataset(&["x", "y"], vec![lv(1.0, 1, 6.0, 0.05)]);
+    let f = fit(&input(&m, &ir, &data, 2)).unwrap();
+    (ir, f)
+}
+
+#[test]
+fn networks_train_under_mnn_and_weight_decay_shrinks_them() {
+    let norm = |w: &[f64]| w.iter().map(|v| v * v).sum::<f64>();
+    let (ir, plain) = neural_fit(0.0);
+    assert_eq!(plain.weights.len(), ir.n_weights);
+    assert!(plain.weights.iter().all(|w| w.is_finite()));
+    // Training lowers the loss from its first epoch (the least-squares start) onwards.
+    let (first, last) = (plain.history.first().unwrap().loss, plain.history.last().unwrap().loss);
+    assert!(last < first, "loss {first} -> {last}");
+    let (_, decayed) = neural_fit(1.0);
+    assert!(norm(&decayed.weights) < norm(&plain.weights), "{} vs {}", norm(&decayed.weights), norm(&plain.weights));
+}
