@@ -1,16 +1,20 @@
 //! The field report as one self-contained HTML page (`mechc run --report out.html` on a model
 //! with fields): a [`FieldReport`] and, optionally, the heat-map figure as SVG text → a page with
 //! the page style of [`crate::report::html`] (inline CSS, no script, nothing loaded from
-//! elsewhere). Sections: the equations as `.mech`; the kept coefficients with standard errors
+//! elsewhere: the heat maps are `data:` images inside the inline SVG). Sections: the equations as `.mech`; the kept coefficients with standard errors
 //! and 95% intervals; the fitted parameters; the data, the grid and the method; the metrics,
 //! each labelled by what it is measured against; warnings; the selection path; the figure. Every
 //! text from the model or the data is escaped.
 
 use super::FieldReport;
 use crate::number::format_sig;
-use crate::report::html::{escape, path, row, warnings, CSP, CSS};
+use crate::report::html::{escape, path, row, warnings, CSS};
 use crate::report::values::pm;
 use std::fmt::Write;
+
+/// The page's content security policy: as the fit report's, and images only from the page
+/// itself (the heat maps are PNG images embedded as `data:` URIs in the inline SVG).
+pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 /// Significant digits of the page's coefficients.
 const DIGITS: usize = 4;
