@@ -146,6 +146,13 @@ fn validate_against_data(args: &RunArgs, p: &PreparedFields) -> Result<(), u8> {
             let why = format!("`--plot-trajectories` names trajectory {i}, but the data have {n} trajector{plural}");
             return Err(crate::cli::coded(codes::PLOT_SELECTION, &why));
         }
+        let fits = rows_fit(p);
+        if sel.indices(n).map_or(0, |v| v.len()) > fits {
+            eprintln!(
+                "note: the heat-map figure shows the first {fits} of the chosen trajectories ({} rows at most)",
+                heatmap::MAX_ROWS
+            );
+        }
     }
     let all = outputs::paths(args);
     let exports = outputs::export_paths(args);
@@ -200,12 +207,17 @@ fn write_all(
     Ok(written)
 }
 
+/// Trajectories the heat-map figure has room for: a row per field of each.
+fn rows_fit(p: &PreparedFields) -> usize {
+    (heatmap::MAX_ROWS / p.ir.names.states.len().max(1)).max(1)
+}
+
 /// The heat-map figure: the chosen trajectories (by default up to [`DEFAULT_SHOWN`], spread
 /// evenly), one row per field of each, at most [`heatmap::MAX_ROWS`] rows.
 fn figure(args: &RunArgs, p: &PreparedFields, report: &FieldReport) -> FieldPlot {
     let n = p.data.trajectories.len();
     let states = &p.ir.names.states;
-    let fits = (heatmap::MAX_ROWS / states.len().max(1)).max(1);
+    let fits = rows_fit(p);
     let chosen = match &args.plot_trajectories {
         Some(sel) => sel.indices(n).unwrap_or_default(),
         None => crate::report::figure::Selection::Count(DEFAULT_SHOWN.min(fits)).indices(n).unwrap_or_default(),
