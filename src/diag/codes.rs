@@ -213,4 +213,6 @@ codes! {
         "An `encoder` is declared but no parameter is declared `from` it, so nothing trains or uses it. Declare the parameters it gives (`param r per trajectory from enc in (0.1, 10)`) or remove it.";
     ENCODER_SETTING = "W013", "fit setting without effect on an encoder fit",
         "A model with an encoder trains the encoder, the shared parameters and the ODE layer on whole trajectories: `epochs`, `lr`, `batch`, `validation` (the fraction of trajectories held out), `seed` and the layer's row weights act, but there are no windows (`window`, `stride`), no sparse terms to threshold (`threshold`, `threshold_scale`, `rounds`, `l1`), no collocation start (`init`, `rule`, `substeps`) and no bootstrap refits (`ensemble`: the held-out trajectories' errors measure it instead). Remove the setting.";
+    SCALING_PARAM = "W020", "parameter that only scales candidate terms",
+        "A learnable parameter occurs only inside candidate terms of `sparse(...)`, and there only as a factor (`{k*x*y}`, `{x/k}`): each such term already has a coefficient of its own, which absorbs the parameter, so the data determine only their product. The fitted value is reported but is not a recovered value (the report marks it, with no standard error). Drop the parameter from the basis (the coefficient stands for it), or use it in a known term.";
 }
