@@ -59,7 +59,7 @@ pub fn run(args: &RunArgs, checked: Checked, sources: &SourceMap) -> u8 {
         crate::check::settings::Threshold::Auto => "auto".to_string(),
     };
     let labels: Vec<String> = p.data.trajectories.iter().map(|t| t.label.clone()).collect();
-    let warnings = crate::pipeline::result_warnings(&p.model, &fit.fitted, &labels);
+    let warnings = crate::pipeline::result_warnings(&p.model, &p.ir, &fit.fitted, &labels);
     eprint!("{}", render::render_text(&warnings, sources, render::use_color()));
     report.warnings = warnings
         .iter()
@@ -223,13 +223,13 @@ fn figure(args: &RunArgs, p: &PreparedFields, report: &FieldReport) -> FieldPlot
         None => crate::report::figure::Selection::Count(DEFAULT_SHOWN.min(fits)).indices(n).unwrap_or_default(),
     };
     let shown: Vec<usize> = chosen.iter().copied().take(fits).collect();
-    let mut header = vec![format!(
-        "{} of {} trajector{}: data, the discovered model's rollout from the first denoised profile (one colour \
-         scale per row) and rollout − data",
-        shown.len(),
-        n,
-        if n == 1 { "y" } else { "ies" }
-    )];
+    let what = "data, the discovered model's rollout from the first denoised profile (one colour scale per row) \
+                and rollout − data";
+    let mut header = vec![if n == 1 {
+        format!("The data, {}", &what[6..])
+    } else {
+        format!("{} of {n} trajectories: {what}", shown.len())
+    }];
     header.extend(report.equations.iter().take(8).map(|e| e.text.clone()));
     let field_of = p.model.pde.as_ref().map(|pde| field_report::rollout::field_of(&p.ir, pde)).unwrap_or_default();
     let mut rows = Vec::new();

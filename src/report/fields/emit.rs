@@ -9,9 +9,10 @@
 //! over its time span on its grid (`discovered_rollout` for a single trajectory,
 //! `discovered_rollout_K` otherwise), and the discovered equations. A `simulate` block takes an
 //! initial profile as an expression of the space variable, so the denoised profile is written as
-//! its trigonometric interpolant (exact at the grid points), leaving out the smallest modes
-//! while their share of the profile's L2 norm stays below [`TRUNCATION`]. Simulations need a
-//! periodic space: a model on a bounded space gets no `data` block and its header says so.
+//! its trigonometric interpolant (exact at the grid points), leaving out the smallest Fourier
+//! components while their share of the profile's L2 norm stays below [`TRUNCATION`].
+//! Simulations need a periodic space: a model on a bounded space gets no `data` block and its
+//! header says so.
 
 use super::rollout::field_of;
 use crate::check::hir::Pde;
@@ -45,7 +46,7 @@ pub fn emit_model(ir: &ModelIr, pde: &Pde, data: &FieldData, fit: &FieldFit, sou
         );
     }
     let _ = writeln!(s, "model {}\n", ir.name);
-    let bounds = format!("{} .. {}", number(space.lo), number(space.hi));
+    let bounds = format!("{} .. {}", exact(space.lo), exact(space.hi));
     let _ = writeln!(s, "space {} in {bounds}{}", space.name, if space.periodic { " periodic" } else { "" });
     let _ = writeln!(s, "field {} over {}", ir.names.states.join(", "), space.name);
     for (name, v) in ir.names.params.iter().zip(&f.params) {
@@ -76,7 +77,7 @@ pub fn emit_model(ir: &ModelIr, pde: &Pde, data: &FieldData, fit: &FieldFit, sou
             }
             let step = (tr.t[tr.nt() - 1] - tr.t[0]) / (tr.nt() - 1).max(1) as f64;
             let _ = writeln!(s, "    points {}", tr.nx());
-            let _ = writeln!(s, "    time {} .. {} step {}", number(tr.t[0]), number(tr.t[tr.nt() - 1]), number(step));
+            let _ = writeln!(s, "    time {} .. {} step {}", exact(tr.t[0]), exact(tr.t[tr.nt() - 1]), number(step));
             s.push_str("}\n");
         }
     }
@@ -98,56 +99,65 @@ fn number(v: f64) -> String {
 }
 
 /// The trigonometric interpolant of `profile` (samples at `lo + j·(hi − lo)/n`) as an
-/// expression of `x`: `a0 + a1*cos(w1*(x - lo)) + b1*sin(w1*(x - lo)) + ...`, the smallest modes
-/// left out while their L2 share stays below [`TRUNCATION`].
+/// expression of `x`: `a0 + a1*cos(w1*(x - lo)) + b1*sin(w1*(x - lo)) + ...`, the smallest
+/// Fourier components left out while their L2 share stays below [`TRUNCATION`].
 pub fn interpolant(profile: &[f64], lo: f64, hi: f64, x: &str) -> String {
     let n = profile.len();
     let mut buf: Vec<C> = profile.iter().map(|&v| C::new(v, 0.0)).collect();
     rustfft::FftPlanner::new().plan_fft_forward(n).process(&mut buf);
-    // Mode k: (cosine, sine) amplitudes and its share of the mean square.
-    let modes: Vec<(usize, f64, f64, f64)> = (0..=n / 2)
-        .map(|k| {
-            let edge = k == 0 || 2 * k == n;
-            let scale = if edge { 1.0 } else { 2.0 } / n as f64;
-            let (a, b) = (scale * buf[k].re, if edge { 0.0 } else { -scale * buf[k].im });
-            let energy = if edge { a * a } else { (a * a + b * b) / 2.0 };
-            (k, a, b, energy)
-        })
-        .collect();
-    let total: f64 = modes.iter().map(|m| m.3).sum();
-    let mut order: Vec<usize> = (0..modes.len()).collect();
-    order.sort_by(|&i, &j| modes[i].3.total_cmp(&modes[j].3));
+    // Every component (mode k, sine or not, coefficient) with its share of the mean square.
+    let mut parts: Vec<(usize, bool, f64, f64)> = Vec::new();
+    for (k, z) in buf.iter().enumerate().take(n / 2 + 1) {
+        let edge = k == 0 || 2 * k == n;
+        if edge {
+            parts.push((k, false, z.re / n as f64, (z.re / n as f64).powi(2)));
+        } else {
+            let (a, b) = (2.0 * z.re / n as f64, -2.0 * z.im / n as f64);
+            parts.push((k, false, a, a * a / 2.0));
+            parts.push((k, true, b, b * b / 2.0));
+        }
+    }
+    let total: f64 = parts.iter().map(|p| p.3).sum();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|&i, &j| parts[i].3.total_cmp(&parts[j].3));
+    let mut keep = vec![true; parts.len()];
     let mut dropped = 0.0;
-    let mut keep = vec![true; modes.len()];
     for i in order {
-        if dropped + modes[i].3 > TRUNCATION * TRUNCATION * total {
+        if dropped + parts[i].3 > TRUNCATION * TRUNCATION * total {
             break;
         }
-        dropped += modes[i].3;
+        dropped += parts[i].3;
         keep[i] = false;
     }
     let shift = if lo == 0.0 {
         x.to_string()
     } else if lo < 0.0 {
-        format!("({x} + {})", number(-lo))
+        format!("({x} + {})", exact(-lo))
     } else {
-        format!("({x} - {})", number(lo))
+        format!("({x} - {})", exact(lo))
     };
     let w = 2.0 * std::f64::consts::PI / (hi - lo);
-    let mut parts: Vec<(f64, String)> = Vec::new();
-    for &(k, a, b, _) in modes.iter().filter(|m| keep[m.0]) {
-        if k == 0 {
-            parts.push((a, String::new()));
-            continue;
-        }
-        let arg = format!("{}*{shift}", number(k as f64 * w));
-        for (c, f) in [(a, "cos"), (b, "sin")] {
-            if c != 0.0 {
-                parts.push((c, format!("*{f}({arg})")));
-            }
-        }
+    let terms: Vec<(f64, String)> = parts
+        .iter()
+        .zip(&keep)
+        .filter(|(p, &k)| k && p.2 != 0.0)
+        .map(|(&(k, sine, c, _), _)| match k {
+            0 => (c, String::new()),
+            _ => (c, format!("*{}({}*{shift})", if sine { "sin" } else { "cos" }, number(k as f64 * w))),
+        })
+        .collect();
+    join_terms(&terms)
+}
+
+/// A number written so that it reads back as the same `f64` (space bounds and times, which a
+/// grid must match exactly).
+fn exact(v: f64) -> String {
+    let t = format!("{}", v.abs());
+    if v < 0.0 {
+        format!("-{t}")
+    } else {
+        t
     }
-    join_terms(&parts)
 }
 
 /// `c1*f1 + c2*f2 - ...` with the signs pulled out; `0` for no terms.
