@@ -190,3 +190,21 @@ fn settings_the_field_fit_does_not_read_draw_w004_and_the_ones_it_reads_do_not()
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("W004"), "{err}");
 }
+
+#[test]
+fn the_field_page_renders_its_heat_maps_in_headless_chromium_without_console_messages() {
+    let Some(browser) = super::html::browser() else { return };
+    let dir = out_dir("browser");
+    let page = dir.join("page.html");
+    let (code, _, err) = mechc(&["run", BURGERS, "-q", "--report", s(&page)]);
+    assert_eq!(code, 0, "{err}");
+    let page = std::fs::canonicalize(page).unwrap();
+    // A policy that blocked the embedded images would log a violation and leave them blank.
+    let shot = dir.join("page.png");
+    let messages = super::html::render(&browser, &page, &shot, &dir.join("profile"));
+    assert!(messages.is_empty(), "console messages:\n{}", messages.join("\n"));
+    let img = image::open(&shot).expect("the screenshot is a PNG").to_rgb8();
+    // The heat maps' background, u ≈ 0, is the darkest viridis colour (0x440154): the images show.
+    let dark = img.pixels().filter(|p| p.0[0].abs_diff(0x44) < 8 && p.0[1] < 12 && p.0[2].abs_diff(0x54) < 8).count();
+    assert!(dark > 5000, "{dark} pixels of the heat maps' dark end: the embedded images did not show");
+}
