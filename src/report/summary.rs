@@ -415,8 +415,7 @@ impl Report {
         if let Some(h) = &self.hamiltonian {
             let _ = writeln!(s, "  {h}");
         }
-        super::networks::text(&mut s, &self.networks);
-        super::networks::choice_text(&mut s, self.method_choice.as_ref());
+        super::networks::text(&mut s, &self.networks, self.method_choice.as_ref());
         if self.equations.iter().any(|e| e.terms.iter().any(|t| t.std_error.is_some())) {
             let _ = writeln!(s, "  coefficients ± standard error:");
             values::coefficient_text(&mut s, &self.equations, self.precision);
