@@ -5,7 +5,7 @@
 use super::{cancel_flag, RunArgs};
 use crate::cli::{EXIT_INTERRUPTED, EXIT_OK, EXIT_USER};
 use crate::diag::{codes, render, Diagnostic};
-use crate::pipeline::fields::{prepare_fields, train_fields};
+use crate::pipeline::fields::{field_warnings, prepare_fields, train_fields};
 use crate::pipeline::Checked;
 use crate::source::SourceMap;
 use std::sync::atomic::Ordering;
@@ -46,6 +46,7 @@ pub fn run(args: &RunArgs, checked: Checked, sources: &SourceMap) -> u8 {
         }
     };
     let wall = start.elapsed().as_secs_f64();
+    eprint!("{}", render::render_text(&field_warnings(&p, &fit), sources, render::use_color()));
     let Some(pde) = &p.model.pde else { return EXIT_USER };
     let report = crate::report::fields::build(&p.ir, pde, &p.data, &fit, args.precision as usize);
     print!("{}", crate::report::fields::text(&name, pde, &p.data, &fit, &report, wall));
