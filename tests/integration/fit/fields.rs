@@ -117,6 +117,13 @@ fn long_form_csv_grid_is_checked() {
 /// c = 4, sampled from its closed form (a travelling wave by construction: it solves
 /// `u_t = −6 u u_x − u_xxx` and `u_t = −4 u_x` alike), with the library `lib`.
 fn soliton(name: &str, lib: &str) -> PreparedFields {
+    soliton_with(name, lib, &[])
+}
+
+/// [`soliton`] plus linear KdV waves `a·cos(k x + k³ t)` for `(mode, a)` in `ripples` (`k` =
+/// 2π·mode/20): the fast ripples a non-periodic initial profile sheds, far above the time
+/// sampling's Nyquist frequency.
+fn soliton_with(name: &str, lib: &str, ripples: &[(f64, f64)]) -> PreparedFields {
     let dir = std::env::temp_dir().join(format!("mechc-soliton-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut csv = String::from("t,x,u\n");
@@ -124,7 +131,14 @@ fn soliton(name: &str, lib: &str) -> PreparedFields {
         let t = i as f64 * 0.02;
         for j in 0..256 {
             let x = -10.0 + 20.0 * j as f64 / 256.0;
-            let u = 2.0 / (x + 5.0 - 4.0 * t).cosh().powi(2);
+            let wave: f64 = ripples
+                .iter()
+                .map(|&(mode, a)| {
+                    let k = std::f64::consts::TAU * mode / 20.0;
+                    a * (k * x + k.powi(3) * t).cos()
+                })
+                .sum();
+            let u = 2.0 / (x + 5.0 - 4.0 * t).cosh().powi(2) + wave;
             csv.push_str(&format!("{t:e},{x:e},{u:e}\n"));
         }
     }
@@ -165,4 +179,17 @@ fn lone_soliton_without_the_bare_derivative_names_the_translation() {
     let w = mechc::pipeline::fields::field_warnings(&p, &fit);
     let m = &w[0].message;
     assert!(m.contains("`u' = -4.00") && m.contains("*u_x` explains them as well as `u' = -"), "{m}");
+}
+
+#[test]
+fn unresolved_fast_ripples_do_not_bias_the_fit() {
+    // Ripples of 1e-4 at modes 40 and 60 (time frequencies k³ ≈ 2e3 and 7e3 against a Nyquist
+    // frequency of 157) carry large third derivatives and aliased time derivatives: kept, they
+    // pull the u_xxx coefficient to about -0.67; the fit cuts the modes the sampling does not
+    // resolve.
+    let p = soliton_with("ripples", "{1, u, u^2, u_xx, u_xxx, u*u_x, u*u_xx}", &[(40.0, 1e-4), (60.0, 1e-4)]);
+    let f = train_fields(&p, None, None).expect("fits").fitted;
+    let eqs = mechc::report::equations::equations_with(&p.ir, &f.coefficients, &f.active, &f.magnitudes, 6);
+    let got: Vec<(String, f64)> = eqs[0].terms.iter().map(|t| (t.term.clone(), t.coefficient)).collect();
+    assert_terms(&got, &[("u*u_x", -6.0), ("u_xxx", -1.0)], 0.01);
 }
