@@ -91,9 +91,18 @@ pub fn check_and_lower(sources: &mut SourceMap, root: SourceId) -> Result<Checke
     };
     let ir = crate::ir::lower(&model).map_err(|e| Failure::Internal(e.to_string()))?;
     let mut warnings = diags;
-    neural::seed_acts(&ir, &mut warnings);
-    warnings.extend(neural::warnings(&model, &ir));
+    lowered_warnings(&model, &ir, &mut warnings);
     Ok(Checked { model, ir, warnings })
+}
+
+/// The warnings found on the lowered model, added to the checker's: a parameter a network can
+/// absorb (`W010`), `weight_decay` without a network (`W011`), a parameter that only scales
+/// candidate terms (`W020`); the checker's `W004` on `seed` is withdrawn when networks draw
+/// their starting weights from it.
+pub fn lowered_warnings(model: &crate::check::hir::Model, ir: &ModelIr, warnings: &mut Vec<Diagnostic>) {
+    neural::seed_acts(ir, warnings);
+    warnings.extend(neural::warnings(model, ir));
+    warnings.extend(warnings::scaling_params(model, ir));
 }
 
 /// Check → lower → the model's data → the checks made before training.

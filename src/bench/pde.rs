@@ -16,9 +16,10 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::discovery::{coef_table, write_atomic, write_json, MECHC};
+pub use super::pde_cases::PdeRecord;
 use super::pde_cases::{cases, PdeCase};
 use super::pysindy_pde;
-use super::score::{score, CoefTable, Score};
+use super::score::score;
 use super::timed_fit::process_cpu_seconds;
 use super::BenchError;
 use crate::pipeline::fields::{field_warnings, prepare_fields, train_fields, PreparedFields};
@@ -81,24 +82,6 @@ impl PdeArgs {
         let out = self.out.clone().unwrap_or_else(|| root.join("target/bench/pde"));
         Ok(PdeConfig { cases: chosen, out, python, root: root.to_path_buf() })
     }
-}
-
-/// One tool's fit of one case.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PdeRecord {
-    pub case: String,
-    pub label: String,
-    /// `mechc`, `pysindy-pde-find` or `pysindy-weak`.
-    pub tool: String,
-    pub noise_percent: f64,
-    pub file: String,
-    pub wall_s: Option<f64>,
-    pub cpu_s: Option<f64>,
-    pub score: Option<Score>,
-    pub error: Option<String>,
-    pub coefficients: Option<CoefTable>,
-    /// The warnings the fit drew (codes and messages), mechc only.
-    pub warnings: Vec<String>,
 }
 
 /// Everything the benchmark measured.

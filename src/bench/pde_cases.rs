@@ -1,4 +1,5 @@
-//! The acceptance cases of `mechc bench pde`: each a field system simulated on a periodic grid
+//! The acceptance cases of `mechc bench pde` and the record of one tool's fit of one case
+//! ([`PdeRecord`]). The cases: each a field system simulated on a periodic grid
 //! (256 points × 101 times unless said), a candidate library, the true equation, and the
 //! library's shape for PySINDy (polynomial degree in `u` times the derivatives up to an order,
 //! which is what `poly(u, degree = d)*{1, u_x, ...}` spells).
@@ -8,7 +9,9 @@
 //! rows are scored against KdV all the same; mechc says so (`W016`, naming the alternative), and
 //! the table shows what each tool kept.
 
-use super::score::Truth;
+use serde::Serialize;
+
+use super::score::{CoefTable, Score, Truth};
 
 /// One benchmark case.
 #[derive(Clone, Debug, PartialEq)]
@@ -144,4 +147,22 @@ pub fn cases() -> Vec<PdeCase> {
             &vec![("u_xx", 1.0), ("u", 1.0), ("u^2", -1.0)],
         ),
     ]
+}
+
+/// One tool's fit of one case.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PdeRecord {
+    pub case: String,
+    pub label: String,
+    /// `mechc`, `pysindy-pde-find` or `pysindy-weak`.
+    pub tool: String,
+    pub noise_percent: f64,
+    pub file: String,
+    pub wall_s: Option<f64>,
+    pub cpu_s: Option<f64>,
+    pub score: Option<Score>,
+    pub error: Option<String>,
+    pub coefficients: Option<CoefTable>,
+    /// The warnings the fit drew (codes and messages), mechc only.
+    pub warnings: Vec<String>,
 }

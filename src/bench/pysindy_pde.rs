@@ -12,8 +12,7 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
-use super::pde::PdeRecord;
-use super::pde_cases::PdeCase;
+use super::pde_cases::{PdeCase, PdeRecord};
 use super::score::{score, CoefTable};
 use super::BenchError;
 

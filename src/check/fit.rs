@@ -10,7 +10,10 @@ use crate::syntax::ast::{self, ExprKind as A};
 
 impl Checker<'_> {
     pub(crate) fn resolve_fit(&mut self, fit: Option<&ast::FitDecl>) {
-        let Some(fit) = fit else { return };
+        let Some(fit) = fit else {
+            self.method_rules(&[]);
+            return;
+        };
         let mut seen: Vec<&ast::Ident> = Vec::new();
         let mut written: Vec<(&'static SettingSpec, Span, Span)> = Vec::new();
         for s in &fit.settings {
@@ -84,8 +87,15 @@ impl Checker<'_> {
     }
 
     /// Rules that need every setting: `device = cuda` is refused (no CUDA backend in this
-    /// build), and a setting the chosen method does not read draws `W004`.
+    /// build), and a setting the chosen method does not read draws `W004`. A model with fields
+    /// is fitted by the `sindy` engine whatever `method` says (any other is refused when it is
+    /// prepared), so its method becomes `sindy` unless written, and its settings are judged by
+    /// what the field fit reads.
     fn method_rules(&mut self, written: &[(&'static SettingSpec, Span, Span)]) {
+        let fields = self.model.pde.is_some();
+        if fields && !self.model.fit.is_explicit("method") {
+            self.model.fit.method = settings::Method::Sindy;
+        }
         let method = self.model.fit.method;
         for &(spec, key_span, value_span) in written {
             if spec.key == "device" && self.model.fit.device == Device::Cuda {
@@ -98,7 +108,9 @@ impl Checker<'_> {
                     )
                     .with_help("use `device = cpu` (the default)"),
                 );
-            } else if !self.model.fit.reads(spec) {
+            } else if fields && !self.model.fit.reads_for_fields(spec) {
+                self.err(field_no_effect(spec, key_span));
+            } else if !fields && !self.model.fit.reads(spec) {
                 let (acts, here) = if spec.acts.is_empty() {
                     ("no method reads it yet".to_string(), "")
                 } else if spec.acts_under(method) {
@@ -120,6 +132,24 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// `W004` for a setting the fit of a model with fields does not read.
+fn field_no_effect(spec: &SettingSpec, key_span: Span) -> Diagnostic {
+    let why = match spec.key {
+        "ensemble" | "seed" => "field models make no bootstrap refits, so nothing is drawn at random".to_string(),
+        "threshold_scale" => "it acts only with a numeric `threshold`".to_string(),
+        _ => {
+            format!("it acts under {}, and field models are fitted by the `sindy` engine", spec.acts_words("method = "))
+        }
+    };
+    Diagnostic::new(
+        codes::NO_EFFECT,
+        format!("`{}` has no effect in a model with fields", spec.key),
+        key_span,
+        "not read by the field fit",
+    )
+    .with_help(format!("remove it ({why})"))
 }
 
 /// When a setting that its method reads in some configurations acts (see `FitSettings::reads`).

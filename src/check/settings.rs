@@ -385,6 +385,19 @@ impl FitSettings {
         }
     }
 
+    /// Whether the fit of a model with fields reads the setting: field models are fitted by the
+    /// `sindy` engine (the settings it reads act as under `method = sindy`) and make no bootstrap
+    /// refits, so `ensemble` and the `seed` of its draws have no effect. `validation` counts as
+    /// read: it is refused for fields with `E080` instead.
+    pub fn reads_for_fields(&self, spec: &SettingSpec) -> bool {
+        match spec.key {
+            "method" | "validation" => true,
+            "ensemble" | "seed" => false,
+            "threshold_scale" => matches!(self.threshold, Threshold::Level(_)),
+            _ => spec.acts_under(Method::Sindy),
+        }
+    }
+
     /// Whether the user wrote this key.
     pub fn is_explicit(&self, key: &str) -> bool {
         self.explicit.contains(&key)

@@ -45,13 +45,21 @@ fn check_one(
             super::print_out(&crate::syntax::dump::dump(&m));
         }
     }
-    let (model, diags) = crate::check::check(&mut sources, root);
+    let (model, mut diags) = crate::check::check(&mut sources, root);
     if let (Some(Emit::Hir), Some(m)) = (emit, &model) {
         super::print_out(&crate::check::print::model(m));
     }
+    // A clean model is lowered too: some warnings (a parameter a network or a coefficient
+    // absorbs) are found on the lowered model.
+    let mut ir = match (&model, diag::has_errors(&diags)) {
+        (Some(m), false) => Some(crate::ir::lower(m).map_err(|e| format!(": {e}"))?),
+        _ => None,
+    };
+    if let (Some(m), Some(ir)) = (&model, &ir) {
+        crate::pipeline::lowered_warnings(m, ir, &mut diags);
+    }
     report(&diags, &sources, format, json);
-    if let (Some(Emit::Ir), Some(m), false) = (emit, &model, diag::has_errors(&diags)) {
-        let mut ir = crate::ir::lower(m).map_err(|e| format!(": {e}"))?;
+    if let (Some(Emit::Ir), Some(ir)) = (emit, ir.as_mut()) {
         super::print_out(&format!("{}\n", ir.emit().trim_end()));
     }
     Ok(!diag::has_errors(&diags))

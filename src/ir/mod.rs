@@ -9,6 +9,7 @@
 
 mod arena;
 mod basis;
+pub mod confound;
 mod diff;
 mod hamiltonian;
 mod lower;

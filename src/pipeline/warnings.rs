@@ -1,6 +1,7 @@
 //! Warnings about a fit's result, as coded diagnostics: a parameter that has no effect on the
 //! fit (`W006`, held at its guess) and a parameter that ended on or near one of its bounds
-//! (`W005`: on it, or with its 95% interval crossing it).
+//! (`W005`: on it, or with its 95% interval crossing it); before training, a parameter that only
+//! scales candidate terms (`W020`).
 //!
 //! Input: the checked model (parameter spans and bounds), the lowered model and the [`Fitted`]
 //! model. Output: diagnostics pointing at the parameter's declaration.
@@ -18,8 +19,17 @@ const ON_BOUND: f64 = 1e-6;
 const NAMED: usize = 5;
 
 /// Warnings about the fitted parameters of `fitted`; `labels` names the trajectories.
-pub fn result_warnings(model: &hir::Model, fitted: &Fitted, labels: &[String]) -> Vec<Diagnostic> {
+/// A parameter the data cannot determine (`W010`, `W020`) draws no `W005`: its interval, not the
+/// data, would cross the bound.
+pub fn result_warnings(
+    model: &hir::Model,
+    ir: &crate::ir::ModelIr,
+    fitted: &Fitted,
+    labels: &[String],
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let mut unidentified: Vec<usize> = crate::ir::neural::absorbed_params(ir).into_iter().map(|(p, _)| p).collect();
+    unidentified.extend(crate::ir::confound::scaling_params(ir).into_iter().map(|(p, _)| p));
     for (q, p) in model.params.iter().enumerate() {
         if fitted.no_effect.get(q).copied().unwrap_or(false) {
             out.push(
@@ -37,7 +47,7 @@ pub fn result_warnings(model: &hir::Model, fitted: &Fitted, labels: &[String]) -
             );
             continue;
         }
-        let Some((lo, hi)) = p.bounds else { continue };
+        let Some((lo, hi)) = p.bounds.filter(|_| !unidentified.contains(&q)) else { continue };
         let unc = fitted.uncertainty.as_ref();
         let values: Vec<(f64, f64)> = match fitted.per_trajectory.get(q).filter(|v| !v.is_empty()) {
             Some(v) => v
@@ -97,4 +107,28 @@ fn bound_warning(p: &hir::Param, hits: &[(usize, f64, &str)], n: usize, labels: 
     };
     Diagnostic::new(codes::PARAM_AT_BOUND, message, p.span, "bounded here")
         .with_help("the bound, not the data, set this value: widen the bounds, or check the model")
+}
+
+/// `W020` for each learnable parameter that only scales candidate terms of `sparse(...)`.
+pub fn scaling_params(model: &hir::Model, ir: &crate::ir::ModelIr) -> Vec<Diagnostic> {
+    crate::ir::confound::scaling_params(ir)
+        .into_iter()
+        .filter_map(|(p, t)| {
+            let param = model.params.get(p)?;
+            let term = &ir.terms[t];
+            Some(
+                Diagnostic::new(
+                    codes::SCALING_PARAM,
+                    format!(
+                        "parameter `{}` only scales candidate terms: their coefficients absorb it, so the data cannot determine it",
+                        param.name
+                    ),
+                    term.span.unwrap_or(param.span),
+                    format!("`{}` is a factor of this term, which has its own coefficient", param.name),
+                )
+                .with_note("its fitted value is reported but is not a recovered value")
+                .with_help(format!("write the term without `{}` (its coefficient stands for it), or use `{}` in a known term", param.name, param.name)),
+            )
+        })
+        .collect()
 }

@@ -147,7 +147,7 @@ pub fn expr(ir: &ModelIr, id: NodeId, f: Format) -> String {
 
 /// Each equation's right-hand side: the known part plus `c * term` for every kept term, the
 /// coefficients as numbers.
-fn rhs(ir: &ModelIr, fitted: &Fitted, f: Format) -> Vec<String> {
+pub(crate) fn rhs(ir: &ModelIr, fitted: &Fitted, f: Format) -> Vec<String> {
     ir.equations
         .iter()
         .map(|e| {

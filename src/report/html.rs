@@ -14,7 +14,8 @@ use crate::number::format_sig;
 use std::fmt::Write;
 
 /// The page's style sheet.
-const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1240px;\
+pub(crate) const CSS: &str =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1240px;\
 color:#1a1a1a;padding:0 1em;line-height:1.45}h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;\
 border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}pre{background:#f5f5f5;padding:.8em;\
 overflow-x:auto;border-radius:4px}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ddd;\
@@ -72,8 +73,8 @@ pub fn page(report: &Report, figure_svg: Option<&str>) -> String {
     parameters(&mut s, report);
     ensemble(&mut s, report);
     metrics(&mut s, report);
-    warnings(&mut s, report);
-    path(&mut s, report);
+    warnings(&mut s, &report.warnings);
+    path(&mut s, &report.path);
     if let Some(svg) = figure_svg {
         let _ = writeln!(
             s,
@@ -209,7 +210,7 @@ fn ensemble(s: &mut String, r: &Report) {
 }
 
 /// A metrics row: what, value, measured against.
-fn row(s: &mut String, what: &str, value: &str, against: &str) {
+pub(crate) fn row(s: &mut String, what: &str, value: &str, against: &str) {
     let _ = writeln!(s, "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>", what, value, against);
 }
 
@@ -251,25 +252,27 @@ fn metrics(s: &mut String, r: &Report) {
     s.push_str("</table>\n");
 }
 
-fn warnings(s: &mut String, r: &Report) {
-    if r.warnings.is_empty() {
+/// The warnings section (none when there are no warnings).
+pub(crate) fn warnings(s: &mut String, warnings: &[super::summary::Warning]) {
+    if warnings.is_empty() {
         return;
     }
     s.push_str("<h2>Warnings</h2>\n<ul>\n");
-    for w in &r.warnings {
+    for w in warnings {
         let _ = writeln!(s, "<li class=\"warn\">[{}] {}</li>", escape(&w.code), escape(&w.message));
     }
     s.push_str("</ul>\n");
 }
 
-fn path(s: &mut String, r: &Report) {
-    if r.path.len() < 2 {
+/// The model-selection table (none for a path of fewer than two levels).
+pub(crate) fn path(s: &mut String, path: &[super::summary::PathPoint]) {
+    if path.len() < 2 {
         return;
     }
     s.push_str("<h2>Model selection</h2>\n<table>\n<tr><th>terms kept</th><th>threshold</th><th>loss</th>");
     s.push_str("<th>criterion (lower is better)</th><th>criterion − chosen</th><th>chosen</th></tr>\n");
-    let best = r.path.iter().find(|p| p.chosen).map_or(f64::NAN, |p| p.criterion);
-    for p in &r.path {
+    let best = path.iter().find(|p| p.chosen).map_or(f64::NAN, |p| p.criterion);
+    for p in path {
         let _ = writeln!(
             s,
             "<tr{}><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\

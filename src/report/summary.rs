@@ -539,20 +539,25 @@ impl Report {
     }
 
     fn path_text(&self, s: &mut String) {
-        if self.path.is_empty() {
-            return;
-        }
-        let _ = writeln!(s, "threshold path:");
-        for p in &self.path {
-            let mark = if p.chosen { "*" } else { " " };
-            let _ = writeln!(
-                s,
-                " {mark} threshold {:<10} terms {:<4} loss {:<10} criterion {}",
-                g3(p.threshold),
-                p.terms,
-                g3(p.loss),
-                g3(p.criterion)
-            );
-        }
+        path_text(s, &self.path);
+    }
+}
+
+/// The threshold path, one line per level, the chosen one starred (nothing for an empty path).
+pub(crate) fn path_text(s: &mut String, path: &[PathPoint]) {
+    if path.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "threshold path:");
+    for p in path {
+        let mark = if p.chosen { "*" } else { " " };
+        let _ = writeln!(
+            s,
+            " {mark} threshold {:<10} terms {:<4} loss {:<10} criterion {}",
+            g3(p.threshold),
+            p.terms,
+            g3(p.loss),
+            g3(p.criterion)
+        );
     }
 }

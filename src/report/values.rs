@@ -49,6 +49,10 @@ pub struct ParamValue {
     /// (no standard error is given).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub absorbed: bool,
+    /// It only scales candidate terms, whose coefficients absorb it: the value is not a
+    /// recovered one (no standard error is given).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub scales_terms: bool,
     /// One value per trajectory (empty for a shared parameter).
     pub per_trajectory: Vec<TrajValue>,
 }
@@ -84,6 +88,7 @@ pub fn interval(v: f64, se: Option<f64>) -> Option<[f64; 2]> {
 pub fn params(ir: &ModelIr, data: &Dataset, fitted: &Fitted) -> Vec<ParamValue> {
     let unc = fitted.uncertainty.as_ref();
     let absorbed: Vec<usize> = crate::ir::neural::absorbed_params(ir).into_iter().map(|(p, _)| p).collect();
+    let scaling: Vec<usize> = crate::ir::confound::scaling_params(ir).into_iter().map(|(p, _)| p).collect();
     ir.names
         .params
         .iter()
@@ -101,8 +106,12 @@ pub fn params(ir: &ModelIr, data: &Dataset, fitted: &Fitted) -> Vec<ParamValue> 
                 })
                 .collect();
             let absorbed = absorbed.contains(&q);
-            let std_error =
-                if per_trajectory.is_empty() && !absorbed { finite(unc.and_then(|u| *u.params.get(q)?)) } else { None };
+            let scales_terms = scaling.contains(&q);
+            let std_error = if per_trajectory.is_empty() && !absorbed && !scales_terms {
+                finite(unc.and_then(|u| *u.params.get(q)?))
+            } else {
+                None
+            };
             ParamValue {
                 name: name.clone(),
                 value,
@@ -110,6 +119,7 @@ pub fn params(ir: &ModelIr, data: &Dataset, fitted: &Fitted) -> Vec<ParamValue> 
                 interval: interval(value, std_error),
                 no_effect: fitted.no_effect.get(q).copied().unwrap_or(false),
                 absorbed,
+                scales_terms,
                 per_trajectory,
             }
         })
@@ -198,6 +208,8 @@ pub fn params_text(s: &mut String, params: &[ParamValue], precision: usize) {
                 " (no effect on the fit: held at its guess)"
             } else if p.absorbed {
                 " (not identifiable: a neural term of its equation can absorb it; not a recovered value)"
+            } else if p.scales_terms {
+                " (not identifiable: it only scales candidate terms, whose coefficients absorb it; not a recovered value)"
             } else {
                 ""
             };

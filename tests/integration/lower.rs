@@ -104,3 +104,20 @@ fn known_systems_lower_with_their_parameters() {
         assert!((g - w).abs() <= 8.0 * f64::EPSILON * w.abs().max(1.0), "{g} vs {w}");
     }
 }
+
+/// A parameter that occurs only as a factor of candidate terms (`k*x*y`, `x/k`, `k^2*y`) is
+/// found; one inside a nonlinear term (`sin(a*x)`) or also in a known term (`b`) is not.
+#[test]
+fn parameters_that_only_scale_candidate_terms_are_found() {
+    let text = "model m\nstate x, y\nparam k\nparam q\nparam r\nparam a\nparam b\ndata d = simulate { x' = -x\n y' = -y\n init x = 1, y = 1\n time 0 .. 1 step 0.1 }\n\
+        basis lib = {1, k*x*y, x/q, r^2*y, sin(a*x), b*x}\nx' = sparse(lib)\ny' = -b*y + sparse(lib)\n";
+    let (_, model, diags) = check_text("scaling.mech", text);
+    let ir = lower(&model.unwrap_or_else(|| panic!("{diags:?}"))).unwrap();
+    let found: Vec<(String, String)> = mechc::ir::confound::scaling_params(&ir)
+        .into_iter()
+        .map(|(p, t)| (ir.names.params[p].clone(), ir.terms[t].name.clone()))
+        .collect();
+    let names: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(names, ["k", "q", "r"], "{found:?}");
+    assert!(found[0].1.contains('x') && found[0].1.contains('y'), "{found:?}");
+}

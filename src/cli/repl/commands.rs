@@ -121,7 +121,7 @@ impl Repl {
         report.amortised = crate::report::amortised::build(&prepared.model, &prepared.data, &fitted);
         let equations: Vec<String> = report.equations.iter().map(|e| e.text.clone()).collect();
         let labels: Vec<String> = prepared.data.trajectories.iter().map(|t| t.label.clone()).collect();
-        let warnings = crate::pipeline::result_warnings(&prepared.model, &fitted, &labels);
+        let warnings = crate::pipeline::result_warnings(&prepared.model, &prepared.ir, &fitted, &labels);
         let mut out =
             if fitted.interrupted { "interrupted: the best model so far\n".to_string() } else { String::new() };
         out.push_str(&render::render_text(&warnings, &sources, self.color));

@@ -208,7 +208,7 @@ fn finish(
         a.weights = Some(w.display().to_string());
     }
     let labels: Vec<String> = p.data.trajectories.iter().map(|t| t.label.clone()).collect();
-    let warnings = crate::pipeline::result_warnings(&p.model, fitted, &labels);
+    let warnings = crate::pipeline::result_warnings(&p.model, &p.ir, fitted, &labels);
     eprint!("{}", render::render_text(&warnings, sources, render::use_color()));
     report.warnings = warnings
         .iter()

@@ -29,6 +29,17 @@ pub fn paths(args: &RunArgs) -> [(&'static str, Option<PathBuf>); 4] {
     ]
 }
 
+/// The `--export` paths, relative ones inside `--out-dir`.
+pub fn export_paths(args: &RunArgs) -> Vec<PathBuf> {
+    args.export
+        .iter()
+        .map(|(_, path)| match &args.out_dir {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.clone(),
+        })
+        .collect()
+}
+
 /// The emitted model; for a model with encoders, with a comment naming the encoders, the
 /// parameters they give (written as fitted per trajectory) and where their weights are.
 fn emitted(p: &Prepared, fitted: &Fitted, report: &Report, source: &str) -> String {
@@ -59,7 +70,9 @@ pub fn validate(args: &RunArgs) -> Result<(), u8> {
         }
     }
     let all = paths(args);
-    let named: Vec<&Path> = all.iter().filter_map(|(_, p)| p.as_deref()).collect();
+    let exports = export_paths(args);
+    let named: Vec<&Path> =
+        all.iter().filter_map(|(_, p)| p.as_deref()).chain(exports.iter().map(PathBuf::as_path)).collect();
     if named.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         return Err(crate::cli::coded(OUTPUT_PATH, "only one output can go to standard output (`-`)"));
     }
@@ -108,7 +121,9 @@ pub fn validate_against_data(args: &RunArgs, p: &Prepared) -> Result<(), u8> {
         }
     }
     let all = paths(args);
-    let named: Vec<&Path> = all.iter().filter_map(|(_, p)| p.as_deref()).collect();
+    let exports = export_paths(args);
+    let named: Vec<&Path> =
+        all.iter().filter_map(|(_, p)| p.as_deref()).chain(exports.iter().map(PathBuf::as_path)).collect();
     crate::cli::check_outputs(&named, &inputs)
 }
 
@@ -146,11 +161,7 @@ pub fn write_all(
             written.push((what, path));
         }
     }
-    for (format, path) in &args.export {
-        let path = match &args.out_dir {
-            Some(dir) if path.is_relative() => dir.join(path),
-            _ => path.clone(),
-        };
+    for ((format, _), path) in args.export.iter().zip(export_paths(args)) {
         let text = crate::report::export::export(&p.ir, fitted, report, *format, source);
         write_atomic(&path, text.as_bytes())
             .map_err(|e| format!("cannot write the export to {}: {e}", path.display()))?;
@@ -160,7 +171,7 @@ pub fn write_all(
 }
 
 /// Writes an output to standard output (a closed pipe is not an error).
-fn to_stdout(text: &str) -> Result<(), String> {
+pub(super) fn to_stdout(text: &str) -> Result<(), String> {
     let text = if text.ends_with('\n') { text.to_string() } else { format!("{text}\n") };
     if crate::cli::print_out(&text) {
         Ok(())

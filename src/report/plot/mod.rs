@@ -20,6 +20,7 @@ mod chart;
 mod data;
 mod draw;
 mod header;
+pub mod heatmap;
 mod layout;
 mod panels;
 mod selection;

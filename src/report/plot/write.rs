@@ -66,7 +66,7 @@ fn draw_on<DB: DrawingBackend>(
     Ok(panels)
 }
 
-fn encode_png(rgb: Vec<u8>, w: u32, h: u32) -> Result<Vec<u8>, PlotError> {
+pub(super) fn encode_png(rgb: Vec<u8>, w: u32, h: u32) -> Result<Vec<u8>, PlotError> {
     let img =
         image::RgbImage::from_raw(w, h, rgb).ok_or_else(|| PlotError::Draw("the bitmap has the wrong size".into()))?;
     let mut out = std::io::Cursor::new(Vec::new());

@@ -193,3 +193,30 @@ fn unresolved_fast_ripples_do_not_bias_the_fit() {
     let got: Vec<(String, f64)> = eqs[0].terms.iter().map(|t| (t.term.clone(), t.coefficient)).collect();
     assert_terms(&got, &[("u*u_x", -6.0), ("u_xxx", -1.0)], 0.01);
 }
+
+/// Every fixture under `tests/cases/run/warn_fields` draws exactly the warnings its `# expect:`
+/// line names: the check's, then those about the field fit's result.
+#[test]
+fn field_warning_fixtures_draw_their_codes() {
+    let mut n = 0;
+    for f in std::fs::read_dir("tests/cases/run/warn_fields").unwrap().flatten() {
+        let path = f.path().display().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let want: Vec<String> = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# expect:"))
+            .map(|r| r.split(',').map(|c| c.trim().to_string()).collect())
+            .unwrap_or_default();
+        let p = prepared(&path);
+        let fit = train_fields(&p, None, None).expect("fits");
+        let got: Vec<String> = p
+            .warnings
+            .iter()
+            .chain(&mechc::pipeline::fields::field_warnings(&p, &fit))
+            .map(|d| d.code.0.to_string())
+            .collect();
+        assert_eq!(got, want, "{path}");
+        n += 1;
+    }
+    assert!(n >= 1);
+}

@@ -3,6 +3,7 @@
 //! reads back what was drawn.
 
 mod errors;
+mod heatmap;
 mod png;
 mod svg;
 

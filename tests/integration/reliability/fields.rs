@@ -1,4 +1,4 @@
-//! Field models given bad data or outputs they do not write: coded errors, exit 1, no panic.
+//! Field models given bad data or exports that cannot express them: coded errors, exit 1, no panic.
 
 use super::{put, scratch_dir};
 use crate::bin::mechc;
@@ -24,12 +24,13 @@ fn an_irregular_field_grid_is_a_coded_error() {
 }
 
 #[test]
-fn field_models_refuse_outputs_they_do_not_write() {
+fn field_models_refuse_exports_that_cannot_express_them() {
     let dir = scratch_dir("fields_outputs");
     let model = put(&dir, "m.mech", MODEL);
-    let plot = dir.join("p.svg");
-    let (code, _, err) = mechc(&["run", &model, "--plot", plot.to_str().unwrap()]);
+    let target = dir.join("rhs.py");
+    let spec = format!("numpy={}", target.to_str().unwrap());
+    let (code, _, err) = mechc(&["run", &model, "--export", &spec]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("E080") && err.contains("--plot"), "{err}");
-    assert!(!plot.exists());
+    assert!(err.contains("E083") && err.contains("numpy"), "{err}");
+    assert!(!target.exists());
 }

@@ -6,6 +6,7 @@ mod cli;
 mod data;
 mod examples;
 mod export;
+mod fields;
 mod fixtures;
 mod html;
 mod predict;

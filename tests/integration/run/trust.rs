@@ -87,7 +87,7 @@ fn warning_fixtures_draw_their_codes() {
         let p = prepared(path);
         let mut got = codes(&p.warnings);
         if let Ok(fitted) = train(&p, &TrainOptions::default()) {
-            got.extend(codes(&result_warnings(&p.model, &fitted, &labels(&p))));
+            got.extend(codes(&result_warnings(&p.model, &p.ir, &fitted, &labels(&p))));
         }
         assert_eq!(got, want, "{path}");
     }
@@ -102,7 +102,7 @@ fn unused_parameter_is_held_with_a_warning() {
     assert_eq!(fitted.no_effect, vec![true]);
     assert_eq!(fitted.params, vec![1.0]);
     assert_eq!(fitted.active.iter().filter(|&&a| a).count(), 7);
-    assert_eq!(codes(&result_warnings(&p.model, &fitted, &labels(&p))), ["W006"]);
+    assert_eq!(codes(&result_warnings(&p.model, &p.ir, &fitted, &labels(&p))), ["W006"]);
 }
 
 /// A parameter whose truth lies outside its bounds ends on the bound: W005.
@@ -110,15 +110,12 @@ fn unused_parameter_is_held_with_a_warning() {
 fn parameter_on_its_bound_is_flagged() {
     let p = prepared("tests/cases/run/warn/param_at_bound.mech");
     let fitted = fit(&p);
-    let w = result_warnings(&p.model, &fitted, &labels(&p));
+    let w = result_warnings(&p.model, &p.ir, &fitted, &labels(&p));
     assert_eq!(codes(&w), ["W005"]);
     assert!(w[0].message.contains("upper bound"), "{}", w[0].message);
     // The same model with bounds that hold the truth draws no warning.
-    let ok = result_warnings(
-        &prepared("examples/van_der_pol.mech").model,
-        &fit(&prepared("examples/van_der_pol.mech")),
-        &[],
-    );
+    let vdp = prepared("examples/van_der_pol.mech");
+    let ok = result_warnings(&vdp.model, &vdp.ir, &fit(&vdp), &[]);
     assert!(ok.is_empty(), "{:?}", codes(&ok));
 }
 
