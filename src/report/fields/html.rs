@@ -70,8 +70,14 @@ pub fn page(r: &FieldReport, figure_svg: Option<&str>) -> String {
     s
 }
 
+/// An interval with enough digits that its ends differ (two more than the ratio of their size
+/// to the width needs).
 fn interval(iv: Option<[f64; 2]>) -> String {
-    iv.map_or("—".into(), |[a, b]| format!("[{}, {}]", format_sig(a, DIGITS), format_sig(b, DIGITS)))
+    iv.map_or("—".into(), |[a, b]| {
+        let ratio = a.abs().max(b.abs()) / (b - a).abs().max(f64::MIN_POSITIVE);
+        let digits = (ratio.log10().ceil().max(0.0) as usize + 2).clamp(DIGITS, 15);
+        format!("[{}, {}]", format_sig(a, digits), format_sig(b, digits))
+    })
 }
 
 fn coefficients(s: &mut String, r: &FieldReport) {

@@ -116,9 +116,12 @@ pub struct FieldTrajectory {
 }
 
 /// What the field fit's standard errors take as given: the smoothed fields as exact regressors
-/// and the selected terms (field models make no bootstrap refits).
+/// and the selected terms (field models make no bootstrap refits). The `sindy` errors count
+/// correlated residuals along the rows only; the field's rows are also correlated across space.
 const CONDITIONAL_ON: &str = "the denoised fields and their derivatives taken as exact regressors (smoothing \
-                              error not propagated) and the selected terms (selection not accounted for)";
+                              error not propagated) and the selected terms (selection not accounted for); \
+                              the rows' errors are correlated over space as well as time, so treat the \
+                              intervals as a lower bound";
 
 /// Builds the report (model name from the lowered model; the caller sets the threshold as
 /// written, the wall time and the warnings).

@@ -35,10 +35,15 @@ fn terms(json: &serde_json::Value) -> Vec<(String, f64, f64)> {
 
 /// The `u` column of a long-form CSV written by `mechc simulate`.
 fn column(path: &Path) -> Vec<f64> {
+    named_column(path, "u")
+}
+
+/// A column of a long-form CSV written by `mechc simulate`.
+fn named_column(path: &Path, name: &str) -> Vec<f64> {
     let text = std::fs::read_to_string(path).unwrap();
     let mut lines = text.lines();
     let head: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let k = head.iter().position(|h| *h == "u").unwrap();
+    let k = head.iter().position(|h| *h == name).unwrap();
     lines.map(|l| l.split(',').nth(k).unwrap().parse().unwrap()).collect()
 }
 
@@ -127,6 +132,37 @@ fn the_emitted_model_checks_and_simulates_the_reported_rollout() {
 }
 
 #[test]
+fn an_emitted_two_field_model_with_parameters_simulates_its_generating_system() {
+    let dir = out_dir("two-fields");
+    // Gray-Scott with known diffusion terms whose coefficients are parameters; the fields are
+    // declared in the other order than the system's.
+    let model = "model gs\nspace x in 0 .. 50 periodic\nfield v, u over x\n\
+        data a = simulate gray_scott(du = 1, dv = 0.5, f = 0.04, k = 0.06) {\n\
+        init u = 1 - 0.5*exp(-(x - 25)^2/4), v = 0.25*exp(-(x - 25)^2/4)\n points 64\n time 0 .. 10 step 0.2\n}\n\
+        basis lib = poly(u, v, degree = 3)\nparam d1 = 0.5\nparam d2 = 0.5\n\
+        u' = d1*u_xx + sparse(lib)\nv' = d2*v_xx + sparse(lib)\n";
+    let path = dir.join("gs.mech");
+    std::fs::write(&path, model).unwrap();
+    let emitted = dir.join("found.mech");
+    let (code, _, err) = mechc(&["run", s(&path), "-q", "--emit-model", s(&emitted)]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&emitted).unwrap();
+    assert!(text.contains("field v, u over x") && text.contains("system discovered_model(d1, d2)"), "{text}");
+    assert!(text.contains("const d1 = ") && text.contains("simulate discovered_model(d1 = "), "{text}");
+    let (sim, data) = (dir.join("sim.csv"), dir.join("data.csv"));
+    let (code, _, err) = mechc(&["simulate", s(&emitted), "-o", s(&sim)]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(mechc(&["simulate", s(&path), "-o", s(&data)]).0, 0);
+    for field in ["u", "v"] {
+        let (a, b) = (named_column(&sim, field), named_column(&data, field));
+        assert_eq!((a.len(), b.len()), (64 * 51, 64 * 51));
+        let num: f64 = a.iter().zip(&b).map(|(x, y)| (x - y).powi(2)).sum();
+        let den: f64 = b.iter().map(|y| y * y).sum();
+        assert!((num / den).sqrt() < 1e-3, "{field}: {}", (num / den).sqrt());
+    }
+}
+
+#[test]
 fn json_on_standard_output_moves_the_text_report_to_stderr() {
     let (code, out, err) = mechc(&["run", BURGERS, "--json", "-"]);
     assert_eq!(code, 0, "{err}");
@@ -189,4 +225,22 @@ fn settings_the_field_fit_does_not_read_draw_w004_and_the_ones_it_reads_do_not()
     let (code, _, err) = mechc(&["check", s(&path)]);
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("W004"), "{err}");
+}
+
+#[test]
+fn the_field_page_renders_its_heat_maps_in_headless_chromium_without_console_messages() {
+    let Some(browser) = super::html::browser() else { return };
+    let dir = out_dir("browser");
+    let page = dir.join("page.html");
+    let (code, _, err) = mechc(&["run", BURGERS, "-q", "--report", s(&page)]);
+    assert_eq!(code, 0, "{err}");
+    let page = std::fs::canonicalize(page).unwrap();
+    // A policy that blocked the embedded images would log a violation and leave them blank.
+    let shot = dir.join("page.png");
+    let messages = super::html::render(&browser, &page, &shot, &dir.join("profile"));
+    assert!(messages.is_empty(), "console messages:\n{}", messages.join("\n"));
+    let img = image::open(&shot).expect("the screenshot is a PNG").to_rgb8();
+    // The heat maps' background, u ≈ 0, is the darkest viridis colour (0x440154): the images show.
+    let dark = img.pixels().filter(|p| p.0[0].abs_diff(0x44) < 8 && p.0[1] < 12 && p.0[2].abs_diff(0x54) < 8).count();
+    assert!(dark > 5000, "{dark} pixels of the heat maps' dark end: the embedded images did not show");
 }

@@ -100,7 +100,7 @@ fn a_page_path_without_html_extension_is_refused_before_work() {
 }
 
 /// The browser to use, or why there is none. A `MECHC_CHROMIUM` that does not run fails.
-fn browser() -> Option<PathBuf> {
+pub(super) fn browser() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("MECHC_CHROMIUM") {
         let path = PathBuf::from(path);
         let ok = Command::new(&path).arg("--version").output().is_ok_and(|o| o.status.success());
@@ -124,7 +124,7 @@ fn browser() -> Option<PathBuf> {
 
 /// Renders `page` headless into `shot`; returns Chromium's log lines that report console
 /// messages.
-fn render(browser: &Path, page: &Path, shot: &Path, profile: &Path) -> Vec<String> {
+pub(super) fn render(browser: &Path, page: &Path, shot: &Path, profile: &Path) -> Vec<String> {
     let mut child = Command::new(browser)
         .args([
             "--headless",
