@@ -1,4 +1,5 @@
-//! Benchmarks behind `mechc bench`: the equation-discovery benchmarks — the Lorenz acceptance
+//! Benchmarks behind `mechc bench`: the equation-discovery benchmarks (ODEs, and fields with
+//! `mechc bench pde`) — the Lorenz acceptance
 //! suite (several noise levels and seeds) and the broad suite (dozens of polynomial systems across
 //! sampling densities, noise levels, library degrees and seeds) — with mechc's fit side by side
 //! with PySINDy 2.1. The solver and JIT micro-benchmarks are `cargo bench` targets (`benches/`).
@@ -15,6 +16,8 @@
 //! - [`timed_fit`]: one mechc fit with wall and CPU time and an optional time limit.
 //! - [`broad`], [`broad_record`], [`pysindy_broad`], [`broad_summary`]: the broad harness, its
 //!   records, its PySINDy side with an oracle threshold, and its tables.
+//! - [`pde`], [`pde_cases`], [`pysindy_pde`]: `mechc bench pde`, the field-discovery cases
+//!   with mechc's field fit beside PySINDy's PDE-FIND and weak PDE library.
 
 pub mod args;
 pub mod broad;
@@ -24,9 +27,12 @@ pub mod broad_summary;
 pub mod dataset;
 pub mod discovery;
 pub mod mnn;
+pub mod pde;
+pub mod pde_cases;
 pub mod poly;
 pub mod pysindy;
 pub mod pysindy_broad;
+pub mod pysindy_pde;
 pub mod score;
 pub mod summary;
 pub mod systems;

@@ -1,4 +1,4 @@
-//! `mechc bench discovery|mnn`, in release builds.
+//! `mechc bench discovery|mnn|pde`, in release builds.
 //!
 //! - `discovery`: the equation-discovery benchmarks (`crate::bench`: the Lorenz suite, or the
 //!   broad suite with `--suite broad`), mechc's fit beside PySINDy 2.1; prints the table, writes
@@ -23,6 +23,9 @@ pub enum BenchCommand {
     /// The MNN engine: the published S-MNN Lorenz recipe, the three methods side by side, the
     /// random-start trade-off and one training step's cost.
     Mnn(bench::mnn::MnnArgs),
+    /// Field discovery (Burgers, KdV, Kuramoto-Sivashinsky, Fisher-KPP) beside PySINDy's
+    /// PDE-FIND and weak PDE library on the same files.
+    Pde(bench::pde::PdeArgs),
 }
 
 /// Runs a benchmark; returns the exit code.
@@ -40,6 +43,13 @@ pub fn run(which: BenchCommand) -> u8 {
             let out = args.out.clone();
             finish(bench::mnn::run(&args, &mut |line| eprintln!("{line}")), &out)
         }
+        BenchCommand::Pde(args) => match args.config(Path::new(".")) {
+            Ok(cfg) => {
+                let result = bench::pde::run_pde(&cfg, &mut |line| eprintln!("{line}"));
+                finish(result.map(|r| bench::pde::table(&r)), &cfg.out)
+            }
+            Err(e) => finish(Err(e), Path::new(".")),
+        },
     }
 }
 

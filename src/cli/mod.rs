@@ -98,7 +98,7 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         history: Option<PathBuf>,
     },
-    /// Run a benchmark (build with --release): `discovery` or `mnn`.
+    /// Run a benchmark (build with --release): `discovery`, `mnn` or `pde`.
     Bench {
         #[command(subcommand)]
         which: bench::BenchCommand,

@@ -75,25 +75,7 @@ fn fields(checked: crate::pipeline::Checked, out: Option<&PathBuf>, sources: &So
         Ok(p) => p,
         Err(f) => return super::failure(f, sources),
     };
-    let several = p.data.trajectories.len() > 1;
-    let mut text = String::new();
-    if several {
-        text.push_str("trajectory,");
-    }
-    text.push_str(&format!("t,{space},{}\n", p.data.fields.join(",")));
-    let mut rows = 0;
-    for tr in &p.data.trajectories {
-        for (i, t) in tr.t.iter().enumerate() {
-            for (j, x) in tr.x.iter().enumerate() {
-                if several {
-                    text.push_str(&format!("{},", tr.label));
-                }
-                let vals: Vec<String> = tr.u.iter().map(|u| format!("{:e}", u[i * tr.nx() + j])).collect();
-                text.push_str(&format!("{t:e},{x:e},{}\n", vals.join(",")));
-                rows += 1;
-            }
-        }
-    }
+    let (text, rows) = crate::data::field::long_form(&p.data, &space);
     match out {
         Some(path) => match crate::files::write_atomic(path, text.as_bytes()) {
             Ok(()) => {

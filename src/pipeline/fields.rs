@@ -1,13 +1,17 @@
 //! The pipeline of a model with fields: its field data (simulated or from long-form CSV, the
-//! grid checked) and the field fit, failures as coded diagnostics.
+//! grid checked), the field fit, failures as coded diagnostics, and the warnings about the
+//! result (`W016`: the data are a travelling wave).
 
 use super::{fit_diagnostic, Checked, Failure};
 use crate::check::hir::{self, PdeData};
 use crate::data::field::{load_csv, simulate, FieldData};
 use crate::diag::{codes, Diagnostic};
+use crate::fit::pde::travel::{TravellingWave, MAX_ALT};
 use crate::fit::pde::FieldFit;
 use crate::fit::Progress;
 use crate::ir::ModelIr;
+use crate::number::format_sig;
+use crate::report::equations::equations_with;
 use std::sync::atomic::AtomicBool;
 
 /// A field model ready to fit.
@@ -103,4 +107,56 @@ pub fn train_fields(
     progress: Option<&(dyn Fn(&Progress) + Sync)>,
 ) -> Result<FieldFit, Diagnostic> {
     crate::fit::pde::fit(&p.ir, &p.model, &p.data, cancel, progress).map_err(|e| fit_diagnostic(&e, &p.model))
+}
+
+/// The warnings a finished field fit draws: `W016` for every equation whose data only
+/// translate, naming the model the data cannot tell from the one found — `u' = -c*u_x`, or, when
+/// the fit kept that translation itself, the sparsest model without the bare `u_x`.
+pub fn field_warnings(p: &PreparedFields, fit: &FieldFit) -> Vec<Diagnostic> {
+    fit.travelling.iter().map(|tw| travelling_wave(p, fit, tw)).collect()
+}
+
+/// The `W016` of one equation.
+fn travelling_wave(p: &PreparedFields, fit: &FieldFit, tw: &TravellingWave) -> Diagnostic {
+    let (ir, f) = (&p.ir, &fit.fitted);
+    let eq = &ir.equations[tw.equation];
+    let state = &ir.names.states[eq.state as usize];
+    let space = p.model.pde.as_ref().map_or("x", |pde| pde.space.name.as_str());
+    let ux = format!("{state}_{space}");
+    let eqs = equations_with(ir, &f.coefficients, &f.active, &f.magnitudes, 4);
+    let found = &eqs[tw.equation];
+    let kept: Vec<usize> =
+        (0..ir.coefs.len()).filter(|&s| f.active[s] && ir.coefs[s].equation == tw.equation).collect();
+    let only_translation = found.known.is_none() && kept.len() == 1 && tw.translation_slot == Some(kept[0]);
+    let speed = format_sig(tw.speed, 4);
+    let message = if only_translation {
+        let alt = match &tw.alternative {
+            Some((terms, _)) => {
+                let (mut coef, mut active) = (vec![0.0; ir.coefs.len()], vec![false; ir.coefs.len()]);
+                for &(s, c) in terms {
+                    (coef[s], active[s]) = (c, true);
+                }
+                let text = &equations_with(ir, &coef, &active, &vec![0.0; coef.len()], 4)[tw.equation].text;
+                format!("`{text}`, the sparsest model without `{ux}`, explains them as well")
+            }
+            None => format!("no model of at most {MAX_ALT} other terms explains them as well"),
+        };
+        format!(
+            "the data of `{state}` are a travelling wave at speed {speed}: the sparsest model `{}` is that translation, and {alt}",
+            found.text
+        )
+    } else {
+        format!(
+            "the data of `{state}` are a travelling wave at speed {speed}: `{state}' = {}*{ux}` explains them as well as `{}`",
+            format_sig(-tw.speed, 4),
+            found.text
+        )
+    };
+    Diagnostic::new(codes::TRAVELLING_WAVE, message, eq.span.unwrap_or(p.model.span()), "these data cannot tell the two apart")
+        .with_note(format!(
+            "relative residual of the windowed time derivative: {} for the translation, {} for the model found",
+            format_sig(tw.residual, 2),
+            format_sig(tw.model_residual, 2)
+        ))
+        .with_help("fit data that separate them: waves of different speeds or shapes (two solitons of different heights), or several initial profiles as trajectories")
 }

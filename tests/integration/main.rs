@@ -4,6 +4,7 @@
 mod bench;
 mod bench_broad;
 mod bench_broad_score;
+mod bench_pde;
 mod bin;
 mod data;
 mod docs;

@@ -8,6 +8,10 @@ use crate::diag::{codes, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::{DataDecl, DataSource, Equation, Ident, SimEntryKind, SimSource};
 
+/// Largest jump, relative to the profile's range, at which a profile on a periodic space counts
+/// as joining up: the level below which the field fit counts data as clean.
+const JOIN: f64 = 1e-4;
+
 /// Largest spatial grid of a simulation.
 const MAX_POINTS: f64 = 65536.0;
 
@@ -297,6 +301,42 @@ impl FieldPass {
         Some(PdeSystem { name: sys.name.name.clone(), fields, rhs: out })
     }
 
+    /// `W017` when an initial profile on a periodic space does not join up: its values at the
+    /// two ends differ by more than [`JOIN`] of its range on the grid.
+    fn periodic_profile(&mut self, e: &PdeExpr, v: &[f64], space: &PdeSpace, it: &crate::syntax::ast::InitItem) {
+        let (a, b) = (e.eval(&|_, _| f64::NAN, space.lo), e.eval(&|_, _| f64::NAN, space.hi));
+        let range = v.iter().fold(f64::NEG_INFINITY, |m, &y| m.max(y)) - v.iter().fold(f64::INFINITY, |m, &y| m.min(y));
+        let jump = (a - b).abs();
+        if !(range > 0.0 && jump > JOIN * range) {
+            return;
+        }
+        let num = |y: f64| crate::number::format_sig(y, 3);
+        self.diags.push(
+            Diagnostic::new(
+                codes::PROFILE_NOT_PERIODIC,
+                format!(
+                    "the initial profile of `{}` does not join up on the periodic space: {} at {} = {} and {} at {} = {} (a jump of {} of its range)",
+                    it.name.name,
+                    num(a),
+                    space.name,
+                    num(space.lo),
+                    num(b),
+                    space.name,
+                    num(space.hi),
+                    num(jump / range)
+                ),
+                it.value.span,
+                "not periodic",
+            )
+            .with_note("the jump sheds waves of every wavenumber: a dispersive system (KdV) turns them into fast ripples that the simulation must resolve (many small steps) and that the time sampling cannot")
+            .with_help(format!(
+                "add the profile's periodic images (`f({x}) + f({x} - L)` with L = {}), or widen the space so that the profile has decayed at both ends",
+                num(space.hi - space.lo),
+                x = space.name
+            )),
+        );
+    }
+
     /// The initial profiles on the grid.
     fn profiles(
         &mut self,
@@ -330,6 +370,9 @@ impl FieldPass {
                     "not finite",
                 ));
                 return None;
+            }
+            if space.periodic {
+                self.periodic_profile(&e, &v, space, it);
             }
             sim.init[k] = v;
         }

@@ -11,7 +11,7 @@ use super::{cancel_flag, outputs, progress_bar, show_progress, RunArgs};
 use crate::cli::{EXIT_INTERRUPTED, EXIT_OK, EXIT_USER};
 use crate::diag::{codes, render, Diagnostic};
 use crate::fit::Progress;
-use crate::pipeline::fields::{prepare_fields, train_fields, PreparedFields};
+use crate::pipeline::fields::{field_warnings, prepare_fields, train_fields, PreparedFields};
 use crate::pipeline::Checked;
 use crate::report::fields::{self as field_report, FieldReport};
 use crate::report::plot::heatmap::{self, FieldPlot, FieldRow};
@@ -59,7 +59,8 @@ pub fn run(args: &RunArgs, checked: Checked, sources: &SourceMap) -> u8 {
         crate::check::settings::Threshold::Auto => "auto".to_string(),
     };
     let labels: Vec<String> = p.data.trajectories.iter().map(|t| t.label.clone()).collect();
-    let warnings = crate::pipeline::result_warnings(&p.model, &p.ir, &fit.fitted, &labels);
+    let mut warnings = crate::pipeline::result_warnings(&p.model, &p.ir, &fit.fitted, &labels);
+    warnings.extend(field_warnings(&p, &fit));
     eprint!("{}", render::render_text(&warnings, sources, render::use_color()));
     report.warnings = warnings
         .iter()

@@ -6,9 +6,11 @@
 pub mod csv;
 pub mod etd;
 pub mod spectral;
+pub mod write;
 
 pub use csv::{load_csv, FieldCsvError};
 pub use etd::{simulate, FieldSimError};
+pub use write::long_form;
 
 /// One trajectory of fields: `u[f]` holds field `f` row-major over (time, grid point).
 #[derive(Clone, Debug, PartialEq)]

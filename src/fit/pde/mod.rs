@@ -14,6 +14,7 @@
 //! Input: the lowered model, the checked model and [`FieldData`]. Output: a [`FieldFit`].
 
 mod rows;
+pub mod travel;
 mod weak;
 
 use super::smoothed::{learned_columns, Smoothed, Traj};
@@ -35,6 +36,9 @@ pub struct FieldFit {
     pub rows: usize,
     /// Whether the weak form in time was used (noisy data, no parameters).
     pub weak_form: bool,
+    /// The equations whose data only translate (the fit cannot tell their equation from
+    /// `u_t = −c·u_x`), with the speed and both residuals.
+    pub travelling: Vec<travel::TravellingWave>,
 }
 
 /// Fits a field model.
@@ -46,33 +50,12 @@ pub fn fit(
     progress: Option<&(dyn Fn(&Progress) + Sync)>,
 ) -> Result<FieldFit, FitError> {
     let Some(pde) = &model.pde else { return Err(FitError::Data("the model has no fields".into())) };
-    if let Some(p) = model.params.iter().find(|p| p.per_trajectory) {
-        return Err(FitError::Unsupported {
-            what: format!("per-trajectory parameter `{}` in a field model", p.name),
-            span: Some(p.span),
-        });
-    }
-    if let Some(e) = ir.equations.iter().find(|e| e.order != 1) {
-        return Err(FitError::Unsupported {
-            what: "a field equation of order other than one in time".into(),
-            span: e.span,
-        });
-    }
+    supported(ir, model)?;
     let empty = Dataset { states: ir.names.states.clone(), inputs: ir.names.inputs.clone(), trajectories: Vec::new() };
     let input = FitInput { ir, model, data: &empty, seed: 0, cancel, progress };
     let (cols, eq_col) = learned_columns(&input)?;
     let derivs = rows::derivative_columns(ir, pde)?;
-    let state_field: Vec<usize> = ir
-        .names
-        .states
-        .iter()
-        .map(|s| {
-            data.fields
-                .iter()
-                .position(|f| f == s)
-                .ok_or_else(|| FitError::Data(format!("the data has no field `{s}`")))
-        })
-        .collect::<Result<_, _>>()?;
+    let state_field = state_fields(ir, data)?;
     let max_order = derivs.iter().map(|d| d.1).max().unwrap_or(0);
     let mut trajs: Vec<Traj> = Vec::new();
     let mut denoised = Vec::new();
@@ -86,13 +69,15 @@ pub fn fit(
         .map(|tr| rows::prepare(tr, &pde.space, max_order, allow_weak))
         .collect::<Result<_, _>>()?;
     let noisy = preps.iter().any(|p| p.noisy);
+    let mut first_x = Vec::new();
     for (tr, mut prep) in data.trajectories.iter().zip(preps) {
+        fulls.push(rows::full(tr, &prep, &state_field, &derivs, &eq_col));
         if allow_weak && noisy {
-            fulls.push(rows::full(tr, &prep, &state_field, &derivs, &eq_col));
             // The regression then counts one row per window (its centre), as the Gram
             // matrices do.
             (prep.times, prep.points) = weak::centres(tr.nt(), tr.nx(), prep.periodic);
         }
+        first_x.push(prep.ux.iter().map(|d| d.first().cloned().unwrap_or_default()).collect::<Vec<_>>());
         let built = rows::build(tr, &prep, &state_field, &derivs, &eq_col);
         for (s, &f) in state_field.iter().enumerate() {
             noise[s] += prep.noise[f] / data.trajectories.len() as f64;
@@ -101,7 +86,7 @@ pub fn fit(
         denoised.push(prep.smooth);
     }
     let rows = trajs.iter().map(|t| t.t.len()).sum();
-    let s = Smoothed::with_trajs(&input, cols, eq_col, trajs)?;
+    let s = Smoothed::with_trajs(&input, cols, eq_col.clone(), trajs)?;
     let gram = if allow_weak && noisy { Some(weak::gram(&s, &fulls, rows)?) } else { None };
     let weak_form = gram.is_some();
     let mut fitted = super::sindy::fit_with(&input, s, gram)?;
@@ -109,5 +94,72 @@ pub fn fit(
     // returned apart.
     fitted.denoised.clear();
     fitted.noise = noise.clone();
-    Ok(FieldFit { fitted, denoised, noise, rows, weak_form })
+    let travelling = if max_order == 0 {
+        Vec::new()
+    } else {
+        let theta: Vec<f64> = fitted.params.iter().chain(&fitted.coefficients).copied().collect();
+        travelling(ir, pde, &theta, &fulls, &first_x, &eq_col, &state_field)?
+    };
+    Ok(FieldFit { fitted, denoised, noise, rows, weak_form, travelling })
+}
+
+/// The travelling-wave check of every equation ([`travel::check`]); `first_x[k][f]` is field
+/// `f`'s first spatial derivative in trajectory `k`.
+fn travelling(
+    ir: &ModelIr,
+    pde: &hir::Pde,
+    theta: &[f64],
+    fulls: &[weak::Full],
+    first_x: &[Vec<Vec<f64>>],
+    eq_col: &[usize],
+    state_field: &[usize],
+) -> Result<Vec<travel::TravellingWave>, FitError> {
+    let eqs: Vec<travel::EquationData> = eq_col
+        .iter()
+        .enumerate()
+        .map(|(e, &c)| {
+            let ux = pde.derivs.iter().find(|d| d.field == state_field[c] && d.order == 1);
+            travel::EquationData {
+                equation: e,
+                ux: first_x.iter().map(|per_field| per_field[state_field[c]].as_slice()).collect(),
+                translation_slot: ux.and_then(|d| {
+                    (0..ir.coefs.len())
+                        .find(|&s| ir.coefs[s].equation == e && ir.terms[ir.coefs[s].term].name == d.name)
+                }),
+            }
+        })
+        .collect();
+    travel::check(ir, theta, fulls, &eqs)
+}
+
+/// Refuses what the field fit does not do: per-trajectory parameters, equations of another
+/// order than one in time.
+fn supported(ir: &ModelIr, model: &hir::Model) -> Result<(), FitError> {
+    if let Some(p) = model.params.iter().find(|p| p.per_trajectory) {
+        return Err(FitError::Unsupported {
+            what: format!("per-trajectory parameter `{}` in a field model", p.name),
+            span: Some(p.span),
+        });
+    }
+    if let Some(e) = ir.equations.iter().find(|e| e.order != 1) {
+        return Err(FitError::Unsupported {
+            what: "a field equation of order other than one in time".into(),
+            span: e.span,
+        });
+    }
+    Ok(())
+}
+
+/// The data field of every model state.
+fn state_fields(ir: &ModelIr, data: &FieldData) -> Result<Vec<usize>, FitError> {
+    ir.names
+        .states
+        .iter()
+        .map(|s| {
+            data.fields
+                .iter()
+                .position(|f| f == s)
+                .ok_or_else(|| FitError::Data(format!("the data has no field `{s}`")))
+        })
+        .collect()
 }

@@ -1,5 +1,7 @@
 //! The regression rows of the field fit: denoised fields, their spatial derivatives and their
-//! time derivatives at every interior (time, point) pair.
+//! time derivatives at every interior (time, point) pair. On periodic grids the Fourier modes
+//! the data's noise buries (noisy data) or the time sampling does not resolve (clean data) are
+//! cut before differentiating.
 
 use super::super::smooth::{smooth, std_dev};
 use super::super::smoothed::{derivative, raw_noise, three_point, Traj};
@@ -72,8 +74,11 @@ pub fn prepare(tr: &FieldTraj, space: &PdeSpace, max_order: u32, space_only: boo
     };
     let spectral = space.periodic.then(|| Spectral::new(nx, (tr.x[1] - tr.x[0]) * nx as f64));
     for u in &tr.u {
-        let (sm, noise, noisy) = denoise(u, nt, nx, spectral.as_ref(), space_only);
+        let (mut sm, noise, noisy) = denoise(u, nt, nx, spectral.as_ref(), space_only);
         p.noisy |= noisy;
+        if let (false, Some(sp)) = (noisy, &spectral) {
+            resolution_cut(&mut sm, &tr.t, nt, nx, sp);
+        }
         let (ut, err) = time_derivative(&sm, &tr.t, nx);
         let mut ux = Vec::new();
         for o in 1..=max_order {
@@ -204,6 +209,52 @@ fn denoise(u: &[f64], nt: usize, nx: usize, sp: Option<&Spectral>, space_only: b
         }
     }
     (out, noise, true)
+}
+
+/// Largest gap between the five- and three-point time derivatives of a Fourier mode's
+/// coefficient, relative to the derivative, for which the sampling resolves the mode. For a
+/// mode `e^{iωt}` sampled every `h` the gap is `(ωh)²/6` (the three-point rule's error), so
+/// `1/6` is `ωh = 1`: fewer than 2π samples per period, where the five-point rule's own error
+/// `(ωh)⁴/30` passes 3% and a faster mode cannot be told from an aliased one.
+const RESOLVED_GAP: f64 = 1.0 / 6.0;
+
+/// On clean periodic data, zeroes at every time the Fourier modes from the first (lowest
+/// wavenumber up) whose time series the sampling does not resolve ([`RESOLVED_GAP`]). Such
+/// modes — the fast dispersive ripples a non-periodic initial profile sheds under KdV, whose
+/// frequencies `k³` are far above the sampling's — carry little of the field but much of its
+/// high derivatives, while their five-point time derivatives are aliased noise: kept, they
+/// bias every coefficient of a high derivative towards zero.
+fn resolution_cut(u: &mut [f64], t: &[f64], nt: usize, nx: usize, sp: &Spectral) {
+    if nt < 5 {
+        return;
+    }
+    let rows: Vec<_> = (0..nt).map(|i| sp.forward(&u[i * nx..(i + 1) * nx])).collect();
+    let half = nx / 2;
+    let gap = |j: usize| {
+        let (mut num, mut den) = (0.0, 0.0);
+        for part in [0, 1] {
+            let series: Vec<f64> = rows.iter().map(|r| if part == 0 { r[j].re } else { r[j].im }).collect();
+            let (d5, d3) = (derivative(&series, t), three_point(&series, t));
+            for i in 2..nt - 2 {
+                num += (d5[i] - d3[i]).powi(2);
+                den += d5[i] * d5[i];
+            }
+        }
+        if den > 0.0 {
+            (num / den).sqrt()
+        } else {
+            0.0
+        }
+    };
+    let Some(cut) = (1..=half).find(|&j| gap(j) > RESOLVED_GAP) else { return };
+    for (i, mut r) in rows.into_iter().enumerate() {
+        for (j, c) in r.iter_mut().enumerate() {
+            if j.min(nx - j) >= cut {
+                *c = Default::default();
+            }
+        }
+        u[i * nx..(i + 1) * nx].copy_from_slice(&sp.inverse(&r));
+    }
 }
 
 /// Mean power over the noise floor a kept Fourier mode needs.

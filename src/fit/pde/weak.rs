@@ -107,7 +107,7 @@ pub fn gram(s: &Smoothed, fulls: &[Full], strong_rows: usize) -> Result<Gram, Fi
 
 /// The spatial windows: (point, χ weight) around every `HALF`-th point, `χ` the same bump over
 /// `2·HALF + 1` points (wrapping around on a periodic grid; only whole windows otherwise).
-fn space_windows(nx: usize, periodic: bool) -> Vec<Vec<(usize, f64)>> {
+pub(super) fn space_windows(nx: usize, periodic: bool) -> Vec<Vec<(usize, f64)>> {
     let weights: Vec<f64> = (0..=2 * HALF).map(|q| bump((q as f64 - HALF as f64) / HALF as f64).0).collect();
     centres(0, nx, periodic)
         .1
@@ -118,7 +118,7 @@ fn space_windows(nx: usize, periodic: bool) -> Vec<Vec<(usize, f64)>> {
 
 /// (sample, ψ weight, ψ' weight) of the window around sample `k`: trapezoid weights, the
 /// derivative in time.
-fn window(t: &[f64], k: usize) -> Vec<(usize, f64, f64)> {
+pub(super) fn window(t: &[f64], k: usize) -> Vec<(usize, f64, f64)> {
     let (lo, hi) = (t[k - HALF], t[k + HALF]);
     let half = 0.5 * (hi - lo);
     let mid = 0.5 * (hi + lo);

@@ -1,6 +1,7 @@
 //! Field models end to end: the examples' PDEs are recovered with the generating systems'
 //! terms and coefficients (the oracle is the `simulate` call), the simulator against a
-//! closed-form solution, and the long-form CSV loader's grid checks.
+//! closed-form solution, the long-form CSV loader's grid checks, and a lone soliton (a closed-form
+//! travelling wave) recognised as one (`W016`).
 
 use mechc::data::field::{load_csv, FieldCsvError};
 use mechc::pipeline::fields::{prepare_fields, train_fields, PreparedFields};
@@ -17,6 +18,9 @@ fn prepared(path: &str) -> PreparedFields {
 /// The fitted equation's terms as (term, coefficient).
 fn terms(p: &PreparedFields) -> Vec<(String, f64)> {
     let fit = train_fields(p, None, None).expect("fits");
+    // Neither example is a travelling wave (Burgers steepens and spreads, the two solitons
+    // travel at different speeds).
+    assert!(fit.travelling.is_empty(), "{:?}", fit.travelling);
     let pde = p.model.pde.as_ref().unwrap();
     let r = mechc::report::fields::build(&p.ir, pde, &p.data, &fit, 6);
     assert!(r.rollout[0].as_ref().is_ok_and(|e| *e < 1e-3), "rollout {:?}", r.rollout[0]);
@@ -107,4 +111,112 @@ fn long_form_csv_grid_is_checked() {
         other => panic!("expected a grid error, got {other:?}"),
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A model over a long-form CSV file of the KdV soliton `u = (c/2) sech²(√c/2 (x + 5 − c t))`,
+/// c = 4, sampled from its closed form (a travelling wave by construction: it solves
+/// `u_t = −6 u u_x − u_xxx` and `u_t = −4 u_x` alike), with the library `lib`.
+fn soliton(name: &str, lib: &str) -> PreparedFields {
+    soliton_with(name, lib, &[])
+}
+
+/// [`soliton`] plus linear KdV waves `a·cos(k x + k³ t)` for `(mode, a)` in `ripples` (`k` =
+/// 2π·mode/20): the fast ripples a non-periodic initial profile sheds, far above the time
+/// sampling's Nyquist frequency.
+fn soliton_with(name: &str, lib: &str, ripples: &[(f64, f64)]) -> PreparedFields {
+    let dir = std::env::temp_dir().join(format!("mechc-soliton-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut csv = String::from("t,x,u\n");
+    for i in 0..=100 {
+        let t = i as f64 * 0.02;
+        for j in 0..256 {
+            let x = -10.0 + 20.0 * j as f64 / 256.0;
+            let wave: f64 = ripples
+                .iter()
+                .map(|&(mode, a)| {
+                    let k = std::f64::consts::TAU * mode / 20.0;
+                    a * (k * x + k.powi(3) * t).cos()
+                })
+                .sum();
+            let u = 2.0 / (x + 5.0 - 4.0 * t).cosh().powi(2) + wave;
+            csv.push_str(&format!("{t:e},{x:e},{u:e}\n"));
+        }
+    }
+    std::fs::write(dir.join("u.csv"), csv).unwrap();
+    let text = format!(
+        "model soliton\nspace x in -10 .. 10 periodic\nfield u over x\n\
+         data d = csv \"u.csv\" {{ time = t, x = x, u = u }}\nbasis lib = {lib}\nu' = sparse(lib)\n"
+    );
+    let mut sources = SourceMap::new();
+    let root = sources.add(dir.join("soliton.mech").display().to_string(), text);
+    let c = mechc::pipeline::check_and_lower(&mut sources, root).expect("checks");
+    prepare_fields(c).expect("data")
+}
+
+#[test]
+fn lone_soliton_is_reported_as_a_travelling_wave() {
+    // With the bare u_x in the library the sparsest model is the translation itself; the
+    // warning names KdV, the sparsest model without u_x.
+    let p = soliton("full", "poly(u, degree = 2)*{1, u_x, u_xx, u_xxx}");
+    let fit = train_fields(&p, None, None).expect("fits");
+    assert_eq!(fit.travelling.len(), 1, "{:?}", fit.travelling);
+    let tw = &fit.travelling[0];
+    assert!((tw.speed - 4.0).abs() < 0.01 * 4.0, "speed {}", tw.speed);
+    let w = mechc::pipeline::fields::field_warnings(&p, &fit);
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].code.0, "W016");
+    let m = &w[0].message;
+    assert!(m.contains("`u' = -4*u_x` is that translation"), "{m}");
+    // The alternative: KdV, -u_xxx - 6*u*u_x, to three digits.
+    assert!(m.contains("`u' = -u_xxx - 6.00") && m.contains("the sparsest model without `u_x`"), "{m}");
+}
+
+#[test]
+fn lone_soliton_without_the_bare_derivative_names_the_translation() {
+    let p = soliton("no_ux", "{1, u, u^2, u_xx, u_xxx, u*u_x, u*u_xx}");
+    let fit = train_fields(&p, None, None).expect("fits");
+    assert_eq!(fit.travelling.len(), 1, "{:?}", fit.travelling);
+    let w = mechc::pipeline::fields::field_warnings(&p, &fit);
+    let m = &w[0].message;
+    assert!(m.contains("`u' = -4.00") && m.contains("*u_x` explains them as well as `u' = -"), "{m}");
+}
+
+#[test]
+fn unresolved_fast_ripples_do_not_bias_the_fit() {
+    // Ripples of 1e-4 at modes 40 and 60 (time frequencies k³ ≈ 2e3 and 7e3 against a Nyquist
+    // frequency of 157) carry large third derivatives and aliased time derivatives: kept, they
+    // pull the u_xxx coefficient to about -0.67; the fit cuts the modes the sampling does not
+    // resolve.
+    let p = soliton_with("ripples", "{1, u, u^2, u_xx, u_xxx, u*u_x, u*u_xx}", &[(40.0, 1e-4), (60.0, 1e-4)]);
+    let f = train_fields(&p, None, None).expect("fits").fitted;
+    let eqs = mechc::report::equations::equations_with(&p.ir, &f.coefficients, &f.active, &f.magnitudes, 6);
+    let got: Vec<(String, f64)> = eqs[0].terms.iter().map(|t| (t.term.clone(), t.coefficient)).collect();
+    assert_terms(&got, &[("u*u_x", -6.0), ("u_xxx", -1.0)], 0.01);
+}
+
+/// Every fixture under `tests/cases/run/warn_fields` draws exactly the warnings its `# expect:`
+/// line names: the check's, then those about the field fit's result.
+#[test]
+fn field_warning_fixtures_draw_their_codes() {
+    let mut n = 0;
+    for f in std::fs::read_dir("tests/cases/run/warn_fields").unwrap().flatten() {
+        let path = f.path().display().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let want: Vec<String> = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# expect:"))
+            .map(|r| r.split(',').map(|c| c.trim().to_string()).collect())
+            .unwrap_or_default();
+        let p = prepared(&path);
+        let fit = train_fields(&p, None, None).expect("fits");
+        let got: Vec<String> = p
+            .warnings
+            .iter()
+            .chain(&mechc::pipeline::fields::field_warnings(&p, &fit))
+            .map(|d| d.code.0.to_string())
+            .collect();
+        assert_eq!(got, want, "{path}");
+        n += 1;
+    }
+    assert!(n >= 1);
 }

@@ -124,6 +124,7 @@ fn every_code_has_a_fixture() {
         "tests/cases/check/ok",
         "tests/cases/run/err",
         "tests/cases/run/warn",
+        "tests/cases/run/warn_fields",
     ] {
         for f in mech_files(dir) {
             expected.extend(header(&std::fs::read_to_string(f).unwrap()).0);
