@@ -72,7 +72,7 @@ pub fn emit_model(ir: &ModelIr, fitted: &Fitted, data: &Dataset, source: &str) -
 }
 
 /// A number as `.mech` source (a leading minus is a unary minus, valid everywhere a value is).
-fn number(v: f64) -> String {
+pub(crate) fn number(v: f64) -> String {
     let t = format_sig(v.abs(), EMIT_PRECISION);
     if v < 0.0 {
         format!("-{t}")

@@ -43,17 +43,20 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// The page. `figure_svg` is the fit's figure as SVG text (drawn by this program), placed inline.
-pub fn page(report: &Report, figure_svg: Option<&str>) -> String {
-    let mut s = String::new();
-    let title = escape(&report.model);
-    let _ = write!(
-        s,
+/// The page's head (title, the content security policy `csp`, the style sheet) and its heading.
+pub(crate) fn head(model: &str, csp: &str) -> String {
+    let title = escape(model);
+    format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n\
          <title>{title}: fit report</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{title}</h1>\n"
-    );
+    )
+}
+
+/// The page. `figure_svg` is the fit's figure as SVG text (drawn by this program), placed inline.
+pub fn page(report: &Report, figure_svg: Option<&str>) -> String {
+    let mut s = head(&report.model, CSP);
     let _ = writeln!(
         s,
         "<p class=\"note\">{} equation(s), {} candidate terms, {} kept (threshold {}); {} trajector{}, {} rows; \

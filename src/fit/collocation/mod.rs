@@ -70,6 +70,7 @@ mod sparsity;
 mod stats;
 mod traj;
 
+pub(crate) use neural::InputStats;
 pub use neural::MAX_WEIGHTS;
 pub use objective::Objective;
 

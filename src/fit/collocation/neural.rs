@@ -25,29 +25,57 @@ fn input_stats(p: &Problem, input: &FitInput, st: &State, net: usize) -> Result<
     let nodes = &p.networks[net].inputs;
     let err = |e: crate::jit::JitError| FitError::Data(format!("cannot evaluate a network's inputs: {e}"));
     let k = compile(&input.ir.arena, nodes, &p.layout).map_err(err)?;
-    let m = nodes.len();
-    let (mut sum, mut sq, mut n) = (vec![0.0; m], vec![0.0; m], 0usize);
+    let mut stats = InputStats::new(nodes.len());
     for traj in 0..p.trajs.len() {
         let rows = p.trajs[traj].grid.t.len();
         let x = p.rows(st, traj);
-        let mut out = vec![0.0; rows * m];
+        let mut out = vec![0.0; rows * nodes.len()];
         k.eval_par(rows, &x, &st.theta, &mut out).map_err(err)?;
-        for r in out.chunks_exact(m) {
-            for j in 0..m {
-                sum[j] += r[j];
-                sq[j] += r[j] * r[j];
-            }
-        }
-        n += rows;
+        stats.add(&out);
     }
-    let n = n.max(1) as f64;
-    Ok((0..m)
-        .map(|j| {
-            let mean = sum[j] / n;
-            let var = (sq[j] / n - mean * mean).max(0.0);
-            (mean, var.sqrt().max(1e-6 * mean.abs()).max(1e-12))
-        })
-        .collect())
+    Ok(stats.finish())
+}
+
+/// Running sums for the mean and standard deviation of a network's inputs (row-major rows of
+/// `m` values), shared by the collocation and MNN starts.
+pub(crate) struct InputStats {
+    sum: Vec<f64>,
+    sq: Vec<f64>,
+    n: usize,
+}
+
+impl InputStats {
+    /// Sums for `m` inputs.
+    pub(crate) fn new(m: usize) -> InputStats {
+        InputStats { sum: vec![0.0; m], sq: vec![0.0; m], n: 0 }
+    }
+
+    /// Adds row-major rows of the inputs.
+    pub(crate) fn add(&mut self, rows: &[f64]) {
+        let m = self.sum.len();
+        for r in rows.chunks_exact(m.max(1)) {
+            for (j, &v) in r.iter().enumerate() {
+                self.sum[j] += v;
+                self.sq[j] += v * v;
+            }
+            self.n += 1;
+        }
+    }
+
+    /// Mean and standard deviation per input, the deviation floored at a millionth of the
+    /// mean's size and at 1e-12.
+    pub(crate) fn finish(&self) -> Vec<(f64, f64)> {
+        let n = self.n.max(1) as f64;
+        self.sum
+            .iter()
+            .zip(&self.sq)
+            .map(|(&s, &q)| {
+                let mean = s / n;
+                let var = (q / n - mean * mean).max(0.0);
+                (mean, var.sqrt().max(1e-6 * mean.abs()).max(1e-12))
+            })
+            .collect()
+    }
 }
 
 /// Draws every network's weights (the last layer's are left at 0 for the least-squares start).

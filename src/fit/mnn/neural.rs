@@ -206,27 +206,14 @@ impl Networks {
     /// the smoothed rows.
     fn input_stats(&self, s: &Smoothed, kp: &[f64], rows: &[Vec<f64>]) -> Result<Vec<(f64, f64)>, FitError> {
         let m = self.n_inputs();
-        let (mut sum, mut sq, mut n) = (vec![0.0; m], vec![0.0; m], 0usize);
+        let mut stats = crate::fit::collocation::InputStats::new(m);
         for (k, x) in rows.iter().enumerate() {
             let len = s.trajs[k].t.len();
             let mut out = vec![0.0; len * m];
             self.inputs.value.eval_par(len, x, kp, &mut out).map_err(jit_err)?;
-            for r in out.chunks_exact(m) {
-                for j in 0..m {
-                    sum[j] += r[j];
-                    sq[j] += r[j] * r[j];
-                }
-            }
-            n += len;
+            stats.add(&out);
         }
-        let n = n.max(1) as f64;
-        Ok((0..m)
-            .map(|j| {
-                let mean = sum[j] / n;
-                let var = (sq[j] / n - mean * mean).max(0.0);
-                (mean, var.sqrt().max(1e-6 * mean.abs()).max(1e-12))
-            })
-            .collect())
+        Ok(stats.finish())
     }
 
     /// Xavier-normal hidden layers, the first one on standardised inputs; biases after it 0.

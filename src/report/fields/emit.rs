@@ -20,7 +20,7 @@ use crate::data::field::FieldData;
 use crate::fit::pde::FieldFit;
 use crate::ir::ModelIr;
 use crate::number::format_sig;
-use crate::report::emit::EMIT_PRECISION;
+use crate::report::emit::{number, EMIT_PRECISION};
 use crate::report::equations::equations;
 use rustfft::num_complex::Complex64 as C;
 use std::fmt::Write;
@@ -86,16 +86,6 @@ pub fn emit_model(ir: &ModelIr, pde: &Pde, data: &FieldData, fit: &FieldFit, sou
         let _ = writeln!(s, "{}", e.text);
     }
     s
-}
-
-/// A number as `.mech` source (a leading minus is a unary minus).
-fn number(v: f64) -> String {
-    let t = format_sig(v.abs(), EMIT_PRECISION);
-    if v < 0.0 {
-        format!("-{t}")
-    } else {
-        t
-    }
 }
 
 /// The trigonometric interpolant of `profile` (samples at `lo + j·(hi − lo)/n`) as an

@@ -8,7 +8,7 @@
 
 use super::FieldReport;
 use crate::number::format_sig;
-use crate::report::html::{escape, path, row, warnings, CSS};
+use crate::report::html::{escape, head, path, row, warnings};
 use crate::report::values::pm;
 use std::fmt::Write;
 
@@ -21,15 +21,7 @@ const DIGITS: usize = 4;
 
 /// The page. `figure_svg` is the heat-map figure as SVG text (drawn by this program).
 pub fn page(r: &FieldReport, figure_svg: Option<&str>) -> String {
-    let mut s = String::new();
-    let title = escape(&r.model);
-    let _ = write!(
-        s,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
-         <title>{title}: fit report</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{title}</h1>\n"
-    );
+    let mut s = head(&r.model, CSP);
     let _ = writeln!(
         s,
         "<p class=\"note\">{} field(s) over {}{}; {} equation(s), {} candidate terms, {} kept (threshold {}); \
