@@ -187,6 +187,10 @@ codes! {
         "`--plot-trajectories` names a trajectory the data do not have (trajectories are numbered from 1 in data order: CSV trajectory-column order, file order or simulation order). This is found once the data are loaded, before training. Give numbers up to the data's trajectory count, or a count (`--plot-trajectories 6`) to show that many spread evenly.";
     FIELD_EXPORT = "E083", "export format without spatial derivatives",
         "`mechc run --export` of a model with fields: the `numpy` and `julia` exports write a right side `rhs(t, state, ...)` that reads the state at one point, and a spatial derivative (`u_x`, `u_xx`, ...) is not a function of the state at one point, so they cannot express a field model. `latex` (the equations `u_t = ...` with derivatives as subscripts) and `sympy` (each field a function `u(t, x)`, derivatives as `sp.Derivative`) can. Refused before any work.";
+    BOUNDARY = "E084", "invalid boundary condition",
+        "A simulation on a bounded space (`space x in 0 .. 1`, no `periodic`) gives every field one boundary condition, applied at both ends: `boundary u = 0` holds the field's value there (Dirichlet), `boundary u_x = 0` its first spatial derivative (Neumann); the value is a constant number. A field without one, a field named twice, a name that is not a field or its first derivative, a non-constant value, or a `boundary` line in a simulation on a periodic space (which has no boundaries) or of ordinary states is refused.";
+    BOUNDED_ORDER = "E085", "derivative order too high for a bounded simulation",
+        "A simulation on a bounded space uses second-order finite differences with one boundary condition per field, which determine spatial derivatives up to the second order (`u_x`, `u_xx`). A system whose right side uses `u_xxx` or `u_xxxx` would need further boundary conditions; simulate it on a periodic space, or load its data from a CSV file.";
     UNUSED_PARAM = "W001", "unused parameter",
         "A parameter is declared but not used in any equation, so training cannot determine it. Use it or remove it.";
     DUPLICATE_TERM = "W002", "duplicate basis term",

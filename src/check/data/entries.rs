@@ -24,6 +24,7 @@ impl Checker<'_> {
                 SimEntryKind::Seed(_) => "seed",
                 SimEntryKind::Trajectories(_) => "trajectories",
                 SimEntryKind::Points(_) => "points",
+                SimEntryKind::Boundary(_) => "boundary",
                 SimEntryKind::Equation(_) => continue,
             };
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
@@ -44,6 +45,10 @@ impl Checker<'_> {
                     trajs = self.ranged(x, "trajectories", 1.0, 1e6, true).unwrap_or(1.0) as u32
                 }
                 SimEntryKind::Points(x) => self.err(points_without_fields(x.span)),
+                SimEntryKind::Boundary(_) => self.err(
+                    Diagnostic::new(codes::BOUNDARY, "`boundary` belongs to field simulations", e.span, "no fields here")
+                        .with_help("boundary conditions need `space` and `field` declarations"),
+                ),
                 SimEntryKind::Equation(_) => {}
             }
         }
