@@ -46,8 +46,13 @@ impl Checker<'_> {
                 }
                 SimEntryKind::Points(x) => self.err(points_without_fields(x.span)),
                 SimEntryKind::Boundary(_) => self.err(
-                    Diagnostic::new(codes::BOUNDARY, "`boundary` belongs to field simulations", e.span, "no fields here")
-                        .with_help("boundary conditions need `space` and `field` declarations"),
+                    Diagnostic::new(
+                        codes::BOUNDARY,
+                        "`boundary` belongs to field simulations",
+                        e.span,
+                        "no fields here",
+                    )
+                    .with_help("boundary conditions need `space` and `field` declarations"),
                 ),
                 SimEntryKind::Equation(_) => {}
             }

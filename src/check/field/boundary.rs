@@ -38,7 +38,9 @@ impl FieldPass {
         let mut out: Vec<Option<(Boundary, Span)>> = vec![None; fields.len()];
         for it in items {
             let hit = fields.iter().enumerate().find_map(|(k, f)| {
-                (it.name.name == *f).then_some((k, true)).or((it.name.name == format!("{f}_{}", space.name)).then_some((k, false)))
+                (it.name.name == *f)
+                    .then_some((k, true))
+                    .or((it.name.name == format!("{f}_{}", space.name)).then_some((k, false)))
             });
             let Some((k, value)) = hit.filter(|_| it.order == 0) else {
                 let first = fields.first().map_or("u", String::as_str);

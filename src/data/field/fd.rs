@@ -46,7 +46,10 @@ pub fn simulate(sim: &PdeSim, space: &PdeSpace, n_model_fields: usize) -> Result
         for (o, k) in lin {
             if o != 2 || !implicit {
                 let term = PdeExpr::Field { field: f, order: o };
-                r.push((1.0, PdeExpr::Binary(crate::syntax::ast::BinOp::Mul, Box::new(PdeExpr::Num(k)), Box::new(term))));
+                r.push((
+                    1.0,
+                    PdeExpr::Binary(crate::syntax::ast::BinOp::Mul, Box::new(PdeExpr::Num(k)), Box::new(term)),
+                ));
             }
         }
         diff.push(if implicit { c } else { 0.0 });
