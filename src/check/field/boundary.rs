@@ -37,42 +37,8 @@ impl FieldPass {
         let fields = &sim.system.fields;
         let mut out: Vec<Option<(Boundary, Span)>> = vec![None; fields.len()];
         for it in items {
-            let hit = fields.iter().enumerate().find_map(|(k, f)| {
-                (it.name.name == *f)
-                    .then_some((k, true))
-                    .or((it.name.name == format!("{f}_{}", space.name)).then_some((k, false)))
-            });
-            let Some((k, value)) = hit.filter(|_| it.order == 0) else {
-                let first = fields.first().map_or("u", String::as_str);
-                self.diags.push(
-                    Diagnostic::new(
-                        codes::BOUNDARY,
-                        format!("`{}` is not a field or its first derivative", it.name.name),
-                        it.name.span,
-                        "no such boundary value",
-                    )
-                    .with_help(format!(
-                        "hold a field's value (`boundary {first} = 0`) or its slope (`boundary {first}_{} = 0`) at both ends",
-                        space.name
-                    )),
-                );
-                return None;
-            };
-            if let Some((_, first)) = out[k] {
-                self.diags.push(
-                    Diagnostic::new(
-                        codes::BOUNDARY,
-                        format!("`{}` has two boundary conditions", fields[k]),
-                        it.span,
-                        "second condition",
-                    )
-                    .with_label(first, "first given here")
-                    .with_help("give each field one condition, which holds at both ends"),
-                );
-                return None;
-            }
-            let c = self.constant(&it.value, "a boundary value")?;
-            out[k] = Some((if value { Boundary::Value(c) } else { Boundary::Slope(c) }, it.span));
+            let (k, b) = self.boundary_item(sim, it, space, &out)?;
+            out[k] = Some((b, it.span));
         }
         if let Some(k) = out.iter().position(Option::is_none) {
             self.diags.push(
@@ -92,6 +58,53 @@ impl FieldPass {
             return None;
         }
         Some(out.into_iter().flatten().map(|(b, _)| b).collect())
+    }
+
+    /// One `boundary` item: the system field it holds and its condition.
+    fn boundary_item(
+        &mut self,
+        sim: &PdeSim,
+        it: &InitItem,
+        space: &PdeSpace,
+        out: &[Option<(Boundary, Span)>],
+    ) -> Option<(usize, Boundary)> {
+        let fields = &sim.system.fields;
+        let hit = fields.iter().enumerate().find_map(|(k, f)| {
+            (it.name.name == *f)
+                .then_some((k, true))
+                .or((it.name.name == format!("{f}_{}", space.name)).then_some((k, false)))
+        });
+        let Some((k, value)) = hit.filter(|_| it.order == 0) else {
+            let first = fields.first().map_or("u", String::as_str);
+            self.diags.push(
+                Diagnostic::new(
+                    codes::BOUNDARY,
+                    format!("`{}` is not a field or its first derivative", it.name.name),
+                    it.name.span,
+                    "no such boundary value",
+                )
+                .with_help(format!(
+                    "hold a field's value (`boundary {first} = 0`) or its slope (`boundary {first}_{} = 0`) at both ends",
+                    space.name
+                )),
+            );
+            return None;
+        };
+        if let Some((_, first)) = out[k] {
+            self.diags.push(
+                Diagnostic::new(
+                    codes::BOUNDARY,
+                    format!("`{}` has two boundary conditions", fields[k]),
+                    it.span,
+                    "second condition",
+                )
+                .with_label(first, "first given here")
+                .with_help("give each field one condition, which holds at both ends"),
+            );
+            return None;
+        }
+        let c = self.constant(&it.value, "a boundary value")?;
+        Some((k, if value { Boundary::Value(c) } else { Boundary::Slope(c) }))
     }
 
     /// `E085` when the system takes a spatial derivative above [`BOUNDED_ORDER`].
