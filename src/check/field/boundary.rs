@@ -9,6 +9,10 @@ use crate::diag::{codes, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::InitItem;
 
+/// Largest miss of a held value by the initial profile's end values, relative to its range:
+/// the level below which the field fit counts data as clean.
+const MISS: f64 = 1e-4;
+
 /// Highest spatial derivative a simulation on a bounded space takes.
 const BOUNDED_ORDER: u32 = 2;
 
@@ -57,7 +61,44 @@ impl FieldPass {
             );
             return None;
         }
-        Some(out.into_iter().flatten().map(|(b, _)| b).collect())
+        let out: Vec<(Boundary, Span)> = out.into_iter().flatten().collect();
+        for (k, (b, at)) in out.iter().enumerate() {
+            if let Boundary::Value(c) = *b {
+                self.off_boundary(&sim.init[k], c, &fields[k], space, *at);
+            }
+        }
+        Some(out.into_iter().map(|(b, _)| b).collect())
+    }
+
+    /// `W014` when the initial profile of a held field misses the held value at an end by more
+    /// than [`MISS`] of its range (of `|c|` for a flat profile, absolutely for `c = 0`).
+    fn off_boundary(&mut self, v: &[f64], c: f64, field: &str, space: &PdeSpace, at: Span) {
+        let (lo, hi) = (v[0], v[v.len() - 1]);
+        let range = v.iter().fold(f64::NEG_INFINITY, |m, &y| m.max(y)) - v.iter().fold(f64::INFINITY, |m, &y| m.min(y));
+        let scale = if range > 0.0 { range } else { c.abs().max(1.0) };
+        let miss = (lo - c).abs().max((hi - c).abs());
+        if miss <= MISS * scale {
+            return;
+        }
+        let num = |y: f64| crate::number::format_sig(y, 3);
+        self.diags.push(
+            Diagnostic::new(
+                codes::PROFILE_OFF_BOUNDARY,
+                format!(
+                    "the initial profile of `{field}` is {} at {x} = {} and {} at {x} = {}, and the boundary holds it at {}",
+                    num(lo),
+                    num(space.lo),
+                    num(hi),
+                    num(space.hi),
+                    num(c),
+                    x = space.name
+                ),
+                at,
+                "held value",
+            )
+            .with_note("the end values are replaced by the held value: the field starts with a jump next to the end")
+            .with_help("give a profile that meets the held value at both ends"),
+        );
     }
 
     /// One `boundary` item: the system field it holds and its condition.
