@@ -112,7 +112,7 @@ pub fn prepare(sources: &mut SourceMap, root: SourceId) -> Result<Prepared, Fail
 
 /// [`prepare`] after the check (a model with fields goes to [`fields::prepare_fields`]).
 pub fn prepare_checked(c: Checked) -> Result<Prepared, Failure> {
-    let Checked { model, ir, warnings } = c;
+    let Checked { mut model, ir, mut warnings } = c;
     if model.pde.is_some() {
         return Err(Diagnostic::new(
             codes::FIELD_UNSUPPORTED,
@@ -124,10 +124,11 @@ pub fn prepare_checked(c: Checked) -> Result<Prepared, Failure> {
         .into());
     }
     runnable(&model)?;
-    unsupported(&model, &ir)?;
     let data = load_model_data(&model, min_rows(&model))?;
+    neural::choose_method(&mut model, &ir, data.total_rows(), &mut warnings);
+    unsupported(&model, &ir)?;
+    warnings.extend(neural::start_warning(&model, &ir));
     prefit_checks(&model, &ir, &data)?;
-    let mut warnings = warnings;
     let (data, held_out) = hold_out(&model, data)?;
     warnings.extend(collinear_warnings(&model, &ir, &data));
     Ok(Prepared { model, ir, data, held_out, warnings })

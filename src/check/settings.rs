@@ -107,6 +107,9 @@ pub struct FitSettings {
     pub verbose: bool,
     /// Keys the user wrote explicitly (e.g. an explicit `max_terms` lifts the basis-size guard).
     pub explicit: Vec<&'static str>,
+    /// Why `method` is what it is when the pipeline chose it (neural terms, `method` not
+    /// written); `None` when written or not chosen.
+    pub method_reason: Option<String>,
 }
 
 /// The type and allowed range of a setting.
@@ -285,8 +288,8 @@ pub static SCHEMA: &[SettingSpec] = &[
     SettingSpec { key: "l1", kind: float(0.0, 1e6), default: Value::Float(0.0), acts: MNN,
         doc: "L1 penalty on the normalised `sparse` coefficients, added to the loss per data point",
         set: |s, v| s.l1 = v.float(), get: |s| Value::Float(s.l1) },
-    SettingSpec { key: "weight_decay", kind: float(0.0, 1e6), default: Value::Float(0.0), acts: &[Method::Collocation],
-        doc: "L2 penalty on `mlp` weights, added to the loss per data point as `weight_decay * sum of squared weights`",
+    SettingSpec { key: "weight_decay", kind: float(0.0, 1e6), default: Value::Float(0.0), acts: COLLOCATION_MNN,
+        doc: "L2 penalty on `mlp` weights, added to the loss per data point (`collocation`) or per window cell (`mnn`) as `weight_decay * sum of squared weights`",
         set: |s, v| s.weight_decay = v.float(), get: |s| Value::Float(s.weight_decay) },
     SettingSpec { key: "max_terms", kind: Kind::Int { min: 1, max: 1_000_000 }, default: Value::Int(1000), acts: ALL,
         doc: "largest number of candidate terms one basis may generate (a guard against exploding libraries)",
@@ -345,6 +348,7 @@ impl Default for FitSettings {
             device: Device::Cpu,
             verbose: false,
             explicit: Vec::new(),
+            method_reason: None,
         };
         for spec in SCHEMA {
             (spec.set)(&mut s, &spec.default);

@@ -80,6 +80,16 @@ impl Smoothed {
         Smoothed::with_trajs(input, cols, eq_col, trajs)
     }
 
+    /// The data laid out and smoothed as [`Smoothed::new`] does, with the right-hand sides
+    /// compiled WITHOUT the model's neural terms and the kernel parameters ending at the
+    /// coefficient slots (no weight parameters): the MNN engine evaluates the networks itself
+    /// on candle tensors and adds them.
+    pub fn without_networks(input: &FitInput) -> Result<Smoothed, FitError> {
+        let (cols, eq_col) = learned_columns(input)?;
+        let trajs = load(input, &cols, &eq_col)?;
+        Smoothed::compile(input, cols, eq_col, trajs, true)
+    }
+
     /// The right-hand sides compiled over prepared trajectories (the field fit's rows).
     pub fn with_trajs(
         input: &FitInput,
@@ -87,8 +97,19 @@ impl Smoothed {
         eq_col: Vec<usize>,
         trajs: Vec<Traj>,
     ) -> Result<Smoothed, FitError> {
+        Smoothed::compile(input, cols, eq_col, trajs, false)
+    }
+
+    /// Compiles the right-hand sides; neural terms are refused, or left out with `no_nets`.
+    fn compile(
+        input: &FitInput,
+        cols: Vec<(usize, u32)>,
+        eq_col: Vec<usize>,
+        trajs: Vec<Traj>,
+        no_nets: bool,
+    ) -> Result<Smoothed, FitError> {
         let ir = input.ir;
-        if let Some(n) = ir.equations.iter().flat_map(|e| &e.neural).next() {
+        if let Some(n) = ir.equations.iter().flat_map(|e| &e.neural).next().filter(|_| !no_nets) {
             return Err(FitError::Unsupported { what: "neural terms (`mlp`)".into(), span: n.span });
         }
         let per_traj: Vec<usize> =
@@ -96,6 +117,10 @@ impl Smoothed {
         let mut layout = model_layout(ir);
         layout.columns.extend(per_traj.iter().map(|&p| Var::Param(p as u32)));
         let mut ir2 = ir.clone();
+        if no_nets {
+            ir2.equations.iter_mut().for_each(|e| e.neural.clear());
+            layout = Layout::new(layout.columns, ir.names.params.len() + ir.coefs.len());
+        }
         let outputs = ir2.rhs_nodes();
         let rhs = DiffKernels::compile(&mut ir2.arena, &outputs, &layout)
             .map_err(|e| FitError::Data(format!("cannot compile the right-hand sides: {e}")))?;

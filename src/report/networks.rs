@@ -61,8 +61,9 @@ pub fn networks(ir: &ModelIr, precision: usize) -> Vec<NetworkValue> {
         .collect()
 }
 
-/// One line per network: `mlp(x, y; hidden = [16, 16]) in x' (337 weights, tanh) ≈ -0.9*x*y (R² 0.9993)`.
-pub fn text(s: &mut String, nets: &[NetworkValue]) {
+/// One line per network: `mlp(x, y; hidden = [16, 16]) in x' (337 weights, tanh) ≈ -0.9*x*y (R² 0.9993)`,
+/// then how the method was chosen, if it was.
+pub fn text(s: &mut String, nets: &[NetworkValue], choice: Option<&MethodChoice>) {
     for n in nets {
         let _ = write!(s, "  {} in {} ({} weights, {})", n.term, n.equation, n.weights.len(), n.activation);
         match &n.formula {
@@ -71,5 +72,28 @@ pub fn text(s: &mut String, nets: &[NetworkValue]) {
             }
             None => s.push('\n'),
         }
+    }
+    choice_text(s, choice);
+}
+
+/// How the method was chosen for a model with neural terms whose `method` is not written.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MethodChoice {
+    /// The method that trained the model.
+    pub method: String,
+    /// Why (weights, the collocation iteration's estimated cost, the budget).
+    pub reason: String,
+}
+
+/// The choice from the fit settings (`None` when `method` was written or nothing was chosen).
+pub fn method_choice(fit: &crate::check::settings::FitSettings) -> Option<MethodChoice> {
+    let reason = fit.method_reason.clone()?;
+    Some(MethodChoice { method: fit.method.name().to_string(), reason })
+}
+
+/// The choice's line of the text report.
+fn choice_text(s: &mut String, choice: Option<&MethodChoice>) {
+    if let Some(c) = choice {
+        let _ = writeln!(s, "  trained by `{}` ({})", c.method, c.reason);
     }
 }

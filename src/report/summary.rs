@@ -168,6 +168,9 @@ pub struct Report {
     /// The trained neural terms, with their weights and explanations.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub networks: Vec<super::networks::NetworkValue>,
+    /// How the method was chosen (neural terms, `method` not written), filled by the caller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method_choice: Option<super::networks::MethodChoice>,
     /// Amortised parameters (a model with encoders), filled by the caller.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amortised: Option<super::amortised::Amortised>,
@@ -243,6 +246,7 @@ pub fn build(
         energy_drift: super::energy::energy_drift(ir, data, fitted),
         phases: fitted.phases.iter().map(|p| (p.name.to_string(), p.seconds)).collect(),
         networks: super::networks::networks(ir, precision),
+        method_choice: None,
         amortised: None,
         precision,
         rollouts,
@@ -411,7 +415,7 @@ impl Report {
         if let Some(h) = &self.hamiltonian {
             let _ = writeln!(s, "  {h}");
         }
-        super::networks::text(&mut s, &self.networks);
+        super::networks::text(&mut s, &self.networks, self.method_choice.as_ref());
         if self.equations.iter().any(|e| e.terms.iter().any(|t| t.std_error.is_some())) {
             let _ = writeln!(s, "  coefficients ± standard error:");
             values::coefficient_text(&mut s, &self.equations, self.precision);

@@ -119,6 +119,7 @@ impl Repl {
         }
         // An encoder's weights stay in the session (`mechc run --weights` saves them).
         report.amortised = crate::report::amortised::build(&prepared.model, &prepared.data, &fitted);
+        report.method_choice = crate::report::networks::method_choice(&prepared.model.fit);
         let equations: Vec<String> = report.equations.iter().map(|e| e.text.clone()).collect();
         let labels: Vec<String> = prepared.data.trajectories.iter().map(|t| t.label.clone()).collect();
         let warnings = crate::pipeline::result_warnings(&prepared.model, &prepared.ir, &fitted, &labels);

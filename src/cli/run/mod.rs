@@ -200,6 +200,7 @@ fn finish(
         report.held_out = crate::report::heldout::score(&p.ir, fitted, &p.data, full, p.model.fit.validation);
     }
     report.amortised = crate::report::amortised::build(&p.model, &p.data, fitted);
+    report.method_choice = crate::report::networks::method_choice(&p.model.fit);
     if let (Some(a), Some(w), Some(e)) = (&mut report.amortised, weights, &fitted.encoders) {
         if let Err(why) = e.weights.save(w) {
             let msg = format!("cannot write the encoder weights to `{}`: {why}", w.display());

@@ -70,6 +70,7 @@ mod sparsity;
 mod stats;
 mod traj;
 
+pub use neural::MAX_WEIGHTS;
 pub use objective::Objective;
 
 use super::{FitError, FitInput, Fitted, PhaseClock};

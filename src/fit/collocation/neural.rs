@@ -13,6 +13,12 @@ use crate::fit::{FitError, FitInput};
 use crate::ir::neural::{last_layer_start, layer_sizes};
 use crate::jit::compile;
 
+/// Most weights (all networks together) the collocation engine trains. Every weight is a dense
+/// unknown of the Gauss–Newton step, whose assembly costs `rows · n²` and whose solve `n³/3` per
+/// iteration: at 1000 weights and the few thousand grid rows of a typical series that is about
+/// 10¹⁰ operations, seconds per iteration on one core, and a fit takes tens of iterations.
+pub const MAX_WEIGHTS: usize = 1000;
+
 /// Mean and standard deviation (floored at a millionth of the mean's size, and at 1e-12) of
 /// every network input over the grid points of the smoothed trajectories.
 fn input_stats(p: &Problem, input: &FitInput, st: &State, net: usize) -> Result<Vec<(f64, f64)>, FitError> {

@@ -15,21 +15,20 @@ use crate::mnn::ode_solve_with;
 
 type R<T> = candle_core::Result<T>;
 
-/// The loss of the batch `windows` as a candle graph over `z` (rows × nz) and `theta`.
-pub fn graph_loss(m: &Mnn, windows: &[(usize, usize)], z: &Tensor, theta: &Tensor) -> R<Tensor> {
+/// The loss of the batch `windows` as a candle graph over `z` (rows × nz), `theta` and the
+/// neural terms' weights `w` (when the model has networks).
+pub fn graph_loss(m: &Mnn, windows: &[(usize, usize)], z: &Tensor, theta: &Tensor, w: Option<&Tensor>) -> R<Tensor> {
     let s = &m.s;
-    let (len, nz, dev) = (m.len, s.nz, Device::Cpu);
+    let (len, nz) = (m.len, s.nz);
     let rows = windows.len() * len;
     let norm = (rows * nz) as f64;
-    let idx: Vec<u32> =
-        windows.iter().flat_map(|&(k, st)| (0..len).map(move |i| (m.offset[k] + st + i) as u32)).collect();
-    let zr = z.index_select(&Tensor::new(idx.as_slice(), &dev)?, 0)?;
+    let zr = gather(m, windows, z)?;
     let x = kernel_rows(m, windows, &zr, theta)?;
-    // A per-trajectory parameter is read from its row column; its slot in the kernel's
-    // parameter slice does not act, so no gradient may reach it.
-    let acting: Vec<f64> = (0..m.n_theta).map(|q| if s.per_traj.contains(&q) { 0.0 } else { 1.0 }).collect();
-    let kp = (theta.narrow(0, 0, m.n_theta)? * Tensor::from_vec(acting, m.n_theta, &dev)?)?;
-    let f = s.rhs.apply(&x, &kp)?;
+    let kp = kernel_params(m, theta)?;
+    let mut f = s.rhs.apply(&x, &kp)?;
+    if let (Some(nets), Some(w)) = (&m.nets, w) {
+        f = (f + nets.forward(&x, &kp, w)?)?;
+    }
     let (y, w) = data_tensors(m, windows)?;
     let mut loss = ((&zr - &y)?.sqr()? * &w)?.sum_all()?;
     for g in &m.groups {
@@ -38,8 +37,22 @@ pub fn graph_loss(m: &Mnn, windows: &[(usize, usize)], z: &Tensor, theta: &Tenso
     loss / norm
 }
 
+/// The kernel's parameter slice of `theta`. A per-trajectory parameter is read from its row
+/// column; its slot in the slice does not act, so no gradient may reach it.
+pub(super) fn kernel_params(m: &Mnn, theta: &Tensor) -> R<Tensor> {
+    let acting: Vec<f64> = (0..m.n_theta).map(|q| if m.s.per_traj.contains(&q) { 0.0 } else { 1.0 }).collect();
+    theta.narrow(0, 0, m.n_theta)? * Tensor::from_vec(acting, m.n_theta, &Device::Cpu)?
+}
+
+/// The windows' rows of `z` (windows · len × nz), in window order.
+pub(super) fn gather(m: &Mnn, windows: &[(usize, usize)], z: &Tensor) -> R<Tensor> {
+    let idx: Vec<u32> =
+        windows.iter().flat_map(|&(k, st)| (0..m.len).map(move |i| (m.offset[k] + st + i) as u32)).collect();
+    z.index_select(&Tensor::new(idx.as_slice(), &Device::Cpu)?, 0)
+}
+
 /// Kernel rows: the gathered denoised rows, inputs and `t`, per-trajectory parameters.
-fn kernel_rows(m: &Mnn, windows: &[(usize, usize)], zr: &Tensor, theta: &Tensor) -> R<Tensor> {
+pub(super) fn kernel_rows(m: &Mnn, windows: &[(usize, usize)], zr: &Tensor, theta: &Tensor) -> R<Tensor> {
     let s = &m.s;
     let (len, ni, npt, dev) = (m.len, s.ni, m.npt(), Device::Cpu);
     let mut fixed = Vec::with_capacity(windows.len() * len * (ni + 1));

@@ -23,6 +23,16 @@ pub struct Start {
     pub point: Point,
     /// Under `threshold = auto`, the collocation path that chose the support and its threshold.
     pub support: Option<(Vec<PathEntry>, Option<f64>)>,
+    /// Adam's unit of each network weight (empty without networks).
+    pub weight_unit: Vec<f64>,
+}
+
+/// Whether the collocation engine may start (or choose the support of) this model: always
+/// without networks; with networks only when it could train them itself
+/// ([`collocation::MAX_WEIGHTS`]). Above that the start is the smoothed data and the networks'
+/// own start, and `threshold = auto` trains the whole library (the pipeline warns).
+pub fn collocation_helps(input: &FitInput) -> bool {
+    input.ir.n_weights <= collocation::MAX_WEIGHTS
 }
 
 /// The collocation fit that starts or supports MNN training: the user's settings under
@@ -40,10 +50,12 @@ fn collocation_fit(input: &FitInput, full_library: bool) -> Result<Fitted, FitEr
 /// The starting point.
 pub fn start(input: &FitInput, m: &Mnn, rng: &mut SeededRng) -> Result<Start, FitError> {
     let settings = &input.model.fit;
-    let auto = settings.threshold == Threshold::Auto;
-    let warm = settings.init == Init::Collocation;
+    let helps = collocation_helps(input);
+    let auto = settings.threshold == Threshold::Auto && helps;
+    let warm = settings.init == Init::Collocation && helps;
     let colloc = if warm || auto { Some(collocation_fit(input, !auto)?) } else { None };
     let mut x = smoothed_point(m, input);
+    let weight_unit = start_weights(m, rng, colloc.as_ref().filter(|_| warm), &mut x)?;
     let mut active = vec![true; m.s.ncoef];
     let mut support = None;
     if let Some(f) = &colloc {
@@ -70,7 +82,7 @@ pub fn start(input: &FitInput, m: &Mnn, rng: &mut SeededRng) -> Result<Start, Fi
             x[c0 + s] = 0.0;
         }
     }
-    Ok(Start { point: Point { x, active }, support })
+    Ok(Start { point: Point { x, active }, support, weight_unit })
 }
 
 /// The smoothed data, the parameters at their guesses, coefficients 0.
@@ -105,4 +117,27 @@ fn warm_point(m: &Mnn, f: &Fitted, x: &mut [f64]) {
             }
         }
     }
+}
+
+/// Appends the networks' starting weights to `x` (the collocation fit's when it trained them)
+/// and returns Adam's unit of each.
+fn start_weights(m: &Mnn, rng: &mut SeededRng, warm: Option<&Fitted>, x: &mut Vec<f64>) -> Result<Vec<f64>, FitError> {
+    let Some(nets) = &m.nets else { return Ok(Vec::new()) };
+    let t0 = Point::nzv(m);
+    let kp = x[t0..t0 + m.n_theta].to_vec();
+    let npt = m.npt();
+    let pt: Vec<Vec<f64>> =
+        (0..m.s.trajs.len()).map(|k| x[t0 + m.n_theta + k * npt..t0 + m.n_theta + (k + 1) * npt].to_vec()).collect();
+    // Per equation: its column's mean noise level over a window's mean duration.
+    let ntr = m.s.trajs.len() as f64;
+    let span: f64 = m.s.trajs.iter().map(|t| t.h.iter().sum::<f64>() / t.h.len().max(1) as f64).sum::<f64>() / ntr;
+    let reach: Vec<f64> = (0..m.s.neq)
+        .map(|e| {
+            let sigma = m.s.trajs.iter().map(|t| t.sigma[m.s.eq_col[e]]).sum::<f64>() / ntr;
+            sigma / (span * (m.len - 1) as f64)
+        })
+        .collect();
+    let (w, unit) = nets.start(&m.s, &kp, &pt, rng, warm.map(|f| &f.weights[..]), &reach)?;
+    x.extend(w);
+    Ok(unit)
 }

@@ -16,7 +16,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use candle_core::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Shape, Tensor};
 
 use super::problem::{solve_error, Group, Mnn};
 use crate::fit::FitError;
@@ -28,6 +28,8 @@ pub struct Eval {
     pub loss: f64,
     /// ∂L/∂Z and ∂L/∂θ.
     pub grad: Option<(Vec<f64>, Vec<f64>)>,
+    /// ∂L/∂f (windows' rows × equations), when asked for gradients.
+    pub gf: Vec<f64>,
 }
 
 /// Weight of the window solution's misfit to the denoised trajectory, relative to a data
@@ -40,12 +42,15 @@ fn kernel_err(e: crate::jit::JitError) -> FitError {
     FitError::Data(format!("kernel call failed: {e}"))
 }
 
-/// The loss of the batch `windows` at `(z, theta)`; with `grads`, also its gradient.
+/// The loss of the batch `windows` at `(z, theta)`, with `net` (the windows' rows × equations)
+/// added to the compiled right-hand sides (the neural terms' outputs); with `grads`, also its
+/// gradient.
 pub fn window_loss(
     m: &Mnn,
     windows: &[(usize, usize)],
     z: &[f64],
     theta: &[f64],
+    net: Option<&[f64]>,
     grads: bool,
 ) -> Result<Eval, FitError> {
     let s = &m.s;
@@ -55,6 +60,9 @@ pub fn window_loss(
     let x = kernel_rows(m, windows, z, theta);
     let mut f = vec![0.0; rows * neq];
     s.rhs.value.eval_par(rows, &x, &theta[..m.n_theta], &mut f).map_err(kernel_err)?;
+    if let Some(n) = net {
+        f.iter_mut().zip(n).for_each(|(a, b)| *a += b);
+    }
     if let Some(pos) = f.iter().position(|v| !v.is_finite()) {
         return Err(FitError::Diverged { round: 0, loss: f[pos] });
     }
@@ -71,10 +79,10 @@ pub fn window_loss(
         }
     }
     if !grads {
-        return Ok(Eval { loss, grad: None });
+        return Ok(Eval { loss, grad: None, gf });
     }
     let gtheta = contract(m, windows, theta, &x, &gf, &mut gz)?;
-    Ok(Eval { loss, grad: Some((gz, gtheta)) })
+    Ok(Eval { loss, grad: Some((gz, gtheta)), gf })
 }
 
 /// Row of the flat `Z` of row `i` of window `(k, start)`.
@@ -281,11 +289,17 @@ fn contract(
 
 /// The candle op: `(Z, θ) → L` for a fixed batch of windows, backward through [`window_loss`]'s
 /// gradients (computed in the forward pass and kept for the backward one).
+///
+/// As a `CustomOp3` it takes a third input, the neural terms' outputs on the windows' rows
+/// (rows × equations), added to the right-hand sides; its gradient is `∂L/∂f`.
 pub struct WindowLossOp {
     m: Arc<Mnn>,
     windows: Vec<(usize, usize)>,
-    grads: Mutex<Option<(Vec<f64>, Vec<f64>)>>,
+    grads: Mutex<Option<Cached>>,
 }
+
+/// Gradients kept from the forward pass: `Z`, `θ`, and the right-hand sides.
+type Cached = (Vec<f64>, Vec<f64>, Vec<f64>);
 
 impl WindowLossOp {
     /// The op for a batch of windows.
@@ -306,6 +320,42 @@ fn to_candle(e: FitError) -> candle_core::Error {
     candle_core::Error::Msg(e.to_string())
 }
 
+impl WindowLossOp {
+    fn lock(&self) -> candle_core::Result<std::sync::MutexGuard<'_, Option<Cached>>> {
+        self.grads.lock().map_err(|_| candle_core::Error::msg("window loss state poisoned"))
+    }
+
+    /// Runs the loss with gradients and keeps them for the backward pass.
+    fn forward(&self, z: &[f64], theta: &[f64], net: Option<&[f64]>) -> candle_core::Result<(CpuStorage, Shape)> {
+        let ev = window_loss(&self.m, &self.windows, z, theta, net, true).map_err(to_candle)?;
+        *self.lock()? = ev.grad.map(|(gz, gt)| (gz, gt, ev.gf));
+        Ok((CpuStorage::F64(vec![ev.loss]), Shape::from(())))
+    }
+
+    /// The kept gradients (recomputed if missing), scaled by the incoming gradient.
+    fn backward(
+        &self,
+        z: &Tensor,
+        theta: &Tensor,
+        net: Option<&Tensor>,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Tensor, Tensor, Vec<f64>)> {
+        let mut cached = self.lock()?.take();
+        if cached.is_none() {
+            let (zv, tv) = (z.flatten_all()?.to_vec1::<f64>()?, theta.flatten_all()?.to_vec1::<f64>()?);
+            let nv = net.map(|n| n.flatten_all().and_then(|n| n.to_vec1::<f64>())).transpose()?;
+            let ev = window_loss(&self.m, &self.windows, &zv, &tv, nv.as_deref(), true).map_err(to_candle)?;
+            cached = ev.grad.map(|(gz, gt)| (gz, gt, ev.gf));
+        }
+        let (gz, gt, gf) = cached.ok_or_else(|| candle_core::Error::msg("window loss gradient missing"))?;
+        let scale = grad.to_scalar::<f64>()?;
+        let sc = |v: Vec<f64>| v.into_iter().map(|x| x * scale).collect::<Vec<_>>();
+        let gz = Tensor::from_vec(sc(gz), z.shape(), z.device())?;
+        let gt = Tensor::from_vec(sc(gt), theta.shape(), theta.device())?;
+        Ok((gz, gt, sc(gf)))
+    }
+}
+
 impl CustomOp2 for WindowLossOp {
     fn name(&self) -> &'static str {
         "mnn-window-loss"
@@ -318,9 +368,7 @@ impl CustomOp2 for WindowLossOp {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let ev = window_loss(&self.m, &self.windows, slice(s1, l1)?, slice(s2, l2)?, true).map_err(to_candle)?;
-        *self.grads.lock().map_err(|_| candle_core::Error::msg("window loss state poisoned"))? = ev.grad;
-        Ok((CpuStorage::F64(vec![ev.loss]), Shape::from(())))
+        self.forward(slice(s1, l1)?, slice(s2, l2)?, None)
     }
 
     fn bwd(
@@ -330,16 +378,38 @@ impl CustomOp2 for WindowLossOp {
         _res: &Tensor,
         grad: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
-        let mut cached = self.grads.lock().map_err(|_| candle_core::Error::msg("window loss state poisoned"))?.take();
-        if cached.is_none() {
-            let (zv, tv) = (z.flatten_all()?.to_vec1::<f64>()?, theta.flatten_all()?.to_vec1::<f64>()?);
-            cached = window_loss(&self.m, &self.windows, &zv, &tv, true).map_err(to_candle)?.grad;
-        }
-        let (gz, gt) = cached.ok_or_else(|| candle_core::Error::msg("window loss gradient missing"))?;
-        let scale = grad.to_scalar::<f64>()?;
-        let gz = Tensor::from_vec(gz.into_iter().map(|v| v * scale).collect::<Vec<_>>(), z.shape(), z.device())?;
-        let gt =
-            Tensor::from_vec(gt.into_iter().map(|v| v * scale).collect::<Vec<_>>(), theta.shape(), theta.device())?;
+        let (gz, gt, _) = self.backward(z, theta, None, grad)?;
         Ok((Some(gz), Some(gt)))
+    }
+}
+
+impl CustomOp3 for WindowLossOp {
+    fn name(&self) -> &'static str {
+        "mnn-window-loss-neural"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        self.forward(slice(s1, l1)?, slice(s2, l2)?, Some(slice(s3, l3)?))
+    }
+
+    fn bwd(
+        &self,
+        z: &Tensor,
+        theta: &Tensor,
+        net: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let (gz, gt, gf) = self.backward(z, theta, Some(net), grad)?;
+        let gn = Tensor::from_vec(gf, net.shape(), net.device())?;
+        Ok((Some(gz), Some(gt), Some(gn)))
     }
 }

@@ -17,6 +17,10 @@
 //! identity ([`whiten`]), the parameters in tenths of their range or their size, the denoised
 //! values in tenths of the noise level.
 //!
+//! Neural terms `mlp(...)` ([`neural`]): the networks run on candle tensors over the windows'
+//! kernel rows, their outputs enter the fused loss as a third input added to the compiled
+//! right-hand sides, and their weights follow `θ` in the point (and become `Fitted::weights`).
+//!
 //! Sparsity: with a numeric `threshold`, round 0 trains the whole library and each of the
 //! `rounds` further rounds first drops the non-`keep` terms whose magnitude (normalised, or raw
 //! with `threshold_scale = raw`) is below the threshold — masks are cumulative — then trains
@@ -37,6 +41,7 @@ pub mod encoder;
 mod graph;
 mod init;
 mod loss;
+mod neural;
 mod objective;
 mod problem;
 mod train;
@@ -54,7 +59,6 @@ use crate::check::settings::{Threshold, ThresholdScale};
 use crate::data::seeded;
 use crate::fit::smoothed::Smoothed;
 use crate::fit::{FitError, FitInput, Fitted, PathEntry};
-use loss::window_loss;
 use problem::{Mnn, Point};
 use train::Trainer;
 
@@ -63,11 +67,11 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     if input.model.encoders.iter().any(|e| !e.outputs.is_empty()) {
         return amortised::fit(input);
     }
-    let m = Arc::new(Mnn::new(input, Smoothed::new(input)?)?);
+    let m = Arc::new(Mnn::new(input, smoothed(input)?)?);
     let mut rng = seeded(input.seed);
     let start = init::start(input, &m, &mut rng)?;
     check_start(input, &m, &start.point)?;
-    let mut tr = Trainer::new(m.clone(), input, rng);
+    let mut tr = Trainer::new(m.clone(), input, rng, &start.weight_unit);
     let settings = &input.model.fit;
     let (mut p, mut done) = (tr.round(start.point, 0)?.0, 0);
     let level = match settings.threshold {
@@ -112,6 +116,16 @@ pub fn fit(input: &FitInput) -> Result<Fitted, FitError> {
     Ok(fitted)
 }
 
+/// The smoothed data with the right-hand sides compiled for this engine: without the neural
+/// terms, which run on candle tensors ([`neural`]).
+fn smoothed(input: &FitInput) -> Result<Smoothed, FitError> {
+    if input.ir.networks().next().is_some() {
+        Smoothed::without_networks(input)
+    } else {
+        Smoothed::new(input)
+    }
+}
+
 /// Refuses a start whose right-hand sides are not finite on the denoised data.
 fn check_start(input: &FitInput, m: &Mnn, p: &Point) -> Result<(), FitError> {
     for (k, x) in rows_per_traj(m, p).iter().enumerate() {
@@ -138,8 +152,7 @@ fn rows_per_traj(m: &Mnn, p: &Point) -> Vec<Vec<f64>> {
 
 /// The loss over every training window at `p` (without the L1 term).
 fn full_loss(m: &Mnn, p: &Point) -> Result<f64, FitError> {
-    let nzv = Point::nzv(m);
-    Ok(window_loss(m, &m.train, &p.x[..nzv], &p.x[nzv..], false)?.loss)
+    objective::plain_loss(m, &m.train, &p.x)
 }
 
 /// Magnitude of each active coefficient: raw `|c|`, or normalised `|c|·rms(term)/rms(f_e)` over
@@ -224,7 +237,7 @@ fn finish(
         phases: Vec::new(),
         uncertainty: None,
         no_effect: vec![false; s.np],
-        weights: Vec::new(),
+        weights: p.x[t0 + m.theta_len()..].to_vec(),
         encoders: None,
         ensemble: None,
     }

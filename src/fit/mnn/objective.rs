@@ -13,12 +13,12 @@ use std::sync::Arc;
 
 use candle_core::{Device, Tensor, Var};
 
-use super::graph::graph_loss;
+use super::graph::{gather, graph_loss, kernel_params, kernel_rows};
 use super::init;
-use super::loss::WindowLossOp;
+use super::loss::{kernel_rows as kernel_rows_plain, window_loss, WindowLossOp};
+use super::neural::Networks;
 use super::problem::{Mnn, Point};
 use crate::data::seeded;
-use crate::fit::smoothed::Smoothed;
 use crate::fit::{FitError, FitInput};
 
 fn candle_err(e: candle_core::Error) -> FitError {
@@ -43,13 +43,18 @@ pub fn loss_and_grad(
     l1: f64,
     build: Build,
 ) -> Result<(f64, Vec<f64>), FitError> {
-    let nzv = Point::nzv(m);
-    let dev = Device::Cpu;
+    let (nzv, tl, dev) = (Point::nzv(m), m.theta_len(), Device::Cpu);
     let z = Var::from_slice(&x[..nzv], (m.n_rows, m.s.nz), &dev).map_err(candle_err)?;
-    let th = Var::from_slice(&x[nzv..], m.theta_len(), &dev).map_err(candle_err)?;
-    let mut loss = match build {
-        Build::Fused => z.as_tensor().apply_op2(th.as_tensor(), WindowLossOp::new(m.clone(), windows.to_vec())),
-        Build::Graph => graph_loss(m, windows, z.as_tensor(), th.as_tensor()),
+    let th = Var::from_slice(&x[nzv..nzv + tl], tl, &dev).map_err(candle_err)?;
+    let w = match m.nets {
+        Some(_) => Some(Var::from_slice(&x[nzv + tl..], m.n_weights(), &dev).map_err(candle_err)?),
+        None => None,
+    };
+    let (zt, tt, wt) = (z.as_tensor(), th.as_tensor(), w.as_ref().map(|w| w.as_tensor()));
+    let mut loss = match (build, &m.nets, wt) {
+        (Build::Fused, Some(nets), Some(wt)) => fused_neural(m, nets, windows, zt, tt, wt),
+        (Build::Fused, ..) => zt.apply_op2(tt, WindowLossOp::new(m.clone(), windows.to_vec())),
+        (Build::Graph, ..) => graph_loss(m, windows, zt, tt, wt),
     }
     .map_err(candle_err)?;
     if l1 > 0.0 && m.s.ncoef > 0 {
@@ -57,6 +62,10 @@ pub fn loss_and_grad(
         let inv = Tensor::from_vec(inv, m.s.ncoef, &dev).map_err(candle_err)?;
         let c = th.as_tensor().narrow(0, m.s.np, m.s.ncoef).map_err(candle_err)?;
         let pen = c.abs().and_then(|a| a.mul(&inv)).and_then(|a| a.sum_all()).map_err(candle_err)?;
+        loss = (loss + pen).map_err(candle_err)?;
+    }
+    if let (Some(w), true) = (wt, m.weight_decay > 0.0) {
+        let pen = w.sqr().and_then(|s| s.sum_all()).and_then(|s| s * m.weight_decay).map_err(candle_err)?;
         loss = (loss + pen).map_err(candle_err)?;
     }
     let value = loss.to_scalar::<f64>().map_err(candle_err)?;
@@ -72,7 +81,44 @@ pub fn loss_and_grad(
     };
     let mut g = get(&z)?;
     g.extend(get(&th)?);
+    if let Some(w) = &w {
+        g.extend(get(w)?);
+    }
     Ok((value, g))
+}
+
+/// The fused window loss with the networks' outputs as its third input: the networks run on
+/// candle tensors over the windows' kernel rows (gathered from `z`), so candle's backward pass
+/// carries the op's `∂L/∂f` into the weights, `z` and `θ`.
+fn fused_neural(
+    m: &Arc<Mnn>,
+    nets: &Networks,
+    windows: &[(usize, usize)],
+    z: &Tensor,
+    theta: &Tensor,
+    w: &Tensor,
+) -> candle_core::Result<Tensor> {
+    let zr = gather(m, windows, z)?;
+    let x = kernel_rows(m, windows, &zr, theta)?;
+    let out = nets.forward(&x, &kernel_params(m, theta)?, w)?;
+    z.apply_op3(theta, &out, WindowLossOp::new(m.clone(), windows.to_vec()))
+}
+
+/// The loss of `windows` at `x = [Z, θ, weights]` without gradients (the networks' outputs
+/// computed on plain values).
+pub fn plain_loss(m: &Mnn, windows: &[(usize, usize)], x: &[f64]) -> Result<f64, FitError> {
+    let (nzv, tl) = (Point::nzv(m), m.theta_len());
+    let (z, theta) = (&x[..nzv], &x[nzv..nzv + tl]);
+    let net = match &m.nets {
+        Some(nets) => {
+            let rows = kernel_rows_plain(m, windows, z, theta);
+            let mut kp = theta[..m.n_theta].to_vec();
+            m.s.per_traj.iter().for_each(|&q| kp[q] = 0.0);
+            Some(nets.values(&rows, m.s.layout.columns.len(), &kp, &x[nzv + tl..])?)
+        }
+        None => None,
+    };
+    Ok(window_loss(m, windows, z, theta, net.as_deref(), false)?.loss)
 }
 
 /// The MNN training loss over every training window as a function of `x = [Z, θ]`
@@ -87,7 +133,7 @@ pub struct Objective {
 impl Objective {
     /// Sets the problem up and draws the starting point.
     pub fn new(input: &FitInput) -> Result<Objective, FitError> {
-        let m = Arc::new(Mnn::new(input, Smoothed::new(input)?)?);
+        let m = Arc::new(Mnn::new(input, super::smoothed(input)?)?);
         let start = init::start(input, &m, &mut seeded(input.seed))?;
         Ok(Objective { m, start: start.point.x, l1: input.model.fit.l1 })
     }

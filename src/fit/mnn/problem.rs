@@ -14,6 +14,7 @@ use std::sync::Arc;
 use crate::check::settings::Device;
 use crate::mnn::{CpuBackend, FrozenLhs, LhsShape, OdeOptions, SolveError, SolverBackend};
 
+use super::neural::Networks;
 use super::windows;
 
 /// The equations of one derivative order `r`, solved together as independent 1-D linear ODEs
@@ -62,7 +63,8 @@ impl Group {
 }
 
 /// The unknowns: the flat denoised trajectories `Z` (rows × nz) followed by `θ` (model
-/// parameters, coefficients, per-trajectory values), and the active coefficients.
+/// parameters, coefficients, per-trajectory values) and the neural terms' weights, and the
+/// active coefficients.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Point {
     /// `Z` then `θ`.
@@ -107,6 +109,12 @@ pub struct Mnn {
     pub coef_scale: Vec<f64>,
     /// Scale of each model parameter.
     pub param_scale: Vec<f64>,
+    /// The model's neural terms, trained on candle tensors (their weights follow `θ` in the
+    /// point).
+    pub nets: Option<Networks>,
+    /// `weight_decay`: the loss gains `weight_decay · Σ w²` over the networks' weights (the
+    /// collocation cost adds it per data point; this loss is already per cell).
+    pub weight_decay: f64,
 }
 
 impl Mnn {
@@ -131,7 +139,10 @@ impl Mnn {
         let inv_var = s.trajs.iter().map(|t| t.sigma.iter().map(|v| 1.0 / (v * v)).collect()).collect();
         let coef_scale = coef_scales(&s, input)?;
         let param_scale = input.model.params.iter().map(param_scale).collect();
+        let nets = Networks::new(input, &s)?;
         Ok(Mnn {
+            nets,
+            weight_decay: settings.weight_decay,
             n_theta: s.np + s.ncoef,
             s,
             offset,
@@ -146,6 +157,11 @@ impl Mnn {
             coef_scale,
             param_scale,
         })
+    }
+
+    /// Weights of the neural terms (0 without).
+    pub fn n_weights(&self) -> usize {
+        self.nets.as_ref().map_or(0, |n| n.n_weights)
     }
 
     /// Per-trajectory parameters per trajectory.

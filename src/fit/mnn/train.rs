@@ -11,8 +11,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::adam::Adam;
-use super::loss::window_loss;
-use super::objective::{loss_and_grad, Build};
+use super::objective::{loss_and_grad, plain_loss, Build};
 use super::problem::{Mnn, Point};
 use super::whiten::Whitener;
 use crate::data::{batches, SeededRng};
@@ -33,8 +32,10 @@ pub struct Trainer<'a> {
 
 impl<'a> Trainer<'a> {
     /// A trainer with the run's generator (already used for the starting point, if random).
-    pub fn new(m: Arc<Mnn>, input: &'a FitInput<'a>, rng: SeededRng) -> Trainer<'a> {
-        let scale = scales(&m);
+    /// `weight_unit`: Adam's unit of each network weight.
+    pub fn new(m: Arc<Mnn>, input: &'a FitInput<'a>, rng: SeededRng, weight_unit: &[f64]) -> Trainer<'a> {
+        let mut scale = scales(&m);
+        scale.extend_from_slice(weight_unit);
         let adam = Adam::new(scale.len(), input.model.fit.lr);
         Trainer { m, input, adam, rng, scale, history: Vec::new(), interrupted: false }
     }
@@ -123,10 +124,7 @@ impl<'a> Trainer<'a> {
         if self.m.valid.is_empty() {
             return Ok(None);
         }
-        let nzv = Point::nzv(&self.m);
-        let ev =
-            window_loss(&self.m, &self.m.valid, &p.x[..nzv], &p.x[nzv..], false).map_err(|e| at_round(e, round))?;
-        Ok(Some(ev.loss))
+        Ok(Some(plain_loss(&self.m, &self.m.valid, &p.x).map_err(|e| at_round(e, round))?))
     }
 
     /// Trains `epochs` epochs; returns the best point of the round (lowest held-out loss with

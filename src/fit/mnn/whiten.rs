@@ -125,7 +125,7 @@ fn curvature(m: &Mnn, p: &Point, blocks: &[Block]) -> Result<(Vec<Vec<f64>>, Vec
     let mut signal = vec![0.0; neq];
     let nzv = Point::nzv(m);
     let theta = &p.x[nzv..nzv + m.n_theta];
-    let x = kernel_rows(m, &m.train, &p.x[..nzv], &p.x[nzv..]);
+    let x = kernel_rows(m, &m.train, &p.x[..nzv], &p.x[nzv..nzv + m.theta_len()]);
     let rows = m.train.len() * len;
     let mut jp = vec![0.0; rows * neq * npar];
     s.rhs

@@ -243,3 +243,42 @@ fn automatic_window_spans_half_a_period() {
     let (rest, stride) = (2001 - w, w / 2);
     assert_eq!(obj.windows(), (rest / stride + 1 + usize::from(!rest.is_multiple_of(stride)), 0));
 }
+
+#[test]
+fn loss_gradient_matches_central_differences_with_networks() {
+    // A neural term beside a sparse block and a parameter: the networks run on candle tensors
+    // and feed the fused op's third input; every weight is checked (they follow θ in `x`).
+    for act in ["tanh", "softplus", "sigmoid"] {
+        let (m, ir) = model(&format!(
+            "model n\nstate x, y\nparam a = 1 in (0.1, 5)\nbasis lib = poly(x, y, degree = 2)\nx' = a*x + mlp(x, y; hidden = [4, 3], activation = {act})\ny' = -0.4*y + sparse(lib, exclude = {{1}})\nfit {{ method = mnn, init = random, threshold = 0.1, window = 12, weight_decay = 0.01 }}\n"
+        ));
+        let data = dataset(&["x", "y"], vec![lv(3.0, 1, 0.6, 0.02), lv(3.0, 2, 0.6, 0.02)]);
+        let obj = Objective::new(&input(&m, &ir, &data, 5)).unwrap();
+        let (np, nc) = obj.params_and_coefs();
+        assert_eq!(obj.point().len(), obj.z_len() + np + nc + ir.n_weights, "x = [Z, θ, weights]");
+        check_gradient(&obj);
+    }
+}
+
+/// Trains `x' = 1.1*x + mlp(x, y)` (truth `-0.4*x*y`) under `mnn` with `weight_decay`.
+fn neural_fit(decay: f64) -> (mechc::ir::ModelIr, Fitted) {
+    let (m, ir) = model(&format!(
+        "model n\nstate x, y\nx' = 1.1*x + mlp(x, y; hidden = [6])\ny' = 0.1*x*y - 0.4*y\nfit {{ method = mnn, epochs = 40, weight_decay = {decay} }}\n"
+    ));
+    let data = dataset(&["x", "y"], vec![lv(1.0, 1, 6.0, 0.05)]);
+    let f = fit(&input(&m, &ir, &data, 2)).unwrap();
+    (ir, f)
+}
+
+#[test]
+fn networks_train_under_mnn_and_weight_decay_shrinks_them() {
+    let norm = |w: &[f64]| w.iter().map(|v| v * v).sum::<f64>();
+    let (ir, plain) = neural_fit(0.0);
+    assert_eq!(plain.weights.len(), ir.n_weights);
+    assert!(plain.weights.iter().all(|w| w.is_finite()));
+    // Training lowers the loss from its first epoch (the least-squares start) onwards.
+    let (first, last) = (plain.history.first().unwrap().loss, plain.history.last().unwrap().loss);
+    assert!(last < first, "loss {first} -> {last}");
+    let (_, decayed) = neural_fit(1.0);
+    assert!(norm(&decayed.weights) < norm(&plain.weights), "{} vs {}", norm(&decayed.weights), norm(&plain.weights));
+}

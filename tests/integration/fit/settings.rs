@@ -131,9 +131,14 @@ fn each_setting_read_by_a_method_changes_its_fit() {
     // pipeline holds the ends out): `run::trust::held_out_data_expose_a_wrong_model` and
     // `run::trust::validation_holds_out_under_sindy_too` test it.
     // `weight_decay` acts on neural terms, which this model has none of:
-    // `neural::weight_decay_gradient_matches_central_differences` tests its rows.
-    let mut covered: Vec<(&str, &str)> =
-        vec![("collocation", "validation"), ("sindy", "validation"), ("collocation", "weight_decay")];
+    // `neural::weight_decay_gradient_matches_central_differences` tests its rows, and
+    // `fit::mnn::networks_train_under_mnn_and_weight_decay_shrinks_them` its effect under `mnn`.
+    let mut covered: Vec<(&str, &str)> = vec![
+        ("collocation", "validation"),
+        ("sindy", "validation"),
+        ("collocation", "weight_decay"),
+        ("mnn", "weight_decay"),
+    ];
     for &(base, key, changed) in cases {
         let a = fit_with(&data, base);
         let mut parts: Vec<&str> = base.split(", ").filter(|p| !p.starts_with(&format!("{key} ="))).collect();
