@@ -5,7 +5,7 @@
 //! Functions are *not* inlined here: an [`Expr::Call`] to [`Callee::Fn`] names a [`Function`] whose
 //! body refers to its arguments as [`Expr::Arg`]; the lowering inlines them.
 
-pub use crate::check::field::types::{Pde, PdeCsv, PdeData, PdeDeriv, PdeExpr, PdeSim, PdeSpace, PdeSystem};
+pub use crate::check::field::types::{Boundary, Pde, PdeCsv, PdeData, PdeDeriv, PdeExpr, PdeSim, PdeSpace, PdeSystem};
 use crate::check::settings::FitSettings;
 use crate::source::Span;
 use std::path::PathBuf;

@@ -224,6 +224,9 @@ pub enum SimEntryKind {
     Trajectories(Expr),
     /// `points 256`: the spatial grid of a field simulation.
     Points(Expr),
+    /// `boundary u = 0, v_x = 0`: a field simulation's boundary conditions on a bounded space
+    /// (the field's value or its first spatial derivative at both ends).
+    Boundary(Vec<InitItem>),
     Equation(Equation),
 }
 

@@ -99,6 +99,10 @@ fn sim_entry(k: &SimEntryKind) -> String {
         SimEntryKind::Seed(e) => format!("seed {}", sexpr(e)),
         SimEntryKind::Trajectories(e) => format!("trajectories {}", sexpr(e)),
         SimEntryKind::Points(e) => format!("points {}", sexpr(e)),
+        SimEntryKind::Boundary(items) => {
+            let parts: Vec<String> = items.iter().map(|i| format!("{} = {}", i.name.name, sexpr(&i.value))).collect();
+            format!("boundary {}", parts.join(", "))
+        }
         SimEntryKind::Equation(e) => {
             format!("equation {}{} = {}", e.target.name, "'".repeat(e.order as usize), sexpr(&e.rhs))
         }

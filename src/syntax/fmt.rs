@@ -217,6 +217,10 @@ fn sim_entry(k: &SimEntryKind) -> String {
         SimEntryKind::Seed(e) => format!("seed {}", expr(e)),
         SimEntryKind::Trajectories(e) => format!("trajectories {}", expr(e)),
         SimEntryKind::Points(e) => format!("points {}", expr(e)),
+        SimEntryKind::Boundary(items) => {
+            let parts: Vec<String> = items.iter().map(|i| format!("{} = {}", i.name.name, expr(&i.value))).collect();
+            format!("boundary {}", parts.join(", "))
+        }
         SimEntryKind::Equation(e) => equation(e),
     }
 }

@@ -263,6 +263,10 @@ impl Builder<'_> {
             Rule::sim_seed => SimEntryKind::Seed(self.expr(it.nth(1).unwrap())),
             Rule::sim_trajs => SimEntryKind::Trajectories(self.expr(it.nth(1).unwrap())),
             Rule::sim_points => SimEntryKind::Points(self.expr(it.nth(1).unwrap())),
+            Rule::sim_bound => {
+                it.next();
+                SimEntryKind::Boundary(it.map(|i| self.init_item(i)).collect())
+            }
             _ => SimEntryKind::Equation(self.equation(it, span)),
         };
         SimEntry { kind, span }

@@ -24,6 +24,7 @@ impl Checker<'_> {
                 SimEntryKind::Seed(_) => "seed",
                 SimEntryKind::Trajectories(_) => "trajectories",
                 SimEntryKind::Points(_) => "points",
+                SimEntryKind::Boundary(_) => "boundary",
                 SimEntryKind::Equation(_) => continue,
             };
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
@@ -43,7 +44,7 @@ impl Checker<'_> {
                 SimEntryKind::Trajectories(x) => {
                     trajs = self.ranged(x, "trajectories", 1.0, 1e6, true).unwrap_or(1.0) as u32
                 }
-                SimEntryKind::Points(x) => self.err(points_without_fields(x.span)),
+                SimEntryKind::Points(_) | SimEntryKind::Boundary(_) => self.err(field_only(&e.kind, e.span)),
                 SimEntryKind::Equation(_) => {}
             }
         }
@@ -191,8 +192,15 @@ impl Checker<'_> {
     }
 }
 
-/// `E077`: `points` in the simulation of a model without fields.
-fn points_without_fields(span: crate::source::Span) -> Diagnostic {
+/// `E077`: `points`, or `E084`: `boundary`, in the simulation of a model without fields.
+fn field_only(kind: &SimEntryKind, span: crate::source::Span) -> Diagnostic {
+    let span = match kind {
+        SimEntryKind::Points(x) => x.span,
+        _ => {
+            return Diagnostic::new(codes::BOUNDARY, "`boundary` belongs to field simulations", span, "no fields here")
+                .with_help("boundary conditions need `space` and `field` declarations")
+        }
+    };
     Diagnostic::new(codes::BAD_FIELD_DATA, "`points` belongs to field simulations", span, "no fields here")
         .with_help("a spatial grid needs `space` and `field` declarations")
 }

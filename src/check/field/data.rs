@@ -6,7 +6,7 @@ use super::types::{PdeCsv, PdeData, PdeExpr, PdeSim, PdeSpace, PdeSystem};
 use super::{FieldPass, SystemAst};
 use crate::diag::{codes, Diagnostic};
 use crate::source::Span;
-use crate::syntax::ast::{DataDecl, DataSource, Equation, Ident, SimEntryKind, SimSource};
+use crate::syntax::ast::{DataDecl, DataSource, Equation, Ident, InitItem, SimEntryKind, SimSource};
 
 /// Largest jump, relative to the profile's range, at which a profile on a periodic space counts
 /// as joining up: the level below which the field fit counts data as clean.
@@ -72,19 +72,6 @@ impl FieldPass {
 
     /// A simulation block.
     fn sim(&mut self, name: &Ident, s: &SimSource, span: Span, space: &PdeSpace, fields: &[String]) -> Option<PdeSim> {
-        if !space.periodic {
-            self.diags.push(
-                Diagnostic::new(
-                    codes::BAD_FIELD_DATA,
-                    "simulations need a periodic space",
-                    span,
-                    "the space has boundaries",
-                )
-                .with_label(space.span, "declared without `periodic`")
-                .with_help("add `periodic` to the space, or load the data from a CSV file"),
-            );
-            return None;
-        }
         let (sys_ast, args) = self.sim_system(name, s, span, space, fields)?;
         let params = self.args(&sys_ast, args)?;
         let system = self.system(&sys_ast, &params)?;
@@ -100,9 +87,10 @@ impl FieldPass {
             seed: 0,
             init: vec![Vec::new(); system.fields.len()],
             field_map: Vec::new(),
+            boundary: Vec::new(),
             system,
         };
-        let (inits, time) = self.sim_entries(&mut sim, s)?;
+        let (inits, time, bounds) = self.sim_entries(&mut sim, s)?;
         for (what, missing) in [("points", sim.points == 0), ("time", !time)] {
             if missing {
                 let help = if what == "points" { "add e.g. `points 256`" } else { "add e.g. `time 0 .. 10 step 0.1`" };
@@ -120,6 +108,7 @@ impl FieldPass {
         }
         self.profiles(&mut sim, &inits, space, span)?;
         sim.field_map = self.field_map(&sim, fields, span)?;
+        sim.boundary = self.boundaries(&sim, &bounds, space, span)?;
         Some(sim)
     }
 
@@ -153,14 +142,16 @@ impl FieldPass {
             }
         })
     }
-    /// Reads the entries of a simulation block into `sim`: its `init` items and whether it has
-    /// a time range.
-    fn sim_entries(&mut self, sim: &mut PdeSim, s: &SimSource) -> Option<(Vec<crate::syntax::ast::InitItem>, bool)> {
+    /// Reads the entries of a simulation block into `sim`: its `init` items, whether it has
+    /// a time range, and its `boundary` items.
+    fn sim_entries(&mut self, sim: &mut PdeSim, s: &SimSource) -> Option<(Vec<InitItem>, bool, Vec<InitItem>)> {
         let mut inits = Vec::new();
+        let mut bounds = Vec::new();
         let mut time = false;
         for e in &s.entries {
             match &e.kind {
                 SimEntryKind::Init(items) => inits.extend(items.iter().cloned()),
+                SimEntryKind::Boundary(items) => bounds.extend(items.iter().cloned()),
                 SimEntryKind::Points(x) => sim.points = self.ranged(x, "points", 8.0, MAX_POINTS)? as usize,
                 SimEntryKind::Time { start, end, step } => {
                     sim.t0 = self.constant(start, "the start time")?;
@@ -194,7 +185,7 @@ impl FieldPass {
                 SimEntryKind::Equation(_) => {}
             }
         }
-        Some((inits, time))
+        Some((inits, time, bounds))
     }
 
     /// The field system a `simulate` block names.

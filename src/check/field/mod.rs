@@ -10,6 +10,7 @@
 //! Input: the loaded modules. Output: modules without field syntax, the field plan (for the
 //! root model), diagnostics.
 
+mod boundary;
 mod data;
 mod resolve;
 pub mod types;

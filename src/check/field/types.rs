@@ -56,7 +56,7 @@ pub enum PdeData {
     Csv(PdeCsv),
 }
 
-/// A simulation of a field system on a periodic grid.
+/// A simulation of a field system: on a periodic grid, or a bounded one with boundary conditions.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PdeSim {
     pub name: String,
@@ -75,6 +75,17 @@ pub struct PdeSim {
     pub init: Vec<Vec<f64>>,
     /// For each system field, the model field it provides.
     pub field_map: Vec<usize>,
+    /// For each system field, its boundary condition (empty on a periodic space).
+    pub boundary: Vec<Boundary>,
+}
+
+/// A field's boundary condition on a bounded space, the same at both ends.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Boundary {
+    /// `boundary u = c`: the field's value (Dirichlet).
+    Value(f64),
+    /// `boundary u_x = c`: its first spatial derivative (Neumann).
+    Slope(f64),
 }
 
 /// A long-form CSV file: one row per time and grid point.

@@ -20,8 +20,8 @@ use rustfft::num_complex::Complex64 as C;
 pub enum FieldSimError {
     #[error("the simulation blew up (non-finite values) at t = {0}")]
     NonFinite(f64),
-    #[error("the time step could not be resolved at t = {0} (more than 4096 sub-steps per output step)")]
-    Stiff(f64),
+    #[error("the time step could not be resolved at t = {0} (more than {1} sub-steps per output step)")]
+    Stiff(f64, usize),
 }
 
 /// Relative agreement of the two sub-step counts that accepts an interval.
@@ -56,7 +56,7 @@ struct Coefs {
 }
 
 /// Simulates `sim` on the periodic `space`; the trajectory's fields are in model order.
-pub fn simulate(sim: &PdeSim, space: &PdeSpace, n_model_fields: usize) -> Result<FieldTraj, FieldSimError> {
+pub fn simulate_periodic(sim: &PdeSim, space: &PdeSpace, n_model_fields: usize) -> Result<FieldTraj, FieldSimError> {
     let n = sim.points;
     let sp = Spectral::new(n, space.hi - space.lo);
     let x = space.grid(n);
@@ -151,7 +151,7 @@ impl Problem<'_> {
             m *= 2;
             coarse = fine;
         }
-        Err(FieldSimError::Stiff(t))
+        Err(FieldSimError::Stiff(t, MAX_SUB))
     }
 
     /// `m` ETDRK4 steps over `dt`.
@@ -241,10 +241,10 @@ impl Problem<'_> {
 }
 
 /// Signed summands.
-type Signed = Vec<(f64, PdeExpr)>;
+pub(super) type Signed = Vec<(f64, PdeExpr)>;
 
 /// Splits field `f`'s right side into linear terms `(order, coefficient)` in `f` and the rest.
-fn split_rhs(e: &PdeExpr, f: usize) -> (Vec<(u32, f64)>, Signed) {
+pub(super) fn split_rhs(e: &PdeExpr, f: usize) -> (Vec<(u32, f64)>, Signed) {
     let mut summands = Vec::new();
     flatten(e, 1.0, &mut summands);
     let (mut lin, mut rest) = (Vec::new(), Vec::new());
@@ -290,7 +290,7 @@ fn linear(e: &PdeExpr, f: usize) -> Option<(u32, f64)> {
 }
 
 /// The (field, order) pairs an expression reads.
-fn collect_needs(e: &PdeExpr, out: &mut Vec<(usize, u32)>) {
+pub(super) fn collect_needs(e: &PdeExpr, out: &mut Vec<(usize, u32)>) {
     match e {
         PdeExpr::Field { field, order } => {
             if !out.contains(&(*field, *order)) {
@@ -308,7 +308,7 @@ fn collect_needs(e: &PdeExpr, out: &mut Vec<(usize, u32)>) {
 }
 
 /// Adds Gaussian noise of `percent`% of each field's standard deviation.
-fn add_noise(out: &mut [Vec<f64>], percent: f64, seed: u64) {
+pub(super) fn add_noise(out: &mut [Vec<f64>], percent: f64, seed: u64) {
     if percent <= 0.0 {
         return;
     }

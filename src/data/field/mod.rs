@@ -1,16 +1,32 @@
 //! Field data: space-time samples of a model's fields on a regular spatial grid
-//! ([`FieldData`]), from a simulation of a field system ([`simulate`], exponential
-//! time differencing on a periodic spectral grid) or a long-form CSV file ([`load_csv`]: one row
+//! ([`FieldData`]), from a simulation of a field system ([`simulate`]: exponential
+//! time differencing on a periodic spectral grid, finite differences with boundary conditions
+//! and an implicit–explicit step on a bounded one) or a long-form CSV file ([`load_csv`]: one row
 //! per time and grid point, the grid checked).
 
 pub mod csv;
 pub mod etd;
+pub mod fd;
 pub mod spectral;
 pub mod write;
 
 pub use csv::{load_csv, FieldCsvError};
-pub use etd::{simulate, FieldSimError};
+pub use etd::FieldSimError;
 pub use write::long_form;
+
+/// Simulates `sim` on `space` (periodic: spectral, bounded: finite differences); the
+/// trajectory's fields are in model order.
+pub fn simulate(
+    sim: &crate::check::hir::PdeSim,
+    space: &crate::check::hir::PdeSpace,
+    n_model_fields: usize,
+) -> Result<FieldTraj, FieldSimError> {
+    if space.periodic {
+        etd::simulate_periodic(sim, space, n_model_fields)
+    } else {
+        fd::simulate(sim, space, n_model_fields)
+    }
+}
 
 /// One trajectory of fields: `u[f]` holds field `f` row-major over (time, grid point).
 #[derive(Clone, Debug, PartialEq)]

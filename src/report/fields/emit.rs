@@ -11,8 +11,8 @@
 //! initial profile as an expression of the space variable, so the denoised profile is written as
 //! its trigonometric interpolant (exact at the grid points), leaving out the smallest Fourier
 //! components while their share of the profile's L2 norm stays below [`TRUNCATION`].
-//! Simulations need a periodic space: a model on a bounded space gets no `data` block and its
-//! header says so.
+//! A bounded space's simulation needs boundary conditions, which the data do not give: a model
+//! on a bounded space gets no `data` block and its header says so.
 
 use super::rollout::field_of;
 use crate::check::hir::Pde;
@@ -41,8 +41,8 @@ pub fn emit_model(ir: &ModelIr, pde: &Pde, data: &FieldData, fit: &FieldFit, sou
     } else {
         let _ = writeln!(
             s,
-            "# The model discovered by `mechc run {source}`. `simulate` needs a periodic space, so this model \
-             has no `data` block."
+            "# The model discovered by `mechc run {source}`. On a bounded space `simulate` needs \
+             boundary conditions, which the data do not give, so this model has no `data` block."
         );
     }
     let _ = writeln!(s, "model {}\n", ir.name);

@@ -212,7 +212,10 @@ fn rollouts(
         .zip(&fit.denoised)
         .map(|(tr, den)| {
             if !pde.space.periodic {
-                return Err("the rollout needs a periodic space".to_string());
+                return Err(
+                    "the rollout needs a periodic space (the data do not give a bounded one's boundary conditions)"
+                        .to_string(),
+                );
             }
             let period = (tr.x[1] - tr.x[0]) * tr.x.len() as f64;
             rollout::rollout(ir, pde, &tr.t, tr.x.len(), period, den, &theta)

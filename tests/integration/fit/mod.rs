@@ -4,6 +4,7 @@
 mod amortised;
 mod banded;
 mod behaviour;
+mod bounded;
 mod discovery;
 mod ensemble;
 mod fields;
