@@ -120,23 +120,11 @@ fn coefficients(s: &mut String, r: &Report) {
         }
     }
     s.push_str("</table>\n");
-    match &r.uncertainty {
-        Some(u) => {
-            let _ = writeln!(
-                s,
-                "<p class=\"note\">Standard errors: {}; residual variance {} per degree of freedom ({} degrees of \
-                 freedom). 95% interval: ± 1.96 standard errors.{}</p>",
-                escape(&u.method),
-                format_sig(u.residual_variance, 3),
-                format_sig(u.dof, 3),
-                u.conditional_on.as_ref().map_or(String::new(), |c| format!(" Conditional on {}.", escape(c)))
-            );
-        }
-        None => s.push_str(
-            "<p class=\"note\">No standard errors: this method computes none; <code>fit { ensemble = N }</code> \
-             gives bootstrap intervals.</p>\n",
-        ),
-    }
+    uncertainty_note(
+        s,
+        r.uncertainty.as_ref(),
+        "No standard errors: this method computes none; <code>fit { ensemble = N }</code> gives bootstrap intervals.",
+    );
 }
 
 fn parameters(s: &mut String, r: &Report) {
@@ -290,4 +278,25 @@ pub(crate) fn path(s: &mut String, path: &[super::summary::PathPoint]) {
         );
     }
     s.push_str("</table>\n");
+}
+
+/// The paragraph under a coefficient table: how the standard errors were computed, or
+/// `missing` (HTML) when there are none.
+pub(crate) fn uncertainty_note(s: &mut String, u: Option<&super::summary::UncertaintyInfo>, missing: &str) {
+    match u {
+        Some(u) => {
+            let _ = writeln!(
+                s,
+                "<p class=\"note\">Standard errors: {}; residual variance {} per degree of freedom ({} degrees of \
+                 freedom). 95% interval: ± 1.96 standard errors.{}</p>",
+                escape(&u.method),
+                format_sig(u.residual_variance, 3),
+                format_sig(u.dof, 3),
+                u.conditional_on.as_ref().map_or(String::new(), |c| format!(" Conditional on {}.", escape(c)))
+            );
+        }
+        None => {
+            let _ = writeln!(s, "<p class=\"note\">{missing}</p>");
+        }
+    }
 }

@@ -8,7 +8,7 @@
 
 use super::FieldReport;
 use crate::number::format_sig;
-use crate::report::html::{escape, head, path, row, warnings};
+use crate::report::html::{escape, head, path, row, uncertainty_note, warnings};
 use crate::report::values::pm;
 use std::fmt::Write;
 
@@ -89,20 +89,7 @@ fn coefficients(s: &mut String, r: &FieldReport) {
         }
     }
     s.push_str("</table>\n");
-    match &r.uncertainty {
-        Some(u) => {
-            let _ = writeln!(
-                s,
-                "<p class=\"note\">Standard errors: {}; residual variance {} per degree of freedom ({} degrees of \
-                 freedom). 95% interval: ± 1.96 standard errors.{}</p>",
-                escape(&u.method),
-                format_sig(u.residual_variance, 3),
-                format_sig(u.dof, 3),
-                u.conditional_on.as_ref().map_or(String::new(), |c| format!(" Conditional on {}.", escape(c)))
-            );
-        }
-        None => s.push_str("<p class=\"note\">No standard errors were computed for this fit.</p>\n"),
-    }
+    uncertainty_note(s, r.uncertainty.as_ref(), "No standard errors were computed for this fit.");
 }
 
 fn parameters(s: &mut String, r: &FieldReport) {
