@@ -132,26 +132,14 @@ impl Problem<'_> {
     }
 
     /// One output interval of length `dt` from `v`, starting with `m` sub-steps.
-    fn interval(&self, v: &[Vec<C>], dt: f64, mut m: usize, t: f64) -> Result<(Vec<Vec<C>>, usize), FieldSimError> {
+    fn interval(&self, v: &[Vec<C>], dt: f64, m: usize, t: f64) -> Result<(Vec<Vec<C>>, usize), FieldSimError> {
         let scale = v.iter().flat_map(|f| f.iter().map(|c| c.norm())).fold(0.0f64, f64::max).max(1e-300);
-        let mut coarse = self.run(v, dt, m);
-        while m <= MAX_SUB {
-            let fine = self.run(v, dt, 2 * m);
-            let diff = coarse
-                .iter()
-                .zip(&fine)
-                .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).norm()))
-                // NaN propagates (f64::max would drop it): a blown-up step is never accepted.
-                .fold(0.0f64, |m, d| if d.is_nan() || m.is_nan() { f64::NAN } else { m.max(d) });
-            if diff.is_finite() && diff <= TOL * scale {
-                // Start the next interval with fewer sub-steps when these agreed by far.
-                let next = if diff <= TOL * scale / 64.0 && m > 1 { m / 2 } else { m };
-                return Ok((fine, next));
-            }
-            m *= 2;
-            coarse = fine;
-        }
-        Err(FieldSimError::Stiff(t, MAX_SUB))
+        let control = StepControl { tol: TOL * scale, shrink: 64.0, max_sub: MAX_SUB };
+        let dist = |a: &Vec<Vec<C>>, b: &Vec<Vec<C>>| {
+            max_nan(a.iter().zip(b).flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).norm())))
+        };
+        let (_, fine, next) = control.run(m, t, |k| self.run(v, dt, k), dist)?;
+        Ok((fine, next))
     }
 
     /// `m` ETDRK4 steps over `dt`.
@@ -319,4 +307,47 @@ pub(super) fn add_noise(out: &mut [Vec<f64>], percent: f64, seed: u64) {
             *v += normal(&mut rng, 0.0, sd).unwrap_or(0.0);
         }
     }
+}
+
+/// The sub-step control of one output interval, shared by the periodic and bounded
+/// simulations: the sub-steps double until two counts agree to `tol`; the next interval starts
+/// with half the sub-steps when they agreed within `tol / shrink`.
+pub(super) struct StepControl {
+    /// Largest accepted difference between the two counts' results.
+    pub tol: f64,
+    /// How far below `tol` the agreement must be to halve the next interval's sub-steps.
+    pub shrink: f64,
+    /// Most sub-steps before the interval is given up as too stiff.
+    pub max_sub: usize,
+}
+
+impl StepControl {
+    /// From `m` sub-steps: `(coarse, fine, next)`, the results of the two agreeing counts and the
+    /// next interval's starting count; `run(k)` integrates the interval in `k` sub-steps and
+    /// `dist` is the largest difference of two results (NaN when either blew up: never accepted).
+    pub fn run<T>(
+        &self,
+        mut m: usize,
+        t: f64,
+        run: impl Fn(usize) -> T,
+        dist: impl Fn(&T, &T) -> f64,
+    ) -> Result<(T, T, usize), FieldSimError> {
+        let mut coarse = run(m);
+        while m <= self.max_sub {
+            let fine = run(2 * m);
+            let diff = dist(&coarse, &fine);
+            if diff.is_finite() && diff <= self.tol {
+                let next = if diff <= self.tol / self.shrink && m > 1 { m / 2 } else { m };
+                return Ok((coarse, fine, next));
+            }
+            m *= 2;
+            coarse = fine;
+        }
+        Err(FieldSimError::Stiff(t, self.max_sub))
+    }
+}
+
+/// The largest value, NaN when any is NaN (`f64::max` would drop it).
+pub(super) fn max_nan(values: impl Iterator<Item = f64>) -> f64 {
+    values.fold(0.0f64, |m, d| if d.is_nan() || m.is_nan() { f64::NAN } else { m.max(d) })
 }

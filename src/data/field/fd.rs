@@ -11,7 +11,7 @@
 //! field oddly about `c` beyond them; `Slope(g)` reflects it evenly, plus the slope's linear
 //! part (see [`extend`]).
 
-use super::etd::{add_noise, collect_needs, split_rhs, FieldSimError, Signed};
+use super::etd::{add_noise, collect_needs, max_nan, split_rhs, FieldSimError, Signed, StepControl};
 use super::FieldTraj;
 use crate::check::hir::{Boundary, PdeExpr, PdeSim, PdeSpace};
 
@@ -95,33 +95,20 @@ impl Bounded {
     }
 
     /// One output interval of length `dt` from `v`, starting with `m` sub-steps.
-    fn interval(&self, v: &[Vec<f64>], dt: f64, mut m: usize, t: f64) -> Result<(Vec<Vec<f64>>, usize), FieldSimError> {
+    fn interval(&self, v: &[Vec<f64>], dt: f64, m: usize, t: f64) -> Result<(Vec<Vec<f64>>, usize), FieldSimError> {
         let scale = v.iter().flatten().fold(0.0f64, |s, y| s.max(y.abs())).max(1e-300);
-        let mut coarse = self.run(v, dt, m);
-        while m <= MAX_SUB {
-            let fine = self.run(v, dt, 2 * m);
-            let diff = coarse
-                .iter()
-                .flatten()
-                .zip(fine.iter().flatten())
-                .map(|(a, b)| (a - b).abs())
-                // NaN propagates (f64::max would drop it): a blown-up step is never accepted.
-                .fold(0.0f64, |m, d| if d.is_nan() || m.is_nan() { f64::NAN } else { m.max(d) });
-            if diff.is_finite() && diff <= TOL * scale {
-                let next = if diff <= TOL * scale / 16.0 && m > 1 { m / 2 } else { m };
-                // Richardson: the step is second order, so (4·fine − coarse)/3 cancels its
-                // leading error.
-                let best = fine
-                    .iter()
-                    .zip(&coarse)
-                    .map(|(f, c)| f.iter().zip(c).map(|(a, b)| (4.0 * a - b) / 3.0).collect())
-                    .collect();
-                return Ok((best, next));
-            }
-            m *= 2;
-            coarse = fine;
-        }
-        Err(FieldSimError::Stiff(t, MAX_SUB))
+        let control = StepControl { tol: TOL * scale, shrink: 16.0, max_sub: MAX_SUB };
+        let dist = |a: &Vec<Vec<f64>>, b: &Vec<Vec<f64>>| {
+            max_nan(a.iter().flatten().zip(b.iter().flatten()).map(|(a, b)| (a - b).abs()))
+        };
+        let (coarse, fine, next) = control.run(m, t, |k| self.run(v, dt, k), dist)?;
+        // Richardson: the step is second order, so (4·fine − coarse)/3 cancels its leading error.
+        let best = fine
+            .iter()
+            .zip(&coarse)
+            .map(|(f, c)| f.iter().zip(c).map(|(a, b)| (4.0 * a - b) / 3.0).collect())
+            .collect();
+        Ok((best, next))
     }
 
     /// `m` steps over `dt`.
